@@ -1,0 +1,13 @@
+import { Command } from 'commander';
+import { registerMigrateCommand } from './commands/migrateCommand.ts';
+
+// One CLI for every process (DESIGN.md "Processes"). Each command lives in
+// commands/ and registers itself here.
+const program = new Command()
+  .name('accrue')
+  .description('Revenue books kept in step with invoices: API, relay, workers, ledger and operations.')
+  .showHelpAfterError();
+
+registerMigrateCommand(program);
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,31 @@
+import './pgTypes.ts';
+import pg from 'pg';
+import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import type { Database } from './schema.ts';
+
+export type Db = Kysely<Database>;
+/** Any executor: the pool-backed Kysely or an open transaction. Functions take it first. */
+export type Executor = Kysely<Database> | Transaction<Database>;
+
+export type DbHandle = { db: Db; pool: pg.Pool; url: string; close(): Promise<void> };
+
+export function connect(url: string, options: { max?: number; applicationName?: string } = {}): DbHandle {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.max ?? 10,
+    application_name: options.applicationName ?? 'accrue',
+  });
+  // An idle client that loses its server (restart, pg_terminate_backend) emits
+  // 'error'; the pool drops it and makes a new one on demand. Without a listener
+  // the process would crash.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    pool,
+    url,
+    async close() {
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,90 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
+
+// Any two processes that start at once serialise on this lock; the second finds
+// nothing left to do.
+const MIGRATION_LOCK = 7_301_998_001;
+
+export type Migration = { version: number; name: string; sql: string; checksum: string };
+
+export async function readMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]> {
+  const files = (await readdir(dir)).filter((f) => /^\d{3}_[\w-]+\.sql$/.test(f)).sort();
+  const migrations: Migration[] = [];
+  for (const file of files) {
+    const sql = await readFile(path.join(dir, file), 'utf8');
+    migrations.push({
+      version: Number(file.slice(0, 3)),
+      name: file,
+      sql,
+      checksum: createHash('sha256').update(sql).digest('hex'),
+    });
+  }
+  return migrations;
+}
+
+export type MigrateResult = { applied: string[]; current: number };
+
+/** Applies every migration not yet applied, each in its own transaction. */
+export async function migrate(url: string, options: { dir?: string; log?: (msg: string) => void } = {}): Promise<MigrateResult> {
+  const migrations = await readMigrations(options.dir);
+  const client = new pg.Client({ connectionString: url, application_name: 'accrue-migrate' });
+  await client.connect();
+  const applied: string[] = [];
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now())`);
+    const done = await client.query<{ version: number; name: string; checksum: string }>(
+      'SELECT version, name, checksum FROM schema_migrations',
+    );
+    const byVersion = new Map(done.rows.map((r) => [r.version, r]));
+    for (const m of migrations) {
+      const prior = byVersion.get(m.version);
+      if (prior) {
+        if (prior.checksum !== m.checksum) {
+          throw new Error(`migration ${m.name} was changed after it was applied (checksum differs); add a new migration instead`);
+        }
+        continue;
+      }
+      await client.query('BEGIN');
+      try {
+        await client.query(m.sql);
+        await client.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [m.version, m.name, m.checksum]);
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK');
+        throw new Error(`migration ${m.name} failed: ${(err as Error).message}`, { cause: err });
+      }
+      applied.push(m.name);
+      options.log?.(`applied ${m.name}`);
+    }
+    const last = migrations.at(-1)?.version ?? 0;
+    return { applied, current: last };
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
+    await client.end();
+  }
+}
+
+/** The newest migration on disk and the newest applied: readiness needs them equal. */
+export async function migrationStatus(url: string): Promise<{ expected: number; applied: number }> {
+  const migrations = await readMigrations();
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const r = await client.query<{ v: number | null }>(
+      `SELECT max(version) AS v FROM schema_migrations`,
+    );
+    return { expected: migrations.at(-1)?.version ?? 0, applied: r.rows[0]?.v ?? 0 };
+  } catch {
+    return { expected: migrations.at(-1)?.version ?? 0, applied: 0 };
+  } finally {
+    await client.end();
+  }
+}

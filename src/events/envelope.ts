@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { eventTypes, isEventType, type EventType } from './eventTypes.ts';
+import { upcast } from './upcasters.ts';
+import { ValidationError, type FieldIssue } from '../errors.ts';
+
+/** An event as stored and as subscribers receive it (DESIGN.md "Events"). */
+export type StoredEvent<T extends EventType = EventType> = {
+  position: number;
+  eventId: string;
+  type: T;
+  schemaVersion: number;
+  aggregateType: string;
+  aggregateId: string;
+  aggregateVersion: number | null;
+  occurredAt: string;
+  recordedAt: string;
+  correlationId: string;
+  causationId: string | null;
+  traceparent: string | null;
+  actor: string;
+  source: string;
+  externalId: string | null;
+  data: z.output<(typeof eventTypes)[T]['data']>;
+};
+
+export const storedEventShape = z.object({
+  position: z.number().int(),
+  eventId: z.uuid(),
+  type: z.string().refine(isEventType, { message: 'unknown event type' }),
+  schemaVersion: z.number().int().min(1),
+  aggregateType: z.string(),
+  aggregateId: z.string(),
+  aggregateVersion: z.number().int().nullable(),
+  occurredAt: z.string(),
+  recordedAt: z.string(),
+  correlationId: z.string(),
+  causationId: z.string().nullable(),
+  traceparent: z.string().nullable(),
+  actor: z.string(),
+  source: z.string(),
+  externalId: z.string().nullable(),
+  data: z.record(z.string(), z.unknown()),
+});
+
+export function zodIssues(error: z.ZodError, prefix: (string | number)[] = []): FieldIssue[] {
+  return error.issues.map((i) => ({
+    field: [...prefix, ...i.path.map((p) => (typeof p === 'symbol' ? String(p) : p))].join('.') || '(root)',
+    message: i.message,
+  }));
+}
+
+/** Validates `data` against the current schema of its type; throws ValidationError naming the field. */
+export function parseEventData<T extends EventType>(type: T, data: unknown, fieldPrefix: (string | number)[] = ['data']) {
+  const result = eventTypes[type].data.safeParse(data);
+  if (!result.success) {
+    throw new ValidationError(`invalid ${type} payload`, zodIssues(result.error, fieldPrefix));
+  }
+  return result.data as z.output<(typeof eventTypes)[T]['data']>;
+}
+
+/**
+ * Reads an event as a subscriber gets it (e.g. a job payload): checks the envelope,
+ * upcasts old schema versions and validates the payload. A failure here is a poison
+ * message: retrying cannot fix it.
+ */
+export function readStoredEvent(raw: unknown): StoredEvent {
+  const envelope = storedEventShape.safeParse(raw);
+  if (!envelope.success) throw new ValidationError('invalid event envelope', zodIssues(envelope.error));
+  const e = envelope.data;
+  const type = e.type as EventType;
+  const current = eventTypes[type].schemaVersion;
+  const data = e.schemaVersion < current ? upcast(type, e.schemaVersion, current, e.data) : e.data;
+  return { ...e, type, schemaVersion: current, data: parseEventData(type, data) } as StoredEvent;
+}

@@ -1,0 +1,42 @@
+import type { z } from 'zod';
+import * as invoice from './schemas/invoiceEvents.ts';
+import * as other from './schemas/otherEvents.ts';
+
+/**
+ * The published contract: every event type, the aggregate it belongs to, its
+ * current schema version and the zod schema of its `data`. Payloads are validated
+ * against it when written and again when a subscriber reads them.
+ */
+export const eventTypes = {
+  InvoiceCreated: { aggregateType: 'invoice', schemaVersion: 1, data: invoice.InvoiceCreated },
+  InvoiceUpdated: { aggregateType: 'invoice', schemaVersion: 1, data: invoice.InvoiceUpdated },
+  InvoicePaid: { aggregateType: 'invoice', schemaVersion: 1, data: invoice.InvoicePaid },
+  InvoiceVoided: { aggregateType: 'invoice', schemaVersion: 1, data: invoice.InvoiceVoided },
+  InvoiceDeleted: { aggregateType: 'invoice', schemaVersion: 1, data: invoice.InvoiceDeleted },
+  InvoicePaymentReceived: { aggregateType: 'invoice', schemaVersion: 1, data: invoice.InvoicePaymentReceived },
+  InvoiceReminderSent: { aggregateType: 'invoice', schemaVersion: 1, data: invoice.InvoiceReminderSent },
+  InvoiceOverdue: { aggregateType: 'invoice', schemaVersion: 1, data: invoice.InvoiceOverdue },
+  CustomerCreated: { aggregateType: 'customer', schemaVersion: 1, data: other.CustomerCreated },
+  CustomerUpdated: { aggregateType: 'customer', schemaVersion: 1, data: other.CustomerUpdated },
+  PaymentReceived: { aggregateType: 'payment', schemaVersion: 1, data: other.PaymentReceived },
+  PaymentRefunded: { aggregateType: 'payment', schemaVersion: 1, data: other.PaymentRefunded },
+  PeriodClosed: { aggregateType: 'period', schemaVersion: 1, data: other.PeriodClosed },
+  RevenueDeferred: { aggregateType: 'invoice', schemaVersion: 1, data: other.RevenueDeferred },
+  RevenueRecognized: { aggregateType: 'invoice', schemaVersion: 1, data: other.RevenueRecognized },
+  RevenueAdjusted: { aggregateType: 'invoice', schemaVersion: 1, data: other.RevenueAdjusted },
+  RevenueReversed: { aggregateType: 'invoice', schemaVersion: 1, data: other.RevenueReversed },
+} as const satisfies Record<string, { aggregateType: string; schemaVersion: number; data: z.ZodType }>;
+
+export type EventType = keyof typeof eventTypes;
+export type EventData<T extends EventType> = z.output<(typeof eventTypes)[T]['data']>;
+
+export const EVENT_TYPE_NAMES = Object.keys(eventTypes) as EventType[];
+
+export function isEventType(value: string): value is EventType {
+  return Object.hasOwn(eventTypes, value);
+}
+
+export const INVOICE_EVENT_TYPES = EVENT_TYPE_NAMES.filter(
+  (t) => eventTypes[t].aggregateType === 'invoice' && !t.startsWith('Revenue'),
+);
+export const REVENUE_EVENT_TYPES = ['RevenueDeferred', 'RevenueRecognized', 'RevenueAdjusted', 'RevenueReversed'] as const;
