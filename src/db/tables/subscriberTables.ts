@@ -59,6 +59,21 @@ export interface AnalyticsPaymentsTable {
   received_on: string;
 }
 
+/** A view (migration 033): read only. */
+export interface AnalyticsInvoiceStatusView {
+  invoice_id: ColumnType<string, never, never>;
+  customer_id: ColumnType<string | null, never, never>;
+  currency: ColumnType<string, never, never>;
+  issued_on: ColumnType<string | null, never, never>;
+  due_date: ColumnType<string | null, never, never>;
+  total: ColumnType<number, never, never>;
+  tax: ColumnType<number, never, never>;
+  voided_on: ColumnType<string | null, never, never>;
+  amount_paid: ColumnType<number, never, never>;
+  amount_due: ColumnType<number, never, never>;
+  status: ColumnType<'open' | 'paid' | 'void', never, never>;
+}
+
 export interface InvoiceOverdueNoticesTable {
   invoice_id: string;
   due_date: string;
@@ -74,5 +89,6 @@ export interface SubscriberTables {
   webhook_deliveries: WebhookDeliveriesTable;
   analytics_invoices: AnalyticsInvoicesTable;
   analytics_payments: AnalyticsPaymentsTable;
+  analytics_invoice_status: AnalyticsInvoiceStatusView;
   invoice_overdue_notices: InvoiceOverdueNoticesTable;
 }
