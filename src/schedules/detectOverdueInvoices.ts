@@ -16,6 +16,8 @@ const BATCH_SIZE = 500;
  * together, so running twice, or twice at once, appends nothing more. An invoice
  * whose due date moved gets a new notice when the new date passes. `today` is the
  * business day of the run ('YYYY-MM-DD', UTC): due before today = overdue.
+ * Given a transaction (the bus worker runs a tick in one), every batch joins it;
+ * given the pool, each batch commits on its own.
  */
 export async function detectOverdueInvoices(
   db: Kysely<Database>,
@@ -49,7 +51,9 @@ export async function detectOverdueInvoices(
     if (candidates.length === 0) break;
     after = candidates.at(-1)!.id;
     batches++;
-    detected += await db.transaction().execute((tx) => appendOverdue(tx, candidates, today));
+    detected += db.isTransaction
+      ? await appendOverdue(db, candidates, today)
+      : await db.transaction().execute((tx) => appendOverdue(tx, candidates, today));
   }
   return { detected, batches };
 }

@@ -19,11 +19,11 @@ export async function registerSchedules(
   const clock = deps.clock ?? (() => new Date());
   const workers: string[] = [];
   for (const task of tasks) {
-    await boss.createQueue(task.queue, { policy: 'singleton', retryLimit: 3, retryDelay: 60, retryBackoff: true, expireInSeconds: 15 * 60 });
-    await boss.schedule(task.queue, task.cron, null, { tz: task.tz, missed: 'once' });
-    const log = deps.log.child({ schedule: task.queue });
+    await boss.createQueue(task.name, { policy: 'singleton', retryLimit: 3, retryDelay: 60, retryBackoff: true, expireInSeconds: 15 * 60 });
+    await boss.schedule(task.name, task.cron, null, { tz: task.tz, missed: 'once' });
+    const log = deps.log.child({ schedule: task.name });
     workers.push(
-      await boss.work(task.queue, async (jobs) => {
+      await boss.work(task.name, async (jobs) => {
         for (const _job of jobs) await task.run({ db: deps.db, log, now: clock() });
       }),
     );

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Config } from '../config.ts';
-import type { Executor } from '../db/connect.ts';
 import type { Database } from '../db/schema.ts';
 import type { Subscriber } from '../bus/subscriber.ts';
 import { createCircuitBreaker, type CircuitBreaker } from '../breaker/circuitBreaker.ts';
@@ -9,7 +8,7 @@ import { INVOICE_EVENT_TYPES, REVENUE_EVENT_TYPES } from '../events/eventTypes.t
 import { isEndpointFailure } from './postJson.ts';
 import { fileChannel, logChannel, webhookChannel, type NotificationChannel } from './notifications/notificationChannel.ts';
 import { createNotificationsSubscriber } from './notifications/sendNotifications.ts';
-import { analyticsSubscriber, resetAnalytics } from './analytics/updateInvoiceAnalytics.ts';
+import { analyticsSubscriber } from './analytics/updateInvoiceAnalytics.ts';
 import { createWebhooksSubscriber } from './webhooks/forwardEventsToWebhook.ts';
 
 export type SubscriberDeps = {
@@ -20,7 +19,12 @@ export type SubscriberDeps = {
   breakerDb: Kysely<Database>;
 };
 
-/** The subscribers of this file (the lead adds revenue): notifications, analytics, and webhooks when configured. */
+/**
+ * The subscribers of this capability (the lead adds revenue): notifications,
+ * analytics (with reset, so it can be rebuilt), and webhooks when ACCRUE_WEBHOOK_URL
+ * is set. Notifications and webhooks have no reset: they are deliveries, not state,
+ * and a rebuild must not send them again (their delivery tables skip known events).
+ */
 export function buildSubscribers(config: Config, deps: SubscriberDeps): Subscriber[] {
   const breaker = (name: string) => breakerFor(config, deps.breakerDb, name);
   const subscribers: Subscriber[] = [createNotificationsSubscriber(notificationChannel(config, breaker)), analyticsSubscriber];
@@ -37,11 +41,6 @@ export function buildSubscribers(config: Config, deps: SubscriberDeps): Subscrib
   }
   return subscribers;
 }
-
-/** Clears a subscriber's own state before `accrue rebuild <name>`; subscribers without one have nothing to rebuild. */
-export const subscriberResets: Readonly<Record<string, (db: Executor) => Promise<void>>> = {
-  analytics: resetAnalytics,
-};
 
 export function notificationChannel(config: Config, breaker: (name: string) => CircuitBreaker): NotificationChannel {
   const kind = config.ACCRUE_NOTIFY_CHANNEL ?? (config.ACCRUE_NOTIFY_WEBHOOK_URL ? 'webhook' : 'file');

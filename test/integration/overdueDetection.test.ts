@@ -86,6 +86,17 @@ describe('overdue detection', () => {
     for (const id of ids) expect(await overdueEvents(id)).toHaveLength(1);
   });
 
+  it('as the bus worker runs a tick (inside its transaction), twice: one event', async () => {
+    await addInvoices([{ id: 'od_tick', due: '2026-06-01', total: 4_200, paid: 200 }]);
+    const [task] = buildSchedules(loadConfig({}));
+    expect(task).toMatchObject({ name: OVERDUE_DETECTION_QUEUE, cron: '0 * * * *', tz: 'UTC' });
+    const now = new Date('2026-06-05T13:00:00Z');
+    for (let i = 0; i < 2; i++) await t.db.transaction().execute((tx) => task!.run({ db: tx, log: silentLogger, now }));
+    expect((await overdueEvents('od_tick')).map((e) => [e.occurredAt, readStoredEvent(e).data])).toEqual([
+      ['2026-06-05', { dueDate: '2026-06-01', amountDue: 4_000 }],
+    ]);
+  });
+
   it('runs as a pg-boss schedule: registered with its cron, and a tick appends the events', async () => {
     await addInvoices([{ id: 'od_sched', due: '2000-01-01' }]);
     const boss = new PgBoss({ connectionString: t.url, supervise: false, registerInstance: false });

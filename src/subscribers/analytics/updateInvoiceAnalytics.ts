@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Subscriber } from '../../bus/subscriber.ts';
+import type { SubscriberContext } from '../../bus/subscriber.ts';
 import type { Executor } from '../../db/connect.ts';
 import type { EventData, EventType } from '../../events/eventTypes.ts';
 import type { StoredEvent } from '../../events/envelope.ts';
@@ -19,14 +19,16 @@ export const ANALYTICS_EVENT_TYPES = [
  * Keeps per-invoice facts for the aggregates of migration 033 (analytics_monthly,
  * analytics_aging). Every write commutes or is version-checked, so any delivery
  * order gives the same rows; exact repeats are dropped by the worker's inbox and
- * would change nothing anyway.
+ * would change nothing anyway. `reset` clears it for `accrue rebuild analytics`
+ * (the bus's optional Subscriber.reset; the object is a Subscriber).
  */
-export const analyticsSubscriber: Subscriber = {
+export const analyticsSubscriber = {
   name: 'analytics',
   eventTypes: ANALYTICS_EVENT_TYPES,
-  async handle(event, { db }) {
+  async handle(event: StoredEvent, { db }: SubscriberContext): Promise<void> {
     await applyToAnalytics(db, event);
   },
+  reset: (db: Executor) => resetAnalytics(db),
 };
 
 export async function applyToAnalytics(db: Executor, event: StoredEvent): Promise<void> {
