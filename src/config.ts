@@ -31,6 +31,9 @@ const ConfigSchema = z.object({
   ACCRUE_NOTIFY_CHANNEL: z.enum(['file', 'log', 'webhook']).optional(),
   ACCRUE_NOTIFY_FILE: z.string().min(1).optional(),
   ACCRUE_NOTIFY_WEBHOOK_URL: z.string().url().optional(),
+  // Imported events (POST /v1/events) are facts the sending billing system has already
+  // acted on; notifying for them would, e.g., mail a year of receipts after a backfill.
+  ACCRUE_NOTIFY_IMPORTED: boolFromEnv.default(false),
   // Webhooks: every event of ACCRUE_WEBHOOK_EVENT_TYPES (comma-separated; default all
   // invoice and revenue events) is POSTed to ACCRUE_WEBHOOK_URL, signed with
   // HMAC-SHA256 of the body under ACCRUE_WEBHOOK_SECRET. Unset URL: no webhooks subscriber.

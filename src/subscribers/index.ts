@@ -27,7 +27,7 @@ export type SubscriberDeps = {
  */
 export function buildSubscribers(config: Config, deps: SubscriberDeps): Subscriber[] {
   const breaker = (name: string) => breakerFor(config, deps.breakerDb, name);
-  const subscribers: Subscriber[] = [createNotificationsSubscriber(notificationChannel(config, breaker)), analyticsSubscriber];
+  const subscribers: Subscriber[] = [createNotificationsSubscriber(notificationChannel(config, breaker), { notifyImported: config.ACCRUE_NOTIFY_IMPORTED }), analyticsSubscriber];
   if (config.ACCRUE_WEBHOOK_URL && config.ACCRUE_WEBHOOK_SECRET) {
     subscribers.push(
       createWebhooksSubscriber({

@@ -129,7 +129,7 @@ describe('analytics subscriber', () => {
     const expected = await snapshot();
     expect(expected.facts).toHaveLength(8);
 
-    await resetAnalytics(t.db);
+    await t.db.transaction().execute((tx) => analyticsSubscriber.reset(tx)); // as `accrue rebuild` does
     expect(await getMonthlyAggregates(t.db, '2026-04-15')).toEqual([]);
     await applyAll([...events].reverse());
     expect(await snapshot()).toEqual(expected);

@@ -100,6 +100,23 @@ describe('notifications subscriber', () => {
     }
   });
 
+  it('imported events notify nobody unless ACCRUE_NOTIFY_IMPORTED', async () => {
+    const file = path.join(dir, 'imported.jsonl');
+    const [imported] = await appendTestEvents(t.db, [
+      { type: 'InvoiceReminderSent', aggregateId: 'inv_n1', occurredAt: '2025-01-01', data: { channel: 'email' }, source: 'import', externalId: 'ext-r1' },
+    ]);
+    const quiet = buildSubscribers(loadConfig({ ACCRUE_NOTIFY_FILE: file }), { breakerDb: t.db }).find((s) => s.name === 'notifications')!;
+    await dispatch(t.db, quiet, imported!);
+    expect(await t.db.selectFrom('notification_deliveries').selectAll().where('event_id', '=', imported!.eventId).execute()).toHaveLength(0);
+    const loud = buildSubscribers(loadConfig({ ACCRUE_NOTIFY_FILE: file, ACCRUE_NOTIFY_IMPORTED: 'true' }), { breakerDb: t.db }).find(
+      (s) => s.name === 'notifications',
+    )!;
+    await dispatch(t.db, loud, imported!);
+    const lines = (await readFile(file, 'utf8')).trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ eventId: imported!.eventId, kind: 'reminder' });
+  });
+
   it('the channel follows the config: webhook when its URL is set, log when asked', () => {
     const hook = buildSubscribers(loadConfig({ ACCRUE_NOTIFY_WEBHOOK_URL: 'http://127.0.0.1:9/notify' }), { breakerDb: t.db });
     expect(hook.find((s) => s.name === 'notifications')!.external).toBe(true);

@@ -9,14 +9,16 @@ import { NOTIFIED_EVENT_TYPES, renderNotification } from './renderNotification.t
  * delivery of the event (or a replay, or a rebuild) finds it and sends nothing, and
  * a concurrent duplicate waits on the row lock; a failed send rolls the claim back
  * and the worker retries. Notices are side effects, not state: there is no reset,
- * so a rebuild never sends them twice.
+ * so a rebuild never sends them twice. Imported events notify nobody unless
+ * ACCRUE_NOTIFY_IMPORTED: the system that sent them has already told its customers.
  */
-export function createNotificationsSubscriber(channel: NotificationChannel): Subscriber {
+export function createNotificationsSubscriber(channel: NotificationChannel, options: { notifyImported?: boolean } = {}): Subscriber {
   return {
     name: 'notifications',
     eventTypes: NOTIFIED_EVENT_TYPES,
     external: channel.external,
     async handle(event, { db, log, now }) {
+      if (event.source === 'import' && !options.notifyImported) return;
       const message = renderNotification(event, await loadInvoiceFacts(db, event.aggregateId));
       if (!message) return;
       const claimed = await db
