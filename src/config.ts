@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EVENT_TYPE_NAMES, type EventType } from './events/eventTypes.ts';
 
 // The only reader of process.env. Every setting, its default and its meaning
 // is here; README's config table is written from this file.
@@ -21,12 +22,52 @@ const ConfigSchema = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
   OTEL_SERVICE_NAME: z.string().optional(),
   CI: boolFromEnv.optional(),
+
+  // --- Subscribers that reach outside accrue (issue 3) ---
+  // Notifications: 'file' appends JSON lines to ACCRUE_NOTIFY_FILE (default
+  // <ACCRUE_DATA_DIR>/notifications.jsonl), 'log' writes them to the log, 'webhook'
+  // POSTs them to ACCRUE_NOTIFY_WEBHOOK_URL behind the circuit breaker. Unset:
+  // 'webhook' when that URL is set, else 'file'.
+  ACCRUE_NOTIFY_CHANNEL: z.enum(['file', 'log', 'webhook']).optional(),
+  ACCRUE_NOTIFY_FILE: z.string().min(1).optional(),
+  ACCRUE_NOTIFY_WEBHOOK_URL: z.string().url().optional(),
+  // Imported events (POST /v1/events) are facts the sending billing system has already
+  // acted on; notifying for them would, e.g., mail a year of receipts after a backfill.
+  ACCRUE_NOTIFY_IMPORTED: boolFromEnv.default(false),
+  // Webhooks: every event of ACCRUE_WEBHOOK_EVENT_TYPES (comma-separated; default all
+  // invoice and revenue events) is POSTed to ACCRUE_WEBHOOK_URL, signed with
+  // HMAC-SHA256 of the body under ACCRUE_WEBHOOK_SECRET. Unset URL: no webhooks subscriber.
+  ACCRUE_WEBHOOK_URL: z.string().url().optional(),
+  ACCRUE_WEBHOOK_SECRET: z.string().min(16).optional(),
+  ACCRUE_WEBHOOK_EVENT_TYPES: z
+    .string()
+    .transform((s) => s.split(',').map((t) => t.trim()).filter((t) => t.length > 0))
+    .pipe(z.array(z.enum(EVENT_TYPE_NAMES as [EventType, ...EventType[]])).min(1))
+    .optional(),
+  // An outside endpoint that takes longer than this is a failure (retried by the worker).
+  ACCRUE_OUTBOUND_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
+  // Circuit breaker: open after this many consecutive failures, for this long;
+  // then one probe call decides (success closes it, failure reopens it).
+  ACCRUE_BREAKER_FAILURES: z.coerce.number().int().min(1).default(5),
+  ACCRUE_BREAKER_COOLDOWN_MS: z.coerce.number().int().min(100).default(30_000),
+  // Overdue detection schedule (pg-boss cron, UTC): hourly at minute 0 by default.
+  ACCRUE_OVERDUE_CRON: z.string().default('0 * * * *'),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
 
+// Settings that only make sense together.
+const CheckedConfigSchema = ConfigSchema.superRefine((c, ctx) => {
+  if (c.ACCRUE_WEBHOOK_URL && !c.ACCRUE_WEBHOOK_SECRET) {
+    ctx.addIssue({ code: 'custom', path: ['ACCRUE_WEBHOOK_SECRET'], message: 'required when ACCRUE_WEBHOOK_URL is set (webhooks are signed)' });
+  }
+  if (c.ACCRUE_NOTIFY_CHANNEL === 'webhook' && !c.ACCRUE_NOTIFY_WEBHOOK_URL) {
+    ctx.addIssue({ code: 'custom', path: ['ACCRUE_NOTIFY_WEBHOOK_URL'], message: "required when ACCRUE_NOTIFY_CHANNEL is 'webhook'" });
+  }
+});
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = ConfigSchema.safeParse(env);
+  const parsed = CheckedConfigSchema.safeParse(env);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`invalid configuration: ${issues}`);

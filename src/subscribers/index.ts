@@ -1,0 +1,67 @@
+import path from 'node:path';
+import type { Kysely } from 'kysely';
+import type { Config } from '../config.ts';
+import type { Database } from '../db/schema.ts';
+import type { Subscriber } from '../bus/subscriber.ts';
+import { createCircuitBreaker, type CircuitBreaker } from '../breaker/circuitBreaker.ts';
+import { INVOICE_EVENT_TYPES, REVENUE_EVENT_TYPES } from '../events/eventTypes.ts';
+import { isEndpointFailure } from './postJson.ts';
+import { fileChannel, logChannel, webhookChannel, type NotificationChannel } from './notifications/notificationChannel.ts';
+import { createNotificationsSubscriber } from './notifications/sendNotifications.ts';
+import { analyticsSubscriber } from './analytics/updateInvoiceAnalytics.ts';
+import { createWebhooksSubscriber } from './webhooks/forwardEventsToWebhook.ts';
+
+export type SubscriberDeps = {
+  /**
+   * Where circuit-breaker state is read and written: outside any job's transaction,
+   * ideally its own small pool (connect(url, { max: 2 })); see breaker/circuitBreaker.ts.
+   */
+  breakerDb: Kysely<Database>;
+};
+
+/**
+ * The subscribers of this capability (the lead adds revenue): notifications,
+ * analytics (with reset, so it can be rebuilt), and webhooks when ACCRUE_WEBHOOK_URL
+ * is set. Notifications and webhooks have no reset: they are deliveries, not state,
+ * and a rebuild must not send them again (their delivery tables skip known events).
+ */
+export function buildSubscribers(config: Config, deps: SubscriberDeps): Subscriber[] {
+  const breaker = (name: string) => breakerFor(config, deps.breakerDb, name);
+  const subscribers: Subscriber[] = [createNotificationsSubscriber(notificationChannel(config, breaker), { notifyImported: config.ACCRUE_NOTIFY_IMPORTED }), analyticsSubscriber];
+  if (config.ACCRUE_WEBHOOK_URL && config.ACCRUE_WEBHOOK_SECRET) {
+    subscribers.push(
+      createWebhooksSubscriber({
+        url: config.ACCRUE_WEBHOOK_URL,
+        secret: config.ACCRUE_WEBHOOK_SECRET,
+        eventTypes: config.ACCRUE_WEBHOOK_EVENT_TYPES ?? [...INVOICE_EVENT_TYPES, ...REVENUE_EVENT_TYPES],
+        timeoutMs: config.ACCRUE_OUTBOUND_TIMEOUT_MS,
+        breaker: breaker('webhooks'),
+      }),
+    );
+  }
+  return subscribers;
+}
+
+export function notificationChannel(config: Config, breaker: (name: string) => CircuitBreaker): NotificationChannel {
+  const kind = config.ACCRUE_NOTIFY_CHANNEL ?? (config.ACCRUE_NOTIFY_WEBHOOK_URL ? 'webhook' : 'file');
+  if (kind === 'webhook') {
+    if (!config.ACCRUE_NOTIFY_WEBHOOK_URL) throw new Error("ACCRUE_NOTIFY_CHANNEL 'webhook' needs ACCRUE_NOTIFY_WEBHOOK_URL");
+    return webhookChannel(config.ACCRUE_NOTIFY_WEBHOOK_URL, config.ACCRUE_OUTBOUND_TIMEOUT_MS, breaker('notifications-webhook'));
+  }
+  if (kind === 'log') return logChannel();
+  return fileChannel(config.ACCRUE_NOTIFY_FILE ?? path.join(config.ACCRUE_DATA_DIR, 'notifications.jsonl'));
+}
+
+export function breakerFor(config: Config, db: Kysely<Database>, name: string): CircuitBreaker {
+  return createCircuitBreaker({
+    db,
+    name,
+    policy: {
+      failureThreshold: config.ACCRUE_BREAKER_FAILURES,
+      coolDownMs: config.ACCRUE_BREAKER_COOLDOWN_MS,
+      // A probe can take at most one timeout; twice that and it is presumed dead.
+      probeLeaseMs: 2 * config.ACCRUE_OUTBOUND_TIMEOUT_MS,
+    },
+    countsAsFailure: isEndpointFailure,
+  });
+}
