@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { registerMigrateCommand } from './commands/migrateCommand.ts';
+import { registerApiCommand } from './commands/apiCommand.ts';
+import { registerApiKeyCommand } from './commands/apiKeyCommand.ts';
 
 // One CLI for every process (DESIGN.md "Processes"). Each command lives in
 // commands/ and registers itself here.
@@ -9,5 +11,7 @@ const program = new Command()
   .showHelpAfterError();
 
 registerMigrateCommand(program);
+registerApiCommand(program);
+registerApiKeyCommand(program);
 
 await program.parseAsync(process.argv);

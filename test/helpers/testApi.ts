@@ -36,7 +36,7 @@ export async function createTestApi(deps: Partial<ApiDeps> = {}, options: { pool
       const payload = o.raw ?? (o.body === undefined ? undefined : JSON.stringify(o.body));
       const contentType = o.contentType === undefined ? (payload === undefined ? null : 'application/json') : o.contentType;
       if (contentType !== null) headers['content-type'] = contentType;
-      const res = await app.request(path, { method, headers, body: payload as BodyInit | undefined });
+      const res = await app.request(path, { method, headers, body: payload as RequestInit["body"] });
       const text = await res.text();
       let body: unknown = text;
       try {
