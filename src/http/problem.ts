@@ -80,7 +80,9 @@ export function toProblem(value: unknown): { problem: Problem; internal: boolean
     }
   }
   if (err instanceof HTTPException) {
-    return { problem: problem(err.status, err.status === 413 ? 'payload-too-large' : 'http', err.message || TITLES[err.status] || 'error'), internal: false };
+    // Hono's own refusals (e.g. a route that requires a JSON body got none: 415).
+    const slug = kinds.find(([, status]) => status === err.status)?.[2] ?? 'http';
+    return { problem: problem(err.status, slug, err.message || TITLES[err.status] || 'error'), internal: err.status >= 500 };
   }
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string' && pgCodes[code]) {
