@@ -51,9 +51,10 @@ export async function createTestApi(deps: Partial<ApiDeps> = {}, options: { pool
 }
 
 /** Rows of the write side and the event store: what "nothing was written" compares. */
-export async function countRows(t: TestDatabase): Promise<Record<string, number>> {
-  const tables = ['events', 'outbox', 'invoices', 'customers', 'invoice_payments', 'idempotency_keys'] as const;
-  const counts: Record<string, number> = {};
+const COUNTED = ['events', 'outbox', 'invoices', 'customers', 'invoice_payments', 'idempotency_keys'] as const;
+export async function countRows(t: TestDatabase): Promise<Record<(typeof COUNTED)[number], number>> {
+  const tables = COUNTED;
+  const counts = {} as Record<(typeof COUNTED)[number], number>;
   for (const table of tables) {
     const r = await t.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     counts[table] = Number(r.n);
