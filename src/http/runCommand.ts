@@ -1,13 +1,13 @@
 import type { Context } from 'hono';
-import type { Transaction } from 'kysely';
-import type { Database } from '../db/schema.ts';
+import type { Executor } from '../db/connect.ts';
 import { ValidationError } from '../errors.ts';
 import type { EventContext } from '../events/appendEvents.ts';
 import { claimIdempotencyKey, completeIdempotencyKey, type IdempotentRequest } from '../idempotency/idempotencyKeys.ts';
 import type { ApiDeps, ApiEnv } from './context.ts';
 
 export type CommandResult<T> = { status: number; body: T; headers?: Record<string, string> };
-export type CommandFn<T> = (tx: Transaction<Database>, ctx: EventContext) => Promise<CommandResult<T>>;
+/** Gets the open transaction, or the pool when the command is a single statement (see runCommand). */
+export type CommandFn<T> = (tx: Executor, ctx: EventContext) => Promise<CommandResult<T>>;
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
 
@@ -25,8 +25,16 @@ export function eventContext(c: Context<ApiEnv>): EventContext {
  * Runs a write in ONE transaction — state, events and the Idempotency-Key record —
  * and answers only after it committed. A repeated key with the same body returns
  * the stored first response and runs nothing; with another body, 422.
+ *
+ * `singleStatement`: the command's writes are one SQL statement, so without an
+ * Idempotency-Key it skips BEGIN/COMMIT (the invoice-create hot path).
  */
-export async function runCommand<T>(c: Context<ApiEnv>, deps: ApiDeps, fn: CommandFn<T>): Promise<Response> {
+export async function runCommand<T>(
+  c: Context<ApiEnv>,
+  deps: ApiDeps,
+  fn: CommandFn<T>,
+  options: { singleStatement?: boolean } = {},
+): Promise<Response> {
   const key = c.req.method === 'POST' ? c.req.header('idempotency-key') : undefined;
   if (key !== undefined && !KEY.test(key)) {
     throw new ValidationError('invalid Idempotency-Key', [{ field: 'Idempotency-Key', message: '1-255 printable ASCII characters' }]);
@@ -35,6 +43,10 @@ export async function runCommand<T>(c: Context<ApiEnv>, deps: ApiDeps, fn: Comma
   const request: IdempotentRequest | null = key
     ? { principal: c.get('principal').id, key, method: c.req.method, path: c.req.path, body: c.get('bodyText') ?? '' }
     : null;
+  if (!request && options.singleStatement) {
+    const result = await fn(deps.db, ctx);
+    return c.json(result.body as object, result.status as 200, result.headers ?? {});
+  }
   const outcome = await deps.db.transaction().execute(async (tx) => {
     if (request) {
       const claim = await claimIdempotencyKey(tx, request);

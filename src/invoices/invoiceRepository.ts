@@ -3,7 +3,10 @@ import type { Executor } from '../db/connect.ts';
 import type { InvoicesTable } from '../db/tables/invoicingTables.ts';
 import { ConflictError, ValidationError } from '../errors.ts';
 import type { InvoiceLine } from '../events/schemas/invoiceEvents.ts';
+import type { toEventRows } from '../events/appendEvents.ts';
 import type { InvoiceState, InvoiceStatus } from './invoice.ts';
+
+type EventRow = ReturnType<typeof toEventRows>[number];
 
 type Row = Selectable<InvoicesTable>;
 export type StoredInvoice = InvoiceState & { createdAt: Date; updatedAt: Date };
@@ -34,29 +37,41 @@ export async function findInvoice(db: Executor, id: string, options: { forUpdate
   return row ? toState(row) : null;
 }
 
-export async function insertInvoice(db: Executor, s: InvoiceState): Promise<StoredInvoice> {
+/**
+ * Inserts the invoice, its events and their outbox rows in ONE statement: atomic
+ * on its own, so a create without Idempotency-Key needs no BEGIN/COMMIT (1 round
+ * trip instead of 4; see bench/httpWritePath.ts). Also fine inside a transaction.
+ */
+export async function insertInvoiceWithEvents(db: Executor, s: InvoiceState, events: EventRow[]): Promise<StoredInvoice> {
   try {
     const row = await db
-      .insertInto('invoices')
-      .values({
-        id: s.id,
-        customer_id: s.customerId,
-        currency: s.currency,
-        status: s.status,
-        issued_at: s.issuedAt,
-        due_date: s.dueDate,
-        lines: JSON.stringify(s.lines),
-        total: s.total,
-        tax: s.tax,
-        amount_paid: s.amountPaid,
-        version: s.version,
-      })
-      .returningAll()
+      .with('inv', (q) =>
+        q
+          .insertInto('invoices')
+          .values({
+            id: s.id,
+            customer_id: s.customerId,
+            currency: s.currency,
+            status: s.status,
+            issued_at: s.issuedAt,
+            due_date: s.dueDate,
+            lines: JSON.stringify(s.lines),
+            total: s.total,
+            tax: s.tax,
+            amount_paid: s.amountPaid,
+            version: s.version,
+          })
+          .returningAll(),
+      )
+      .with('ins', (q) => q.insertInto('events').values(events).returning('position'))
+      .with('ob', (q) => q.insertInto('outbox').columns(['position']).expression((eb) => eb.selectFrom('ins').select('ins.position')))
+      .selectFrom('inv')
+      .selectAll()
       .executeTakeFirstOrThrow();
     return toState(row);
   } catch (err) {
     // The FK saves a round trip per create (no SELECT of the customer first).
-    if ((err as { code?: string }).code === '23503') {
+    if ((err as { code?: string }).code === '23503' && (err as { constraint?: string }).constraint === 'invoices_customer_id_fkey') {
       throw new ValidationError('unknown customer', [{ field: 'customerId', message: `no customer ${s.customerId}` }], { cause: err });
     }
     throw err;

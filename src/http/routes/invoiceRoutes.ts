@@ -54,10 +54,15 @@ export function registerInvoiceRoutes(app: ApiApp, deps: ApiDeps): void {
   const now = deps.now ?? (() => new Date());
   /** Runs one invoice command in its own transaction and answers with the new state. */
   const execute = (c: Parameters<typeof runCommand>[0], id: string, command: InvoiceCommand, status: number) =>
-    runCommand(c, deps, async (tx, ctx) => {
-      const { invoice } = await executeInvoiceCommand(tx, id, command, ctx, now());
-      return { status, body: invoiceResource(invoice), headers: { ETag: etag(invoice.version), Location: `/v1/invoices/${invoice.id}` } };
-    });
+    runCommand(
+      c,
+      deps,
+      async (tx, ctx) => {
+        const { invoice } = await executeInvoiceCommand(tx, id, command, ctx, now());
+        return { status, body: invoiceResource(invoice), headers: { ETag: etag(invoice.version), Location: `/v1/invoices/${invoice.id}` } };
+      },
+      { singleStatement: command.type === 'create' },
+    );
 
   app.openapi(create, async (c) => {
     const body = c.req.valid('json');
