@@ -14,10 +14,14 @@ export const problemSchema = z
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: problemSchema } } });
 
 /** The error answers every route may give, for the OpenAPI document. */
-export const errorResponses = {
+export const readErrorResponses = {
   400: problem('invalid input; `errors` names each field'),
   401: problem('missing or invalid bearer token'),
   403: problem('the key lacks the scope this call needs'),
+} as const;
+/** ...and those of calls that take a body. */
+export const errorResponses = {
+  ...readErrorResponses,
   413: problem('body larger than the limit (1 MiB by default)'),
   415: problem('body is not application/json'),
   422: problem('Idempotency-Key reused with a different request'),

@@ -9,7 +9,7 @@ import type { ApiApp, ApiDeps } from '../context.ts';
 import { requireScope } from '../middleware/authenticate.ts';
 import { runCommand } from '../runCommand.ts';
 import { decodeCursor, encodeCursor, etag, ifMatchVersion } from '../validation.ts';
-import { conflict, errorResponses, idempotencyHeader, ifMatchHeader, json, listQuery, notFound, precondition } from './commonSchemas.ts';
+import { conflict, errorResponses, readErrorResponses, idempotencyHeader, ifMatchHeader, json, listQuery, notFound, precondition } from './commonSchemas.ts';
 
 const customerSchema = z
   .object({
@@ -44,7 +44,7 @@ const list = createRoute({
   security,
   middleware: [requireScope('invoices:read')],
   request: { query: z.object(listQuery) },
-  responses: { 200: json(z.object({ items: z.array(customerSchema), nextCursor: z.string().nullable() }), 'a page'), ...errorResponses },
+  responses: { 200: json(z.object({ items: z.array(customerSchema), nextCursor: z.string().nullable() }), 'a page'), ...readErrorResponses },
 });
 
 const get = createRoute({
@@ -55,7 +55,7 @@ const get = createRoute({
   security,
   middleware: [requireScope('invoices:read')],
   request: { params: idParam },
-  responses: { 200: json(customerSchema, 'the customer'), ...errorResponses, ...notFound },
+  responses: { 200: json(customerSchema, 'the customer'), ...readErrorResponses, ...notFound },
 });
 
 const patch = createRoute({

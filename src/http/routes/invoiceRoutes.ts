@@ -10,7 +10,7 @@ import type { ApiApp, ApiDeps } from '../context.ts';
 import { requireScope } from '../middleware/authenticate.ts';
 import { runCommand } from '../runCommand.ts';
 import { decodeCursor, encodeCursor, etag, ifMatchVersion, parseOr400 } from '../validation.ts';
-import { conflict, errorResponses, idempotencyHeader, ifMatchHeader, json, notFound, precondition } from './commonSchemas.ts';
+import { conflict, errorResponses, readErrorResponses, idempotencyHeader, ifMatchHeader, json, notFound, precondition } from './commonSchemas.ts';
 import { createInvoiceBody, deleteInvoiceBody, invoiceListQuery, invoiceSchema, updateInvoiceBody } from './invoiceSchemas.ts';
 
 const idParam = z.object({ id: identifier });
@@ -29,13 +29,13 @@ const list = createRoute({
   method: 'get', path: '/v1/invoices', tags, security, middleware: read,
   summary: 'List invoices by customer, status and issue date (cursor pagination)',
   request: { query: invoiceListQuery },
-  responses: { 200: json(z.object({ items: z.array(invoiceSchema), nextCursor: z.string().nullable() }), 'a page'), ...errorResponses },
+  responses: { 200: json(z.object({ items: z.array(invoiceSchema), nextCursor: z.string().nullable() }), 'a page'), ...readErrorResponses },
 });
 const get = createRoute({
   method: 'get', path: '/v1/invoices/{id}', tags, security, middleware: read,
   summary: 'Read an invoice (deleted ones remain readable as tombstones)',
   request: { params: idParam },
-  responses: { 200: json(invoiceSchema, 'the invoice; ETag is its version'), ...errorResponses, ...notFound },
+  responses: { 200: json(invoiceSchema, 'the invoice; ETag is its version'), ...readErrorResponses, ...notFound },
 });
 const patch = createRoute({
   method: 'patch', path: '/v1/invoices/{id}', tags, security, middleware: write,

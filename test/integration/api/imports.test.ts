@@ -78,6 +78,13 @@ describe('POST /v1/events', () => {
     expect(await countRows(api.t)).toEqual(before);
   });
 
+  it('the same eventId twice in one array is stored once and reported as a duplicate', async () => {
+    const res = await api.call('POST', '/v1/events', { body: [created('ext-7', 'inv_ext7'), created('ext-7', 'inv_ext7')] });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ stored: 1, duplicates: ['ext-7'] });
+    expect(await readStream(api.t.db, 'invoice', 'inv_ext7')).toHaveLength(1);
+  });
+
   it('imports PeriodClosed with the month as its aggregate', async () => {
     const res = await api.call('POST', '/v1/events', { body: { eventId: 'pc-1', type: 'PeriodClosed', occurredAt: '2019-02-01', data: { period: '2019-01' } } });
     expect(res.status).toBe(201);
