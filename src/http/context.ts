@@ -22,8 +22,6 @@ export type ApiVariables = {
   principal: Principal;
   /** The request body, parsed and checked by jsonBody(); undefined when empty. */
   body: unknown;
-  /** Canonical text of the body, hashed for Idempotency-Key comparison. */
-  bodyText: string;
 };
 
 export type ApiEnv = { Variables: ApiVariables };

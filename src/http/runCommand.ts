@@ -4,6 +4,7 @@ import { ValidationError } from '../errors.ts';
 import type { EventContext } from '../events/appendEvents.ts';
 import { claimIdempotencyKey, completeIdempotencyKey, type IdempotentRequest } from '../idempotency/idempotencyKeys.ts';
 import type { ApiDeps, ApiEnv } from './context.ts';
+import { canonicalJson } from './middleware/jsonBody.ts';
 
 export type CommandResult<T> = { status: number; body: T; headers?: Record<string, string> };
 /** Gets the open transaction, or the pool when the command is a single statement (see runCommand). */
@@ -41,7 +42,7 @@ export async function runCommand<T>(
   }
   const ctx = eventContext(c);
   const request: IdempotentRequest | null = key
-    ? { principal: c.get('principal').id, key, method: c.req.method, path: c.req.path, body: c.get('bodyText') ?? '' }
+    ? { principal: c.get('principal').id, key, method: c.req.method, path: c.req.path, body: c.get('body') === undefined ? '' : canonicalJson(c.get('body')) }
     : null;
   if (!request && options.singleStatement) {
     const result = await fn(deps.db, ctx);

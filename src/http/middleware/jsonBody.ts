@@ -16,9 +16,16 @@ const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
 export function jsonBody(limitBytes: number): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     if (!['POST', 'PUT', 'PATCH', 'DELETE'].includes(c.req.method)) return next();
-    const declared = Number(c.req.header('content-length') ?? '0');
-    if (declared > limitBytes) throw new PayloadTooLargeError(limitBytes);
-    const bytes = await readLimited(c.req.raw.body, limitBytes);
+    const declared = c.req.header('content-length');
+    if (declared !== undefined && Number(declared) > limitBytes) throw new PayloadTooLargeError(limitBytes);
+    // With a Content-Length the HTTP parser bounds the body, and arrayBuffer() has
+    // @hono/node-server's fast path (no web stream); chunked bodies are counted as
+    // they stream in.
+    const bytes =
+      declared !== undefined && !c.req.header('transfer-encoding')
+        ? new Uint8Array(await c.req.raw.arrayBuffer())
+        : await readLimited(c.req.raw.body, limitBytes);
+    if (bytes.byteLength > limitBytes) throw new PayloadTooLargeError(limitBytes);
     let text: string;
     try {
       text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
@@ -33,7 +40,6 @@ export function jsonBody(limitBytes: number): MiddlewareHandler<ApiEnv> {
         throw new ValidationError('request body is empty', [{ field: '(body)', message: 'expected a JSON document' }]);
       }
       c.set('body', undefined);
-      c.set('bodyText', '');
       cacheText(c.req, '');
       return next();
     }
@@ -50,10 +56,9 @@ export function jsonBody(limitBytes: number): MiddlewareHandler<ApiEnv> {
     } catch (err) {
       throw new ValidationError('request body is not valid JSON', [{ field: '(body)', message: (err as Error).message }], { cause: err });
     }
-    const proto = findForbiddenKey(value, []);
-    if (proto) throw new ValidationError('request body has a forbidden key', [{ field: proto, message: '__proto__ is not allowed' }]);
+    const proto = findForbiddenKey(value);
+    if (proto) throw new ValidationError('request body has a forbidden key', [{ field: proto.join('.'), message: '__proto__ is not allowed' }]);
     c.set('body', value);
-    c.set('bodyText', canonicalJson(value));
     cacheText(c.req, text);
     await next();
   };
@@ -101,18 +106,12 @@ export function jsonDepth(text: string): number {
 
 // JSON.parse makes `__proto__` an own key; spread or Object.assign downstream would
 // then set a prototype. Refuse it at the edge (depth is already bounded).
-function findForbiddenKey(value: unknown, path: (string | number)[]): string | null {
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = findForbiddenKey(value[i], [...path, i]);
-      if (found) return found;
-    }
-  } else if (value !== null && typeof value === 'object') {
-    if (Object.hasOwn(value, '__proto__')) return [...path, '__proto__'].join('.');
-    for (const [k, v] of Object.entries(value)) {
-      const found = findForbiddenKey(v, [...path, k]);
-      if (found) return found;
-    }
+function findForbiddenKey(value: unknown): (string | number)[] | null {
+  if (value === null || typeof value !== 'object') return null;
+  if (!Array.isArray(value) && Object.hasOwn(value, '__proto__')) return ['__proto__'];
+  for (const [k, v] of Object.entries(value)) {
+    const found = findForbiddenKey(v);
+    if (found) return [Array.isArray(value) ? Number(k) : k, ...found];
   }
   return null;
 }
