@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { createApiKey } from '../../auth/apiKeys.ts';
-import { parseScopes } from '../../auth/scopes.ts';
+import { parseScopes, type Scope } from '../../auth/scopes.ts';
 import { loadConfig } from '../../config.ts';
 import { connect } from '../../db/connect.ts';
 import { migrate } from '../../db/migrate.ts';
@@ -14,8 +14,13 @@ export function registerApiKeyCommand(program: Command): void {
     .description('create a key and print its token once')
     .requiredOption('--name <name>', 'who or what uses the key')
     .requiredOption('--scopes <list>', 'comma-separated: invoices:read, invoices:write, events:write, reports:read, admin')
-    .action(async (options: { name: string; scopes: string }) => {
-      const scopes = parseScopes(options.scopes);
+    .action(async (options: { name: string; scopes: string }, command: Command) => {
+      let scopes: Scope[] = [];
+      try {
+        scopes = parseScopes(options.scopes);
+      } catch (err) {
+        command.error(`error: ${(err as Error).message}`);
+      }
       const config = loadConfig();
       const log = createLogger({ level: 'warn', pretty: config.ACCRUE_LOG_PRETTY });
       const database = await resolveDatabase(config, log);
