@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { registerMigrateCommand } from './commands/migrateCommand.ts';
 import { registerAnalyticsCommand } from './commands/analyticsCommand.ts';
+import { registerApiCommand } from './commands/apiCommand.ts';
+import { registerApiKeyCommand } from './commands/apiKeyCommand.ts';
 
 // One CLI for every process (DESIGN.md "Processes"). Each command lives in
 // commands/ and registers itself here.
@@ -11,5 +13,7 @@ const program = new Command()
 
 registerMigrateCommand(program);
 registerAnalyticsCommand(program);
+registerApiCommand(program);
+registerApiKeyCommand(program);
 
 await program.parseAsync(process.argv);

@@ -29,14 +29,12 @@ export type NewEvent<T extends EventType = EventType> = {
 export type AppendResult = { event: StoredEvent; inserted: boolean };
 
 /**
- * Appends events to the event store and the outbox in one statement, inside the
- * caller's transaction. Payloads are validated first (ValidationError names the
- * field). An event whose (source, externalId) is already stored is not written
- * again: the stored one is returned with inserted = false.
+ * Validates each payload against its contract (ValidationError names the field) and
+ * builds the `events` rows. appendEvents uses it; a command that writes its state
+ * and events in one SQL statement (see invoices/insertInvoiceWithEvents.ts) too.
  */
-export async function appendEvents(db: Executor, events: NewEvent[], ctx: EventContext): Promise<AppendResult[]> {
-  if (events.length === 0) return [];
-  const rows = events.map((e, i) => {
+export function toEventRows(events: NewEvent[], ctx: EventContext) {
+  return events.map((e, i) => {
     const data = parseEventData(e.type, e.data, events.length > 1 ? [i, 'data'] : ['data']);
     return {
       event_id: uuidv7(),
@@ -55,6 +53,17 @@ export async function appendEvents(db: Executor, events: NewEvent[], ctx: EventC
       data: JSON.stringify(data),
     };
   });
+}
+
+/**
+ * Appends events to the event store and the outbox in one statement, inside the
+ * caller's transaction. Payloads are validated first (ValidationError names the
+ * field). An event whose (source, externalId) is already stored is not written
+ * again: the stored one is returned with inserted = false.
+ */
+export async function appendEvents(db: Executor, events: NewEvent[], ctx: EventContext): Promise<AppendResult[]> {
+  if (events.length === 0) return [];
+  const rows = toEventRows(events, ctx);
 
   const inserted = await db
     .with('ins', (q) =>

@@ -1,0 +1,54 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { uuidv7 } from 'uuidv7';
+import type { Executor } from '../db/connect.ts';
+import { SCOPES, scopeSchema, type Principal, type Scope } from './scopes.ts';
+
+// Tokens are 32 random bytes (256 bits): a plain sha256 is enough to store them,
+// no slow KDF needed (they are not guessable passwords).
+const TOKEN_PREFIX = 'acc_';
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+export function newToken(): string {
+  return TOKEN_PREFIX + randomBytes(32).toString('base64url');
+}
+
+/** Creates a key; the token is returned once and only its hash is stored. */
+export async function createApiKey(
+  db: Executor,
+  input: { name: string; scopes: readonly Scope[] },
+): Promise<{ id: string; name: string; scopes: Scope[]; token: string }> {
+  const token = newToken();
+  const id = `key_${uuidv7()}`;
+  await db
+    .insertInto('api_keys')
+    .values({ id, name: input.name, token_hash: hashToken(token), scopes: [...input.scopes] })
+    .execute();
+  return { id, name: input.name, scopes: [...input.scopes], token };
+}
+
+export async function findPrincipalByToken(db: Executor, token: string): Promise<Principal | null> {
+  const row = await db
+    .selectFrom('api_keys')
+    .select(['id', 'name', 'scopes'])
+    .where('token_hash', '=', hashToken(token))
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  if (!row) return null;
+  const scopes = row.scopes.filter((s): s is Scope => scopeSchema.safeParse(s).success);
+  return { id: row.id, name: row.name, scopes };
+}
+
+export async function isActiveToken(db: Executor, token: string): Promise<boolean> {
+  return (await findPrincipalByToken(db, token)) !== null;
+}
+
+/** The bootstrap token (ACCRUE_BOOTSTRAP_TOKEN) compared in constant time. */
+export function bootstrapPrincipal(expected: string | undefined, token: string): Principal | null {
+  if (!expected) return null;
+  const a = Buffer.from(hashToken(expected), 'hex');
+  const b = Buffer.from(hashToken(token), 'hex');
+  return timingSafeEqual(a, b) ? { id: 'bootstrap', name: 'bootstrap', scopes: SCOPES } : null;
+}

@@ -1,0 +1,26 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../../config.ts';
+import { migrate } from '../../db/migrate.ts';
+import { createLogger } from '../../lib/logger.ts';
+import { resolveDatabase } from '../../runtime/database.ts';
+import { onShutdown } from '../../runtime/shutdown.ts';
+import { startApi } from '../../runtime/startApi.ts';
+
+export function registerApiCommand(program: Command): void {
+  program
+    .command('api')
+    .description('serve the HTTP API on PORT (migrates first; embedded Postgres unless DATABASE_URL is set)')
+    .action(async () => {
+      const config = loadConfig();
+      const log = createLogger({ level: config.LOG_LEVEL, pretty: config.ACCRUE_LOG_PRETTY });
+      const database = await resolveDatabase(config, log);
+      try {
+        await migrate(database.url, { log: (m) => log.info(m) });
+        const api = await startApi({ config, log, database });
+        onShutdown(log, [api.close, database.stop]);
+      } catch (err) {
+        await database.stop();
+        throw err;
+      }
+    });
+}

@@ -1,0 +1,66 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { NotFoundError, UnauthorizedError } from '../errors.ts';
+import type { ApiApp, ApiDeps, ApiEnv } from './context.ts';
+import { authenticate } from './middleware/authenticate.ts';
+import { correlation } from './middleware/correlation.ts';
+import { jsonBody } from './middleware/jsonBody.ts';
+import { registerOpenApi } from './openapi.ts';
+import { problemResponse, toProblem } from './problem.ts';
+import { registerCustomerRoutes } from './routes/customerRoutes.ts';
+import { registerEventImportRoutes } from './routes/eventImportRoutes.ts';
+import { registerInvoiceActionRoutes } from './routes/invoiceActionRoutes.ts';
+import { registerInvoiceRoutes } from './routes/invoiceRoutes.ts';
+import { registerPeriodRoutes } from './routes/periodRoutes.ts';
+import { validationHook } from './validation.ts';
+
+export type { ApiApp, ApiDeps, ApiEnv } from './context.ts';
+export { requireScope } from './middleware/authenticate.ts';
+
+export type RouteModule = (app: ApiApp, deps: ApiDeps) => void;
+
+/**
+ * The HTTP API. Adding a capability (reports, archive, ops status, health) is one
+ * file and one line:
+ *
+ *   // src/http/routes/reportRoutes.ts
+ *   export function registerReportRoutes(app: ApiApp, deps: ApiDeps) {
+ *     app.openapi(createRoute({ method: 'get', path: '/v1/reports/revenue',
+ *       middleware: [requireScope('reports:read')] as const, request: { query }, responses }), handler);
+ *   }
+ *
+ * then add it to ROUTES below, or pass it in `extraRoutes` from the entry point.
+ * Everything under /v1 is authenticated (Bearer) before the route runs; the route
+ * names its scope with requireScope(). Paths outside /v1 (e.g. /health) are public.
+ * Writes go through runCommand() (one transaction: state + events + Idempotency-Key).
+ * Throw the errors of src/errors.ts: onError maps them to problem+json.
+ */
+const ROUTES: RouteModule[] = [
+  registerCustomerRoutes,
+  registerInvoiceRoutes,
+  registerInvoiceActionRoutes,
+  registerEventImportRoutes,
+  registerPeriodRoutes,
+];
+
+export function createApp(deps: ApiDeps, extraRoutes: RouteModule[] = []): ApiApp {
+  const app: ApiApp = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
+
+  app.use('*', correlation());
+  app.use('/v1/*', authenticate(deps));
+  app.use('/v1/*', jsonBody(deps.bodyLimitBytes ?? 1024 * 1024));
+
+  for (const register of [...ROUTES, ...extraRoutes]) register(app, deps);
+  registerOpenApi(app);
+
+  app.notFound((c) => problemResponse(c, { ...toProblem(new NotFoundError(`no route ${c.req.method} ${c.req.path}`)).problem, correlationId: c.get('correlationId') }));
+  app.onError((err, c) => {
+    const { problem, internal } = toProblem(err);
+    if (internal) deps.log.error({ err, path: c.req.path, correlationId: c.get('correlationId') }, 'request failed');
+    else if (err instanceof UnauthorizedError) deps.log.debug({ path: c.req.path }, 'unauthenticated request');
+    const res = problemResponse(c, { ...problem, correlationId: c.get('correlationId') });
+    res.headers.set('X-Correlation-Id', c.get('correlationId') ?? '');
+    if (problem.status === 401) res.headers.set('WWW-Authenticate', 'Bearer');
+    return res;
+  });
+  return app;
+}

@@ -1,0 +1,28 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { Db } from '../db/connect.ts';
+import type { Logger } from '../lib/logger.ts';
+import type { Principal } from '../auth/scopes.ts';
+
+/** What the HTTP layer needs, passed by hand from the entry point (no container). */
+export type ApiDeps = {
+  db: Db;
+  log: Logger;
+  /** ACCRUE_BOOTSTRAP_TOKEN: a token with every scope (local use and tests). */
+  bootstrapToken?: string;
+  /** ACCRUE_BODY_LIMIT_BYTES, default 1 MiB. */
+  bodyLimitBytes?: number;
+  /** The clock; business dates default to its UTC day. */
+  now?: () => Date;
+};
+
+/** Per-request values the middleware sets. */
+export type ApiVariables = {
+  correlationId: string;
+  traceparent: string | null;
+  principal: Principal;
+  /** The request body, parsed and checked by jsonBody(); undefined when empty. */
+  body: unknown;
+};
+
+export type ApiEnv = { Variables: ApiVariables };
+export type ApiApp = OpenAPIHono<ApiEnv>;

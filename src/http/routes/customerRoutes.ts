@@ -1,0 +1,116 @@
+import { createRoute } from '@hono/zod-openapi';
+import { z } from 'zod';
+import { customerResource } from '../../customers/customer.ts';
+import { createCustomer, findCustomer, listCustomers, updateCustomer } from '../../customers/customerCommands.ts';
+import { NotFoundError } from '../../errors.ts';
+import { CustomerCreated, CustomerUpdated } from '../../events/schemas/otherEvents.ts';
+import { identifier } from '../../events/primitives.ts';
+import type { ApiApp, ApiDeps } from '../context.ts';
+import { requireScope } from '../middleware/authenticate.ts';
+import { runCommand } from '../runCommand.ts';
+import { decodeCursor, encodeCursor, etag, ifMatchVersion } from '../validation.ts';
+import { conflict, errorResponses, readErrorResponses, idempotencyHeader, ifMatchHeader, json, listQuery, notFound, precondition } from './commonSchemas.ts';
+
+const customerSchema = z
+  .object({
+    id: z.string(),
+    version: z.number().int(),
+    name: z.string(),
+    email: z.string(),
+    externalId: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Customer' });
+const idParam = z.object({ id: identifier });
+const security = [{ bearer: [] }];
+
+const create = createRoute({
+  method: 'post',
+  path: '/v1/customers',
+  tags: ['customers'],
+  summary: 'Create a customer (CustomerCreated)',
+  security,
+  middleware: [requireScope('invoices:write')],
+  request: { headers: idempotencyHeader, body: { required: true, content: { 'application/json': { schema: CustomerCreated } } } },
+  responses: { 201: json(customerSchema, 'created'), ...errorResponses, ...conflict },
+});
+
+const list = createRoute({
+  method: 'get',
+  path: '/v1/customers',
+  tags: ['customers'],
+  summary: 'List customers (cursor pagination)',
+  security,
+  middleware: [requireScope('invoices:read')],
+  request: { query: z.object(listQuery) },
+  responses: { 200: json(z.object({ items: z.array(customerSchema), nextCursor: z.string().nullable() }), 'a page'), ...readErrorResponses },
+});
+
+const get = createRoute({
+  method: 'get',
+  path: '/v1/customers/{id}',
+  tags: ['customers'],
+  summary: 'Read a customer',
+  security,
+  middleware: [requireScope('invoices:read')],
+  request: { params: idParam },
+  responses: { 200: json(customerSchema, 'the customer'), ...readErrorResponses, ...notFound },
+});
+
+const patch = createRoute({
+  method: 'patch',
+  path: '/v1/customers/{id}',
+  tags: ['customers'],
+  summary: 'Change name, email or externalId (CustomerUpdated); If-Match optional',
+  security,
+  middleware: [requireScope('invoices:write')],
+  request: {
+    params: idParam,
+    headers: ifMatchHeader,
+    body: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: CustomerUpdated.refine((b) => Object.keys(b).length > 0, { message: 'needs at least one field to change' }),
+        },
+      },
+    },
+  },
+  responses: { 200: json(customerSchema, 'updated'), ...errorResponses, ...notFound, ...conflict, ...precondition },
+});
+
+export function registerCustomerRoutes(app: ApiApp, deps: ApiDeps): void {
+  const now = deps.now ?? (() => new Date());
+
+  app.openapi(create, async (c) => {
+    const body = c.req.valid('json');
+    return (await runCommand(c, deps, async (tx, ctx) => {
+      const row = await createCustomer(tx, body, ctx, now());
+      return { status: 201, body: customerResource(row), headers: { ETag: etag(row.version) } };
+    })) as never;
+  });
+
+  app.openapi(list, async (c) => {
+    const q = c.req.valid('query');
+    const page = await listCustomers(deps.db, { limit: q.limit, after: decodeCursor(q.cursor) });
+    return c.json({ items: page.items.map(customerResource), nextCursor: encodeCursor(page.nextCursor) }, 200);
+  });
+
+  app.openapi(get, async (c) => {
+    const { id } = c.req.valid('param');
+    const row = await findCustomer(deps.db, id);
+    if (!row) throw new NotFoundError(`customer ${id} not found`);
+    return c.json(customerResource(row), 200, { ETag: etag(row.version) });
+  });
+
+  app.openapi(patch, async (c) => {
+    const { id } = c.req.valid('param');
+    const body = c.req.valid('json');
+    const expected = ifMatchVersion(c.req.header('if-match'), false);
+    return (await runCommand(c, deps, async (tx, ctx) => {
+      const row = await updateCustomer(tx, id, body, expected, ctx, now());
+      return { status: 200, body: customerResource(row), headers: { ETag: etag(row.version) } };
+    })) as never;
+  });
+}

@@ -1,0 +1,44 @@
+import { createRoute } from '@hono/zod-openapi';
+import { z } from 'zod';
+import { importBody, importEvents } from '../../imports/importEvents.ts';
+import type { ApiApp, ApiDeps } from '../context.ts';
+import { requireScope } from '../middleware/authenticate.ts';
+import { runCommand } from '../runCommand.ts';
+import { errorResponses, idempotencyHeader, json } from './commonSchemas.ts';
+
+const resultSchema = z
+  .object({
+    events: z.array(
+      z.object({ eventId: z.string(), storedEventId: z.string(), position: z.number().int(), duplicate: z.boolean() }),
+    ),
+    stored: z.number().int(),
+    duplicates: z.array(z.string()),
+  })
+  .meta({ id: 'ImportResult' });
+
+const route = createRoute({
+  method: 'post',
+  path: '/v1/events',
+  tags: ['events'],
+  summary: 'Import one event or an array (all or nothing) from an external billing system',
+  description:
+    'Envelope {eventId, type, occurredAt, invoiceId, version?, data} (shared/scenarios/FORMAT.json). ' +
+    'Checked for shape only; a repeated eventId is acknowledged as a duplicate without a second row.',
+  security: [{ bearer: [] }],
+  middleware: [requireScope('events:write')],
+  request: { headers: idempotencyHeader, body: { required: true, content: { 'application/json': { schema: importBody } } } },
+  responses: { 201: json(resultSchema, 'at least one new event stored'), 200: json(resultSchema, 'every event was a duplicate'), ...errorResponses },
+});
+
+export function registerEventImportRoutes(app: ApiApp, deps: ApiDeps): void {
+  app.openapi(route, async (c) => {
+    const body = c.req.valid('json');
+    const events = Array.isArray(body) ? body : [body];
+    return (await runCommand(c, deps, async (tx, ctx) => {
+      const results = await importEvents(tx, events, ctx);
+      const duplicates = results.filter((r) => r.duplicate).map((r) => r.eventId);
+      const stored = results.length - duplicates.length;
+      return { status: stored > 0 ? 201 : 200, body: { events: results, stored, duplicates } };
+    })) as never;
+  });
+}

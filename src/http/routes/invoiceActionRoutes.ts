@@ -1,0 +1,60 @@
+import { createRoute } from '@hono/zod-openapi';
+import { z } from 'zod';
+import { identifier } from '../../events/primitives.ts';
+import { executeInvoiceCommand } from '../../invoices/executeInvoiceCommand.ts';
+import type { InvoiceCommand } from '../../invoices/decideInvoice.ts';
+import { invoiceResource } from '../../invoices/invoice.ts';
+import type { ApiApp, ApiDeps } from '../context.ts';
+import { requireScope } from '../middleware/authenticate.ts';
+import { runCommand } from '../runCommand.ts';
+import { etag } from '../validation.ts';
+import { conflict, errorResponses, idempotencyHeader, json, notFound } from './commonSchemas.ts';
+import { invoiceSchema, paymentBody, reminderBody, voidInvoiceBody } from './invoiceSchemas.ts';
+
+const base = {
+  method: 'post' as const,
+  tags: ['invoices'],
+  security: [{ bearer: [] }],
+  middleware: [requireScope('invoices:write')],
+};
+const request = <T extends z.ZodType>(schema: T) => ({
+  params: z.object({ id: identifier }),
+  headers: idempotencyHeader,
+  body: { required: true, content: { 'application/json': { schema } } },
+});
+const responses = { 200: json(invoiceSchema, 'the invoice after the command'), ...errorResponses, ...notFound, ...conflict };
+
+const voidRoute = createRoute({
+  ...base, path: '/v1/invoices/{id}/void', request: request(voidInvoiceBody), responses,
+  summary: 'Void an open or paid invoice (InvoiceVoided, dated today)',
+});
+const paymentRoute = createRoute({
+  ...base, path: '/v1/invoices/{id}/payments', request: request(paymentBody), responses,
+  summary: 'Record a payment (InvoicePaymentReceived; InvoicePaid too when it settles the invoice)',
+});
+const reminderRoute = createRoute({
+  ...base, path: '/v1/invoices/{id}/reminders', request: request(reminderBody), responses,
+  summary: 'Record a reminder sent to the customer (InvoiceReminderSent)',
+});
+
+export function registerInvoiceActionRoutes(app: ApiApp, deps: ApiDeps): void {
+  const now = deps.now ?? (() => new Date());
+  const execute = (c: Parameters<typeof runCommand>[0], id: string, command: InvoiceCommand) =>
+    runCommand(c, deps, async (tx, ctx) => {
+      const { invoice } = await executeInvoiceCommand(tx, id, command, ctx, now());
+      return { status: 200, body: invoiceResource(invoice), headers: { ETag: etag(invoice.version) } };
+    });
+
+  app.openapi(voidRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    return (await execute(c, id, { type: 'void', ...c.req.valid('json') })) as never;
+  });
+  app.openapi(paymentRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    return (await execute(c, id, { type: 'recordPayment', ...c.req.valid('json') })) as never;
+  });
+  app.openapi(reminderRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    return (await execute(c, id, { type: 'sendReminder', ...c.req.valid('json') })) as never;
+  });
+}

@@ -1,0 +1,98 @@
+import { createRoute } from '@hono/zod-openapi';
+import { z } from 'zod';
+import { NotFoundError } from '../../errors.ts';
+import { identifier } from '../../events/primitives.ts';
+import { executeInvoiceCommand, newInvoiceId } from '../../invoices/executeInvoiceCommand.ts';
+import type { InvoiceCommand } from '../../invoices/decideInvoice.ts';
+import { invoiceResource } from '../../invoices/invoice.ts';
+import { findInvoice, listInvoices } from '../../invoices/invoiceRepository.ts';
+import type { ApiApp, ApiDeps } from '../context.ts';
+import { requireScope } from '../middleware/authenticate.ts';
+import { runCommand } from '../runCommand.ts';
+import { decodeCursor, encodeCursor, etag, ifMatchVersion, parseOr400 } from '../validation.ts';
+import { conflict, errorResponses, readErrorResponses, idempotencyHeader, ifMatchHeader, json, notFound, precondition } from './commonSchemas.ts';
+import { createInvoiceBody, deleteInvoiceBody, invoiceListQuery, invoiceSchema, updateInvoiceBody } from './invoiceSchemas.ts';
+
+const idParam = z.object({ id: identifier });
+const security = [{ bearer: [] }];
+const tags = ['invoices'];
+const read = [requireScope('invoices:read')];
+const write = [requireScope('invoices:write')];
+
+const create = createRoute({
+  method: 'post', path: '/v1/invoices', tags, security, middleware: write,
+  summary: 'Issue an invoice (InvoiceCreated, occurredAt = issuedAt)',
+  request: { headers: idempotencyHeader, body: { required: true, content: { 'application/json': { schema: createInvoiceBody } } } },
+  responses: { 201: json(invoiceSchema, 'issued'), ...errorResponses },
+});
+const list = createRoute({
+  method: 'get', path: '/v1/invoices', tags, security, middleware: read,
+  summary: 'List invoices by customer, status and issue date (cursor pagination)',
+  request: { query: invoiceListQuery },
+  responses: { 200: json(z.object({ items: z.array(invoiceSchema), nextCursor: z.string().nullable() }), 'a page'), ...readErrorResponses },
+});
+const get = createRoute({
+  method: 'get', path: '/v1/invoices/{id}', tags, security, middleware: read,
+  summary: 'Read an invoice (deleted ones remain readable as tombstones)',
+  request: { params: idParam },
+  responses: { 200: json(invoiceSchema, 'the invoice; ETag is its version'), ...readErrorResponses, ...notFound },
+});
+const patch = createRoute({
+  method: 'patch', path: '/v1/invoices/{id}', tags, security, middleware: write,
+  summary: 'Replace the line set (InvoiceUpdated); If-Match with the version is required',
+  request: { params: idParam, headers: ifMatchHeader, body: { required: true, content: { 'application/json': { schema: updateInvoiceBody } } } },
+  responses: { 200: json(invoiceSchema, 'updated'), ...errorResponses, ...notFound, ...conflict, ...precondition },
+});
+const remove = createRoute({
+  method: 'delete', path: '/v1/invoices/{id}', tags, security, middleware: write,
+  summary: 'Delete: a tombstone (status deleted, InvoiceDeleted); an issued invoice is never erased',
+  request: { params: idParam },
+  responses: { 200: json(invoiceSchema, 'the tombstone'), ...errorResponses, ...notFound, ...conflict },
+});
+
+export function registerInvoiceRoutes(app: ApiApp, deps: ApiDeps): void {
+  const now = deps.now ?? (() => new Date());
+  /** Runs one invoice command in its own transaction and answers with the new state. */
+  const execute = (c: Parameters<typeof runCommand>[0], id: string, command: InvoiceCommand, status: number) =>
+    runCommand(
+      c,
+      deps,
+      async (tx, ctx) => {
+        const { invoice } = await executeInvoiceCommand(tx, id, command, ctx, now());
+        return { status, body: invoiceResource(invoice), headers: { ETag: etag(invoice.version), Location: `/v1/invoices/${invoice.id}` } };
+      },
+      { singleStatement: command.type === 'create' },
+    );
+
+  app.openapi(create, async (c) => {
+    const body = c.req.valid('json');
+    const id = newInvoiceId();
+    return (await execute(c, id, { type: 'create', invoiceId: id, ...body }, 201)) as never;
+  });
+
+  app.openapi(list, async (c) => {
+    const q = c.req.valid('query');
+    const page = await listInvoices(deps.db, { ...q, after: decodeCursor(q.cursor) });
+    return c.json({ items: page.items.map(invoiceResource), nextCursor: encodeCursor(page.nextCursor) }, 200);
+  });
+
+  app.openapi(get, async (c) => {
+    const { id } = c.req.valid('param');
+    const invoice = await findInvoice(deps.db, id);
+    if (!invoice) throw new NotFoundError(`invoice ${id} not found`);
+    return c.json(invoiceResource(invoice), 200, { ETag: etag(invoice.version) });
+  });
+
+  app.openapi(patch, async (c) => {
+    const { id } = c.req.valid('param');
+    const body = c.req.valid('json');
+    const expectedVersion = ifMatchVersion(c.req.header('if-match'), true)!;
+    return (await execute(c, id, { type: 'update', expectedVersion, ...body }, 200)) as never;
+  });
+
+  app.openapi(remove, async (c) => {
+    const { id } = c.req.valid('param');
+    const body = c.get('body') === undefined ? {} : parseOr400(deleteInvoiceBody, c.get('body'));
+    return (await execute(c, id, { type: 'delete', ...body }, 200)) as never;
+  });
+}

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { identifier, isoDay, minorAmount, safeText } from '../../events/primitives.ts';
+import { invoiceLines, invoiceState } from '../../events/schemas/invoiceEvents.ts';
+
+/** POST /v1/invoices: the names of InvoiceCreated.data, plus an optional check of the currency's exponent. */
+export const createInvoiceBody = invoiceState
+  .omit({ reason: true })
+  .extend({
+    currencyExponent: z.number().int().optional().meta({ description: 'if sent, must equal the ISO 4217 exponent (USD 2, JPY 0, KWD 3)' }),
+  })
+  .strict()
+  .meta({ id: 'CreateInvoice' });
+
+/** PATCH /v1/invoices/{id}: the complete new line set (InvoiceUpdated carries the full state). */
+export const updateInvoiceBody = z
+  .object({ lines: invoiceLines, dueDate: isoDay.nullable().optional(), reason: safeText(500).optional() })
+  .strict()
+  .meta({ id: 'UpdateInvoice' });
+
+export const voidInvoiceBody = z.object({ reason: safeText(500).pipe(z.string().min(1)) }).strict();
+export const deleteInvoiceBody = z.object({ reason: safeText(500).optional() }).strict();
+
+export const paymentBody = z
+  .object({
+    paymentId: identifier,
+    amount: minorAmount.refine((n) => n > 0, { message: 'must be a positive amount of minor units' }),
+    receivedAt: isoDay.optional(),
+  })
+  .strict();
+
+export const reminderBody = z.object({ channel: safeText(64).pipe(z.string().min(1)) }).strict();
+
+const lineSchema = z.object({
+  lineId: z.string(),
+  kind: z.enum(['revenue', 'discount', 'tax']),
+  description: z.string(),
+  amount: z.number().int(),
+  servicePeriod: z.object({ start: z.string(), end: z.string() }).optional(),
+  appliesToLineId: z.string().optional(),
+});
+
+export const invoiceSchema = z
+  .object({
+    id: z.string(),
+    version: z.number().int(),
+    status: z.enum(['open', 'paid', 'void', 'deleted']),
+    customerId: z.string(),
+    currency: z.string(),
+    currencyExponent: z.number().int(),
+    issuedAt: z.string(),
+    dueDate: z.string().nullable(),
+    lines: z.array(lineSchema),
+    total: z.number().int(),
+    tax: z.number().int(),
+    amountPaid: z.number().int(),
+    amountDue: z.number().int(),
+    voidReason: z.string().nullable(),
+    createdAt: z.string().optional(),
+    updatedAt: z.string().optional(),
+  })
+  .meta({ id: 'Invoice' });
+
+export const invoiceListQuery = z.object({
+  customerId: identifier.optional(),
+  status: z.enum(['open', 'paid', 'void', 'deleted']).optional(),
+  issuedFrom: isoDay.optional().meta({ description: 'issue date on or after (YYYY-MM-DD)' }),
+  issuedTo: isoDay.optional().meta({ description: 'issue date on or before (YYYY-MM-DD)' }),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(400).optional(),
+});

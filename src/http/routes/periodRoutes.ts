@@ -1,0 +1,32 @@
+import { createRoute } from '@hono/zod-openapi';
+import { z } from 'zod';
+import { isoMonth } from '../../events/primitives.ts';
+import { closePeriod } from '../../periods/closePeriod.ts';
+import type { ApiApp, ApiDeps } from '../context.ts';
+import { requireScope } from '../middleware/authenticate.ts';
+import { runCommand } from '../runCommand.ts';
+import { conflict, errorResponses, idempotencyHeader, json } from './commonSchemas.ts';
+
+const resultSchema = z.object({ period: z.string(), eventId: z.string(), position: z.number().int(), alreadyClosed: z.boolean() });
+
+const route = createRoute({
+  method: 'post',
+  path: '/v1/periods/{period}/close',
+  tags: ['periods'],
+  summary: 'Close an accounting month (records PeriodClosed once; the revenue ledger locks it)',
+  security: [{ bearer: [] }],
+  middleware: [requireScope('admin')],
+  request: { params: z.object({ period: isoMonth.meta({ description: 'YYYY-MM' }) }), headers: idempotencyHeader },
+  responses: { 201: json(resultSchema, 'closed now'), 200: json(resultSchema, 'was already closed'), ...errorResponses, ...conflict },
+});
+
+export function registerPeriodRoutes(app: ApiApp, deps: ApiDeps): void {
+  const now = deps.now ?? (() => new Date());
+  app.openapi(route, async (c) => {
+    const { period } = c.req.valid('param');
+    return (await runCommand(c, deps, async (tx, ctx) => {
+      const result = await closePeriod(tx, period, ctx, now());
+      return { status: result.alreadyClosed ? 200 : 201, body: result };
+    })) as never;
+  });
+}

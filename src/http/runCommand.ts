@@ -1,0 +1,63 @@
+import type { Context } from 'hono';
+import type { Executor } from '../db/connect.ts';
+import { ValidationError } from '../errors.ts';
+import type { EventContext } from '../events/appendEvents.ts';
+import { claimIdempotencyKey, completeIdempotencyKey, type IdempotentRequest } from '../idempotency/idempotencyKeys.ts';
+import type { ApiDeps, ApiEnv } from './context.ts';
+import { canonicalJson } from './middleware/jsonBody.ts';
+
+export type CommandResult<T> = { status: number; body: T; headers?: Record<string, string> };
+/** Gets the open transaction, or the pool when the command is a single statement (see runCommand). */
+export type CommandFn<T> = (tx: Executor, ctx: EventContext) => Promise<CommandResult<T>>;
+
+const KEY = /^[\x21-\x7e]{1,255}$/;
+
+/** The event context of this call: correlation id, traceparent and the caller as actor. */
+export function eventContext(c: Context<ApiEnv>): EventContext {
+  const principal = c.get('principal');
+  return {
+    correlationId: c.get('correlationId'),
+    traceparent: c.get('traceparent'),
+    actor: principal.id === 'bootstrap' ? 'bootstrap' : `api-key:${principal.id}`,
+  };
+}
+
+/**
+ * Runs a write in ONE transaction — state, events and the Idempotency-Key record —
+ * and answers only after it committed. A repeated key with the same body returns
+ * the stored first response and runs nothing; with another body, 422.
+ *
+ * `singleStatement`: the command's writes are one SQL statement, so without an
+ * Idempotency-Key it skips BEGIN/COMMIT (the invoice-create hot path).
+ */
+export async function runCommand<T>(
+  c: Context<ApiEnv>,
+  deps: ApiDeps,
+  fn: CommandFn<T>,
+  options: { singleStatement?: boolean } = {},
+): Promise<Response> {
+  const key = c.req.method === 'POST' ? c.req.header('idempotency-key') : undefined;
+  if (key !== undefined && !KEY.test(key)) {
+    throw new ValidationError('invalid Idempotency-Key', [{ field: 'Idempotency-Key', message: '1-255 printable ASCII characters' }]);
+  }
+  const ctx = eventContext(c);
+  const request: IdempotentRequest | null = key
+    ? { principal: c.get('principal').id, key, method: c.req.method, path: c.req.path, body: c.get('body') === undefined ? '' : canonicalJson(c.get('body')) }
+    : null;
+  if (!request && options.singleStatement) {
+    const result = await fn(deps.db, ctx);
+    return c.json(result.body as object, result.status as 200, result.headers ?? {});
+  }
+  const outcome = await deps.db.transaction().execute(async (tx) => {
+    if (request) {
+      const claim = await claimIdempotencyKey(tx, request);
+      if (!claim.claimed) return { result: { status: claim.response.status, body: claim.response.body as T }, replayed: true };
+    }
+    const result = await fn(tx, ctx);
+    if (request) await completeIdempotencyKey(tx, request, { status: result.status, body: result.body });
+    return { result, replayed: false };
+  });
+  const headers: Record<string, string> = { ...outcome.result.headers };
+  if (outcome.replayed) headers['Idempotent-Replayed'] = 'true';
+  return c.json(outcome.result.body as object, outcome.result.status as 200, headers);
+}

@@ -1,0 +1,26 @@
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import type { ApiApp } from './context.ts';
+
+export type RunningServer = { url: string; port: number; close(): Promise<void> };
+
+/** Serves the app on host:port (port 0 = any free port); close() stops taking connections and waits for open requests. */
+export function startApiServer(app: ApiApp, options: { port: number; host?: string }): Promise<RunningServer> {
+  const host = options.host ?? '0.0.0.0';
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, port: options.port, hostname: host }, (info: AddressInfo) => {
+      const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+      resolve({
+        url: `http://${shown}:${info.port}`,
+        port: info.port,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            // Keep-alive sockets would hold close() open until they time out.
+            if ('closeIdleConnections' in server) server.closeIdleConnections();
+          }),
+      });
+    });
+    server.once('error', reject);
+  });
+}

@@ -1,0 +1,50 @@
+import { createHash } from 'node:crypto';
+import type { Executor } from '../db/connect.ts';
+import { ConflictError } from '../errors.ts';
+import { IdempotencyKeyReusedError } from '../http/httpErrors.ts';
+
+export type IdempotentRequest = { principal: string; key: string; method: string; path: string; body: string };
+export type StoredResponse = { status: number; body: unknown };
+
+export function requestHash(r: IdempotentRequest): string {
+  return createHash('sha256').update(`${r.method}\n${r.path}\n${r.body}`).digest('hex');
+}
+
+/**
+ * Claims the key inside the caller's transaction. The INSERT of a key another
+ * transaction holds waits for that transaction: when it commits we get its stored
+ * response (replay); when it rolls back our INSERT wins. So two concurrent identical
+ * requests have one effect, and the key commits or rolls back with the effect.
+ */
+export async function claimIdempotencyKey(
+  tx: Executor,
+  r: IdempotentRequest,
+): Promise<{ claimed: true } | { claimed: false; response: StoredResponse }> {
+  const hash = requestHash(r);
+  const inserted = await tx
+    .insertInto('idempotency_keys')
+    .values({ principal: r.principal, key: r.key, method: r.method, path: r.path, request_hash: hash, status: 0, response: null })
+    .onConflict((oc) => oc.columns(['principal', 'key']).doNothing())
+    .returning('key')
+    .executeTakeFirst();
+  if (inserted) return { claimed: true };
+  const prior = await tx
+    .selectFrom('idempotency_keys')
+    .select(['request_hash', 'status', 'response'])
+    .where('principal', '=', r.principal)
+    .where('key', '=', r.key)
+    .executeTakeFirstOrThrow();
+  if (prior.request_hash !== hash) throw new IdempotencyKeyReusedError();
+  // status 0 is only ever visible inside the claiming transaction.
+  if (prior.status === 0) throw new ConflictError('a request with this Idempotency-Key is still in progress');
+  return { claimed: false, response: { status: prior.status, body: prior.response } };
+}
+
+export async function completeIdempotencyKey(tx: Executor, r: IdempotentRequest, response: StoredResponse): Promise<void> {
+  await tx
+    .updateTable('idempotency_keys')
+    .set({ status: response.status, response: JSON.stringify(response.body ?? null) })
+    .where('principal', '=', r.principal)
+    .where('key', '=', r.key)
+    .execute();
+}

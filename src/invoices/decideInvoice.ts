@@ -1,0 +1,143 @@
+import { ConflictError, InvariantError, PreconditionFailedError, ValidationError } from '../errors.ts';
+import type { EventType } from '../events/eventTypes.ts';
+import type { InvoiceLine } from '../events/schemas/invoiceEvents.ts';
+import { currencyExponent } from '../lib/currencies.ts';
+import { todayUtc } from '../lib/dates.ts';
+import { totals, type InvoiceState } from './invoice.ts';
+
+export type InvoiceCommand =
+  | {
+      type: 'create';
+      invoiceId: string;
+      customerId: string;
+      currency: string;
+      currencyExponent?: number;
+      issuedAt?: string;
+      dueDate?: string;
+      lines: InvoiceLine[];
+    }
+  | { type: 'update'; expectedVersion: number; lines: InvoiceLine[]; dueDate?: string | null; reason?: string }
+  | { type: 'void'; reason: string }
+  | { type: 'delete'; reason?: string }
+  | { type: 'recordPayment'; paymentId: string; amount: number; receivedAt?: string }
+  | { type: 'sendReminder'; channel: string };
+
+export type DecidedEvent = { type: EventType; occurredAt: string; aggregateVersion: number; data: Record<string, unknown> };
+export type Decision = { events: DecidedEvent[]; state: InvoiceState };
+
+/**
+ * The invoice state machine, pure: command + current state + clock → events and
+ * the new state. open → paid (payment settles it) ; open|paid → void | deleted.
+ * Nothing else moves: any other transition is a ConflictError (409), decided
+ * before anything is written.
+ */
+export function decideInvoice(command: InvoiceCommand, state: InvoiceState | null, now: Date): Decision {
+  const today = todayUtc(now);
+  if (command.type === 'create') {
+    if (state) throw new ConflictError(`invoice ${command.invoiceId} already exists`);
+    return create(command, today);
+  }
+  if (!state) throw new InvariantError('decideInvoice needs the current state for everything but create');
+  const next = (events: Omit<DecidedEvent, 'aggregateVersion'>[], changes: Partial<InvoiceState>): Decision => {
+    const numbered = events.map((e, i) => ({ ...e, aggregateVersion: state.version + i + 1 }));
+    return { events: numbered, state: { ...state, ...changes, version: state.version + events.length } };
+  };
+
+  switch (command.type) {
+    case 'update': {
+      if (command.expectedVersion !== state.version) {
+        throw new PreconditionFailedError(`invoice ${state.id} is at version ${state.version}, not ${command.expectedVersion}`);
+      }
+      requireStatus(state, ['open'], 'update');
+      const dueDate = command.dueDate === undefined ? state.dueDate : command.dueDate;
+      checkDueDate(state.issuedAt, dueDate);
+      const { total, tax } = totals(command.lines);
+      if (total < state.amountPaid) {
+        throw new ConflictError(`new total ${total} is below the ${state.amountPaid} already paid`);
+      }
+      const data = {
+        customerId: state.customerId,
+        currency: state.currency,
+        issuedAt: state.issuedAt,
+        ...(dueDate ? { dueDate } : {}),
+        lines: command.lines,
+        ...(command.reason !== undefined ? { reason: command.reason } : {}),
+      };
+      return next([{ type: 'InvoiceUpdated', occurredAt: today, data }], { lines: command.lines, dueDate, total, tax });
+    }
+    case 'void':
+    case 'delete': {
+      requireStatus(state, ['open', 'paid'], command.type);
+      const reason = command.reason ?? '';
+      const type = command.type === 'void' ? 'InvoiceVoided' : 'InvoiceDeleted';
+      const status = command.type === 'void' ? 'void' : 'deleted';
+      return next([{ type, occurredAt: today, data: { reason } }], { status, voidReason: reason });
+    }
+    case 'recordPayment': {
+      requireStatus(state, ['open'], 'pay');
+      const receivedAt = command.receivedAt ?? today;
+      if (receivedAt < state.issuedAt) {
+        throw new ValidationError('payment before issue date', [{ field: 'receivedAt', message: `must not be before the issue date ${state.issuedAt}` }]);
+      }
+      if (receivedAt > today) {
+        throw new ValidationError('payment in the future', [{ field: 'receivedAt', message: 'must not be after today' }]);
+      }
+      const data = { paymentId: command.paymentId, amount: command.amount, receivedAt };
+      const amountPaid = state.amountPaid + command.amount;
+      const settles = amountPaid >= state.total;
+      const events: Omit<DecidedEvent, 'aggregateVersion'>[] = [{ type: 'InvoicePaymentReceived', occurredAt: receivedAt, data }];
+      if (settles) events.push({ type: 'InvoicePaid', occurredAt: receivedAt, data });
+      return next(events, { amountPaid, status: settles ? 'paid' : 'open' });
+    }
+    case 'sendReminder': {
+      requireStatus(state, ['open'], 'remind');
+      return next([{ type: 'InvoiceReminderSent', occurredAt: today, data: { channel: command.channel } }], {});
+    }
+  }
+}
+
+function create(command: Extract<InvoiceCommand, { type: 'create' }>, today: string): Decision {
+  const exponent = currencyExponent(command.currency);
+  if (command.currencyExponent !== undefined && command.currencyExponent !== exponent) {
+    throw new ValidationError('wrong currency precision', [
+      { field: 'currencyExponent', message: `${command.currency} has ${exponent} decimal places (ISO 4217), not ${command.currencyExponent}` },
+    ]);
+  }
+  const issuedAt = command.issuedAt ?? today;
+  checkDueDate(issuedAt, command.dueDate ?? null);
+  const { total, tax } = totals(command.lines);
+  const data = {
+    customerId: command.customerId,
+    currency: command.currency,
+    issuedAt,
+    ...(command.dueDate ? { dueDate: command.dueDate } : {}),
+    lines: command.lines,
+  };
+  const state: InvoiceState = {
+    id: command.invoiceId,
+    customerId: command.customerId,
+    currency: command.currency,
+    status: 'open',
+    issuedAt,
+    dueDate: command.dueDate ?? null,
+    lines: command.lines,
+    total,
+    tax,
+    amountPaid: 0,
+    version: 1,
+    voidReason: null,
+  };
+  return { events: [{ type: 'InvoiceCreated', occurredAt: issuedAt, aggregateVersion: 1, data }], state };
+}
+
+function checkDueDate(issuedAt: string, dueDate: string | null): void {
+  if (dueDate !== null && dueDate < issuedAt) {
+    throw new ValidationError('due date before issue date', [{ field: 'dueDate', message: `must not be before issuedAt ${issuedAt}` }]);
+  }
+}
+
+function requireStatus(state: InvoiceState, allowed: InvoiceState['status'][], action: string): void {
+  if (!allowed.includes(state.status)) {
+    throw new ConflictError(`cannot ${action} invoice ${state.id}: it is ${state.status}`);
+  }
+}
