@@ -11,6 +11,8 @@ import {
   withEventSpan,
   withSpan,
 } from '../../src/telemetry/tracing.ts';
+import { Hono } from 'hono';
+import { httpTracingMiddleware } from '../../src/telemetry/httpTracing.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/testDatabase.ts';
 
 const invoiceCreated = {
@@ -94,5 +96,23 @@ describe('trace propagation through the stored traceparent', () => {
   it('ignores a missing or malformed traceparent', () => {
     expect(trace.getSpanContext(contextFromTraceparent(null))).toBeUndefined();
     expect(trace.getSpanContext(contextFromTraceparent('not-a-traceparent'))).toBeUndefined();
+  });
+
+  it('names the HTTP span by route pattern and continues an incoming traceparent header', async () => {
+    exporter.reset();
+    const app = new Hono();
+    app.use('*', httpTracingMiddleware());
+    let inside: string | undefined;
+    app.get('/v1/invoices/:id', (c) => { inside = currentTraceparent(); return c.json({}); });
+    const caller = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const res = await app.request('/v1/invoices/inv_9', { headers: { traceparent: caller } });
+    expect(res.status).toBe(200);
+    const span = exporter.getFinishedSpans().find((s) => s.kind === SpanKind.SERVER)!;
+    expect(span.name).toBe('GET /v1/invoices/:id');
+    expect(span.attributes[ATTR.httpRoute]).toBe('/v1/invoices/:id');
+    expect(span.attributes[ATTR.httpStatusCode]).toBe(200);
+    expect(span.spanContext().traceId).toBe('0af7651916cd43dd8448eb211c80319c');
+    expect(span.parentSpanContext?.spanId).toBe('b7ad6b7169203331');
+    expect(inside).toBe(`00-${span.spanContext().traceId}-${span.spanContext().spanId}-01`);
   });
 });
