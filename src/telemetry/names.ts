@@ -148,3 +148,20 @@ export const METRIC = {
 
 export const BREAKER_STATE_VALUE = { closed: 0, halfOpen: 1, open: 2 } as const;
 export type BreakerState = keyof typeof BREAKER_STATE_VALUE;
+
+/**
+ * Keys of the context fields on JSON log lines. trace_id/span_id follow the
+ * OpenTelemetry log data model's JSON names, so log backends link lines to traces.
+ */
+export const LOG_FIELD = {
+  traceId: 'trace_id',
+  spanId: 'span_id',
+  traceFlags: 'trace_flags',
+  correlationId: 'correlationId',
+  eventId: 'eventId',
+  eventType: 'eventType',
+  subscriber: 'subscriber',
+  queue: 'queue',
+  jobId: 'jobId',
+  invoiceId: 'invoiceId',
+} as const;
