@@ -1,7 +1,8 @@
 // `npm run bench` — accrue against the limits of its own database, in one run
 // (issue 6). Flags: --quick (about a minute), --json (only the results JSON on
 // stdout), --events N (pipeline size, default 100,000; quick 10,000),
-// --concurrency C (clients for the INSERT baseline and the HTTP load, default 10).
+// --concurrency C (clients for the INSERT baseline and the HTTP load, default 10),
+// --only key,key (run some figures: insertBaselineTps, pgBoss, http, pipeline, e2e, worker, recognitionRun).
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,6 +33,7 @@ async function main() {
       json: { type: 'boolean', default: false },
       events: { type: 'string' },
       concurrency: { type: 'string', default: '10' },
+      only: { type: 'string' },
     },
   });
   const quick = values.quick ?? false;
@@ -43,6 +45,8 @@ async function main() {
   const note = (m: string) => process.stderr.write(`${m}\n`);
   const config = loadConfig();
   const startedAt = new Date();
+  // Other work on the machine skews every figure; the load averages say how much.
+  const loadAtStart = os.loadavg().map((l) => Math.round(l * 100) / 100);
   const db = await openBenchDatabase(config.DATABASE_URL, note);
   const progress = createProgress();
   const ctx: BenchContext = { url: db.url, adminUrl: db.adminUrl, quick, events, concurrency, progress, note };
@@ -50,7 +54,8 @@ async function main() {
   let server: Record<string, string> = {};
   try {
     server = await describeServer(db.url);
-    for (const figure of FIGURES) {
+    const only = values.only?.split(',');
+    for (const figure of FIGURES.filter((f) => !only || only.includes(f.key))) {
       try {
         byKey[figure.key] = await figure.run(ctx);
       } catch (err) {
@@ -76,6 +81,7 @@ async function main() {
       memoryGiB: Math.round(os.totalmem() / 2 ** 30),
       platform: `${os.platform()} ${os.release()}`,
       node: process.version,
+      loadAverage1m5m15m: { atStart: loadAtStart, atEnd: os.loadavg().map((l) => Math.round(l * 100) / 100) },
     },
   });
   await mkdir(RESULTS_DIR, { recursive: true });
