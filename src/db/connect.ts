@@ -19,6 +19,10 @@ export function connect(url: string, options: { max?: number; applicationName?: 
   // 'error'; the pool drops it and makes a new one on demand. Without a listener
   // the process would crash.
   pool.on('error', () => {});
+  // A client checked out in the instant its server goes away (readiness probe during
+  // a restart) emits 'error' while the pool's idle listener is detached; the query
+  // it runs is rejected anyway, so a no-op listener keeps the process alive.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,

@@ -1,0 +1,110 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import type { BenchContext, Figure, FigureResult } from '../lib/types.ts';
+import { round } from '../lib/stats.ts';
+
+// One small row per transaction, about the size of an invoice's state row. The
+// extended query protocol without named statements is what pg/kysely send, so
+// pgbench runs with -M extended to match the accrue write path.
+const TABLE = `CREATE TABLE IF NOT EXISTS bench_insert (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  payload jsonb NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now())`;
+const PAYLOAD = '{"customerId":"cus_1","currency":"USD","amount":1000}';
+
+function hasPgbench(): boolean {
+  return spawnSync('pgbench', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+function tick(ctx: BenchContext, label: string, seconds: number) {
+  const task = ctx.progress.task(label, seconds);
+  const started = performance.now();
+  const timer = setInterval(() => task.update(Math.min(seconds, Math.floor((performance.now() - started) / 1000))), 250);
+  return () => {
+    clearInterval(timer);
+    task.done();
+  };
+}
+
+async function viaPgbench(ctx: BenchContext, seconds: number): Promise<FigureResult> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'accrue-bench-'));
+  const script = path.join(dir, 'insert.sql');
+  await writeFile(script, `INSERT INTO bench_insert (payload) VALUES ('${PAYLOAD}');\n`);
+  const threads = Math.max(1, Math.min(ctx.concurrency, os.cpus().length));
+  const args = ['-n', '-M', 'extended', '-c', String(ctx.concurrency), '-j', String(threads), '-T', String(seconds), '-f', script, ctx.url];
+  const done = tick(ctx, `INSERT baseline (pgbench, ${ctx.concurrency} clients)`, seconds);
+  try {
+    const output = await new Promise<string>((resolve, reject) => {
+      const child = spawn('pgbench', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (out += d));
+      child.on('error', reject);
+      child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`pgbench exited ${code}: ${out.slice(-500)}`))));
+    });
+    const tps = Number(/tps = ([\d.]+)/.exec(output)?.[1]);
+    const latency = Number(/latency average = ([\d.]+) ms/.exec(output)?.[1]);
+    const transactions = Number(/number of transactions actually processed: (\d+)/.exec(output)?.[1]);
+    if (!Number.isFinite(tps)) throw new Error(`could not read tps from pgbench output: ${output.slice(-500)}`);
+    return {
+      status: 'measured',
+      summary: { insertBaselineTps: round(tps) },
+      detail: { tool: 'pgbench', protocol: 'extended', clients: ctx.concurrency, threads, seconds, transactions, latencyAvgMs: latency },
+      note: `pgbench -M extended -c ${ctx.concurrency} -T ${seconds}`,
+    };
+  } finally {
+    done();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function viaPg(ctx: BenchContext, seconds: number): Promise<FigureResult> {
+  const clients = await Promise.all(
+    Array.from({ length: ctx.concurrency }, async () => {
+      const c = new pg.Client({ connectionString: ctx.url });
+      await c.connect();
+      return c;
+    }),
+  );
+  const done = tick(ctx, `INSERT baseline (pg, ${ctx.concurrency} clients)`, seconds);
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  let transactions = 0;
+  try {
+    await Promise.all(
+      clients.map(async (c) => {
+        while (performance.now() < deadline) {
+          await c.query('INSERT INTO bench_insert (payload) VALUES ($1)', [PAYLOAD]);
+          transactions++;
+        }
+      }),
+    );
+  } finally {
+    done();
+    await Promise.all(clients.map((c) => c.end()));
+  }
+  const elapsed = (performance.now() - started) / 1000;
+  return {
+    status: 'measured',
+    summary: { insertBaselineTps: round(transactions / elapsed) },
+    detail: { tool: 'pg', clients: ctx.concurrency, seconds: round(elapsed, 2), transactions },
+    note: `pgbench not on PATH: same workload through pg with ${ctx.concurrency} clients`,
+  };
+}
+
+/** Issue 6 figure 1: single-row INSERT transactions per second at the bench's client concurrency. */
+export const insertBaseline: Figure = {
+  key: 'insertBaselineTps',
+  title: 'Baseline: single-row INSERT transactions/s',
+  async run(ctx) {
+    const c = new pg.Client({ connectionString: ctx.url });
+    await c.connect();
+    await c.query(TABLE);
+    await c.end();
+    const seconds = ctx.quick ? 5 : 15;
+    return hasPgbench() ? viaPgbench(ctx, seconds) : viaPg(ctx, seconds);
+  },
+};

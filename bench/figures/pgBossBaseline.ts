@@ -1,0 +1,124 @@
+import { PgBoss } from 'pg-boss';
+import type { BenchContext, Figure } from '../lib/types.ts';
+import { nowMs, round, summarizeLatencies } from '../lib/stats.ts';
+import { steadyRate } from '../lib/steadyRate.ts';
+
+/**
+ * Settings of the bare pg-boss baseline, exported so the accrue figures can state
+ * what they are compared with. Throughput: batches of 100 and burst fetching (a
+ * trivial handler should not wait for the 2 s default poll while a backlog exists),
+ * two fetch loops. Latency: one job per fetch, four loops, woken by LISTEN/NOTIFY.
+ */
+export const PG_BOSS_BASELINE = {
+  schema: 'bench_pgboss',
+  throughput: { batchSize: 100, burstWhenBatchFull: true, pollingIntervalSeconds: 0.5, localConcurrency: 2 },
+  latency: { batchSize: 1, localConcurrency: 4 },
+  ratePerSec: 200,
+} as const;
+
+async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`${what}: not done within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+async function drainBacklog(ctx: BenchContext, boss: PgBoss, jobs: number) {
+  const queue = 'bench_throughput';
+  await boss.createQueue(queue);
+  const fill = ctx.progress.task(`pg-boss: enqueue backlog of ${jobs} jobs`, jobs);
+  for (let i = 0; i < jobs; i += 1000) {
+    const n = Math.min(1000, jobs - i);
+    await boss.insert(queue, Array.from({ length: n }, (_, k) => ({ data: { i: i + k } })));
+    fill.increment(n);
+  }
+  fill.done();
+  // A backlog inserted in seconds outruns autovacuum: with the planner's statistics
+  // still describing an empty table, pg-boss's fetch sorts the whole backlog on every
+  // call (measured here: 3,800 jobs/s at 100,000 instead of 15,000). ANALYZE gives it
+  // the statistics a long-running system has; the pipeline figure does the same.
+  await boss.getDb().executeSql(`ANALYZE`);
+  const drain = ctx.progress.task(`pg-boss: drain ${jobs} jobs (trivial handler)`, jobs);
+  let handled = 0;
+  const started = performance.now();
+  await boss.work(queue, PG_BOSS_BASELINE.throughput, async (batch) => {
+    handled += batch.length;
+    drain.increment(batch.length);
+  });
+  await waitFor(() => handled >= jobs, 600_000, 'pg-boss drain');
+  const seconds = (performance.now() - started) / 1000;
+  drain.done();
+  await boss.offWork(queue);
+  return { jobs, seconds: round(seconds, 2), jobsPerSec: round(jobs / seconds) };
+}
+
+async function steadyLatency(ctx: BenchContext, boss: PgBoss, samples: number) {
+  const queue = 'bench_latency';
+  await boss.createQueue(queue, { notify: true });
+  const latencies: number[] = [];
+  let received = 0;
+  let measuring = false;
+  await boss.work<{ sentAt: number }>(queue, PG_BOSS_BASELINE.latency, async ([job]) => {
+    const ms = nowMs() - job!.data.sentAt;
+    received++;
+    if (measuring) latencies.push(ms);
+  });
+  const rate = PG_BOSS_BASELINE.ratePerSec;
+  const send = async () => {
+    await boss.send(queue, { sentAt: nowMs() });
+  };
+  // One second of warm-up (connections, plans, LISTEN) that is not counted.
+  await steadyRate(rate, rate, send, { maxInFlight: 8 });
+  await waitFor(() => received >= rate, 60_000, 'pg-boss warm-up');
+  measuring = true;
+  const task = ctx.progress.task(`pg-boss: send→start latency at ${rate}/s`, samples);
+  // Sends in flight are capped at the pool size: beyond it they would only queue for a connection.
+  const run = await steadyRate(rate, samples, send, { onFired: (n) => task.update(n), maxInFlight: 8 });
+  // Jobs still unstarted 30 s after the last send are reported, not waited for forever.
+  const complete = await waitFor(() => latencies.length >= samples, 30_000, 'pg-boss latency run').then(() => true, () => false);
+  task.done();
+  await boss.offWork(queue);
+  return {
+    ratePerSec: rate,
+    achievedRatePerSec: round(samples / run.seconds, 1),
+    lateStarts: run.lateStarts,
+    notStartedWithin30s: samples - latencies.length,
+    complete,
+    ...summarizeLatencies(latencies),
+  };
+}
+
+/** Issue 6 figure 2: bare pg-boss, trivial handler: drain throughput, and send → handler start at 200/s. */
+export const pgBossBaseline: Figure = {
+  key: 'pgBoss',
+  title: 'Baseline: bare pg-boss',
+  async run(ctx) {
+    // Each half gets its own pg-boss schema and instance, so the latency run does not
+    // start on a job table holding the drain's 100,000 dead rows.
+    const open = async (suffix: string) => {
+      const boss = new PgBoss({
+        connectionString: ctx.url,
+        schema: `${PG_BOSS_BASELINE.schema}_${suffix}`,
+        useListenNotify: true,
+        supervise: false,
+        schedule: false,
+        max: 10,
+      });
+      boss.on('error', (err) => ctx.note(`pg-boss error: ${err.message}`));
+      boss.on('warning', (w) => ctx.note(`pg-boss warning: ${w.message}`));
+      await boss.start();
+      return boss;
+    };
+    const drainBoss = await open('drain');
+    const throughput = await drainBacklog(ctx, drainBoss, ctx.events).finally(() => drainBoss.stop({ graceful: false }));
+    const latencyBoss = await open('latency');
+    const latency = await steadyLatency(ctx, latencyBoss, ctx.quick ? 1_000 : 10_000).finally(() => latencyBoss.stop({ graceful: false }));
+    return {
+      status: 'measured',
+      note: latency.complete ? undefined : `${latency.notStartedWithin30s} of the latency jobs had not started 30 s after the last send`,
+      summary: { jobsPerSec: throughput.jobsPerSec, p50Ms: latency.p50Ms, p95Ms: latency.p95Ms, p99Ms: latency.p99Ms, maxMs: latency.maxMs },
+      detail: { throughput, latency, settings: PG_BOSS_BASELINE },
+    };
+  },
+};

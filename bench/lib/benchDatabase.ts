@@ -1,0 +1,96 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { PgBoss } from 'pg-boss';
+import { startEmbeddedPostgres } from '../../src/db/embeddedPostgres.ts';
+import { migrate } from '../../src/db/migrate.ts';
+
+export type BenchDatabase = { url: string; adminUrl: string; embedded: boolean; close(): Promise<void> };
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const a = server.address();
+      server.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+/**
+ * A database for one bench run. With DATABASE_URL: a scratch database on that server
+ * (dropped afterwards, so the bench never touches real data). Without: an embedded
+ * Postgres in a temp dir with its DURABLE defaults (fsync on, synchronous_commit on):
+ * the numbers must describe what production would do, not a throwaway test cluster.
+ */
+export async function openBenchDatabase(databaseUrl: string | undefined, log: (m: string) => void): Promise<BenchDatabase> {
+  let adminUrl: string;
+  let stopServer = async () => {};
+  if (databaseUrl) {
+    adminUrl = databaseUrl;
+  } else {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'accrue-bench-pg-'));
+    const port = await freePort();
+    log(`starting embedded Postgres on port ${port} (durable settings) in ${dir}`);
+    const server = await startEmbeddedPostgres({ dataDir: path.join(dir, 'data'), port, persistent: false });
+    adminUrl = server.adminUrl;
+    stopServer = async () => {
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    };
+  }
+  const name = `accrue_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = withDatabase(adminUrl, name);
+  await migrate(url);
+  // The accrue pg-boss schema, as the service installs it on start.
+  const boss = new PgBoss({ connectionString: url, supervise: false, schedule: false, registerInstance: false });
+  boss.on('error', () => {});
+  await boss.start();
+  await boss.stop({ graceful: false });
+  return {
+    url,
+    adminUrl,
+    embedded: !databaseUrl,
+    async close() {
+      const a = new pg.Client({ connectionString: adminUrl });
+      await a.connect();
+      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
+      await a.end();
+      await stopServer();
+    },
+  };
+}
+
+/** What the numbers ran on: written next to them in the JSON and docs/performance.md. */
+export async function describeServer(url: string): Promise<Record<string, string>> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const v = await c.query<{ version: string }>('SELECT version()');
+    const s = await c.query<{ name: string; setting: string; unit: string | null }>(
+      `SELECT name, setting, unit FROM pg_settings
+       WHERE name IN ('fsync','synchronous_commit','shared_buffers','max_connections','wal_level','full_page_writes')`,
+    );
+    return {
+      version: v.rows[0]!.version,
+      ...Object.fromEntries(s.rows.map((r) => [r.name, r.unit ? `${r.setting} (${r.unit})` : r.setting])),
+    };
+  } finally {
+    await c.end();
+  }
+}

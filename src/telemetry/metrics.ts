@@ -1,0 +1,124 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { BREAKER_STATE_VALUE, METRIC, type BreakerState } from './names.ts';
+
+/**
+ * The Prometheus instruments of one process (issue 5 "Metrics"). Names and help
+ * texts come from names.ts. Values the database knows better than the process
+ * (outbox lag, jobs per queue and state, archive size) are read when /metrics is
+ * scraped, through the sources the entry point sets with setScrapeSources(). A
+ * source that fails does not fail the scrape: its gauge reads NaN ("unknown", which
+ * Prometheus stores as such) or, when labelled, has no series in that scrape.
+ */
+export const registry = new Registry();
+// process_resident_memory_bytes, nodejs_eventloop_lag_seconds, …: read on scrape, no timers.
+collectDefaultMetrics({ register: registry });
+
+// Commit → handled spans milliseconds (NOTIFY path) to minutes (retries with
+// backoff); the design target is p95 <= 25 ms, so the low end is fine-grained.
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+// The OTel HTTP server duration buckets (semconv http.server.request.duration).
+const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+// Relay batches hold 1 .. a few thousand events.
+const BATCH_BUCKETS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000];
+
+type Labels<K extends keyof typeof METRIC> = (typeof METRIC)[K]['labels'][number];
+const def = <K extends keyof typeof METRIC>(key: K) => ({
+  name: METRIC[key].name,
+  help: METRIC[key].help,
+  labelNames: [...METRIC[key].labels] as Labels<K>[],
+  registers: [registry],
+});
+
+const eventProcessing = new Histogram({ ...def('eventProcessing'), buckets: LATENCY_BUCKETS });
+const handlerDuration = new Histogram({ ...def('handlerDuration'), buckets: LATENCY_BUCKETS });
+const relayBatchSize = new Histogram({ ...def('relayBatchSize'), buckets: BATCH_BUCKETS });
+const httpDuration = new Histogram({ ...def('httpDuration'), buckets: HTTP_BUCKETS });
+const retries = new Counter(def('retries'));
+const archiveGrowth = new Counter(def('archiveGrowth'));
+const breakerState = new Gauge(def('breakerState'));
+
+export type QueueJobCount = { queue: string; state: string; count: number };
+export type ScrapeSources = {
+  /** Seconds since the oldest outbox row was recorded; 0 when the outbox is empty. */
+  relayLagSeconds?: () => Promise<number>;
+  queueJobs?: () => Promise<QueueJobCount[]>;
+  archiveSize?: () => Promise<number>;
+};
+let sources: ScrapeSources = {};
+
+/** Called once by the entry point that serves /metrics (see scrapeSources.ts for ready-made ones). */
+export function setScrapeSources(next: ScrapeSources): void {
+  sources = next;
+}
+
+async function settle<T>(source: (() => Promise<T>) | undefined, apply: (value: T) => void, unknown?: () => void): Promise<void> {
+  if (!source) return;
+  try {
+    apply(await source());
+  } catch {
+    // A scrape during a database outage still returns the in-process metrics;
+    // readiness (/readyz) is where the outage is reported.
+    unknown?.();
+  }
+}
+
+new Gauge({
+  ...def('relayLag'),
+  async collect() {
+    this.reset();
+    await settle(sources.relayLagSeconds, (s) => this.set(s), () => this.set(Number.NaN));
+  },
+});
+new Gauge({
+  ...def('queueJobs'),
+  async collect() {
+    this.reset();
+    await settle(sources.queueJobs, (rows) => rows.forEach((r) => this.set({ queue: r.queue, state: r.state }, r.count)));
+  },
+});
+new Gauge({
+  ...def('archiveSize'),
+  async collect() {
+    this.reset();
+    await settle(sources.archiveSize, (n) => this.set(n), () => this.set(Number.NaN));
+  },
+});
+
+/** Event commit (recorded_at) → its subscriber's inbox commit. */
+export function recordHandled(subscriber: string, seconds: number): void {
+  eventProcessing.observe({ subscriber }, seconds);
+}
+
+export function recordHandlerDuration(subscriber: string, outcome: 'ok' | 'error', seconds: number): void {
+  handlerDuration.observe({ subscriber, outcome }, seconds);
+}
+
+export function recordRelayBatch(events: number): void {
+  relayBatchSize.observe(events);
+}
+
+export function recordRetry(queue: string, subscriber: string): void {
+  retries.inc({ queue, subscriber });
+}
+
+export function recordArchived(queue: string, subscriber: string, jobs = 1): void {
+  archiveGrowth.inc({ queue, subscriber }, jobs);
+}
+
+export function setBreakerState(subscriber: string, state: BreakerState): void {
+  breakerState.set({ subscriber }, BREAKER_STATE_VALUE[state]);
+}
+
+export function recordHttpRequest(method: string, route: string, statusCode: number, seconds: number): void {
+  httpDuration.observe({ method, route, status_code: String(statusCode) }, seconds);
+}
+
+/** Prometheus text exposition of every accrue metric, scrape sources included. */
+export async function renderMetrics(): Promise<{ contentType: string; body: string }> {
+  return { contentType: registry.contentType, body: await registry.metrics() };
+}
+
+/** Seconds between two instants, for the record* functions. */
+export function secondsSince(start: Date | number, end: number = Date.now()): number {
+  return Math.max(0, (end - (typeof start === 'number' ? start : start.getTime())) / 1000);
+}

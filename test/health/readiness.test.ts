@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import net from 'node:net';
+import { connect, type DbHandle } from '../../src/db/connect.ts';
+import { livez, migrationsCheck, readyz } from '../../src/health/checks.ts';
+import { healthRoutes } from '../../src/health/healthRoutes.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/testDatabase.ts';
+import { freePort } from '../helpers/freePort.ts';
+
+/** A TCP forwarder to the test database that can be cut and restored: a database outage on demand. */
+function outageProxy(target: { host: string; port: number }, port: number) {
+  const sockets = new Set<net.Socket>();
+  let server: net.Server | undefined;
+  return {
+    up: () => new Promise<void>((resolve) => {
+      server = net.createServer((client) => {
+        const upstream = net.connect(target.port, target.host);
+        for (const s of [client, upstream]) { sockets.add(s); s.on('close', () => sockets.delete(s)); s.on('error', () => {}); }
+        client.pipe(upstream).pipe(client);
+      });
+      server.listen(port, '127.0.0.1', () => resolve());
+    }),
+    down: () => new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      server ? server.close(() => resolve()) : resolve();
+    }),
+  };
+}
+
+describe('health', () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await t.drop();
+  });
+
+  it('livez answers without a database', () => {
+    expect(livez().status).toBe('ok');
+  });
+
+  it('is ready on the migrated test database with pg-boss started', async () => {
+    const report = await readyz({ db: t.db, migrationsCurrent: migrationsCheck(t.url), bossStarted: () => true });
+    expect(report).toMatchObject({ status: 'ok', checks: { database: { status: 'ok' }, migrations: { status: 'ok' }, pgBoss: { status: 'ok' } } });
+    expect(report.reason).toBeUndefined();
+  });
+
+  it('is not ready when the database is unreachable (closed port), answering 503 with the reason', async () => {
+    const u = new URL(t.url);
+    u.port = String(await freePort()); // nothing listens there
+    const down = connect(u.toString());
+    try {
+      const app = healthRoutes({ db: down.db, migrationsCurrent: migrationsCheck(u.toString()), bossStarted: () => true });
+      const res = await app.request('/readyz');
+      expect(res.status).toBe(503);
+      const body = (await res.json()) as { status: string; reason: string; checks: Record<string, { status: string }> };
+      expect(body.status).toBe('fail');
+      expect(body.checks.database!.status).toBe('fail');
+      expect(body.reason).toMatch(/database unreachable/);
+      expect((await app.request('/livez')).status).toBe(200);
+    } finally {
+      await down.close();
+    }
+  });
+
+  it('reports pg-boss not started and migrations behind', async () => {
+    const report = await readyz({ db: t.db, migrationsCurrent: async () => ({ expected: 31, applied: 2 }), bossStarted: () => false });
+    expect(report.status).toBe('fail');
+    expect(report.reason).toContain('pg-boss not started');
+    expect(report.reason).toContain('applied 2, expected 31');
+  });
+
+  it('fails while the database is down and recovers when it is back', async () => {
+    const u = new URL(t.url);
+    const port = await freePort();
+    const proxy = outageProxy({ host: u.hostname, port: Number(u.port || 5432) }, port);
+    u.port = String(port);
+    const url = u.toString();
+    let handle: DbHandle | undefined;
+    try {
+      await proxy.up();
+      handle = connect(url, { max: 2 });
+      const deps = { db: handle.db, migrationsCurrent: migrationsCheck(url), timeoutMs: 2000 };
+      expect((await readyz(deps)).status).toBe('ok');
+      await proxy.down();
+      const during = await readyz(deps);
+      expect(during.status).toBe('fail');
+      expect(during.checks.database!.status).toBe('fail');
+      await proxy.up();
+      expect((await readyz(deps)).status).toBe('ok');
+    } finally {
+      await handle?.close();
+      await proxy.down();
+    }
+  });
+});
