@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerMigrateCommand } from './commands/migrateCommand.ts';
+import { registerScenariosCommand } from './commands/scenariosCommand.ts';
 
 // One CLI for every process (DESIGN.md "Processes"). Each command lives in
 // commands/ and registers itself here.
@@ -9,5 +10,6 @@ const program = new Command()
   .showHelpAfterError();
 
 registerMigrateCommand(program);
+registerScenariosCommand(program);
 
 await program.parseAsync(process.argv);
