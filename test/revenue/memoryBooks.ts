@@ -9,6 +9,7 @@ import {
   type PostingClock,
 } from '../../src/revenue/postInvoiceEvent.ts';
 import type { InvoiceOutcome } from '../../src/revenue/targetJournal.ts';
+import { revenueEventOf } from '../../src/revenue/revenueEvents.ts';
 
 export type JournalRow = NewEntry & { invoiceId: string; currency: string };
 
@@ -57,7 +58,37 @@ export function memoryBooks() {
     return out;
   }
 
-  return { books, outcomes, journal, apply, posted, netMovement };
+  /** Months with any non-zero movement, natural sign. */
+  function activeMonths(): Record<string, Record<string, Movement>> {
+    const out = netMovement();
+    for (const byMonth of Object.values(out)) {
+      for (const [m, v] of Object.entries(byMonth)) if (ACCOUNTS.every((a) => v[a] === 0)) delete byMonth[m];
+    }
+    return out;
+  }
+
+  /** Revenue (credits - debits) per currency and month, non-zero months only. */
+  function revenueByMonth(): Record<string, Record<string, number>> {
+    const out: Record<string, Record<string, number>> = {};
+    for (const [c, byMonth] of Object.entries(netMovement())) {
+      for (const [m, v] of Object.entries(byMonth)) if (v.Revenue !== 0) (out[c] ??= {})[m] = v.Revenue;
+    }
+    return out;
+  }
+
+  /** Totals of the revenue events the entries emit, per currency. */
+  function revenueEvents(): Record<string, Record<string, number>> {
+    const out: Record<string, Record<string, number>> = {};
+    for (const e of journal) {
+      const ev = revenueEventOf(e.kind, e.movement);
+      if (!ev) continue;
+      const t = (out[e.currency] ??= { RevenueDeferred: 0, RevenueRecognized: 0, RevenueAdjusted: 0, RevenueReversed: 0 });
+      t[ev.type]! += ev.amount;
+    }
+    return out;
+  }
+
+  return { books, outcomes, journal, apply, posted, netMovement, activeMonths, revenueByMonth, revenueEvents };
 }
 
 /** A scenario operation as an incoming event. */
