@@ -20,7 +20,10 @@ export function zeroMovement(): Movement {
 }
 
 export function movement(parts: Partial<Movement>): Movement {
-  return { ...zeroMovement(), ...parts };
+  const out = zeroMovement();
+  // `|| 0` turns -0 (from negating a zero amount) into 0.
+  for (const k of ACCOUNTS) out[k] = parts[k] || 0;
+  return out;
 }
 
 export function addMovement(a: Movement, b: Movement, factor = 1): Movement {
@@ -39,5 +42,5 @@ export function movementBalances(m: Movement): boolean {
 
 /** Natural sign of an account movement: assets debit - credit, the rest credit - debit. */
 export function naturalSign(account: Account, signedDebit: number): number {
-  return DEBIT_NORMAL[account] ? signedDebit : -signedDebit;
+  return DEBIT_NORMAL[account] ? signedDebit : 0 - signedDebit;
 }
