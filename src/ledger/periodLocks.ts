@@ -14,6 +14,15 @@ export async function holdPeriodsExclusive(db: Executor): Promise<void> {
   await sql`SELECT pg_advisory_xact_lock(${PERIOD_LOCK}::bigint)`.execute(db);
 }
 
+/**
+ * What every invoice posting takes first, in one round trip: the period lock shared
+ * (left to right: it is taken before the invoice lock, as in the daily run) and the
+ * invoice's own lock, which serialises all work on one invoice.
+ */
+export async function holdForInvoicePosting(db: Executor, invoiceId: string): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock_shared(${PERIOD_LOCK}::bigint), pg_advisory_xact_lock(hashtextextended(${`accrue:revenue:${invoiceId}`}, 0))`.execute(db);
+}
+
 /** Serialises all work on one invoice inside the caller's transaction. */
 export async function holdInvoice(db: Executor, invoiceId: string): Promise<void> {
   await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`accrue:revenue:${invoiceId}`}, 0))`.execute(db);

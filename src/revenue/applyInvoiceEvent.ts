@@ -4,7 +4,7 @@ import type { StoredEvent } from '../events/envelope.ts';
 import { todayUtc } from '../lib/dates.ts';
 import { loadInvoiceBook, loadPostedTotals, saveInvoiceBook } from '../ledger/invoiceBooks.ts';
 import { appendEntries } from '../ledger/journal.ts';
-import { firstOpenDay, holdInvoice, holdPeriodsShared } from '../ledger/periodLocks.ts';
+import { firstOpenDay, holdForInvoicePosting } from '../ledger/periodLocks.ts';
 import { postInvoiceEvent, type PostingResult } from './postInvoiceEvent.ts';
 import { revenueEventOf } from './revenueEvents.ts';
 
@@ -16,8 +16,7 @@ import { revenueEventOf } from './revenueEvents.ts';
  */
 export async function applyInvoiceEvent(db: Executor, event: StoredEvent, now: Date): Promise<PostingResult> {
   const invoiceId = event.aggregateId;
-  await holdPeriodsShared(db);
-  await holdInvoice(db, invoiceId);
+  await holdForInvoicePosting(db, invoiceId);
   const book = await loadInvoiceBook(db, invoiceId);
   const clock = { today: todayUtc(now), firstOpenDay: await firstOpenDay(db) };
   const posted = await loadPostedTotals(db, invoiceId);
