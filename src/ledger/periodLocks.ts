@@ -23,11 +23,6 @@ export async function holdForInvoicePosting(db: Executor, invoiceId: string): Pr
   await sql`SELECT pg_advisory_xact_lock_shared(${PERIOD_LOCK}::bigint), pg_advisory_xact_lock(hashtextextended(${`accrue:revenue:${invoiceId}`}, 0))`.execute(db);
 }
 
-/** Serialises all work on one invoice inside the caller's transaction. */
-export async function holdInvoice(db: Executor, invoiceId: string): Promise<void> {
-  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`accrue:revenue:${invoiceId}`}, 0))`.execute(db);
-}
-
 /** The last locked month ('YYYY-MM'), or null when no month is closed. */
 export async function lockedThrough(db: Executor): Promise<string | null> {
   const row = await db
