@@ -1,20 +1,35 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.ts';
+import type { SubscriberContext } from '../bus/subscriber.ts';
 import { todayUtc } from '../lib/dates.ts';
-import { runDailyRecognition, type RecognitionRun } from './runDailyRecognition.ts';
+import { holdPeriodsShared } from '../ledger/periodLocks.ts';
+import { recognizeThrough } from './runDailyRecognition.ts';
 
-/** A job the bus runs on a pg-boss schedule (cron in UTC). */
+/**
+ * A job the worker runs on a pg-boss schedule, in a transaction it opens (the
+ * shape of the bus's ScheduledTask: name, cron, tz, run(ctx)).
+ */
 export type RevenueSchedule = {
   name: string;
   cron: string;
-  run(db: Kysely<Database>, now: Date): Promise<RecognitionRun>;
+  tz: string;
+  run(ctx: SubscriberContext): Promise<void>;
 };
 
-// 00:05 UTC: the day that just ended has passed; a few minutes' margin for clocks.
+/**
+ * The daily recognition run. 00:05 UTC: the day that just ended has passed (a few
+ * minutes' margin for clocks). In the worker's transaction it is all or nothing,
+ * and idempotent: a rerun or a second worker's tick finds nothing due. For a
+ * batch-by-batch run outside a transaction use runDailyRecognition(db, today).
+ */
 export const revenueSchedules: readonly RevenueSchedule[] = [
   {
     name: 'revenue-daily-recognition',
     cron: '5 0 * * *',
-    run: (db, now) => runDailyRecognition(db, todayUtc(now)),
+    tz: 'UTC',
+    async run(ctx) {
+      const today = todayUtc(ctx.now);
+      await holdPeriodsShared(ctx.db);
+      const run = await recognizeThrough(ctx.db, today, `daily-recognition:${today}`);
+      ctx.log.info({ today, lines: run.lines, entries: run.entries }, 'daily revenue recognition');
+    },
   },
 ];

@@ -3,6 +3,9 @@ import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readStream } from '../../src/events/appendEvents.ts';
 import { runDailyRecognition } from '../../src/revenue/runDailyRecognition.ts';
+import { revenueSchedules } from '../../src/revenue/revenueSchedules.ts';
+import { recognizeDueLines } from '../../src/ledger/recognizeDueLines.ts';
+import { silentLogger } from '../../src/lib/logger.ts';
 import { scenarioActual } from '../../src/reports/scenarioActual.ts';
 import { compareBooks, formatDifferences } from '../../src/scenarios/compareBooks.ts';
 import { createInProcessDriver } from '../../src/scenarios/inProcessDriver.ts';
@@ -116,6 +119,35 @@ describe('daily recognition', () => {
   let t: TestDatabase;
   afterEach(async () => {
     await t?.drop();
+  });
+
+  it('resumes after a crash: a committed batch stays, a failed one leaves nothing, the rerun completes', async () => {
+    t = await createTestDatabase();
+    const s01 = scenarios.find((s) => s.id.startsWith('S01'))!;
+    await runScenario(s01, createInProcessDriver(t.db, { now: at('2019-01-01') }));
+    await t.db.transaction().execute((tx) => recognizeDueLines(tx, { horizon: '2019-03-10', firstOpenDay: null, correlationId: 'crash', limit: 1 }));
+    await expect(
+      t.db.transaction().execute(async (tx) => {
+        await recognizeDueLines(tx, { horizon: '2019-06-10', firstOpenDay: null, correlationId: 'crash', limit: 1 });
+        throw new Error('worker killed');
+      }),
+    ).rejects.toThrow('worker killed');
+    const mid = await scenarioActual(t.db, {}, at('2019-03-10'));
+    expect(mid.revenueByMonth.USD).toEqual({ '2019-01': 3100, '2019-02': 2800, '2019-03': 900 });
+    await runDailyRecognition(t.db, TODAY);
+    const differences = compareBooks(s01.expected!, await scenarioActual(t.db, {}, at(TODAY)));
+    expect(differences, formatDifferences(differences)).toEqual([]);
+  });
+
+  it('the pg-boss schedule runs the same recognition in the worker transaction', async () => {
+    t = await createTestDatabase();
+    const s03 = scenarios.find((s) => s.id.startsWith('S03'))!;
+    await runScenario(s03, createInProcessDriver(t.db, { now: at('2019-01-15') }));
+    const [daily] = revenueSchedules;
+    expect(daily).toMatchObject({ name: 'revenue-daily-recognition', cron: '5 0 * * *', tz: 'UTC' });
+    await t.db.transaction().execute((tx) => daily!.run({ db: tx, log: silentLogger, now: at(TODAY) }));
+    const differences = compareBooks(s03.expected!, await scenarioActual(t.db, {}, at(TODAY)));
+    expect(differences, formatDifferences(differences)).toEqual([]);
   });
 
   for (const scenario of scenarios) {
