@@ -5,28 +5,38 @@ import { entryKey, type InvoiceBook, type PostedTotal } from '../revenue/postInv
 import type { InvoiceOutcome } from '../revenue/targetJournal.ts';
 import type { EntryKind } from '../revenue/targetJournal.ts';
 
+type BookRow = {
+  applied: BookEvent[] | null;
+  parked: BookEvent[] | null;
+  first_event_on: string | null;
+  horizon: string | null;
+  lines_through: string | null;
+  locked_through: string | null;
+};
+
 /**
- * Loads and locks one invoice's book. The caller holds the invoice lock; locking
- * the line rows as well makes the daily run wait for (or skip) this invoice, so the
- * journal read next includes whatever it posted.
+ * Loads one invoice's book and the period lock state in one round trip, locking the
+ * invoice's line rows: the daily run then waits for (or skips) this invoice, so the
+ * journal read next includes whatever it posted. The caller holds the invoice's
+ * advisory lock, which serialises postings (the book row itself needs no row lock).
  */
-export async function loadInvoiceBook(db: Executor, invoiceId: string): Promise<InvoiceBook | null> {
-  const row = await db.selectFrom('revenue_invoices').selectAll().where('invoice_id', '=', invoiceId).forUpdate().executeTakeFirst();
-  if (!row) return null;
-  const lines = await db
-    .selectFrom('revenue_lines')
-    .select('recognized_through')
-    .where('invoice_id', '=', invoiceId)
-    .forUpdate()
-    .execute();
-  let horizon = row.horizon;
-  for (const l of lines) if (horizon === null || l.recognized_through > horizon) horizon = l.recognized_through;
+export async function loadInvoiceBook(db: Executor, invoiceId: string): Promise<{ book: InvoiceBook | null; lockedThrough: string | null }> {
+  const { rows } = await sql<BookRow>`
+    WITH locked_lines AS (
+      SELECT recognized_through FROM revenue_lines WHERE invoice_id = ${invoiceId} FOR UPDATE
+    )
+    SELECT i.applied, i.parked, i.first_event_on, i.horizon,
+           (SELECT max(recognized_through) FROM locked_lines) AS lines_through,
+           (SELECT max(period) FROM ledger_period_locks) AS locked_through
+    FROM (VALUES (1)) AS one (x)
+    LEFT JOIN revenue_invoices i ON i.invoice_id = ${invoiceId}
+  `.execute(db);
+  const row = rows[0]!;
+  if (row.first_event_on === null) return { book: null, lockedThrough: row.locked_through };
+  const horizon = row.lines_through !== null && (row.horizon === null || row.lines_through > row.horizon) ? row.lines_through : row.horizon;
   return {
-    invoiceId,
-    applied: row.applied as BookEvent[],
-    parked: row.parked as BookEvent[],
-    firstEventOn: row.first_event_on,
-    horizon,
+    book: { invoiceId, applied: row.applied ?? [], parked: row.parked ?? [], firstEventOn: row.first_event_on, horizon },
+    lockedThrough: row.locked_through,
   };
 }
 
@@ -73,52 +83,49 @@ export async function loadPostedTotals(db: Executor, invoiceId: string): Promise
   return out;
 }
 
-/** Writes the book and, once the invoice exists, its current lines for the daily run. */
+/**
+ * Writes the book and, once the invoice exists, its current lines for the daily run,
+ * in one statement (lines upserted, lines no longer on the invoice removed).
+ */
 export async function saveInvoiceBook(db: Executor, book: InvoiceBook, outcome: InvoiceOutcome | null): Promise<void> {
-  const state = outcome
-    ? {
-        currency: outcome.currency,
-        status: outcome.status,
-        version: outcome.version,
-        total: outcome.total,
-        tax: outcome.tax,
-        net_revenue: outcome.netRevenue,
-        amount_paid: outcome.amountPaid,
-        amount_due: outcome.amountDue,
-        issued_on: outcome.issuedOn,
-      }
-    : { currency: null, status: 'pending' as const, version: 0, total: 0, tax: 0, net_revenue: 0, amount_paid: 0, amount_due: 0, issued_on: null };
-  const values = {
-    ...state,
-    first_event_on: book.firstEventOn,
-    horizon: book.horizon,
-    applied: JSON.stringify(book.applied),
-    parked: JSON.stringify(book.parked),
-    updated_at: new Date(),
-  };
-  await db
-    .insertInto('revenue_invoices')
-    .values({ invoice_id: book.invoiceId, ...values })
-    .onConflict((oc) => oc.column('invoice_id').doUpdateSet(values))
-    .execute();
-  if (!outcome) return;
-  await db.deleteFrom('revenue_lines').where('invoice_id', '=', book.invoiceId).execute();
-  if (outcome.lines.length === 0) return;
-  await db
-    .insertInto('revenue_lines')
-    .values(
-      outcome.lines.map((l) => ({
-        invoice_id: book.invoiceId,
-        line_id: l.lineId,
-        currency: outcome.currency,
-        position: l.position,
-        net_amount: l.amount,
-        service_start: l.servicePeriod?.start ?? null,
-        service_end: l.servicePeriod?.end ?? null,
-        recognized: l.recognized,
-        recognized_through: book.horizon!,
-        active: l.active,
-      })),
+  const o = outcome;
+  const lines = (o?.lines ?? []).map((l) => ({
+    line_id: l.lineId,
+    position: l.position,
+    net_amount: l.amount,
+    service_start: l.servicePeriod?.start ?? null,
+    service_end: l.servicePeriod?.end ?? null,
+    recognized: l.recognized,
+    active: l.active,
+  }));
+  await sql`
+    WITH book AS (
+      INSERT INTO revenue_invoices (invoice_id, currency, status, version, total, tax, net_revenue, amount_paid, amount_due,
+                                    issued_on, first_event_on, horizon, applied, parked, updated_at)
+      VALUES (${book.invoiceId}, ${o?.currency ?? null}, ${o?.status ?? 'pending'}, ${o?.version ?? 0}, ${o?.total ?? 0},
+              ${o?.tax ?? 0}, ${o?.netRevenue ?? 0}, ${o?.amountPaid ?? 0}, ${o?.amountDue ?? 0}, ${o?.issuedOn ?? null}::date,
+              ${book.firstEventOn}::date, ${book.horizon}::date, ${JSON.stringify(book.applied)}::jsonb,
+              ${JSON.stringify(book.parked)}::jsonb, clock_timestamp())
+      ON CONFLICT (invoice_id) DO UPDATE SET
+        currency = excluded.currency, status = excluded.status, version = excluded.version, total = excluded.total,
+        tax = excluded.tax, net_revenue = excluded.net_revenue, amount_paid = excluded.amount_paid,
+        amount_due = excluded.amount_due, issued_on = excluded.issued_on, first_event_on = excluded.first_event_on,
+        horizon = excluded.horizon, applied = excluded.applied, parked = excluded.parked, updated_at = excluded.updated_at
+    ), new_lines AS (
+      SELECT * FROM jsonb_to_recordset(${JSON.stringify(lines)}::jsonb) AS x (
+        line_id text, position int, net_amount bigint, service_start date, service_end date, recognized bigint, active boolean)
+    ), upserted AS (
+      INSERT INTO revenue_lines (invoice_id, line_id, currency, position, net_amount, service_start, service_end,
+                                 recognized, recognized_through, active)
+      SELECT ${book.invoiceId}, line_id, ${o?.currency ?? 'XXX'}, position, net_amount, service_start, service_end,
+             recognized, ${book.horizon}::date, active
+      FROM new_lines
+      ON CONFLICT (invoice_id, line_id) DO UPDATE SET
+        position = excluded.position, net_amount = excluded.net_amount, service_start = excluded.service_start,
+        service_end = excluded.service_end, recognized = excluded.recognized,
+        recognized_through = excluded.recognized_through, active = excluded.active
     )
-    .execute();
+    DELETE FROM revenue_lines
+    WHERE invoice_id = ${book.invoiceId} AND line_id NOT IN (SELECT line_id FROM new_lines)
+  `.execute(db);
 }

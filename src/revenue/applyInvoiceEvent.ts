@@ -4,8 +4,8 @@ import type { StoredEvent } from '../events/envelope.ts';
 import { todayUtc } from '../lib/dates.ts';
 import { loadInvoiceBook, loadPostedTotals, saveInvoiceBook } from '../ledger/invoiceBooks.ts';
 import { appendEntries } from '../ledger/journal.ts';
-import { firstOpenDay, holdForInvoicePosting } from '../ledger/periodLocks.ts';
-import { postInvoiceEvent, type PostingResult } from './postInvoiceEvent.ts';
+import { firstOpenDayAfter, holdForInvoicePosting } from '../ledger/periodLocks.ts';
+import { postInvoiceEvent, type PostedTotal, type PostingResult } from './postInvoiceEvent.ts';
 import { revenueEventOf } from './revenueEvents.ts';
 
 /**
@@ -17,9 +17,10 @@ import { revenueEventOf } from './revenueEvents.ts';
 export async function applyInvoiceEvent(db: Executor, event: StoredEvent, now: Date): Promise<PostingResult> {
   const invoiceId = event.aggregateId;
   await holdForInvoicePosting(db, invoiceId);
-  const book = await loadInvoiceBook(db, invoiceId);
-  const clock = { today: todayUtc(now), firstOpenDay: await firstOpenDay(db) };
-  const posted = await loadPostedTotals(db, invoiceId);
+  const { book, lockedThrough } = await loadInvoiceBook(db, invoiceId);
+  const clock = { today: todayUtc(now), firstOpenDay: firstOpenDayAfter(lockedThrough) };
+  // Only an invoice with a book and applied events can have journal entries.
+  const posted = book !== null && book.applied.length > 0 ? await loadPostedTotals(db, invoiceId) : new Map<string, PostedTotal>();
   const result = postInvoiceEvent(
     book,
     {
