@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readStream } from '../../src/events/appendEvents.ts';
+import { appendEvents, readStream } from '../../src/events/appendEvents.ts';
+import { applyInvoiceEvent } from '../../src/revenue/applyInvoiceEvent.ts';
 import { runDailyRecognition } from '../../src/revenue/runDailyRecognition.ts';
 import { revenueSchedules } from '../../src/revenue/revenueSchedules.ts';
 import { recognizeDueLines } from '../../src/ledger/recognizeDueLines.ts';
@@ -137,6 +138,36 @@ describe('daily recognition', () => {
     await runDailyRecognition(t.db, TODAY);
     const differences = compareBooks(s01.expected!, await scenarioActual(t.db, {}, at(TODAY)));
     expect(differences, formatDifferences(differences)).toEqual([]);
+  });
+
+  it('a posting and the daily run on the same invoice at the same time never count a day twice', async () => {
+    t = await createTestDatabase();
+    const db = t.db;
+    // 90.00 over Jan 1 .. Apr 1 (100 a day), processed on Jan 1: nothing recognised yet.
+    await createInProcessDriver(db, { now: at('2019-01-01') }).importEvents([create9000]);
+    const [paid] = await appendEvents(db, [{ type: 'InvoicePaymentReceived', aggregateId: 'inv_1', occurredAt: '2019-01-05', data: { paymentId: 'pay', amount: 100 } }], { correlationId: 'c', actor: 't' });
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let jobLocked!: () => void;
+    const locked = new Promise<void>((r) => (jobLocked = r));
+    // The daily run holds the invoice's lines (batch not yet committed) ...
+    const job = db.transaction().execute(async (tx) => {
+      const batch = await recognizeDueLines(tx, { horizon: '2019-02-15', firstOpenDay: null, correlationId: 'job', limit: 10 });
+      jobLocked();
+      await held;
+      return batch;
+    });
+    await locked;
+    // ... while the payment is posted with a clock of Mar 1: it waits for the lines.
+    const posting = db.transaction().execute((tx) => applyInvoiceEvent(tx, paid!.event, at('2019-03-01')));
+    await new Promise((r) => setTimeout(r, 200));
+    release();
+    expect((await job).lines).toBe(1);
+    await posting;
+    const books = await scenarioActual(db, {}, at('2019-03-01'));
+    // Jan 3100 + Feb 2800: each day once, although both recognised January and early February.
+    expect(books.revenueByMonth.USD).toEqual({ '2019-01': 3100, '2019-02': 2800 });
+    expect((await runDailyRecognition(db, '2019-03-01')).lines).toBe(0);
   });
 
   it('the pg-boss schedule runs the same recognition in the worker transaction', async () => {
