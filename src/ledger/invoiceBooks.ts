@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import type { Executor } from '../db/connect.ts';
 import type { BookEvent } from '../revenue/invoiceTimeline.ts';
-import { entryKey, type InvoiceBook, type PostedTotal } from '../revenue/postInvoiceEvent.ts';
+import type { InvoiceBook, PostedTotal } from '../revenue/postInvoiceEvent.ts';
+import { entryKey } from '../revenue/targetJournal.ts';
 import type { InvoiceOutcome } from '../revenue/targetJournal.ts';
 import type { EntryKind } from '../revenue/targetJournal.ts';
 

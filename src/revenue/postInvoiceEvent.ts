@@ -129,5 +129,3 @@ const KIND_ORDER: Record<EntryKind, number> = {
   revenue_reversed: 5,
   invoice_voided: 6,
 };
-
-export { entryKey };

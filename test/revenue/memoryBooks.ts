@@ -1,6 +1,5 @@
 import { ACCOUNTS, addMovement, naturalSign, zeroMovement, type Movement } from '../../src/revenue/accounts.ts';
 import {
-  entryKey,
   postInvoiceEvent,
   type IncomingEvent,
   type InvoiceBook,
@@ -8,7 +7,7 @@ import {
   type PostedTotal,
   type PostingClock,
 } from '../../src/revenue/postInvoiceEvent.ts';
-import type { InvoiceOutcome } from '../../src/revenue/targetJournal.ts';
+import { entryKey, type InvoiceOutcome } from '../../src/revenue/targetJournal.ts';
 import { revenueEventOf } from '../../src/revenue/revenueEvents.ts';
 
 export type JournalRow = NewEntry & { invoiceId: string; currency: string };
