@@ -2,7 +2,7 @@ import type { Subscriber } from '../bus/subscriber.ts';
 import type { StoredEvent } from '../events/envelope.ts';
 import { INVOICE_EVENT_TYPES } from '../events/eventTypes.ts';
 import { applyInvoiceEvent } from './applyInvoiceEvent.ts';
-import { closePeriod } from './closePeriod.ts';
+import { applyPeriodClose } from './applyPeriodClose.ts';
 
 /**
  * The revenue subscriber: invoice events post to the ledger, PeriodClosed closes a
@@ -14,7 +14,7 @@ export const revenueSubscriber: Subscriber = {
   async handle(event, ctx) {
     if (event.type === 'PeriodClosed') {
       const { period } = (event as StoredEvent<'PeriodClosed'>).data;
-      const result = await closePeriod(ctx.db, period, event.eventId);
+      const result = await applyPeriodClose(ctx.db, period, event.eventId);
       ctx.log.info({ period, alreadyClosed: result.alreadyClosed, recognised: result.recognition?.entries ?? 0 }, 'period closed');
       return;
     }

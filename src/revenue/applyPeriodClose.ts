@@ -11,7 +11,7 @@ export type PeriodCloseResult = { period: string; alreadyClosed: boolean; recogn
  * Holding the period lock exclusively waits for postings in flight. Closing a month
  * already closed changes nothing.
  */
-export async function closePeriod(db: Executor, period: string, eventId: string | null): Promise<PeriodCloseResult> {
+export async function applyPeriodClose(db: Executor, period: string, eventId: string | null): Promise<PeriodCloseResult> {
   await holdPeriodsExclusive(db);
   const locked = await lockedThrough(db);
   if (locked !== null && locked >= period) return { period, alreadyClosed: true, recognition: null };
