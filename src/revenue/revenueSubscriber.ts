@@ -3,14 +3,18 @@ import type { StoredEvent } from '../events/envelope.ts';
 import { INVOICE_EVENT_TYPES } from '../events/eventTypes.ts';
 import { applyInvoiceEvent } from './applyInvoiceEvent.ts';
 import { applyPeriodClose } from './applyPeriodClose.ts';
+import { revenueSchedules, type RevenueSchedule } from './revenueSchedules.ts';
 
 /**
  * The revenue subscriber: invoice events post to the ledger, PeriodClosed closes a
  * month. Everything happens in the worker's transaction (with its inbox record).
+ * `schedules` carries the daily recognition run in the shape of the bus's
+ * ScheduledTask, for the worker to register on pg-boss.
  */
-export const revenueSubscriber: Subscriber = {
+export const revenueSubscriber: Subscriber & { schedules: readonly RevenueSchedule[] } = {
   name: 'revenue',
   eventTypes: [...INVOICE_EVENT_TYPES, 'PeriodClosed'],
+  schedules: revenueSchedules,
   async handle(event, ctx) {
     if (event.type === 'PeriodClosed') {
       const { period } = (event as StoredEvent<'PeriodClosed'>).data;
