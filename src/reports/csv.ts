@@ -1,5 +1,6 @@
 import { ACCOUNTS } from '../revenue/accounts.ts';
 import type { BalancesByMonth, RevenueByMonth } from './balanceReports.ts';
+import type { RevenueEventTotals } from './revenueEventTotals.ts';
 import type { TrialBalance } from './trialBalance.ts';
 import type { Waterfall } from './waterfall.ts';
 
@@ -42,4 +43,9 @@ export function waterfallCsv(report: Waterfall): string {
     ]),
   );
   return toCsv(['currency', 'invoiceMonth', 'month', 'amount'], rows);
+}
+
+export function revenueEventsCsv(report: RevenueEventTotals): string {
+  const rows = Object.entries(report).flatMap(([c, totals]) => Object.entries(totals).map(([type, v]) => [c, type, v]));
+  return toCsv(['currency', 'type', 'amount'], rows);
 }

@@ -9,3 +9,5 @@ export { waterfall, type Waterfall } from './waterfall.ts';
 export { getInvoiceBook, type InvoiceBookView } from './invoiceBook.ts';
 export { revenueByMonthCsv, balancesCsv, trialBalanceCsv, waterfallCsv, toCsv } from './csv.ts';
 export { scenarioActual, type ScenarioActual } from './scenarioActual.ts';
+export { revenueEventsCsv } from './csv.ts';
+export { revenueReportEndpoints, type ReportEndpoint } from './reportEndpoints.ts';

@@ -11,6 +11,8 @@ import {
   revenueByMonth,
   revenueByMonthCsv,
   revenueEventTotals,
+  revenueEventsCsv,
+  revenueReportEndpoints,
   trialBalance,
   trialBalanceCsv,
   waterfall,
@@ -82,6 +84,17 @@ describe('reports', () => {
     expect(csv).toBe('currency,month,revenue\r\nUSD,2019-01,3100\r\nUSD,2019-02,2800\r\n');
     expect(balancesCsv(await closingBalances(t.db, { from: '2019-01', to: '2019-01' }, NOW))).toBe(
       'currency,month,AccountsReceivable,Cash,DeferredRevenue,Revenue,TaxPayable,CustomerCredit\r\nUSD,2019-01,0,36500,33400,3100,0,0\r\n',
+    );
+  });
+
+  it('every report route runs and renders CSV', async () => {
+    for (const endpoint of revenueReportEndpoints) {
+      const report = await endpoint.run(t.db, { asOf: '2019-06-30' }, NOW);
+      const csv = (endpoint.csv as (r: unknown) => string)(report);
+      expect(csv.split('\r\n').length, endpoint.path).toBeGreaterThan(2);
+    }
+    expect(revenueEventsCsv(await revenueEventTotals(t.db, {}, NOW))).toBe(
+      'currency,type,amount\r\nUSD,RevenueDeferred,36500\r\nUSD,RevenueRecognized,18100\r\nUSD,RevenueAdjusted,0\r\nUSD,RevenueReversed,0\r\n',
     );
   });
 
