@@ -58,7 +58,7 @@ export async function recognizeDueLines(
       WHERE e > s
     ), ins AS (
       INSERT INTO ledger_entries (currency, entry_date, origin_date, kind, invoice_id, line_id, note, deferred_revenue, revenue)
-      SELECT currency, GREATEST(on_day, ${floorDay}::date), on_day, 'recognition', invoice_id, line_id, 'daily', amount, -amount
+      SELECT currency, GREATEST(on_day, ${floorDay}::date), on_day, 'recognition', invoice_id, line_id, ${correlationId}, amount, -amount
       FROM amounts WHERE amount <> 0
       RETURNING entry_id, currency, entry_date, invoice_id, line_id, revenue
     ), ev AS (
