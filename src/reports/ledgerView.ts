@@ -25,10 +25,11 @@ export function monthRange(from: string, to: string): string[] {
 
 /**
  * Loads the journal's monthly movements as of a day. The month range runs from the
- * month of the earliest invoice event to the latest month whose movement is not
- * zero (a month holding only entries that cancel out, e.g. recognition taken back
- * by a later-delivered void, is no activity), or just the first month when there
- * is none; `from`/`to` override either end.
+ * month of the earliest invoice event to the latest month with a journal entry, or
+ * just the first month when there is none; `from`/`to` override either end. An
+ * entry that a later correction cancelled (e.g. March recognition posted at issue
+ * and taken back when a void dated February arrived) is not an entry of the books:
+ * a month counts when some entry key of some invoice nets to non-zero in it.
  */
 export async function loadLedgerView(db: Executor, query: ReportQuery, now: Date = new Date()): Promise<LedgerView> {
   const asOf = query.asOf ?? todayUtc(now);
@@ -42,7 +43,6 @@ export async function loadLedgerView(db: Executor, query: ReportQuery, now: Date
     ORDER BY currency, period
   `.execute(db);
   const movements = new Map<string, Map<string, AccountBalances>>();
-  let lastActive: string | null = null;
   for (const r of rows) {
     const signed: Movement = { AccountsReceivable: r.ar, Cash: r.cash, DeferredRevenue: r.deferred, Revenue: r.revenue, TaxPayable: r.tax, CustomerCredit: r.credit };
     const natural = zeroMovement();
@@ -50,8 +50,8 @@ export async function loadLedgerView(db: Executor, query: ReportQuery, now: Date
     const byMonth = movements.get(r.currency.trim()) ?? new Map<string, AccountBalances>();
     byMonth.set(r.period, natural);
     movements.set(r.currency.trim(), byMonth);
-    if (ACCOUNTS.some((a) => natural[a] !== 0) && (lastActive === null || r.period > lastActive)) lastActive = r.period;
   }
+  const lastActive = await lastMonthWithEntries(db, asOf);
   const invoices = await db
     .selectFrom('revenue_invoices')
     .select((eb) => [eb.fn.min('first_event_on').as('first')])
@@ -70,4 +70,20 @@ export async function loadLedgerView(db: Executor, query: ReportQuery, now: Date
 
 export function movementOf(view: LedgerView, currency: string, month: string): AccountBalances {
   return view.movements.get(currency)?.get(month) ?? zeroMovement();
+}
+
+/** The latest month holding an entry that was not cancelled by a correction (same invoice, kind, line, payment and origin). */
+async function lastMonthWithEntries(db: Executor, asOf: string): Promise<string | null> {
+  const { rows } = await sql<{ period: string | null }>`
+    SELECT max(period) AS period FROM (
+      SELECT period
+      FROM ledger_entries
+      WHERE entry_date <= ${asOf}::date
+      GROUP BY invoice_id, kind, line_id, payment_id, period,
+               CASE WHEN kind = 'recognition' THEN date_trunc('month', origin_date) ELSE origin_date END
+      HAVING sum(accounts_receivable) <> 0 OR sum(cash) <> 0 OR sum(deferred_revenue) <> 0
+          OR sum(revenue) <> 0 OR sum(tax_payable) <> 0 OR sum(customer_credit) <> 0
+    ) AS kept
+  `.execute(db);
+  return rows[0]?.period ?? null;
 }

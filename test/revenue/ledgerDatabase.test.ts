@@ -97,6 +97,20 @@ describe('ledger in Postgres', () => {
     await driver.closePeriod('2019-01');
   });
 
+  it('months run to the last month with an entry, even one whose entries net to zero', async () => {
+    t = await createTestDatabase();
+    const line = (amount: number, servicePeriod?: { start: string; end: string }) => [{ lineId: 'l', kind: 'revenue', description: '', amount, ...(servicePeriod ? { servicePeriod } : {}) }];
+    await createInProcessDriver(t.db, { now: at(TODAY) }).importEvents([
+      { eventId: 'a', type: 'InvoiceCreated', occurredAt: '2019-01-05', invoiceId: 'inv_a', data: { customerId: 'c', currency: 'USD', lines: line(1000) } },
+      // Issued in March for April service and voided in March: March moves nothing in total.
+      { eventId: 'b', type: 'InvoiceCreated', occurredAt: '2019-03-10', invoiceId: 'inv_b', data: { customerId: 'c', currency: 'USD', lines: line(3000, { start: '2019-04-01', end: '2019-05-01' }) } },
+      { eventId: 'bv', type: 'InvoiceVoided', occurredAt: '2019-03-20', invoiceId: 'inv_b', data: { reason: 'typo' } },
+    ]);
+    const books = await scenarioActual(t.db, {}, at(TODAY));
+    expect(books.months).toEqual(['2019-01', '2019-02', '2019-03']);
+    expect(books.netMovementByPeriod.USD!['2019-03']).toEqual({ AccountsReceivable: 0, Cash: 0, DeferredRevenue: 0, Revenue: 0, TaxPayable: 0, CustomerCredit: 0 });
+  });
+
   it('serialises concurrent postings of one invoice', async () => {
     t = await createTestDatabase();
     const driver = createInProcessDriver(t.db, { now: at(TODAY) });
