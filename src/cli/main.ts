@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerMigrateCommand } from './commands/migrateCommand.ts';
+import { registerRevenueCommand } from './commands/revenueCommand.ts';
 import { registerScenariosCommand } from './commands/scenariosCommand.ts';
 
 // One CLI for every process (DESIGN.md "Processes"). Each command lives in
@@ -10,6 +11,7 @@ const program = new Command()
   .showHelpAfterError();
 
 registerMigrateCommand(program);
+registerRevenueCommand(program);
 registerScenariosCommand(program);
 
 await program.parseAsync(process.argv);
