@@ -24,7 +24,8 @@ export async function recognizeDueLines(
   const result = await sql<{ lines: number; entries: number }>`
     WITH due AS (
       SELECT invoice_id, line_id FROM revenue_lines
-      WHERE active AND recognized_through < ${horizon}::date
+      -- A line whose service has not started has nothing due: left alone until it has.
+      WHERE active AND recognized_through < ${horizon}::date AND service_start < ${horizon}::date
       LIMIT ${limit}
       FOR UPDATE SKIP LOCKED
     ), upd AS (

@@ -215,3 +215,22 @@ describe('daily recognition', () => {
     });
   }
 });
+
+describe('daily recognition of lines that start later', () => {
+  let t: TestDatabase;
+  afterEach(async () => {
+    await t?.drop();
+  });
+
+  it('leaves a line alone until its service starts, then recognises from its start', async () => {
+    t = await createTestDatabase();
+    // Billed Dec 15 2019 for 2020 (36,600 over 366 days: 100 a day).
+    await createInProcessDriver(t.db, { now: at('2019-12-15') }).importEvents([
+      { eventId: 'e1', type: 'InvoiceCreated', occurredAt: '2019-12-15', invoiceId: 'inv_y', data: { customerId: 'c', currency: 'USD', lines: [{ lineId: 'l', kind: 'revenue', description: '', amount: 36600, servicePeriod: { start: '2020-01-01', end: '2021-01-01' } }] } },
+    ]);
+    expect((await runDailyRecognition(t.db, '2019-12-31')).lines).toBe(0);
+    expect((await runDailyRecognition(t.db, '2020-03-01')).entries).toBe(2);
+    const books = await scenarioActual(t.db, {}, at('2020-03-01'));
+    expect(books.revenueByMonth.USD).toEqual({ '2019-12': 0, '2020-01': 3100, '2020-02': 2900 });
+  });
+});
