@@ -30,5 +30,13 @@ describe('public scenarios (in-process driver)', () => {
       const outcome = await runScenario(scenario, createInProcessDriver(t.db, { now: NOW }));
       expect(outcome.differences, formatDifferences(outcome.differences ?? [])).toEqual([]);
     });
+
+    it(`${scenario.id} delivered in reverse order with repeats gives the same books`, async () => {
+      t = await createTestDatabase();
+      const ops = [...scenario.operations].reverse();
+      const shuffled = { ...scenario, operations: [...ops, ops[0]!, ...ops] };
+      const outcome = await runScenario(shuffled, createInProcessDriver(t.db, { now: NOW }));
+      expect(outcome.differences, formatDifferences(outcome.differences ?? [])).toEqual([]);
+    });
   }
 });
