@@ -3,6 +3,8 @@ import { registerMigrateCommand } from './commands/migrateCommand.ts';
 import { registerAnalyticsCommand } from './commands/analyticsCommand.ts';
 import { registerApiCommand } from './commands/apiCommand.ts';
 import { registerApiKeyCommand } from './commands/apiKeyCommand.ts';
+import { registerRevenueCommand } from './commands/revenueCommand.ts';
+import { registerScenariosCommand } from './commands/scenariosCommand.ts';
 
 // One CLI for every process (DESIGN.md "Processes"). Each command lives in
 // commands/ and registers itself here.
@@ -15,5 +17,7 @@ registerMigrateCommand(program);
 registerAnalyticsCommand(program);
 registerApiCommand(program);
 registerApiKeyCommand(program);
+registerRevenueCommand(program);
+registerScenariosCommand(program);
 
 await program.parseAsync(process.argv);

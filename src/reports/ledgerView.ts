@@ -1,0 +1,89 @@
+import { sql } from 'kysely';
+import type { Executor } from '../db/connect.ts';
+import { monthOf, nextMonth, todayUtc } from '../lib/dates.ts';
+import { ACCOUNTS, naturalSign, zeroMovement, type Account, type Movement } from '../revenue/accounts.ts';
+import type { ReportQuery } from './reportQuery.ts';
+
+export type AccountBalances = Record<Account, number>;
+
+/** The journal summed per currency and month, with the report range (FORMAT.json expectedFields.months). */
+export type LedgerView = {
+  asOf: string;
+  months: string[];
+  currencies: string[];
+  /** Natural-sign movement per currency and month (every month with entries up to asOf). */
+  movements: Map<string, Map<string, AccountBalances>>;
+};
+
+type MovementRow = { currency: string; period: string; ar: number; cash: number; deferred: number; revenue: number; tax: number; credit: number };
+
+export function monthRange(from: string, to: string): string[] {
+  const out: string[] = [];
+  for (let m = from; m <= to; m = nextMonth(m)) out.push(m);
+  return out;
+}
+
+/**
+ * Loads the journal's monthly movements as of a day. The month range runs from the
+ * month of the earliest invoice event to the latest month with a journal entry, or
+ * just the first month when there is none; `from`/`to` override either end. An
+ * entry that a later correction cancelled (e.g. March recognition posted at issue
+ * and taken back when a void dated February arrived) is not an entry of the books:
+ * a month counts when some entry key of some invoice nets to non-zero in it.
+ */
+export async function loadLedgerView(db: Executor, query: ReportQuery, now: Date = new Date()): Promise<LedgerView> {
+  const asOf = query.asOf ?? todayUtc(now);
+  const { rows } = await sql<MovementRow>`
+    SELECT currency, period,
+           sum(accounts_receivable)::bigint AS ar, sum(cash)::bigint AS cash, sum(deferred_revenue)::bigint AS deferred,
+           sum(revenue)::bigint AS revenue, sum(tax_payable)::bigint AS tax, sum(customer_credit)::bigint AS credit
+    FROM ledger_entries
+    WHERE entry_date <= ${asOf}::date
+    GROUP BY currency, period
+    ORDER BY currency, period
+  `.execute(db);
+  const movements = new Map<string, Map<string, AccountBalances>>();
+  for (const r of rows) {
+    const signed: Movement = { AccountsReceivable: r.ar, Cash: r.cash, DeferredRevenue: r.deferred, Revenue: r.revenue, TaxPayable: r.tax, CustomerCredit: r.credit };
+    const natural = zeroMovement();
+    for (const a of ACCOUNTS) natural[a] = naturalSign(a, signed[a]);
+    const byMonth = movements.get(r.currency.trim()) ?? new Map<string, AccountBalances>();
+    byMonth.set(r.period, natural);
+    movements.set(r.currency.trim(), byMonth);
+  }
+  const lastActive = await lastMonthWithEntries(db, asOf);
+  const invoices = await db
+    .selectFrom('revenue_invoices')
+    .select((eb) => [eb.fn.min('first_event_on').as('first')])
+    .where('first_event_on', '<=', asOf)
+    .executeTakeFirst();
+  const currencyRows = await db.selectFrom('revenue_invoices').select('currency').distinct().where('currency', 'is not', null).execute();
+  const currencies = [...new Set([...currencyRows.map((c) => c.currency!.trim()), ...movements.keys()])]
+    .filter((c) => query.currency === undefined || c === query.currency)
+    .sort();
+
+  const first = invoices?.first ? monthOf(invoices.first) : null;
+  const start = query.from ?? first ?? lastActive ?? monthOf(asOf);
+  const end = query.to ?? (lastActive !== null && lastActive > start ? lastActive : start);
+  return { asOf, months: monthRange(start, end), currencies, movements };
+}
+
+export function movementOf(view: LedgerView, currency: string, month: string): AccountBalances {
+  return view.movements.get(currency)?.get(month) ?? zeroMovement();
+}
+
+/** The latest month holding an entry that was not cancelled by a correction (same invoice, kind, line, payment and origin). */
+async function lastMonthWithEntries(db: Executor, asOf: string): Promise<string | null> {
+  const { rows } = await sql<{ period: string | null }>`
+    SELECT max(period) AS period FROM (
+      SELECT period
+      FROM ledger_entries
+      WHERE entry_date <= ${asOf}::date
+      GROUP BY invoice_id, kind, line_id, payment_id, period,
+               CASE WHEN kind = 'recognition' THEN date_trunc('month', origin_date) ELSE origin_date END
+      HAVING sum(accounts_receivable) <> 0 OR sum(cash) <> 0 OR sum(deferred_revenue) <> 0
+          OR sum(revenue) <> 0 OR sum(tax_payable) <> 0 OR sum(customer_credit) <> 0
+    ) AS kept
+  `.execute(db);
+  return rows[0]?.period ?? null;
+}

@@ -1,0 +1,21 @@
+import type { Executor } from '../db/connect.ts';
+import { firstDayOfMonth, nextMonth } from '../lib/dates.ts';
+import { holdPeriodsExclusive, lockedThrough, recordPeriodLock } from '../ledger/periodLocks.ts';
+import { recognizeThrough, type RecognitionRun } from './runDailyRecognition.ts';
+
+export type PeriodCloseResult = { period: string; alreadyClosed: boolean; recognition: RecognitionRun | null };
+
+/**
+ * Closes a month: posts all recognition due through its last day, then locks it and
+ * every earlier month (the database refuses entries dated in them from then on).
+ * Holding the period lock exclusively waits for postings in flight. Closing a month
+ * already closed changes nothing.
+ */
+export async function applyPeriodClose(db: Executor, period: string, eventId: string | null): Promise<PeriodCloseResult> {
+  await holdPeriodsExclusive(db);
+  const locked = await lockedThrough(db);
+  if (locked !== null && locked >= period) return { period, alreadyClosed: true, recognition: null };
+  const recognition = await recognizeThrough(db, firstDayOfMonth(nextMonth(period)), `period-close:${period}`);
+  await recordPeriodLock(db, period, eventId);
+  return { period, alreadyClosed: false, recognition };
+}

@@ -1,0 +1,33 @@
+import { daysBetween } from '../lib/dates.ts';
+
+/** A revenue line after discounts: what is recognised, and over which days. */
+export type NetLine = {
+  lineId: string;
+  amount: number;
+  /** [start, end) UTC days; absent = point in time (recognised in full on the issue date). */
+  servicePeriod?: { start: string; end: string };
+};
+
+/**
+ * The amount of a line recognised for service before day t (REVENUE.md):
+ * C(t) = sign(A) * floor(|A| * clamp(days(start, t), 0, N) / N).
+ * Truncation toward zero never recognises ahead of delivery, and C(end) = A exactly.
+ * A point-in-time line is wholly recognised from its issue date on, so C = A for any t
+ * the books look at (never before issue).
+ */
+export function cumulative(line: NetLine, t: string): number {
+  const p = line.servicePeriod;
+  if (!p) return line.amount;
+  const n = daysBetween(p.start, p.end);
+  const d = Math.min(Math.max(daysBetween(p.start, t), 0), n);
+  const abs = Math.abs(line.amount);
+  // |A| * d can pass 2^53 for very large amounts over long periods: use BigInt then.
+  const product = abs * d;
+  const floored = Number.isSafeInteger(product) ? Math.floor(product / n) : Number((BigInt(abs) * BigInt(d)) / BigInt(n));
+  return line.amount < 0 ? -floored : floored;
+}
+
+/** Σ C(t) over lines, keyed by line id (lines missing from a version count as 0). */
+export function cumulativeByLine(lines: readonly NetLine[], t: string): Map<string, number> {
+  return new Map(lines.map((l) => [l.lineId, cumulative(l, t)]));
+}

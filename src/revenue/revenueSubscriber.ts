@@ -1,0 +1,28 @@
+import type { Subscriber } from '../bus/subscriber.ts';
+import type { StoredEvent } from '../events/envelope.ts';
+import { INVOICE_EVENT_TYPES } from '../events/eventTypes.ts';
+import { applyInvoiceEvent } from './applyInvoiceEvent.ts';
+import { applyPeriodClose } from './applyPeriodClose.ts';
+import { revenueSchedules, type RevenueSchedule } from './revenueSchedules.ts';
+
+/**
+ * The revenue subscriber: invoice events post to the ledger, PeriodClosed closes a
+ * month. Everything happens in the worker's transaction (with its inbox record).
+ * `schedules` carries the daily recognition run in the shape of the bus's
+ * ScheduledTask, for the worker to register on pg-boss.
+ */
+export const revenueSubscriber: Subscriber & { schedules: readonly RevenueSchedule[] } = {
+  name: 'revenue',
+  eventTypes: [...INVOICE_EVENT_TYPES, 'PeriodClosed'],
+  schedules: revenueSchedules,
+  async handle(event, ctx) {
+    if (event.type === 'PeriodClosed') {
+      const { period } = (event as StoredEvent<'PeriodClosed'>).data;
+      const result = await applyPeriodClose(ctx.db, period, event.eventId);
+      ctx.log.info({ period, alreadyClosed: result.alreadyClosed, recognised: result.recognition?.entries ?? 0 }, 'period closed');
+      return;
+    }
+    const result = await applyInvoiceEvent(ctx.db, event, ctx.now);
+    ctx.log.debug({ invoiceId: event.aggregateId, type: event.type, entries: result.entries.length }, 'revenue posted');
+  },
+};
