@@ -1,0 +1,116 @@
+import { sql } from 'kysely';
+import type { Subscriber } from '../bus/subscriber.ts';
+import type { Db } from '../db/connect.ts';
+import { readStoredEvent, type StoredEvent } from '../events/envelope.ts';
+import type { Logger } from '../lib/logger.ts';
+import { claimInbox, insertFailedAttempts } from './inboxAndFailures.ts';
+import { describeFailure, eventIdentity, type AttemptFailure } from './jobFailure.ts';
+
+/** The part of a pg-boss job the worker reads; retryCount 0 = first attempt. */
+export type BatchJob = { id: string; retryCount: number; data: unknown };
+export type BatchResult = { id: string; status: 'completed' | 'failed' | 'deadletter'; output?: object };
+
+type Valid = { job: BatchJob; event: StoredEvent };
+
+/**
+ * Applies a batch of one subscriber's jobs and says how each ended, for pg-boss's
+ * per-job settlement:
+ * - a payload that is not a valid event (poison) -> 'deadletter': no retry, straight
+ *   to the archive, with the validation error;
+ * - otherwise the inbox row and the handler's effect commit in one transaction, so a
+ *   redelivered event changes nothing ('completed' without calling the handler);
+ * - a throwing handler -> 'failed' (pg-boss retries with backoff, then archives).
+ * The happy path is one transaction for the whole batch with one inbox statement;
+ * if any handler throws, the batch is rolled back and re-applied event by event
+ * with a savepoint each, so one bad event cannot hold back the others. External
+ * subscribers always go event by event, so a neighbour's failure never repeats
+ * their outside call. Every failed attempt is written to failed_attempts in the same
+ * transaction.
+ */
+export async function applyBatch(
+  db: Db,
+  subscriber: Subscriber,
+  jobs: readonly BatchJob[],
+  options: { queue: string; log: Logger },
+): Promise<BatchResult[]> {
+  const startedAt = new Date();
+  const results = new Map<string, BatchResult>();
+  const poison: AttemptFailure[] = [];
+  const valid: Valid[] = [];
+  for (const job of jobs) {
+    try {
+      valid.push({ job, event: readStoredEvent(job.data) });
+    } catch (err) {
+      const { message, stack } = describeFailure(err);
+      poison.push({ jobId: job.id, ...eventIdentity(job.data), attempt: job.retryCount + 1, poison: true, message, stack, startedAt });
+      results.set(job.id, { id: job.id, status: 'deadletter', output: { message, poison: true, attempt: job.retryCount + 1 } });
+    }
+  }
+
+  const ctx = { subscriber, queue: options.queue, log: options.log, startedAt };
+  try {
+    const together = !subscriber.external && valid.length > 1 && (await applyTogether(db, ctx, valid, poison));
+    if (together) for (const { job } of valid) results.set(job.id, { id: job.id, status: 'completed' });
+    else for (const r of await applyOneByOne(db, ctx, valid, poison)) results.set(r.id, r);
+  } catch (err) {
+    // The transaction itself failed (connection lost, server restart): nothing of the
+    // batch committed, so every event is retried. Record the attempts if we still can.
+    const { message, stack } = describeFailure(err);
+    const failures = valid.map(({ job, event }) => failure(job, event, message, stack, startedAt));
+    for (const { job } of valid) results.set(job.id, { id: job.id, status: 'failed', output: { message, attempt: job.retryCount + 1 } });
+    await insertFailedAttempts(db, options.queue, subscriber.name, [...poison, ...failures]).catch((e: unknown) =>
+      options.log.warn({ err: describeFailure(e) }, 'could not record failed attempts'),
+    );
+  }
+  return jobs.map((j) => results.get(j.id)!);
+}
+
+type Ctx = { subscriber: Subscriber; queue: string; log: Logger; startedAt: Date };
+
+/** One transaction, one inbox statement; false if any handler threw (all rolled back). */
+async function applyTogether(db: Db, ctx: Ctx, valid: readonly Valid[], poison: readonly AttemptFailure[]): Promise<boolean> {
+  try {
+    await db.transaction().execute(async (tx) => {
+      const fresh = await claimInbox(tx, ctx.subscriber.name, valid.map((v) => v.event.eventId.toLowerCase()));
+      const handlerCtx = { db: tx, log: ctx.log, now: new Date() };
+      for (const { event } of valid) {
+        // delete: the same event twice in one batch (a replay beside the original) runs once.
+        if (fresh.delete(event.eventId.toLowerCase())) await ctx.subscriber.handle(event, handlerCtx);
+      }
+      await insertFailedAttempts(tx, ctx.queue, ctx.subscriber.name, poison);
+    });
+    return true;
+  } catch (err) {
+    ctx.log.debug({ err: describeFailure(err), subscriber: ctx.subscriber.name }, 'batch failed; applying event by event');
+    return false;
+  }
+}
+
+async function applyOneByOne(db: Db, ctx: Ctx, valid: readonly Valid[], poison: readonly AttemptFailure[]): Promise<BatchResult[]> {
+  return db.transaction().execute(async (tx) => {
+    const results: BatchResult[] = [];
+    const failures: AttemptFailure[] = [...poison];
+    const handlerCtx = { db: tx, log: ctx.log, now: new Date() };
+    for (const { job, event } of valid) {
+      await sql`SAVEPOINT accrue_event`.execute(tx);
+      try {
+        const fresh = await claimInbox(tx, ctx.subscriber.name, [event.eventId.toLowerCase()]);
+        if (fresh.size > 0) await ctx.subscriber.handle(event, handlerCtx);
+        await sql`RELEASE SAVEPOINT accrue_event`.execute(tx);
+        results.push({ id: job.id, status: 'completed' });
+      } catch (err) {
+        await sql`ROLLBACK TO SAVEPOINT accrue_event`.execute(tx);
+        const { message, stack } = describeFailure(err);
+        ctx.log.warn({ subscriber: ctx.subscriber.name, eventId: event.eventId, attempt: job.retryCount + 1, err: { message } }, 'handler failed');
+        failures.push(failure(job, event, message, stack, ctx.startedAt));
+        results.push({ id: job.id, status: 'failed', output: { message, stack, attempt: job.retryCount + 1 } });
+      }
+    }
+    await insertFailedAttempts(tx, ctx.queue, ctx.subscriber.name, failures);
+    return results;
+  });
+}
+
+function failure(job: BatchJob, event: StoredEvent, message: string, stack: string | null, startedAt: Date): AttemptFailure {
+  return { jobId: job.id, eventId: event.eventId, eventType: event.type, attempt: job.retryCount + 1, poison: false, message, stack, startedAt };
+}
