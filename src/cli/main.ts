@@ -1,5 +1,10 @@
 import { Command } from 'commander';
 import { registerMigrateCommand } from './commands/migrateCommand.ts';
+import { registerRelayCommand } from './commands/relayCommand.ts';
+import { registerWorkerCommand } from './commands/workerCommand.ts';
+import { registerReplayCommand } from './commands/replayCommand.ts';
+import { registerRebuildCommand } from './commands/rebuildCommand.ts';
+import { registerStatusCommand } from './commands/statusCommand.ts';
 
 // One CLI for every process (DESIGN.md "Processes"). Each command lives in
 // commands/ and registers itself here.
@@ -9,5 +14,10 @@ const program = new Command()
   .showHelpAfterError();
 
 registerMigrateCommand(program);
+registerRelayCommand(program);
+registerWorkerCommand(program);
+registerReplayCommand(program);
+registerRebuildCommand(program);
+registerStatusCommand(program);
 
 await program.parseAsync(process.argv);

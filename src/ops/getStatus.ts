@@ -20,14 +20,19 @@ export type BusStatus = {
  */
 export async function getStatus(db: Executor, options: { bossSchema?: string } = {}): Promise<BusStatus> {
   const schema = options.bossSchema ?? 'pgboss';
-  const [outbox, jobs, archive, breakers] = await Promise.all([
-    sql<{ pending: number; oldest: number | null }>`
-      SELECT count(*)::int AS pending, extract(epoch FROM now() - min(recorded_at))::float8 AS oldest FROM outbox`.execute(db),
-    sql<{ name: string; state: keyof QueueCounts | null; n: number }>`
+  const installed = await sql<{ t: string | null }>`SELECT to_regclass(${`${schema}.job`})::text AS t`.execute(db);
+  // Before any relay or worker has started, pg-boss has not installed its schema yet.
+  const jobCounts = installed.rows[0]?.t
+    ? sql<{ name: string; state: keyof QueueCounts | null; n: number }>`
       SELECT q.name, j.state::text AS state, count(j.id)::int AS n
       FROM ${sql.table(`${schema}.queue`)} q
       LEFT JOIN ${sql.table(`${schema}.job`)} j ON j.name = q.name
-      GROUP BY q.name, j.state`.execute(db),
+      GROUP BY q.name, j.state`.execute(db)
+    : Promise.resolve({ rows: [] as { name: string; state: keyof QueueCounts | null; n: number }[] });
+  const [outbox, jobs, archive, breakers] = await Promise.all([
+    sql<{ pending: number; oldest: number | null }>`
+      SELECT count(*)::int AS pending, extract(epoch FROM now() - min(recorded_at))::float8 AS oldest FROM outbox`.execute(db),
+    jobCounts,
     sql<{ total: number; not_replayed: number }>`
       SELECT count(*)::int AS total, (count(*) FILTER (WHERE replay_count = 0))::int AS not_replayed
       FROM failed_job_archive`.execute(db),

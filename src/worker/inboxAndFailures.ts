@@ -9,12 +9,20 @@ import type { AttemptFailure } from './jobFailure.ts';
  */
 export async function claimInbox(db: Executor, subscriber: string, eventIds: readonly string[]): Promise<Set<string>> {
   if (eventIds.length === 0) return new Set();
+  // The shared lock lets `rebuild` (which takes it exclusively) wait for batches in
+  // flight and hold new ones back while it resets; batches never block each other.
   const { rows } = await sql<{ event_id: string }>`
+    WITH gate AS (SELECT pg_advisory_xact_lock_shared(${inboxLockKey(subscriber)}))
     INSERT INTO inbox (subscriber, event_id)
-    SELECT ${subscriber}, id FROM unnest(${eventIds}::uuid[]) AS t(id)
+    SELECT ${subscriber}, id FROM unnest(${eventIds}::uuid[]) AS t(id), gate
     ON CONFLICT DO NOTHING
     RETURNING event_id`.execute(db);
   return new Set(rows.map((r) => r.event_id));
+}
+
+/** Advisory lock key guarding one subscriber's inbox (see claimInbox, rebuildSubscriber). */
+export function inboxLockKey(subscriber: string) {
+  return sql<number>`hashtext(${'accrue.inbox:' + subscriber})`;
 }
 
 export async function insertFailedAttempts(db: Executor, queue: string, subscriber: string, failures: readonly AttemptFailure[]): Promise<void> {
