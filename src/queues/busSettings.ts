@@ -12,7 +12,7 @@ export type QueuePolicy = {
 /** Everything the relay and workers need to know about the bus, read once from config. */
 export type BusSettings = {
   queue: QueuePolicy;
-  relay: { batchSize: number; pollMs: number };
+  relay: { batchSize: number; pollMs: number; loops: number };
   worker: { batchSize: number; concurrency: number; pollSeconds: number };
   /** pg-boss supervise/monitor interval: how soon an expired job goes back to retry. */
   superviseSeconds: number;
@@ -28,7 +28,7 @@ export function busSettings(config: Config): BusSettings {
       retryDelayMax: config.ACCRUE_QUEUE_RETRY_DELAY_MAX_SECONDS,
       expireInSeconds: config.ACCRUE_QUEUE_EXPIRE_SECONDS,
     },
-    relay: { batchSize: config.ACCRUE_RELAY_BATCH_SIZE, pollMs: config.ACCRUE_RELAY_POLL_MS },
+    relay: { batchSize: config.ACCRUE_RELAY_BATCH_SIZE, pollMs: config.ACCRUE_RELAY_POLL_MS, loops: config.ACCRUE_RELAY_LOOPS },
     worker: {
       batchSize: config.ACCRUE_WORKER_BATCH_SIZE,
       concurrency: config.ACCRUE_WORKER_CONCURRENCY,

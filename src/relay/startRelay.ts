@@ -15,7 +15,7 @@ export type StartRelayOptions = {
   subscribers: readonly Pick<Subscriber, 'name' | 'eventTypes'>[];
   settings: BusSettings;
   log: Logger;
-  /** Relay loops in this process; they split the outbox with SKIP LOCKED. Default 1. */
+  /** Relay loops in this process (default settings.relay.loops); they split the outbox with SKIP LOCKED. */
   loops?: number;
 };
 
@@ -28,8 +28,12 @@ export type StartRelayOptions = {
  */
 export async function startRelay(options: StartRelayOptions): Promise<RelayHandle> {
   const { settings, log } = options;
+  if (options.subscribers.length === 0) {
+    // Every event would be marked relayed with nowhere to go.
+    throw new Error('relay: no subscribers registered; refusing to drain the outbox into nothing');
+  }
   const routes = buildRoutes(options.subscribers);
-  const loops = Math.max(1, options.loops ?? 1);
+  const loops = Math.max(1, options.loops ?? settings.relay.loops);
   const handle = connect(options.url, { max: loops + 1, applicationName: 'accrue-relay' });
   const boss = await startBoss(options.url, { role: 'relay', settings, log, max: loops + 1 });
   await ensureQueues(boss, options.subscribers.map((s) => s.name), settings.queue);

@@ -8,7 +8,7 @@ import type { BusSettings } from '../../src/queues/busSettings.ts';
 export function testSettings(overrides: { queue?: Partial<BusSettings['queue']>; worker?: Partial<BusSettings['worker']>; relay?: Partial<BusSettings['relay']> } = {}): BusSettings {
   return {
     queue: { retryLimit: 3, retryDelay: 1, retryBackoff: true, retryDelayMax: 4, expireInSeconds: 5, ...overrides.queue },
-    relay: { batchSize: 200, pollMs: 200, ...overrides.relay },
+    relay: { batchSize: 200, pollMs: 200, loops: 1, ...overrides.relay },
     worker: { batchSize: 50, concurrency: 2, pollSeconds: 0.5, ...overrides.worker },
     superviseSeconds: 1,
     shutdownTimeoutMs: 5000,
