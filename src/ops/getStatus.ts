@@ -40,6 +40,8 @@ export async function getStatus(db: Executor, options: { bossSchema?: string } =
   ]);
   const queues: Record<string, QueueCounts> = {};
   for (const row of jobs.rows) {
+    // pg-boss's own queues (cron send-it) are machinery, not pipeline.
+    if (row.name.startsWith('__pgboss__')) continue;
     const counts = (queues[row.name] ??= { created: 0, retry: 0, active: 0, completed: 0, failed: 0, cancelled: 0 });
     if (row.state && row.state in counts) counts[row.state] += row.n;
   }

@@ -17,10 +17,15 @@ type EventRow = Parameters<typeof toStoredEvent>[0];
  */
 export async function relayBatch(db: Db, boss: PgBoss, routes: Routes, batchSize: number): Promise<number> {
   return db.transaction().execute(async (tx) => {
-    // Claim + delete + read in one round trip.
+    // Claim + delete + read in one round trip. The relay's commit need not wait for its
+    // WAL flush (synchronous_commit off, ~1 fsync saved per batch): it only moves facts
+    // already durable in `events`; a crash before the flush undoes the whole batch
+    // (rows back in the outbox, jobs gone), and any worker commit acting on its jobs is
+    // flushed after it, making it durable first.
     const { rows } = await sql<EventRow>`
-      WITH claimed AS (
-        SELECT position FROM outbox ORDER BY position LIMIT ${batchSize} FOR UPDATE SKIP LOCKED
+      WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true)),
+      claimed AS (
+        SELECT position FROM outbox, async_commit ORDER BY position LIMIT ${batchSize} FOR UPDATE OF outbox SKIP LOCKED
       ), deleted AS (
         DELETE FROM outbox o USING claimed c WHERE o.position = c.position RETURNING o.position
       )
