@@ -42,7 +42,7 @@ export async function archiveFailedJobs(db: Executor, jobs: readonly DeadLetterJ
   const result = await sql`
     INSERT INTO failed_job_archive (job_id, queue, subscriber, event_id, event_type, payload, poison,
       error_message, error_stack, attempts, first_attempt_at, last_attempt_at)
-    SELECT x.job_id, x.queue, x.queue, x.event_id, x.event_type, x.payload, x.poison,
+    SELECT x.job_id, x.queue, x.queue, x.event_id, x.event_type, COALESCE(x.payload, 'null'::jsonb), x.poison,
       x.error_message, x.error_stack, GREATEST(x.attempts, a.n), COALESCE(a.first_at, x.created_on), COALESCE(a.last_at, now())
     FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(job_id uuid, queue text, event_id uuid, event_type text,
       payload jsonb, poison boolean, error_message text, error_stack text, attempts int, created_on timestamptz)

@@ -57,23 +57,27 @@ export async function startRelay(options: StartRelayOptions): Promise<RelayHandl
       } catch (err) {
         failures++;
         log.warn({ err: { message: (err as Error).message }, failures }, 'relay batch failed; retrying');
-        await sleep(Math.min(50 * 2 ** failures, 5000));
+        // Back off 100 ms doubling to 5 s while the database is away; a NOTIFY (or stop) cuts it short.
+        await wakeOrTimeout(Math.min(50 * 2 ** failures, 5000));
         continue;
       }
       // A full batch means more is waiting; a notification during the batch may be for
       // rows this batch did not see.
       if (moved >= settings.relay.batchSize || notified !== seen) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, settings.relay.pollMs);
-        function done() {
-          clearTimeout(timer);
-          wakers.delete(done);
-          resolve();
-        }
-        wakers.add(done);
-      });
+      await wakeOrTimeout(settings.relay.pollMs);
     }
   };
+
+  const wakeOrTimeout = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wakers.delete(done);
+        resolve();
+      }
+      wakers.add(done);
+    });
 
   const listener = listenForOutbox(options.url, wakeAll, log);
   const running = Array.from({ length: loops }, () => runLoop());
@@ -91,8 +95,4 @@ export async function startRelay(options: StartRelayOptions): Promise<RelayHandl
       log.info('relay stopped');
     },
   };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

@@ -41,6 +41,7 @@ describe('retries, failed-job archive and replay', () => {
   it('an always-throwing handler makes 4 attempts with growing gaps, then lands in the archive; a poison payload after 1', async () => {
     const [eventId] = await appendInvoices(t.db, 0, 1);
     await boss.send('steady', { not: 'an event' });
+    await boss.send('steady', null);
     await waitUntilDrained(t.db, { timeoutMs: 40_000 });
 
     const attempts = await t.db
@@ -64,14 +65,17 @@ describe('retries, failed-job archive and replay', () => {
     expect(archived.items[0]!.errorStack).toContain('Error');
 
     const poison = await listArchive(t.db, { subscriber: 'steady' });
-    expect(poison.items).toHaveLength(1);
-    expect(poison.items[0]).toMatchObject({ poison: true, attempts: 1, eventId: null });
-    expect(poison.items[0]!.errorMessage).toMatch(/invalid event envelope/);
+    expect(poison.items).toHaveLength(2);
+    for (const item of poison.items) {
+      expect(item).toMatchObject({ poison: true, attempts: 1, eventId: null });
+      expect(item.errorMessage).toMatch(/invalid event envelope/);
+    }
+    expect(poison.items.map((i) => i.payload)).toEqual(expect.arrayContaining([{ not: 'an event' }, null]));
     const poisonAttempts = await t.db.selectFrom('failed_attempts').selectAll().where('subscriber', '=', 'steady').execute();
-    expect(poisonAttempts).toHaveLength(1);
+    expect(poisonAttempts).toHaveLength(2);
 
     const status = await getStatus(t.db);
-    expect(status.archive).toEqual({ total: 2, notReplayed: 2 });
+    expect(status.archive).toEqual({ total: 3, notReplayed: 3 });
     expect(status.queues.flaky!.failed).toBe(1);
     // The steady subscriber applied the event once; the flaky one never committed an effect.
     expect((await effectCounts(t.db, 'steady')).get(eventId!)).toBe(1);
@@ -94,7 +98,7 @@ describe('retries, failed-job archive and replay', () => {
     expect((await replayArchive(t.db, boss, { subscriber: 'flaky', includeReplayed: true })).replayed).toBe(1);
     await waitUntilDrained(t.db, { timeoutMs: 20_000 });
     expect((await effectCounts(t.db, 'flaky')).get(entry!.eventId!)).toBe(1);
-    expect((await getStatus(t.db)).archive.notReplayed).toBe(1); // only the poison one
+    expect((await getStatus(t.db)).archive.notReplayed).toBe(2); // only the poison ones
   });
 
   it('two replays at once send each archived job once and apply each effect once', async () => {
