@@ -88,8 +88,10 @@ describe('crashes and lost connections', () => {
     const subscriber = recordingSubscriber('steady');
     const worker = await startWorker({ url: t.url, subscribers: [subscriber], settings, log: silentLogger });
     // Every relay must route with the same subscription map: replace the one of beforeAll.
+    // Its poll is 60 s away, so events after the kill arrive only if its LISTEN reconnected.
     await relay.stop();
-    relay = await startRelay({ url: t.url, subscribers: [{ name: 'slow', eventTypes: ['InvoiceCreated'] }, subscriber], settings, log: silentLogger });
+    const relaySettings = { ...settings, relay: { ...settings.relay, pollMs: 60_000 } };
+    relay = await startRelay({ url: t.url, subscribers: [{ name: 'slow', eventTypes: ['InvoiceCreated'] }, subscriber], settings: relaySettings, log: silentLogger });
     const drainer = await spawnWorker(t.url); // drains 'slow' jobs of the events below
     try {
       const before = await appendInvoices(t.db, 2000, 100);
