@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
+import { DeferDelivery } from '../bus/deferDelivery.ts';
 import type { Subscriber } from '../bus/subscriber.ts';
-import type { Db } from '../db/connect.ts';
+import type { Db, Executor } from '../db/connect.ts';
 import { readStoredEvent, type StoredEvent } from '../events/envelope.ts';
 import type { Logger } from '../lib/logger.ts';
 import { claimInbox, insertFailedAttempts } from './inboxAndFailures.ts';
@@ -9,6 +10,8 @@ import { describeFailure, eventIdentity, type AttemptFailure } from './jobFailur
 /** The part of a pg-boss job the worker reads; retryCount 0 = first attempt. */
 export type BatchJob = { id: string; retryCount: number; data: unknown };
 export type BatchResult = { id: string; status: 'completed' | 'failed' | 'deadletter'; output?: object };
+/** Enqueues the given payloads again on this queue, starting after `seconds`, inside `db`'s transaction. */
+export type Requeue = (db: Executor, payloads: unknown[], seconds: number) => Promise<void>;
 
 type Valid = { job: BatchJob; event: StoredEvent };
 
@@ -19,7 +22,9 @@ type Valid = { job: BatchJob; event: StoredEvent };
  *   to the archive, with the validation error;
  * - otherwise the inbox row and the handler's effect commit in one transaction, so a
  *   redelivered event changes nothing ('completed' without calling the handler);
- * - a throwing handler -> 'failed' (pg-boss retries with backoff, then archives).
+ * - a throwing handler -> 'failed' (pg-boss retries with backoff, then archives);
+ * - a handler throwing DeferDelivery -> 'completed', and the event is enqueued again
+ *   to start later, in the same transaction (not a failure: no retry count, no archive).
  * The happy path is one transaction for the whole batch with one inbox statement;
  * if any handler throws, the batch is rolled back and re-applied event by event
  * with a savepoint each, so one bad event cannot hold back the others. External
@@ -31,7 +36,7 @@ export async function applyBatch(
   db: Db,
   subscriber: Subscriber,
   jobs: readonly BatchJob[],
-  options: { queue: string; log: Logger },
+  options: { queue: string; log: Logger; requeue?: Requeue },
 ): Promise<BatchResult[]> {
   const startedAt = new Date();
   const results = new Map<string, BatchResult>();
@@ -47,7 +52,7 @@ export async function applyBatch(
     }
   }
 
-  const ctx = { subscriber, queue: options.queue, log: options.log, startedAt };
+  const ctx = { subscriber, queue: options.queue, log: options.log, startedAt, requeue: options.requeue };
   try {
     const together = !subscriber.external && valid.length > 1 && (await applyTogether(db, ctx, valid, poison));
     if (together) for (const { job } of valid) results.set(job.id, { id: job.id, status: 'completed' });
@@ -65,7 +70,7 @@ export async function applyBatch(
   return jobs.map((j) => results.get(j.id)!);
 }
 
-type Ctx = { subscriber: Subscriber; queue: string; log: Logger; startedAt: Date };
+type Ctx = { subscriber: Subscriber; queue: string; log: Logger; startedAt: Date; requeue: Requeue | undefined };
 
 /** One transaction, one inbox statement; false if any handler threw (all rolled back). */
 async function applyTogether(db: Db, ctx: Ctx, valid: readonly Valid[], poison: readonly AttemptFailure[]): Promise<boolean> {
@@ -90,6 +95,7 @@ async function applyOneByOne(db: Db, ctx: Ctx, valid: readonly Valid[], poison: 
   return db.transaction().execute(async (tx) => {
     const results: BatchResult[] = [];
     const failures: AttemptFailure[] = [...poison];
+    const deferred = new Map<number, unknown[]>();
     const handlerCtx = { db: tx, log: ctx.log, now: new Date() };
     for (const { job, event } of valid) {
       await sql`SAVEPOINT accrue_event`.execute(tx);
@@ -100,6 +106,11 @@ async function applyOneByOne(db: Db, ctx: Ctx, valid: readonly Valid[], poison: 
         results.push({ id: job.id, status: 'completed' });
       } catch (err) {
         await sql`ROLLBACK TO SAVEPOINT accrue_event`.execute(tx);
+        if (err instanceof DeferDelivery && ctx.requeue) {
+          deferred.set(err.seconds, [...(deferred.get(err.seconds) ?? []), job.data]);
+          results.push({ id: job.id, status: 'completed', output: { deferredSeconds: err.seconds, reason: err.message } });
+          continue;
+        }
         const { message, stack } = describeFailure(err);
         ctx.log.warn({ subscriber: ctx.subscriber.name, eventId: event.eventId, attempt: job.retryCount + 1, err: { message } }, 'handler failed');
         failures.push(failure(job, event, message, stack, ctx.startedAt));
@@ -107,6 +118,7 @@ async function applyOneByOne(db: Db, ctx: Ctx, valid: readonly Valid[], poison: 
       }
     }
     await insertFailedAttempts(tx, ctx.queue, ctx.subscriber.name, failures);
+    for (const [seconds, payloads] of deferred) await ctx.requeue!(tx, payloads, seconds);
     return results;
   });
 }

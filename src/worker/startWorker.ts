@@ -1,4 +1,4 @@
-import type { PgBoss, JobWithMetadata } from 'pg-boss';
+import { fromKysely, type PgBoss, type JobWithMetadata } from 'pg-boss';
 import type { Subscriber } from '../bus/subscriber.ts';
 import { connect } from '../db/connect.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -41,7 +41,13 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     await boss.work(
       subscriber.name,
       { ...polling, batchSize, localConcurrency: concurrency, perJobResults: true, burstWhenBatchFull: true },
-      (jobs) => applyBatch(handle.db, subscriber, jobs, { queue: subscriber.name, log: queueLog }),
+      (jobs) =>
+        applyBatch(handle.db, subscriber, jobs, {
+          queue: subscriber.name,
+          log: queueLog,
+          requeue: (tx, payloads, seconds) =>
+            boss.insert(subscriber.name, payloads.map((data) => ({ data: data as object, startAfter: seconds })), { db: fromKysely(tx) }).then(() => {}),
+        }),
     );
   }
   await boss.work(ARCHIVE_QUEUE, { ...polling, batchSize: 50, includeMetadata: true }, async (jobs) => {
