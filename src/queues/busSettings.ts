@@ -38,3 +38,10 @@ export function busSettings(config: Config): BusSettings {
     shutdownTimeoutMs: config.ACCRUE_SHUTDOWN_TIMEOUT_MS,
   };
 }
+
+/** The settings given, or those read from config: what startRelay/startWorker accept. */
+export function resolveBusSettings(options: { settings?: BusSettings; config?: Config }): BusSettings {
+  if (options.settings) return options.settings;
+  if (options.config) return busSettings(options.config);
+  throw new Error('pass bus settings or config');
+}

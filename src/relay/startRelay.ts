@@ -1,7 +1,8 @@
 import type { Subscriber } from '../bus/subscriber.ts';
 import { connect } from '../db/connect.ts';
 import type { Logger } from '../lib/logger.ts';
-import type { BusSettings } from '../queues/busSettings.ts';
+import type { Config } from '../config.ts';
+import { resolveBusSettings, type BusSettings } from '../queues/busSettings.ts';
 import { startBoss } from '../queues/createBoss.ts';
 import { ensureQueues } from '../queues/ensureQueues.ts';
 import { listenForOutbox } from './listenForOutbox.ts';
@@ -13,7 +14,9 @@ export type RelayHandle = { stop(): Promise<void> };
 export type StartRelayOptions = {
   url: string;
   subscribers: readonly Pick<Subscriber, 'name' | 'eventTypes'>[];
-  settings: BusSettings;
+  /** Bus settings; or pass `config` and they are read from it (busSettings(config)). */
+  settings?: BusSettings;
+  config?: Config;
   log: Logger;
   /** Relay loops in this process (default settings.relay.loops); they split the outbox with SKIP LOCKED. */
   loops?: number;
@@ -27,7 +30,8 @@ export type StartRelayOptions = {
  * needs a restart. stop() lets the batch in flight commit, then closes.
  */
 export async function startRelay(options: StartRelayOptions): Promise<RelayHandle> {
-  const { settings, log } = options;
+  const { log } = options;
+  const settings = resolveBusSettings(options);
   if (options.subscribers.length === 0) {
     // Every event would be marked relayed with nowhere to go.
     throw new Error('relay: no subscribers registered; refusing to drain the outbox into nothing');
@@ -96,3 +100,4 @@ export async function startRelay(options: StartRelayOptions): Promise<RelayHandl
     },
   };
 }
+

@@ -3,7 +3,8 @@ import type { Subscriber } from '../bus/subscriber.ts';
 import { connect } from '../db/connect.ts';
 import type { Logger } from '../lib/logger.ts';
 import { archiveFailedJobs } from '../archive/archiveFailedJobs.ts';
-import type { BusSettings } from '../queues/busSettings.ts';
+import type { Config } from '../config.ts';
+import { resolveBusSettings, type BusSettings } from '../queues/busSettings.ts';
 import { startBoss } from '../queues/createBoss.ts';
 import { ARCHIVE_QUEUE, ensureQueues } from '../queues/ensureQueues.ts';
 import { applyBatch } from './applyBatch.ts';
@@ -14,7 +15,9 @@ export type WorkerHandle = { boss: PgBoss; stop(): Promise<void> };
 export type StartWorkerOptions = {
   url: string;
   subscribers: readonly Subscriber[];
-  settings: BusSettings;
+  /** Bus settings; or pass `config` and they are read from it (busSettings(config)). */
+  settings?: BusSettings;
+  config?: Config;
   log: Logger;
 };
 
@@ -28,7 +31,8 @@ export type StartWorkerOptions = {
  * once thanks to the inbox.
  */
 export async function startWorker(options: StartWorkerOptions): Promise<WorkerHandle> {
-  const { settings, log, subscribers } = options;
+  const { log, subscribers } = options;
+  const settings = resolveBusSettings(options);
   const { batchSize, concurrency, pollSeconds } = settings.worker;
   const connections = subscribers.length * concurrency + 2;
   const handle = connect(options.url, { max: connections, applicationName: 'accrue-worker' });
@@ -82,3 +86,4 @@ function toDeadLetter(job: JobWithMetadata<unknown>) {
     sourceOutput: job.sourceOutput,
   };
 }
+

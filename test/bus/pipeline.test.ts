@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
 import { silentLogger } from '../../src/lib/logger.ts';
 import { startRelay, type RelayHandle } from '../../src/relay/startRelay.ts';
 import { startWorker, type WorkerHandle } from '../../src/worker/startWorker.ts';
@@ -16,7 +17,9 @@ describe('outbox -> relay -> queues -> worker', () => {
     await createEffectsTable(t.db);
     const settings = testSettings();
     relay = await startRelay({ url: t.url, subscribers, settings, log: silentLogger });
-    worker = await startWorker({ url: t.url, subscribers, settings, log: silentLogger });
+    // The worker reads its settings from config, as `accrue worker` does.
+    const config = loadConfig({ ACCRUE_WORKER_POLL_SECONDS: '0.5', ACCRUE_BOSS_SUPERVISE_SECONDS: '1' });
+    worker = await startWorker({ url: t.url, subscribers, config, log: silentLogger });
   });
   afterAll(async () => {
     await relay?.stop();
