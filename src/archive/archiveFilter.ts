@@ -13,8 +13,8 @@ export const ArchiveFilterSchema = z.object({
   subscriber: z.string().min(1).optional(),
   queue: z.string().min(1).optional(),
   type: z.string().min(1).optional(),
-  since: z.coerce.date().optional(),
-  until: z.coerce.date().optional(),
+  since: z.coerce.date({ error: 'an ISO 8601 date or time, e.g. 2026-11-01T00:00:00Z' }).optional(),
+  until: z.coerce.date({ error: 'an ISO 8601 date or time, e.g. 2026-11-01T00:00:00Z' }).optional(),
   ids: z
     .array(z.string().refine((v) => /^\d+$/.test(v) || uuid.test(v), { message: 'an archive id (number) or an event/job id (uuid)' }))
     .optional(),

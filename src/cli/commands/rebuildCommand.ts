@@ -5,6 +5,7 @@ import { rebuildSubscriber } from '../../ops/rebuildSubscriber.ts';
 import { startBoss } from '../../queues/createBoss.ts';
 import { ensureQueues } from '../../queues/ensureQueues.ts';
 import { openBusRuntime } from './busRuntime.ts';
+import { exitWithError } from './exitWithError.ts';
 import { progressBar } from './progressBar.ts';
 
 export function registerRebuildCommand(program: Command): void {
@@ -15,9 +16,9 @@ export function registerRebuildCommand(program: Command): void {
       const subscriber = findSubscriber(name);
       if (!subscriber) {
         const known = registeredSubscribers.map((s) => s.name).join(', ') || 'none';
-        program.error(`unknown subscriber ${name} (known: ${known})`);
+        exitWithError(`unknown subscriber ${name} (known: ${known})`);
       }
-      if (!subscriber.reset) program.error(`subscriber ${name} cannot be rebuilt: it defines no reset()`);
+      if (!subscriber.reset) exitWithError(`subscriber ${name} cannot be rebuilt: it defines no reset(), so its state cannot be cleared safely`);
       const { log, settings, database } = await openBusRuntime('rebuild');
       const handle = connect(database.url, { max: 2, applicationName: 'accrue-rebuild' });
       const boss = await startBoss(database.url, { role: 'client', settings, log, max: 2 });

@@ -5,6 +5,7 @@ import { replayArchive } from '../../archive/replayArchive.ts';
 import { connect } from '../../db/connect.ts';
 import { startBoss } from '../../queues/createBoss.ts';
 import { openBusRuntime } from './busRuntime.ts';
+import { exitWithError } from './exitWithError.ts';
 import { progressBar } from './progressBar.ts';
 
 type Opts = {
@@ -35,7 +36,7 @@ export function registerReplayCommand(program: Command): void {
     .option('--dry-run', 'show what would be replayed, send nothing')
     .option('--json', 'print the result as JSON')
     .action(async (opts: Opts) => {
-      const filter = ArchiveFilterSchema.parse({
+      const parsed = ArchiveFilterSchema.safeParse({
         subscriber: opts.subscriber,
         queue: opts.queue,
         type: opts.type,
@@ -45,6 +46,10 @@ export function registerReplayCommand(program: Command): void {
         limit: opts.limit,
         includeReplayed: opts.includeReplayed,
       });
+      if (!parsed.success) {
+        exitWithError(parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '));
+      }
+      const filter = parsed.data;
       const { log, settings, database } = await openBusRuntime('replay');
       const handle = connect(database.url, { max: 2, applicationName: 'accrue-replay' });
       const boss = await startBoss(database.url, { role: 'client', settings, log, max: 2 });
