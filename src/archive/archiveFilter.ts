@@ -1,6 +1,8 @@
 import { sql, type ExpressionBuilder, type Expression, type SqlBool } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../db/schema.ts';
+import { ValidationError } from '../errors.ts';
+import { zodIssues } from '../events/envelope.ts';
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -45,4 +47,24 @@ export function archiveWhere(filter: ArchiveFilter, options: { onlyNotReplayed: 
     if (options.onlyNotReplayed && !filter.includeReplayed) parts.push(eb('replay_count', '=', 0));
     return eb.and(parts);
   };
+}
+
+/**
+ * The same filter from strings, as a query string or CLI flags give it: ids
+ * comma-separated, limit and includeReplayed as text. For GET /v1/archive and
+ * POST /v1/archive/replay; a bad value throws ValidationError naming the field.
+ */
+export function parseArchiveQuery(query: Record<string, string | undefined>): ArchiveFilter {
+  const parsed = ArchiveFilterSchema.safeParse({
+    subscriber: query.subscriber || undefined,
+    queue: query.queue || undefined,
+    type: query.type || undefined,
+    since: query.since || undefined,
+    until: query.until || undefined,
+    ids: query.ids ? query.ids.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
+    limit: query.limit ? Number(query.limit) : undefined,
+    includeReplayed: query.includeReplayed === undefined ? undefined : query.includeReplayed === 'true' || query.includeReplayed === '1',
+  });
+  if (!parsed.success) throw new ValidationError('invalid archive filter', zodIssues(parsed.error));
+  return parsed.data;
 }

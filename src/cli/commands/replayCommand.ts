@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { ArchiveFilterSchema } from '../../archive/archiveFilter.ts';
+import { parseArchiveQuery, type ArchiveFilter } from '../../archive/archiveFilter.ts';
+import { ValidationError } from '../../errors.ts';
 import { listArchive } from '../../archive/listArchive.ts';
 import { replayArchive } from '../../archive/replayArchive.ts';
 import { connect } from '../../db/connect.ts';
@@ -15,7 +16,7 @@ type Opts = {
   since?: string;
   until?: string;
   ids?: string;
-  limit?: number;
+  limit?: string;
   includeReplayed?: boolean;
   dryRun?: boolean;
   json?: boolean;
@@ -31,25 +32,19 @@ export function registerReplayCommand(program: Command): void {
     .option('--since <time>', 'archived at or after (ISO 8601)')
     .option('--until <time>', 'archived before (ISO 8601)')
     .option('--ids <ids>', 'comma-separated archive ids, event ids or job ids')
-    .option('--limit <n>', 'at most this many', (v) => Number.parseInt(v, 10))
+    .option('--limit <n>', 'at most this many')
     .option('--include-replayed', 'also rows replayed before')
     .option('--dry-run', 'show what would be replayed, send nothing')
     .option('--json', 'print the result as JSON')
     .action(async (opts: Opts) => {
-      const parsed = ArchiveFilterSchema.safeParse({
-        subscriber: opts.subscriber,
-        queue: opts.queue,
-        type: opts.type,
-        since: opts.since,
-        until: opts.until,
-        ids: opts.ids?.split(',').map((s) => s.trim()).filter(Boolean),
-        limit: opts.limit,
-        includeReplayed: opts.includeReplayed,
-      });
-      if (!parsed.success) {
-        exitWithError(parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '));
+      let filter: ArchiveFilter;
+      try {
+        const { dryRun: _d, json: _j, includeReplayed, ...flags } = opts;
+        filter = parseArchiveQuery({ ...flags, includeReplayed: includeReplayed ? 'true' : undefined });
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        exitWithError(err.issues.map((i) => `--${i.field}: ${i.message}`).join('; '));
       }
-      const filter = parsed.data;
       const { log, settings, database } = await openBusRuntime('replay');
       const handle = connect(database.url, { max: 2, applicationName: 'accrue-replay' });
       const boss = await startBoss(database.url, { role: 'client', settings, log, max: 2 });
