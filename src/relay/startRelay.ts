@@ -56,7 +56,7 @@ export async function startRelay(options: StartRelayOptions): Promise<RelayHandl
       const seen = notified;
       let moved = 0;
       try {
-        moved = await relayBatch(handle.db, boss, routes, settings.relay.batchSize);
+        moved = await relayBatch(handle.pool, boss, routes, settings.relay.batchSize);
         failures = 0;
       } catch (err) {
         failures++;
