@@ -52,6 +52,34 @@ const ConfigSchema = z.object({
   ACCRUE_BREAKER_COOLDOWN_MS: z.coerce.number().int().min(100).default(30_000),
   // Overdue detection schedule (pg-boss cron, UTC): hourly at minute 0 by default.
   ACCRUE_OVERDUE_CRON: z.string().default('0 * * * *'),
+  // --- Event bus (relay, queues, workers). README/docs/operations.md list these. ---
+  // Outbox rows the relay claims per transaction; 500 moves ~10k events/s on 2 cores.
+  ACCRUE_RELAY_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+  // Fallback poll when no NOTIFY arrives (lost notification, listener reconnecting).
+  ACCRUE_RELAY_POLL_MS: z.coerce.number().int().min(10).default(1000),
+  // Relay loops per relay process; they split the outbox with SKIP LOCKED. Two keep
+  // Postgres busy while one of them is between round trips (~2x events/s on 2 cores).
+  ACCRUE_RELAY_LOOPS: z.coerce.number().int().min(1).max(16).default(2),
+  // Retries after the first attempt: 5 -> 6 attempts before the archive.
+  ACCRUE_QUEUE_RETRY_LIMIT: z.coerce.number().int().min(0).default(5),
+  // First retry delay in whole seconds (pg-boss unit); doubled per retry with jitter.
+  ACCRUE_QUEUE_RETRY_DELAY_SECONDS: z.coerce.number().int().min(0).default(2),
+  ACCRUE_QUEUE_RETRY_BACKOFF: boolFromEnv.default(true),
+  // Cap on the backoff delay.
+  ACCRUE_QUEUE_RETRY_DELAY_MAX_SECONDS: z.coerce.number().int().min(1).default(300),
+  // A job held longer than this (worker died, kill -9) goes back to retry.
+  ACCRUE_QUEUE_EXPIRE_SECONDS: z.coerce.number().int().min(1).default(60),
+  // Handlers per queue per worker process (pg-boss localConcurrency).
+  ACCRUE_WORKER_CONCURRENCY: z.coerce.number().int().min(1).default(2),
+  // Jobs fetched and applied per transaction.
+  ACCRUE_WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
+  // Backstop poll of each queue; NOTIFY wakes workers sooner. Retries (start_after in the
+  // future) are picked up by this poll, so it bounds how late a retry may run.
+  ACCRUE_WORKER_POLL_SECONDS: z.coerce.number().min(0.5).default(1),
+  // How often pg-boss checks for expired jobs (and refreshes queue stats).
+  ACCRUE_BOSS_SUPERVISE_SECONDS: z.coerce.number().int().min(1).default(10),
+  // Bound on finishing in-hand work at SIGTERM before jobs are handed back.
+  ACCRUE_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

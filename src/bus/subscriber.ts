@@ -19,10 +19,33 @@ export type SubscriberContext = {
   now: Date;
 };
 
+/**
+ * Work a subscriber needs on a clock rather than on an event (e.g. overdue detection).
+ * The worker creates a pg-boss queue `name`, registers the cron schedule on it and
+ * calls `run` in a transaction for each tick; pg-boss's schedule makes one tick per
+ * occurrence across all workers.
+ */
+export type ScheduledTask = {
+  /** Queue and schedule name; must not collide with a subscriber name. */
+  name: string;
+  /** Cron expression (5 fields) or RRULE, evaluated in `tz`. */
+  cron: string;
+  tz?: string;
+  run(ctx: SubscriberContext): Promise<void>;
+};
+
 export type Subscriber = {
   name: string;
   eventTypes: readonly EventType[];
   handle(event: StoredEvent, ctx: SubscriberContext): Promise<void>;
   /** Calls systems outside accrue: runs behind a circuit breaker. */
   external?: boolean;
+  /**
+   * Deletes everything this subscriber derived from events, so `accrue rebuild`
+   * can re-feed it from the event store. Runs in the transaction that also clears
+   * the subscriber's inbox rows. Without it, rebuild refuses.
+   */
+  reset?(db: Transaction<Database>): Promise<void>;
+  /** pg-boss schedules this subscriber needs; the worker registers and runs them. */
+  schedules?: readonly ScheduledTask[];
 };

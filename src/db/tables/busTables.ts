@@ -1,2 +1,50 @@
-// Tables of the event bus (inbox, failed-job archive, breakers): migrations 010-019.
-export interface BusTables {}
+import type { ColumnType, Generated } from 'kysely';
+
+// Tables of the event bus (inbox, failed attempts, failed-job archive): migrations 010-019.
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+
+export interface InboxTable {
+  subscriber: string;
+  event_id: string;
+  processed_at: Timestamp;
+}
+
+export interface FailedAttemptsTable {
+  id: Generated<number>;
+  queue: string;
+  subscriber: string;
+  job_id: string;
+  event_id: string | null;
+  event_type: string | null;
+  attempt: number;
+  poison: Generated<boolean>;
+  error_message: string;
+  error_stack: string | null;
+  started_at: Timestamp;
+  failed_at: Timestamp;
+}
+
+export interface FailedJobArchiveTable {
+  id: Generated<number>;
+  job_id: string;
+  queue: string;
+  subscriber: string;
+  event_id: string | null;
+  event_type: string | null;
+  payload: ColumnType<unknown, string, string>;
+  poison: Generated<boolean>;
+  error_message: string;
+  error_stack: string | null;
+  attempts: number;
+  first_attempt_at: Date | null;
+  last_attempt_at: Date | null;
+  archived_at: Timestamp;
+  replay_count: Generated<number>;
+  last_replayed_at: Date | null;
+}
+
+export interface BusTables {
+  inbox: InboxTable;
+  failed_attempts: FailedAttemptsTable;
+  failed_job_archive: FailedJobArchiveTable;
+}

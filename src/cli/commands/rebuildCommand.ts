@@ -1,0 +1,38 @@
+import type { Command } from 'commander';
+import { findSubscriber, registeredSubscribers } from '../../bus/registeredSubscribers.ts';
+import { connect } from '../../db/connect.ts';
+import { rebuildSubscriber } from '../../ops/rebuildSubscriber.ts';
+import { startBoss } from '../../queues/createBoss.ts';
+import { ensureQueues } from '../../queues/ensureQueues.ts';
+import { openBusRuntime } from './busRuntime.ts';
+import { exitWithError } from './exitWithError.ts';
+import { progressBar } from './progressBar.ts';
+
+export function registerRebuildCommand(program: Command): void {
+  program
+    .command('rebuild <subscriber>')
+    .description("clear a subscriber's state and feed it every stored event of its types again (the service keeps running)")
+    .action(async (name: string) => {
+      const subscriber = findSubscriber(name);
+      if (!subscriber) {
+        const known = registeredSubscribers.map((s) => s.name).join(', ') || 'none';
+        exitWithError(`unknown subscriber ${name} (known: ${known})`);
+      }
+      if (!subscriber.reset) exitWithError(`subscriber ${name} cannot be rebuilt: it defines no reset(), so its state cannot be cleared safely`);
+      const { log, settings, database } = await openBusRuntime('rebuild');
+      const handle = connect(database.url, { max: 2, applicationName: 'accrue-rebuild' });
+      const boss = await startBoss(database.url, { role: 'client', settings, log, max: 2 });
+      const bar = progressBar(`rebuild ${name}`);
+      try {
+        await ensureQueues(boss, [subscriber.name], settings.queue);
+        const result = await rebuildSubscriber(handle.db, boss, subscriber, { onProgress: (d, t) => bar.update(d, t) });
+        bar.stop();
+        log.info(result, 'rebuild queued; workers are applying the events');
+      } finally {
+        bar.stop();
+        await boss.stop({ graceful: false, close: true });
+        await handle.close();
+        await database.stop();
+      }
+    });
+}

@@ -1,0 +1,31 @@
+import type { PgBoss } from 'pg-boss';
+import type { QueuePolicy } from './busSettings.ts';
+
+/**
+ * Failed jobs land here (pg-boss dead letter, copied in the statement that fails
+ * the job, expiry included); the archiver moves each into failed_job_archive.
+ */
+export const ARCHIVE_QUEUE = 'accrue-failed-jobs';
+
+const ARCHIVE_POLICY = { retryLimit: 20, retryDelay: 1, retryBackoff: true, retryDelayMax: 60, expireInSeconds: 60 };
+
+/**
+ * Creates (or brings up to date) one queue per subscriber with the configured policy,
+ * NOTIFY on, and the archive queue as dead letter. Safe from many processes at once:
+ * pg-boss's create_queue is ON CONFLICT DO NOTHING under an advisory lock.
+ */
+export async function ensureQueues(boss: PgBoss, names: readonly string[], policy: QueuePolicy): Promise<void> {
+  await upsertQueue(boss, ARCHIVE_QUEUE, { ...ARCHIVE_POLICY, notify: true });
+  for (const name of names) {
+    if (name === ARCHIVE_QUEUE) throw new Error(`queue name ${name} is reserved`);
+    await upsertQueue(boss, name, { ...policy, deadLetter: ARCHIVE_QUEUE, notify: true });
+  }
+}
+
+type Options = QueuePolicy & { deadLetter?: string; notify: boolean };
+
+async function upsertQueue(boss: PgBoss, name: string, options: Options): Promise<void> {
+  await boss.createQueue(name, options);
+  // createQueue leaves an existing queue as it was; config changes apply on restart.
+  await boss.updateQueue(name, options);
+}

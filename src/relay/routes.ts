@@ -1,0 +1,33 @@
+import type { Subscriber } from '../bus/subscriber.ts';
+
+/** Event type -> the queues (one per subscriber) that take it. */
+export type Routes = ReadonlyMap<string, readonly string[]>;
+
+/** The subscription map: each subscriber's queue is named after it. */
+export function buildRoutes(subscribers: readonly Pick<Subscriber, 'name' | 'eventTypes'>[]): Routes {
+  const names = new Set<string>();
+  const routes = new Map<string, string[]>();
+  for (const s of subscribers) {
+    if (names.has(s.name)) throw new Error(`two subscribers are named ${s.name}`);
+    names.add(s.name);
+    for (const type of new Set(s.eventTypes)) {
+      const queues = routes.get(type) ?? [];
+      queues.push(s.name);
+      routes.set(type, queues);
+    }
+  }
+  return routes;
+}
+
+/** Groups events by the queue each must go to, keeping their order. */
+export function routeEvents<E extends { type: string }>(routes: Routes, events: readonly E[]): Map<string, E[]> {
+  const byQueue = new Map<string, E[]>();
+  for (const event of events) {
+    for (const queue of routes.get(event.type) ?? []) {
+      const list = byQueue.get(queue) ?? [];
+      list.push(event);
+      byQueue.set(queue, list);
+    }
+  }
+  return byQueue;
+}

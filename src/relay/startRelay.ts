@@ -1,0 +1,103 @@
+import type { Subscriber } from '../bus/subscriber.ts';
+import { connect } from '../db/connect.ts';
+import type { Logger } from '../lib/logger.ts';
+import type { Config } from '../config.ts';
+import { resolveBusSettings, type BusSettings } from '../queues/busSettings.ts';
+import { startBoss } from '../queues/createBoss.ts';
+import { ensureQueues } from '../queues/ensureQueues.ts';
+import { listenForOutbox } from './listenForOutbox.ts';
+import { relayBatch } from './relayBatch.ts';
+import { buildRoutes } from './routes.ts';
+
+export type RelayHandle = { stop(): Promise<void> };
+
+export type StartRelayOptions = {
+  url: string;
+  subscribers: readonly Pick<Subscriber, 'name' | 'eventTypes'>[];
+  /** Bus settings; or pass `config` and they are read from it (busSettings(config)). */
+  settings?: BusSettings;
+  config?: Config;
+  log: Logger;
+  /** Relay loops in this process (default settings.relay.loops); they split the outbox with SKIP LOCKED. */
+  loops?: number;
+};
+
+/**
+ * Runs the relay until stop(): wakes on NOTIFY accrue_outbox within milliseconds of
+ * a commit, drains the outbox in batches, and polls every relay.pollMs as a
+ * fallback (lost notification, listener reconnecting). Database errors (restart,
+ * pg_terminate_backend) are logged and retried with backoff; the process never
+ * needs a restart. stop() lets the batch in flight commit, then closes.
+ */
+export async function startRelay(options: StartRelayOptions): Promise<RelayHandle> {
+  const { log } = options;
+  const settings = resolveBusSettings(options);
+  if (options.subscribers.length === 0) {
+    // Every event would be marked relayed with nowhere to go.
+    throw new Error('relay: no subscribers registered; refusing to drain the outbox into nothing');
+  }
+  const routes = buildRoutes(options.subscribers);
+  const loops = Math.max(1, options.loops ?? settings.relay.loops);
+  const handle = connect(options.url, { max: loops + 1, applicationName: 'accrue-relay' });
+  const boss = await startBoss(options.url, { role: 'relay', settings, log, max: loops + 1 });
+  await ensureQueues(boss, options.subscribers.map((s) => s.name), settings.queue);
+
+  let stopped = false;
+  const wakers = new Set<() => void>();
+  let notified = 0;
+  const wakeAll = () => {
+    notified++;
+    for (const wake of wakers) wake();
+  };
+
+  const runLoop = async () => {
+    let failures = 0;
+    while (!stopped) {
+      const seen = notified;
+      let moved = 0;
+      try {
+        moved = await relayBatch(handle.pool, boss, routes, settings.relay.batchSize);
+        failures = 0;
+      } catch (err) {
+        failures++;
+        log.warn({ err: { message: (err as Error).message }, failures }, 'relay batch failed; retrying');
+        // Back off 100 ms doubling to 5 s while the database is away; a NOTIFY (or stop) cuts it short.
+        await wakeOrTimeout(Math.min(50 * 2 ** failures, 5000));
+        continue;
+      }
+      // A full batch means more is waiting; a notification during the batch may be for
+      // rows this batch did not see.
+      if (moved >= settings.relay.batchSize || notified !== seen) continue;
+      await wakeOrTimeout(settings.relay.pollMs);
+    }
+  };
+
+  const wakeOrTimeout = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wakers.delete(done);
+        resolve();
+      }
+      wakers.add(done);
+    });
+
+  const listener = listenForOutbox(options.url, wakeAll, log);
+  const running = Array.from({ length: loops }, () => runLoop());
+  log.info({ subscribers: options.subscribers.map((s) => s.name), loops }, 'relay started');
+
+  return {
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      wakeAll();
+      await Promise.all(running);
+      await listener.close();
+      await boss.stop({ graceful: true, close: true });
+      await handle.close();
+      log.info('relay stopped');
+    },
+  };
+}
+

@@ -1,0 +1,29 @@
+import type { PgBoss } from 'pg-boss';
+import type { Subscriber } from '../bus/subscriber.ts';
+import type { Db } from '../db/connect.ts';
+import type { Logger } from '../lib/logger.ts';
+
+/**
+ * Registers each subscriber's schedules with pg-boss and works their queues. pg-boss
+ * creates one job per cron occurrence across all instances; a tick runs its task in
+ * one transaction and is retried by pg-boss if it throws.
+ */
+export async function runScheduledTasks(
+  boss: PgBoss,
+  db: Db,
+  subscribers: readonly Subscriber[],
+  options: { polling: { pollingIntervalSeconds: number; notifyPollingIntervalSeconds: number }; log: Logger },
+): Promise<void> {
+  const names = new Set(subscribers.map((s) => s.name));
+  for (const subscriber of subscribers) {
+    for (const task of subscriber.schedules ?? []) {
+      if (names.has(task.name)) throw new Error(`schedule ${task.name} collides with a subscriber queue`);
+      await boss.createQueue(task.name, { retryLimit: 3, retryDelay: 10, retryBackoff: true, notify: true });
+      await boss.schedule(task.name, task.cron, null, { tz: task.tz ?? 'UTC' });
+      const log = options.log.child({ schedule: task.name });
+      await boss.work(task.name, { ...options.polling }, async () => {
+        await db.transaction().execute((tx) => task.run({ db: tx, log, now: new Date() }));
+      });
+    }
+  }
+}

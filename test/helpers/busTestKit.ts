@@ -1,0 +1,64 @@
+import { sql } from 'kysely';
+import type { Subscriber } from '../../src/bus/subscriber.ts';
+import type { Executor } from '../../src/db/connect.ts';
+import { appendEvents } from '../../src/events/appendEvents.ts';
+import type { BusSettings } from '../../src/queues/busSettings.ts';
+
+/** Tiny delays so the suite stays quick; pg-boss retryDelay is whole seconds. */
+export function testSettings(overrides: { queue?: Partial<BusSettings['queue']>; worker?: Partial<BusSettings['worker']>; relay?: Partial<BusSettings['relay']> } = {}): BusSettings {
+  return {
+    queue: { retryLimit: 3, retryDelay: 1, retryBackoff: true, retryDelayMax: 4, expireInSeconds: 5, ...overrides.queue },
+    relay: { batchSize: 200, pollMs: 200, loops: 1, ...overrides.relay },
+    worker: { batchSize: 50, concurrency: 2, pollSeconds: 0.5, ...overrides.worker },
+    superviseSeconds: 1,
+    shutdownTimeoutMs: 5000,
+  };
+}
+
+/** A table test subscribers write to: no unique key, so a double apply shows as 2 rows. */
+export async function createEffectsTable(db: Executor): Promise<void> {
+  await sql`CREATE TABLE IF NOT EXISTS test_effects (
+    subscriber text NOT NULL, event_id uuid NOT NULL, applied_at timestamptz NOT NULL DEFAULT clock_timestamp())`.execute(db);
+}
+
+/** A subscriber that records each event it applies; `fail` decides per event whether to throw. */
+export function recordingSubscriber(name: string, options: { fail?: (eventId: string) => boolean; external?: boolean } = {}): Subscriber {
+  return {
+    name,
+    eventTypes: ['InvoiceCreated', 'CustomerCreated'],
+    external: options.external,
+    async handle(event, { db }) {
+      await sql`INSERT INTO test_effects (subscriber, event_id) VALUES (${name}, ${event.eventId})`.execute(db);
+      if (options.fail?.(event.eventId)) throw new Error(`refusing ${event.eventId}`);
+    },
+    async reset(db) {
+      await sql`DELETE FROM test_effects WHERE subscriber = ${name}`.execute(db);
+    },
+  };
+}
+
+export function invoiceCreated(i: number) {
+  return {
+    type: 'InvoiceCreated' as const,
+    aggregateId: `inv_${i}`,
+    aggregateVersion: 1,
+    occurredAt: '2026-01-01',
+    data: { customerId: 'cus_1', currency: 'USD', lines: [{ lineId: 'l1', kind: 'revenue', description: 'Plan', amount: 1000 }] },
+  };
+}
+
+export async function appendInvoices(db: Executor, from: number, count: number): Promise<string[]> {
+  const results = await appendEvents(
+    db,
+    Array.from({ length: count }, (_, k) => invoiceCreated(from + k)),
+    { correlationId: `c${from}`, actor: 'test' },
+  );
+  return results.map((r) => r.event.eventId);
+}
+
+/** event_id -> number of times applied, for one subscriber. */
+export async function effectCounts(db: Executor, subscriber: string): Promise<Map<string, number>> {
+  const { rows } = await sql<{ event_id: string; n: number }>`
+    SELECT event_id, count(*)::int AS n FROM test_effects WHERE subscriber = ${subscriber} GROUP BY event_id`.execute(db);
+  return new Map(rows.map((r) => [r.event_id, r.n]));
+}
