@@ -1,3 +1,5 @@
+import { DeferDelivery } from '../bus/deferDelivery.ts';
+
 /**
  * Thrown instead of calling an outside system whose circuit breaker is open. Nothing
  * was attempted, so the worker should not spend a retry on it: roll back the job's
@@ -7,12 +9,15 @@
  * defer it without counting the attempt. Treat it as an ordinary failure only if
  * deferring is impossible.
  */
-export class BreakerOpenError extends Error {
+// A DeferDelivery: the worker completes the job and enqueues the event again for
+// `nextAttemptAt`, without spending a retry or touching the archive.
+export class BreakerOpenError extends DeferDelivery {
   readonly breaker: string;
   readonly retryAfterMs: number;
   readonly nextAttemptAt: Date;
   constructor(breaker: string, nextAttemptAt: Date, retryAfterMs: number, options?: ErrorOptions) {
-    super(`circuit breaker ${breaker} is open; next attempt at ${nextAttemptAt.toISOString()}`, options);
+    super(Math.max(0, retryAfterMs) / 1000, `circuit breaker ${breaker} is open; next attempt at ${nextAttemptAt.toISOString()}`);
+    if (options?.cause !== undefined) this.cause = options.cause;
     this.name = 'BreakerOpenError';
     this.breaker = breaker;
     this.nextAttemptAt = nextAttemptAt;

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerMigrateCommand } from './commands/migrateCommand.ts';
+import { registerStartCommand } from './commands/startCommand.ts';
 import { registerAnalyticsCommand } from './commands/analyticsCommand.ts';
 import { registerApiCommand } from './commands/apiCommand.ts';
 import { registerApiKeyCommand } from './commands/apiKeyCommand.ts';
@@ -18,6 +19,7 @@ const program = new Command()
   .description('Revenue books kept in step with invoices: API, relay, workers, ledger and operations.')
   .showHelpAfterError();
 
+registerStartCommand(program);
 registerMigrateCommand(program);
 registerAnalyticsCommand(program);
 registerApiCommand(program);

@@ -1,12 +1,9 @@
 import type { Executor } from '../db/connect.ts';
+import { getBreakerStates, type BreakerStatus } from '../breaker/getBreakerStates.ts';
 
-export type BreakerState = { state: 'closed' | 'open' | 'half-open'; [key: string]: unknown };
+export type BreakerState = BreakerStatus;
 
-/**
- * Circuit-breaker state per external subscriber, for `status`. The breakers
- * themselves belong to the subscribers capability; until their state is stored
- * where this can read it, there is nothing to report and this returns {}.
- */
-export async function readBreakers(_db: Executor): Promise<Record<string, BreakerState>> {
-  return {};
+/** Circuit-breaker state per external endpoint (closed | open | half_open), for `status`. */
+export async function readBreakers(db: Executor): Promise<Record<string, BreakerState>> {
+  return getBreakerStates(db);
 }

@@ -5,6 +5,10 @@ import { startApiServer } from '../http/server.ts';
 import { ensureLocalToken } from '../auth/localToken.ts';
 import type { Logger } from '../lib/logger.ts';
 import { redactUrl, type ResolvedDatabase } from './database.ts';
+import type { PgBoss } from 'pg-boss';
+import { opsRoutes } from '../http/routes/opsRoutes.ts';
+import { busSettings } from '../queues/busSettings.ts';
+import { startBoss } from '../queues/createBoss.ts';
 
 export type RunningApi = { url: string; port: number; close(): Promise<void> };
 
@@ -18,14 +22,18 @@ export async function startApi(options: {
   log: Logger;
   database: ResolvedDatabase;
   extraRoutes?: RouteModule[];
+  /** A started pg-boss to enqueue replays with; without one, a client is started on first replay. */
+  boss?: PgBoss;
   print?: (line: string) => void;
 }): Promise<RunningApi> {
   const { config, log, database } = options;
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   const handle = connect(database.url, { max: config.ACCRUE_DB_POOL_MAX, applicationName: 'accrue-api' });
+  let lazyBoss: Promise<PgBoss> | undefined;
+  const getBoss = async () => options.boss ?? (lazyBoss ??= startBoss(database.url, { role: 'client', settings: busSettings(config), log, max: 2 }));
   const app = createApp(
     { db: handle.db, log, bootstrapToken: config.ACCRUE_BOOTSTRAP_TOKEN, bodyLimitBytes: config.ACCRUE_BODY_LIMIT_BYTES },
-    options.extraRoutes,
+    [opsRoutes({ getBoss }), ...(options.extraRoutes ?? [])],
   );
   let auth: string;
   if (config.ACCRUE_BOOTSTRAP_TOKEN) {
@@ -47,6 +55,7 @@ export async function startApi(options: {
     port: server.port,
     async close() {
       await server.close();
+      if (lazyBoss) await (await lazyBoss).stop({ graceful: false, close: true });
       await handle.close();
     },
   };

@@ -1,5 +1,5 @@
 import type { PgBoss } from 'pg-boss';
-import type { Subscriber } from '../bus/subscriber.ts';
+import type { ScheduledTask, Subscriber } from '../bus/subscriber.ts';
 import type { Db } from '../db/connect.ts';
 import type { Logger } from '../lib/logger.ts';
 
@@ -12,18 +12,17 @@ export async function runScheduledTasks(
   boss: PgBoss,
   db: Db,
   subscribers: readonly Subscriber[],
-  options: { polling: { pollingIntervalSeconds: number; notifyPollingIntervalSeconds: number }; log: Logger },
+  options: { polling: { pollingIntervalSeconds: number; notifyPollingIntervalSeconds: number }; log: Logger; extra?: readonly ScheduledTask[] },
 ): Promise<void> {
   const names = new Set(subscribers.map((s) => s.name));
-  for (const subscriber of subscribers) {
-    for (const task of subscriber.schedules ?? []) {
-      if (names.has(task.name)) throw new Error(`schedule ${task.name} collides with a subscriber queue`);
-      await boss.createQueue(task.name, { retryLimit: 3, retryDelay: 10, retryBackoff: true, notify: true });
-      await boss.schedule(task.name, task.cron, null, { tz: task.tz ?? 'UTC' });
-      const log = options.log.child({ schedule: task.name });
-      await boss.work(task.name, { ...options.polling }, async () => {
-        await db.transaction().execute((tx) => task.run({ db: tx, log, now: new Date() }));
-      });
-    }
+  const tasks = [...subscribers.flatMap((s) => s.schedules ?? []), ...(options.extra ?? [])];
+  for (const task of tasks) {
+    if (names.has(task.name)) throw new Error(`schedule ${task.name} collides with a subscriber queue`);
+    await boss.createQueue(task.name, { retryLimit: 3, retryDelay: 10, retryBackoff: true, notify: true });
+    await boss.schedule(task.name, task.cron, null, { tz: task.tz ?? 'UTC' });
+    const log = options.log.child({ schedule: task.name });
+    await boss.work(task.name, { ...options.polling }, async () => {
+      await db.transaction().execute((tx) => task.run({ db: tx, log, now: new Date() }));
+    });
   }
 }

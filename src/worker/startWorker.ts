@@ -1,5 +1,5 @@
 import { fromKysely, type PgBoss, type JobWithMetadata } from 'pg-boss';
-import type { Subscriber } from '../bus/subscriber.ts';
+import type { ScheduledTask, Subscriber } from '../bus/subscriber.ts';
 import { connect } from '../db/connect.ts';
 import type { Logger } from '../lib/logger.ts';
 import { archiveFailedJobs } from '../archive/archiveFailedJobs.ts';
@@ -15,6 +15,8 @@ export type WorkerHandle = { boss: PgBoss; stop(): Promise<void> };
 export type StartWorkerOptions = {
   url: string;
   subscribers: readonly Subscriber[];
+  /** Clock-driven tasks that belong to no subscriber (e.g. overdue detection). */
+  schedules?: readonly ScheduledTask[];
   /** Bus settings; or pass `config` and they are read from it (busSettings(config)). */
   settings?: BusSettings;
   config?: Config;
@@ -58,7 +60,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     const archived = await archiveFailedJobs(handle.db, jobs.map(toDeadLetter));
     if (archived > 0) log.warn({ archived }, 'jobs moved to the failed-job archive');
   });
-  await runScheduledTasks(boss, handle.db, subscribers, { polling, log });
+  await runScheduledTasks(boss, handle.db, subscribers, { polling, log, extra: options.schedules ?? [] });
 
   log.info({ subscribers: subscribers.map((s) => s.name), batchSize, concurrency }, 'worker started');
   let stopping: Promise<void> | undefined;

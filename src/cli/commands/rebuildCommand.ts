@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { findSubscriber, registeredSubscribers } from '../../bus/registeredSubscribers.ts';
+import { buildSubscriberRegistry, findSubscriber } from '../../bus/registeredSubscribers.ts';
+import { loadConfig } from '../../config.ts';
 import { connect } from '../../db/connect.ts';
 import { rebuildSubscriber } from '../../ops/rebuildSubscriber.ts';
 import { startBoss } from '../../queues/createBoss.ts';
@@ -13,9 +14,11 @@ export function registerRebuildCommand(program: Command): void {
     .command('rebuild <subscriber>')
     .description("clear a subscriber's state and feed it every stored event of its types again (the service keeps running)")
     .action(async (name: string) => {
-      const subscriber = findSubscriber(name);
+      // Only names and reset() are needed here; the registry's breaker pool never connects.
+      const registry = buildSubscriberRegistry(loadConfig(), 'postgres://unused');
+      const subscriber = findSubscriber(name, registry.subscribers);
       if (!subscriber) {
-        const known = registeredSubscribers.map((s) => s.name).join(', ') || 'none';
+        const known = registry.subscribers.map((s) => s.name).join(', ') || 'none';
         exitWithError(`unknown subscriber ${name} (known: ${known})`);
       }
       if (!subscriber.reset) exitWithError(`subscriber ${name} cannot be rebuilt: it defines no reset(), so its state cannot be cleared safely`);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { registeredSubscribers } from '../../bus/registeredSubscribers.ts';
+import { buildSubscriberRegistry } from '../../bus/registeredSubscribers.ts';
 import { startRelay } from '../../relay/startRelay.ts';
 import { onShutdown } from '../../runtime/shutdown.ts';
 import { openBusRuntime } from './busRuntime.ts';
@@ -11,9 +11,10 @@ export function registerRelayCommand(program: Command): void {
     .description('move committed events from the outbox into one pg-boss job per (event, subscriber); any number may run at once')
     .option('--loops <n>', 'relay loops in this process (default ACCRUE_RELAY_LOOPS)', (v) => Number.parseInt(v, 10))
     .action(async (opts: { loops?: number }) => {
-      if (registeredSubscribers.length === 0) exitWithError('no subscribers are registered (src/bus/registeredSubscribers.ts); refusing to drain the outbox into nothing');
-      const { log, settings, database } = await openBusRuntime('relay');
-      const relay = await startRelay({ url: database.url, subscribers: registeredSubscribers, settings, log, loops: opts.loops });
-      onShutdown(log, [relay.stop, database.stop], settings.shutdownTimeoutMs + 5000);
+      const { config, log, settings, database } = await openBusRuntime('relay');
+      const registry = buildSubscriberRegistry(config, database.url);
+      if (registry.subscribers.length === 0) exitWithError('no subscribers are registered; refusing to drain the outbox into nothing');
+      const relay = await startRelay({ url: database.url, subscribers: registry.subscribers, settings, log, loops: opts.loops });
+      onShutdown(log, [relay.stop, registry.close, database.stop], settings.shutdownTimeoutMs + 5000);
     });
 }

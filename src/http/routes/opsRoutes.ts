@@ -1,0 +1,74 @@
+import { createRoute } from '@hono/zod-openapi';
+import type { PgBoss } from 'pg-boss';
+import { z } from 'zod';
+import { listArchive } from '../../archive/listArchive.ts';
+import { parseArchiveQuery } from '../../archive/archiveFilter.ts';
+import { replayArchive } from '../../archive/replayArchive.ts';
+import { getStatus } from '../../ops/getStatus.ts';
+import type { ApiApp, ApiDeps } from '../context.ts';
+import { requireScope } from '../middleware/authenticate.ts';
+import type { RouteModule } from '../app.ts';
+import { errorResponses, readErrorResponses } from './commonSchemas.ts';
+
+const anyJson = (description: string) => ({ description, content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } });
+
+const archiveQuery = z.object({
+  subscriber: z.string().optional(),
+  queue: z.string().optional(),
+  type: z.string().optional(),
+  since: z.string().optional().meta({ description: 'ISO 8601; bounds archived_at' }),
+  until: z.string().optional(),
+  ids: z.string().optional().meta({ description: 'comma-separated archive ids, event ids or job ids' }),
+  includeReplayed: z.enum(['true', 'false']).optional(),
+  limit: z.string().optional(),
+  after: z.string().regex(/^\d+$/).optional().meta({ description: 'archive id to continue after (pagination)' }),
+});
+const replayBody = archiveQuery.omit({ after: true }).extend({ dryRun: z.boolean().optional() });
+
+/**
+ * Operator endpoints (admin scope): pipeline status, the failed-job archive and
+ * replay. Replay needs a pg-boss client to enqueue with; `getBoss` starts one on
+ * first use in processes that have none.
+ */
+export function opsRoutes(options: { getBoss: () => Promise<PgBoss> }): RouteModule {
+  return (app: ApiApp, deps: ApiDeps) => {
+    app.openapi(
+      createRoute({
+        method: 'get', path: '/v1/ops/status', tags: ['operations'],
+        summary: 'Outbox backlog, jobs per queue and state, archive size, circuit breakers; drained = nothing pending',
+        security: [{ bearer: [] }], middleware: [requireScope('admin')] as const,
+        responses: { 200: anyJson('pipeline status'), ...readErrorResponses },
+      }),
+      async (c) => c.json((await getStatus(deps.db)) as unknown as Record<string, unknown>, 200),
+    );
+    app.openapi(
+      createRoute({
+        method: 'get', path: '/v1/archive', tags: ['operations'],
+        summary: 'Failed jobs kept in the permanent archive (what failed, why, since when)',
+        security: [{ bearer: [] }], middleware: [requireScope('admin')] as const,
+        request: { query: archiveQuery },
+        responses: { 200: anyJson('archived jobs, oldest first, and the total matching'), ...readErrorResponses },
+      }),
+      async (c) => {
+        const { after, ...q } = c.req.valid('query');
+        const page = await listArchive(deps.db, parseArchiveQuery(q), { after: after ? Number(after) : undefined });
+        return c.json(page as unknown as Record<string, unknown>, 200);
+      },
+    );
+    app.openapi(
+      createRoute({
+        method: 'post', path: '/v1/archive/replay', tags: ['operations'],
+        summary: 'Re-enqueue archived jobs matching the filter (each effect still applies once)',
+        security: [{ bearer: [] }], middleware: [requireScope('admin')] as const,
+        request: { body: { content: { 'application/json': { schema: replayBody } } } },
+        responses: { 200: anyJson('how many matched and were replayed'), ...errorResponses },
+      }),
+      async (c) => {
+        const { dryRun, ...q } = c.req.valid('json');
+        const filter = parseArchiveQuery(q);
+        const result = await replayArchive(deps.db, await options.getBoss(), filter, { dryRun: dryRun ?? false });
+        return c.json(result as unknown as Record<string, unknown>, 200);
+      },
+    );
+  };
+}

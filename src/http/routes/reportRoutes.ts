@@ -1,0 +1,51 @@
+import { createRoute } from '@hono/zod-openapi';
+import { z } from 'zod';
+import { identifier } from '../../events/primitives.ts';
+import { getInvoiceBook, parseReportQuery, reportQuery, revenueReportEndpoints } from '../../reports/index.ts';
+import type { ApiApp, ApiDeps } from '../context.ts';
+import { requireScope } from '../middleware/authenticate.ts';
+import { notFound, readErrorResponses } from './commonSchemas.ts';
+
+// Reports answer JSON in the shapes of scenarios/FORMAT.json `expectedFields`;
+// `?format=csv` or `Accept: text/csv` gives the same figures as CSV for a spreadsheet.
+const query = reportQuery.extend({ format: z.enum(['json', 'csv']).optional() });
+const anyJson = { description: 'the report', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) }, 'text/csv': { schema: z.string() } } };
+
+export function registerReportRoutes(app: ApiApp, deps: ApiDeps): void {
+  const now = deps.now ?? (() => new Date());
+  for (const endpoint of revenueReportEndpoints) {
+    const route = createRoute({
+      method: 'get',
+      path: endpoint.path,
+      tags: ['reports'],
+      summary: endpoint.summary,
+      security: [{ bearer: [] }],
+      middleware: [requireScope('reports:read')] as const,
+      request: { query },
+      responses: { 200: anyJson, ...readErrorResponses },
+    });
+    app.openapi(route, async (c) => {
+      const { format, ...rest } = c.req.valid('query');
+      const report = await endpoint.run(deps.db, parseReportQuery(rest), now());
+      const wantsCsv = format === 'csv' || (format === undefined && (c.req.header('accept') ?? '').includes('text/csv'));
+      if (wantsCsv) {
+        return c.body(endpoint.csv(report as never), 200, { 'Content-Type': 'text/csv; charset=utf-8' }) as never;
+      }
+      return c.json(report as Record<string, unknown>, 200) as never;
+    });
+  }
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/invoices/{id}/book',
+      tags: ['reports'],
+      summary: "One invoice's revenue book: state (FORMAT invoiceState), schedule and journal entries",
+      security: [{ bearer: [] }],
+      middleware: [requireScope('reports:read')] as const,
+      request: { params: z.object({ id: identifier }) },
+      responses: { 200: { description: 'the book', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } }, ...readErrorResponses, ...notFound },
+    }),
+    async (c) => c.json((await getInvoiceBook(deps.db, c.req.valid('param').id)) as unknown as Record<string, unknown>, 200),
+  );
+}
