@@ -14,10 +14,13 @@ export function registerScenariosCommand(program: Command): void {
     .command('run')
     .argument('<file-or-folder>', 'a scenario file or a folder of them')
     .option('--json', 'print [{ id, actual, matches, differences }] as JSON')
-    .option('--today <YYYY-MM-DD>', 'the clock: service days before it have passed (default: today, UTC)')
+    .option('--in-process', 'skip the HTTP API and the bus: append events and call the revenue subscriber directly')
+    .option('--today <YYYY-MM-DD>', 'the clock for --in-process: service days before it have passed (default: today, UTC)')
     .description('run each scenario in a fresh database and compare its books with `expected`; exits 1 on any difference')
-    .action(async (target: string, opts: { json?: boolean; today?: string }) => {
+    .action(async (target: string, opts: { json?: boolean; today?: string; inProcess?: boolean }) => {
       if (opts.today !== undefined && !isIsoDay(opts.today)) throw new Error('--today must be YYYY-MM-DD');
+      // The pipeline runs on the real clock, as production does; a chosen day needs the in-process driver.
+      if (opts.today !== undefined && !opts.inProcess) throw new Error('--today needs --in-process (the pipeline uses the real clock)');
       const config = loadConfig();
       const log = createLogger({ level: opts.json ? 'silent' : config.LOG_LEVEL, pretty: config.ACCRUE_LOG_PRETTY });
       const now = opts.today ? new Date(`${opts.today}T12:00:00Z`) : new Date();
@@ -26,7 +29,7 @@ export function registerScenariosCommand(program: Command): void {
       const outcomes: ScenarioOutcome[] = [];
       try {
         for (const scenario of list) {
-          const driver = await createScenarioDriver({ serverUrl: database.url, now, log });
+          const driver = await createScenarioDriver({ kind: opts.inProcess ? 'in-process' : 'pipeline', serverUrl: database.url, now, log, config });
           try {
             outcomes.push(await runScenario(scenario, driver));
           } finally {

@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { identifier } from '../../events/primitives.ts';
-import { getInvoiceBook, parseReportQuery, reportQuery, revenueReportEndpoints } from '../../reports/index.ts';
+import { getInvoiceBook, invoiceState, months, parseReportQuery, reportQuery, revenueReportEndpoints } from '../../reports/index.ts';
 import type { ApiApp, ApiDeps } from '../context.ts';
 import { requireScope } from '../middleware/authenticate.ts';
 import { notFound, readErrorResponses } from './commonSchemas.ts';
@@ -34,6 +34,28 @@ export function registerReportRoutes(app: ApiApp, deps: ApiDeps): void {
       return c.json(report as Record<string, unknown>, 200) as never;
     });
   }
+
+  const plainQuery = reportQuery;
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/v1/reports/months', tags: ['reports'],
+      summary: 'The reporting range (FORMAT months): earliest invoice event month to the latest month with an entry',
+      security: [{ bearer: [] }], middleware: [requireScope('reports:read')] as const,
+      request: { query: plainQuery },
+      responses: { 200: { description: 'months', content: { 'application/json': { schema: z.object({ months: z.array(z.string()) }) } } }, ...readErrorResponses },
+    }),
+    async (c) => c.json({ months: await months(deps.db, parseReportQuery(c.req.valid('query')), now()) }, 200),
+  );
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/v1/reports/invoice-state', tags: ['reports'],
+      summary: 'Every invoice of the books: status, version, total, tax, net revenue, paid, due (FORMAT invoiceState)',
+      security: [{ bearer: [] }], middleware: [requireScope('reports:read')] as const,
+      request: { query: plainQuery },
+      responses: { 200: anyJson, ...readErrorResponses },
+    }),
+    async (c) => c.json((await invoiceState(deps.db, parseReportQuery(c.req.valid('query')))) as unknown as Record<string, unknown>, 200),
+  );
 
   app.openapi(
     createRoute({
