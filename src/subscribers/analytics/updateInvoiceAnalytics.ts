@@ -3,7 +3,7 @@ import type { SubscriberContext } from '../../bus/subscriber.ts';
 import type { Executor } from '../../db/connect.ts';
 import type { EventData, EventType } from '../../events/eventTypes.ts';
 import type { StoredEvent } from '../../events/envelope.ts';
-import { invoiceAmounts } from './invoiceAmounts.ts';
+import { totals as invoiceAmounts } from '../../invoices/invoice.ts';
 
 export const ANALYTICS_EVENT_TYPES = [
   'InvoiceCreated',
