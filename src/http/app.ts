@@ -11,6 +11,7 @@ import { registerEventImportRoutes } from './routes/eventImportRoutes.ts';
 import { registerInvoiceActionRoutes } from './routes/invoiceActionRoutes.ts';
 import { registerInvoiceRoutes } from './routes/invoiceRoutes.ts';
 import { registerPeriodRoutes } from './routes/periodRoutes.ts';
+import { registerAuditRoutes } from './routes/auditRoutes.ts';
 import { validationHook } from './validation.ts';
 
 export type { ApiApp, ApiDeps, ApiEnv } from './context.ts';
@@ -40,6 +41,7 @@ const ROUTES: RouteModule[] = [
   registerInvoiceActionRoutes,
   registerEventImportRoutes,
   registerPeriodRoutes,
+  registerAuditRoutes,
 ];
 
 export function createApp(deps: ApiDeps, extraRoutes: RouteModule[] = []): ApiApp {
