@@ -57,7 +57,19 @@ CREATE VIEW audit_invoice_history AS
 --            never reported because the worker died and the job expired)
 --   archived the job failed for good and sits in failed_job_archive (replay_count
 --            says whether an operator sent it back; see ArchiveReplayed events)
+--
+-- The inbox's key is (subscriber, event_id) and it has no index on event_id alone
+-- (one more index on the worker's hottest insert is not worth an audit query), so
+-- the inbox part walks the few subscriber names first (a loose index scan: one probe
+-- per subscriber) and looks each (subscriber, event_id) up in the key: a filter on
+-- event_id then costs a few index probes instead of a scan of the whole inbox.
 CREATE VIEW audit_event_attempts AS
+  WITH RECURSIVE subscribers (name) AS (
+    (SELECT subscriber FROM inbox ORDER BY subscriber LIMIT 1)
+    UNION ALL
+    SELECT (SELECT i.subscriber FROM inbox i WHERE i.subscriber > s.name ORDER BY i.subscriber LIMIT 1)
+    FROM subscribers s WHERE s.name IS NOT NULL
+  )
   SELECT f.event_id, f.subscriber, f.queue,
          CASE WHEN f.poison THEN 'poison' ELSE 'failed' END AS outcome,
          f.attempt, f.job_id, f.started_at, f.failed_at AS finished_at,
@@ -67,7 +79,8 @@ CREATE VIEW audit_event_attempts AS
   UNION ALL
   SELECT i.event_id, i.subscriber, i.subscriber AS queue, 'applied', NULL, NULL, NULL, i.processed_at,
          NULL, NULL, NULL
-  FROM inbox i
+  FROM subscribers s
+  JOIN inbox i ON i.subscriber = s.name
   UNION ALL
   SELECT r.event_id, r.subscriber, r.queue, 'archived', r.attempts, r.job_id, r.first_attempt_at, r.archived_at,
          r.error_message, r.replay_count, r.id
@@ -79,41 +92,43 @@ CREATE VIEW audit_event_attempts AS
 -- ledger entries it caused (ledger_entries.event_id) and the revenue events it caused
 -- (events.causation_id). ORDER BY position, step_order, at.
 CREATE VIEW audit_invoice_chain AS
-  WITH roots AS (
-    SELECT * FROM audit_invoice_history WHERE kind <> 'revenue'
-  )
-  SELECT r.invoice_id, r.position, r.event_id, r.type AS event_type,
-         0 AS step_order, 'event' AS step, r.recorded_at AS at,
-         r.actor AS detail_actor, NULL::text AS subscriber, NULL::text AS outcome, NULL::integer AS attempt,
-         NULL::text AS error_message, NULL::bigint AS entry_id, NULL::text AS entry_kind,
-         NULL::uuid AS revenue_event_id, NULL::bigint AS revenue_amount,
-         jsonb_build_object('occurredAt', r.occurred_at, 'correlationId', r.correlation_id,
-                            'causationId', r.causation_id, 'source', r.source) AS detail
-  FROM roots r
-  UNION ALL
-  SELECT r.invoice_id, r.position, r.event_id, r.type, 1, 'attempt', COALESCE(t.finished_at, t.started_at),
-         NULL, t.subscriber, t.outcome, t.attempt, t.error_message, NULL, NULL, NULL, NULL,
-         jsonb_build_object('jobId', t.job_id, 'startedAt', t.started_at, 'replayCount', t.replay_count)
-  FROM roots r
-  JOIN audit_event_attempts t ON t.event_id = r.event_id
-  UNION ALL
-  SELECT r.invoice_id, r.position, r.event_id, r.type, 2, 'ledger_entry', le.recorded_at,
-         NULL, NULL, NULL, NULL, NULL, le.entry_id, le.kind, NULL, NULL,
-         jsonb_build_object('entryDate', le.entry_date, 'originDate', le.origin_date, 'currency', le.currency,
-                            'accountsReceivable', le.accounts_receivable, 'cash', le.cash,
-                            'deferredRevenue', le.deferred_revenue, 'revenue', le.revenue,
-                            'taxPayable', le.tax_payable, 'customerCredit', le.customer_credit)
-  FROM roots r
-  JOIN ledger_entries le ON le.event_id = r.event_id AND le.invoice_id = r.invoice_id
-  UNION ALL
-  SELECT r.invoice_id, r.position, r.event_id, r.type, 3, 'revenue_event', rev.recorded_at,
-         rev.actor, NULL, NULL, NULL, NULL, (rev.data ->> 'entryId')::bigint, NULL, rev.event_id,
-         (rev.data ->> 'amount')::bigint,
-         jsonb_build_object('type', rev.type, 'currency', rev.data ->> 'currency', 'postedOn', rev.data ->> 'postedOn',
-                            'correlationId', rev.correlation_id, 'causationId', rev.causation_id)
-  FROM roots r
-  JOIN events rev ON rev.aggregate_type = 'invoice' AND rev.aggregate_id = r.invoice_id
-                 AND rev.type LIKE 'Revenue%' AND rev.causation_id = r.event_id::text;
+  -- One LATERAL per event (not a CTE used four times, which Postgres would
+  -- materialise for every invoice before the invoice_id filter could apply).
+  SELECT r.invoice_id, r.position, r.event_id, r.type AS event_type, s.*
+  FROM audit_invoice_history r
+  CROSS JOIN LATERAL (
+    SELECT 0 AS step_order, 'event' AS step, r.recorded_at AS at,
+           r.actor AS actor, NULL::text AS subscriber, NULL::text AS outcome, NULL::integer AS attempt,
+           NULL::text AS error_message, NULL::bigint AS entry_id, NULL::text AS entry_kind,
+           NULL::uuid AS revenue_event_id, NULL::bigint AS revenue_amount,
+           jsonb_build_object('occurredAt', r.occurred_at, 'correlationId', r.correlation_id,
+                              'causationId', r.causation_id, 'source', r.source) AS detail
+    UNION ALL
+    SELECT 1, 'attempt', COALESCE(t.finished_at, t.started_at),
+           NULL, t.subscriber, t.outcome, t.attempt, t.error_message, NULL, NULL, NULL, NULL,
+           jsonb_build_object('jobId', t.job_id, 'startedAt', t.started_at, 'replayCount', t.replay_count)
+    FROM audit_event_attempts t
+    WHERE t.event_id = r.event_id
+    UNION ALL
+    SELECT 2, 'ledger_entry', le.recorded_at,
+           NULL, NULL, NULL, NULL, NULL, le.entry_id, le.kind, NULL, NULL,
+           jsonb_build_object('entryDate', le.entry_date, 'originDate', le.origin_date, 'currency', le.currency,
+                              'accountsReceivable', le.accounts_receivable, 'cash', le.cash,
+                              'deferredRevenue', le.deferred_revenue, 'revenue', le.revenue,
+                              'taxPayable', le.tax_payable, 'customerCredit', le.customer_credit)
+    FROM ledger_entries le
+    WHERE le.invoice_id = r.invoice_id AND le.event_id = r.event_id
+    UNION ALL
+    SELECT 3, 'revenue_event', rev.recorded_at,
+           rev.actor, NULL, NULL, NULL, NULL, (rev.data ->> 'entryId')::bigint, NULL, rev.event_id,
+           (rev.data ->> 'amount')::bigint,
+           jsonb_build_object('type', rev.type, 'currency', rev.data ->> 'currency', 'postedOn', rev.data ->> 'postedOn',
+                              'correlationId', rev.correlation_id, 'causationId', rev.causation_id)
+    FROM events rev
+    WHERE rev.aggregate_type = 'invoice' AND rev.aggregate_id = r.invoice_id
+      AND rev.type LIKE 'Revenue%' AND rev.causation_id = r.event_id::text
+  ) s
+  WHERE r.kind <> 'revenue';
 
 -- (c) Every ledger entry that moved Revenue, with its cause. revenue_change is the
 -- revenue earned by the entry (credit positive). The cause is the invoice event that
