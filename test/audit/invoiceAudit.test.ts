@@ -214,6 +214,15 @@ describe('audit chain of an invoice created, paid and voided through the real pi
     const stored = await sql<{ n: number }>`SELECT count(*)::int AS n FROM events WHERE data::text LIKE ${'%' + key.token + '%'}`.execute(api.t.db);
     expect(stored.rows[0]!.n).toBe(0);
 
+    // The relay takes the operator events off the outbox and queues them for nobody
+    // (no subscriber lists their types); PeriodClosed still reaches the revenue subscriber.
+    await waitUntilDrained(api.t.db, { timeoutMs: 30_000 });
+    const applied = await sql<{ type: string; subscriber: string }>`
+      SELECT e.type, i.subscriber FROM events e JOIN inbox i ON i.event_id = e.event_id
+      WHERE e.aggregate_type IN ('operator', 'period') ORDER BY e.position`.execute(api.t.db);
+    expect(applied.rows).toEqual([{ type: 'PeriodClosed', subscriber: 'revenue' }]);
+    expect(await api.t.db.selectFrom('ledger_period_locks').select('period').execute()).toEqual([{ period: '2026-01' }]);
+
     // The new key reads the audit (reports:read is enough); a key with neither scope may not.
     const res = await api.call('GET', `/v1/invoices/${invoiceId}/audit`, { token: key.token });
     expect(res.status).toBe(200);
