@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { fromKysely, type PgBoss } from 'pg-boss';
 import { uuidv7 } from 'uuidv7';
-import type { Db } from '../db/connect.ts';
+import type { Db, Executor } from '../db/connect.ts';
 import { appendEvents, type EventContext } from '../events/appendEvents.ts';
 import { todayUtc } from '../lib/dates.ts';
 import { archiveWhere, type ArchiveFilter } from './archiveFilter.ts';
@@ -58,8 +58,7 @@ export async function replayArchive(
         .set({ replay_count: sql`replay_count + 1`, last_replayed_at: sql`now()` })
         .where('id', 'in', rows.map((r) => r.id))
         .execute();
-      const data = { filter: replayedFilter(filter), matched, replayed: rows.length, archiveIds: rows.map((r) => r.id) };
-      await appendEvents(tx, [{ type: 'ArchiveReplayed', aggregateId: 'archive', occurredAt: todayUtc(new Date()), source: 'system', data }], audit);
+      await recordReplay(tx, audit, filter, matched, rows.map((r) => r.id));
       return { count: rows.length, last: rows[rows.length - 1]!.id };
     });
     if (claimed.count === 0) break;
@@ -67,7 +66,14 @@ export async function replayArchive(
     after = claimed.last;
     options.onProgress?.(replayed, matched);
   }
+  // A replay that sent nothing is still an operator action worth a line in the audit.
+  if (replayed === 0) await db.transaction().execute((tx) => recordReplay(tx, audit, filter, matched, []));
   return { matched, replayed, dryRun: false };
+}
+
+async function recordReplay(tx: Executor, audit: EventContext, filter: ArchiveFilter, matched: number, archiveIds: number[]): Promise<void> {
+  const data = { filter: replayedFilter(filter), matched, replayed: archiveIds.length, archiveIds };
+  await appendEvents(tx, [{ type: 'ArchiveReplayed', aggregateId: 'archive', occurredAt: todayUtc(new Date()), source: 'system', data }], audit);
 }
 
 /** The filter as the ArchiveReplayed event stores it (dates as ISO strings). */

@@ -42,6 +42,4 @@ export function isEventType(value: string): value is EventType {
 export const INVOICE_EVENT_TYPES = EVENT_TYPE_NAMES.filter(
   (t) => eventTypes[t].aggregateType === 'invoice' && !t.startsWith('Revenue'),
 );
-/** What operators did (audit_operator_actions); no subscriber takes these by default. */
-export const OPERATOR_EVENT_TYPES = ['ApiKeyCreated', 'ArchiveReplayed', 'PeriodClosed'] as const;
 export const REVENUE_EVENT_TYPES = ['RevenueDeferred', 'RevenueRecognized', 'RevenueAdjusted', 'RevenueReversed'] as const;

@@ -18,7 +18,7 @@ const replayFilter = z
     type: z.string().min(1).max(200).optional(),
     since: z.iso.datetime().optional(),
     until: z.iso.datetime().optional(),
-    ids: z.array(z.string().max(64)).max(10_000).optional(),
+    ids: z.array(z.string().max(64)).max(100_000).optional(),
     includeReplayed: z.boolean().optional(),
     limit: z.number().int().min(1).optional(),
   })
