@@ -1,6 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { uuidv7 } from 'uuidv7';
 import type { Executor } from '../db/connect.ts';
+import { appendEvents, type EventContext } from '../events/appendEvents.ts';
+import { todayUtc } from '../lib/dates.ts';
 import { SCOPES, scopeSchema, type Principal, type Scope } from './scopes.ts';
 
 // Tokens are 32 random bytes (256 bits): a plain sha256 is enough to store them,
@@ -15,18 +17,30 @@ export function newToken(): string {
   return TOKEN_PREFIX + randomBytes(32).toString('base64url');
 }
 
-/** Creates a key; the token is returned once and only its hash is stored. */
+/**
+ * Creates a key; the token is returned once and only its hash is stored. The key
+ * row and its ApiKeyCreated event (id, name, scopes: never the token) commit
+ * together, in the caller's transaction or in one of their own.
+ */
 export async function createApiKey(
   db: Executor,
   input: { name: string; scopes: readonly Scope[] },
+  audit: EventContext = { actor: 'system', correlationId: uuidv7() },
 ): Promise<{ id: string; name: string; scopes: Scope[]; token: string }> {
   const token = newToken();
   const id = `key_${uuidv7()}`;
-  await db
-    .insertInto('api_keys')
-    .values({ id, name: input.name, token_hash: hashToken(token), scopes: [...input.scopes] })
-    .execute();
-  return { id, name: input.name, scopes: [...input.scopes], token };
+  const scopes = [...input.scopes];
+  const write = async (tx: Executor) => {
+    await tx.insertInto('api_keys').values({ id, name: input.name, token_hash: hashToken(token), scopes }).execute();
+    await appendEvents(
+      tx,
+      [{ type: 'ApiKeyCreated', aggregateId: id, occurredAt: todayUtc(new Date()), source: 'system', data: { keyId: id, name: input.name, scopes } }],
+      audit,
+    );
+  };
+  if (db.isTransaction) await write(db);
+  else await db.transaction().execute(write);
+  return { id, name: input.name, scopes, token };
 }
 
 export async function findPrincipalByToken(db: Executor, token: string): Promise<Principal | null> {

@@ -11,6 +11,7 @@ import { registerWorkerCommand } from './commands/workerCommand.ts';
 import { registerReplayCommand } from './commands/replayCommand.ts';
 import { registerRebuildCommand } from './commands/rebuildCommand.ts';
 import { registerStatusCommand } from './commands/statusCommand.ts';
+import { registerAuditCommand } from './commands/auditCommand.ts';
 
 // One CLI for every process (DESIGN.md "Processes"). Each command lives in
 // commands/ and registers itself here.
@@ -31,5 +32,6 @@ registerWorkerCommand(program);
 registerReplayCommand(program);
 registerRebuildCommand(program);
 registerStatusCommand(program);
+registerAuditCommand(program);
 
 await program.parseAsync(process.argv);

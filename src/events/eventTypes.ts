@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import * as invoice from './schemas/invoiceEvents.ts';
 import * as other from './schemas/otherEvents.ts';
+import * as operator from './schemas/operatorEvents.ts';
 
 /**
  * The published contract: every event type, the aggregate it belongs to, its
@@ -25,6 +26,8 @@ export const eventTypes = {
   RevenueRecognized: { aggregateType: 'invoice', schemaVersion: 1, data: other.RevenueRecognized },
   RevenueAdjusted: { aggregateType: 'invoice', schemaVersion: 1, data: other.RevenueAdjusted },
   RevenueReversed: { aggregateType: 'invoice', schemaVersion: 1, data: other.RevenueReversed },
+  ApiKeyCreated: { aggregateType: 'operator', schemaVersion: 1, data: operator.ApiKeyCreated },
+  ArchiveReplayed: { aggregateType: 'operator', schemaVersion: 1, data: operator.ArchiveReplayed },
 } as const satisfies Record<string, { aggregateType: string; schemaVersion: number; data: z.ZodType }>;
 
 export type EventType = keyof typeof eventTypes;

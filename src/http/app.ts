@@ -12,6 +12,7 @@ import { registerInvoiceActionRoutes } from './routes/invoiceActionRoutes.ts';
 import { registerInvoiceRoutes } from './routes/invoiceRoutes.ts';
 import { registerPeriodRoutes } from './routes/periodRoutes.ts';
 import { registerReportRoutes } from './routes/reportRoutes.ts';
+import { registerAuditRoutes } from './routes/auditRoutes.ts';
 import { validationHook } from './validation.ts';
 
 export type { ApiApp, ApiDeps, ApiEnv } from './context.ts';
@@ -42,6 +43,7 @@ const ROUTES: RouteModule[] = [
   registerEventImportRoutes,
   registerPeriodRoutes,
   registerReportRoutes,
+  registerAuditRoutes,
 ];
 
 export function createApp(deps: ApiDeps, extraRoutes: RouteModule[] = []): ApiApp {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { createApiKey } from '../../auth/apiKeys.ts';
+import { cliContext } from '../../audit/operatorContext.ts';
 import { parseScopes, type Scope } from '../../auth/scopes.ts';
 import { loadConfig } from '../../config.ts';
 import { connect } from '../../db/connect.ts';
@@ -27,7 +28,7 @@ export function registerApiKeyCommand(program: Command): void {
       const handle = connect(database.url, { max: 1, applicationName: 'accrue-cli' });
       try {
         await migrate(database.url);
-        const key = await createApiKey(handle.db, { name: options.name, scopes });
+        const key = await createApiKey(handle.db, { name: options.name, scopes }, cliContext());
         process.stdout.write(`${key.token}\n`);
         process.stderr.write(`key ${key.id} '${key.name}' with scopes ${key.scopes.join(',')}; the token above is shown only once\n`);
       } finally {

@@ -3,6 +3,7 @@ import { parseArchiveQuery, type ArchiveFilter } from '../../archive/archiveFilt
 import { ValidationError } from '../../errors.ts';
 import { listArchive } from '../../archive/listArchive.ts';
 import { replayArchive } from '../../archive/replayArchive.ts';
+import { cliContext } from '../../audit/operatorContext.ts';
 import { connect } from '../../db/connect.ts';
 import { startBoss } from '../../queues/createBoss.ts';
 import { openBusRuntime } from './busRuntime.ts';
@@ -56,7 +57,7 @@ export function registerReplayCommand(program: Command): void {
           const sample = preview.items.filter((i) => filter.includeReplayed || i.replayCount === 0);
           print(opts.json, { ...result, sample: sample.map(({ payload: _p, errorStack: _s, ...rest }) => rest) });
         } else {
-          const result = await replayArchive(handle.db, boss, filter, { onProgress: (d, t) => bar.update(d, t) });
+          const result = await replayArchive(handle.db, boss, filter, { onProgress: (d, t) => bar.update(d, t), audit: cliContext() });
           bar.stop();
           print(opts.json, result);
         }
