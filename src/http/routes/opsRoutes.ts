@@ -9,6 +9,7 @@ import type { ApiApp, ApiDeps } from '../context.ts';
 import { requireScope } from '../middleware/authenticate.ts';
 import type { RouteModule } from '../app.ts';
 import { errorResponses, readErrorResponses } from './commonSchemas.ts';
+import { eventContext } from '../runCommand.ts';
 
 const anyJson = (description: string) => ({ description, content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } });
 
@@ -66,7 +67,8 @@ export function opsRoutes(options: { getBoss: () => Promise<PgBoss> }): RouteMod
       async (c) => {
         const { dryRun, ...q } = c.req.valid('json');
         const filter = parseArchiveQuery(q);
-        const result = await replayArchive(deps.db, await options.getBoss(), filter, { dryRun: dryRun ?? false });
+        // Recorded as an ArchiveReplayed event with the caller as actor (audit trail).
+        const result = await replayArchive(deps.db, await options.getBoss(), filter, { dryRun: dryRun ?? false, audit: eventContext(c) });
         return c.json(result as unknown as Record<string, unknown>, 200);
       },
     );
