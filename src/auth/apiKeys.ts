@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { uuidv7 } from 'uuidv7';
 import type { Executor } from '../db/connect.ts';
+import { registerSecret } from '../lib/logger.ts';
 import { SCOPES, scopeSchema, type Principal, type Scope } from './scopes.ts';
 
 // Tokens are 32 random bytes (256 bits): a plain sha256 is enough to store them,
@@ -21,6 +22,8 @@ export async function createApiKey(
   input: { name: string; scopes: readonly Scope[] },
 ): Promise<{ id: string; name: string; scopes: Scope[]; token: string }> {
   const token = newToken();
+  // Before anything can log it: no log line of this process will ever contain it.
+  registerSecret(token);
   const id = `key_${uuidv7()}`;
   await db
     .insertInto('api_keys')

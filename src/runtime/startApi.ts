@@ -2,8 +2,11 @@ import type { Config } from '../config.ts';
 import { connect } from '../db/connect.ts';
 import { createApp, type RouteModule } from '../http/app.ts';
 import { startApiServer } from '../http/server.ts';
+import { migrationsCheck } from '../health/checks.ts';
 import { ensureLocalToken } from '../auth/localToken.ts';
-import type { Logger } from '../lib/logger.ts';
+import { registerSecret, type Logger } from '../lib/logger.ts';
+import { SERVICE_NAMES } from '../telemetry/names.ts';
+import { initTracing } from '../telemetry/tracing.ts';
 import { redactUrl, type ResolvedDatabase } from './database.ts';
 
 export type RunningApi = { url: string; port: number; close(): Promise<void> };
@@ -12,6 +15,12 @@ export type RunningApi = { url: string; port: number; close(): Promise<void> };
  * Serves the API on an already migrated database (the caller resolved and migrated
  * it, so `accrue start` can share one database between api, relay and worker).
  * Prints where the API, docs and database are and how to authenticate.
+ *
+ * Tracing: unless `tracing: 'caller'`, it wires the OpenTelemetry SDK for this
+ * process as service `accrue-api` (OTEL_SERVICE_NAME overrides; OTLP export only
+ * when OTEL_EXPORTER_OTLP_ENDPOINT is set) and close() flushes it. `accrue start`
+ * runs api, relay and worker in one process: it calls initTracing once itself
+ * (SERVICE_NAMES.all) and passes 'caller', plus `bossStarted` for /readyz.
  */
 export async function startApi(options: {
   config: Config;
@@ -19,12 +28,25 @@ export async function startApi(options: {
   database: ResolvedDatabase;
   extraRoutes?: RouteModule[];
   print?: (line: string) => void;
+  tracing?: 'own' | 'caller';
+  bossStarted?: () => boolean;
 }): Promise<RunningApi> {
   const { config, log, database } = options;
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const stopTracing =
+    options.tracing === 'caller'
+      ? async () => {}
+      : initTracing({ serviceName: config.OTEL_SERVICE_NAME ?? SERVICE_NAMES.api, endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
+  registerSecret(config.ACCRUE_BOOTSTRAP_TOKEN);
   const handle = connect(database.url, { max: config.ACCRUE_DB_POOL_MAX, applicationName: 'accrue-api' });
   const app = createApp(
-    { db: handle.db, log, bootstrapToken: config.ACCRUE_BOOTSTRAP_TOKEN, bodyLimitBytes: config.ACCRUE_BODY_LIMIT_BYTES },
+    {
+      db: handle.db,
+      log,
+      bootstrapToken: config.ACCRUE_BOOTSTRAP_TOKEN,
+      bodyLimitBytes: config.ACCRUE_BODY_LIMIT_BYTES,
+      readiness: { migrationsCurrent: migrationsCheck(database.url), bossStarted: options.bossStarted },
+    },
     options.extraRoutes,
   );
   let auth: string;
@@ -32,11 +54,16 @@ export async function startApi(options: {
     auth = 'Authorization: Bearer $ACCRUE_BOOTSTRAP_TOKEN (all scopes)';
   } else if (database.embedded) {
     const local = await ensureLocalToken(handle.db, config.ACCRUE_DATA_DIR);
+    registerSecret(local.token);
     auth = `Authorization: Bearer ${local.token}  (all scopes; ${local.created ? 'created now, ' : ''}kept in ${local.file})`;
   } else {
     auth = 'create a key: npx accrue api-key create --name me --scopes invoices:read,invoices:write';
   }
-  const server = await startApiServer(app, { port: config.PORT, host: config.HOST });
+  const server = await startApiServer(app, { port: config.PORT, host: config.HOST }).catch(async (err: unknown) => {
+    await handle.close();
+    await stopTracing();
+    throw err;
+  });
   print(`accrue API   ${server.url}/v1`);
   print(`docs         ${server.url}/docs   (OpenAPI 3.1: ${server.url}/openapi.json)`);
   print(`database     ${redactUrl(database.url)}${database.embedded ? `   (embedded, data in ${config.ACCRUE_DATA_DIR}/postgres)` : ''}`);
@@ -48,6 +75,7 @@ export async function startApi(options: {
     async close() {
       await server.close();
       await handle.close();
+      await stopTracing();
     },
   };
 }
