@@ -20,7 +20,7 @@ const INVOICE = (customerId: string) =>
 
 type Variant = { label: string; idempotencyKeys: boolean; env?: Record<string, string> };
 
-type Measured = HttpLoadResult & { label: string; customerId: string };
+type Measured = HttpLoadResult & { label: string; customerId: string; apiCpuMsPerRequest: number | null };
 
 async function measure(ctx: BenchContext, url: string, variant: Variant, seconds: number): Promise<Measured> {
   const token = randomBytes(24).toString('base64url');
@@ -47,9 +47,15 @@ async function measure(ctx: BenchContext, url: string, variant: Variant, seconds
     await load(2);
     const task = ctx.progress.task(`HTTP ${variant.label}, ${ctx.concurrency} connections`, seconds);
     try {
+      const cpuBefore = await api.cpuSeconds();
       const result = await load(seconds, (s) => task.update(Math.min(s, seconds)));
+      const cpuAfter = await api.cpuSeconds();
       if (result.total === 0) throw new Error(`no 2xx answers (${result.non2xx} non-2xx, ${result.errors} errors)`);
-      return { label: variant.label, customerId, ...result };
+      // CPU per request is what the API's own code decides; throughput also depends on
+      // what else the 2 cores run, so this is the number to compare across runs.
+      const apiCpuMsPerRequest =
+        cpuBefore === null || cpuAfter === null ? null : round(((cpuAfter - cpuBefore) * 1000) / (result.total + result.non2xx), 3);
+      return { label: variant.label, customerId, apiCpuMsPerRequest, ...result };
     } finally {
       task.done();
     }
@@ -91,15 +97,15 @@ export const httpWritePath: Figure = {
         detail: {
           connections: ctx.concurrency,
           seconds,
-          variants: results.map(({ label, requestsPerSec, p50Ms, p95Ms, p99Ms, maxMs, total, non2xx, errors }) => ({
-            label, requestsPerSec, p50Ms, p95Ms, p99Ms, maxMs, total, non2xx, errors,
+          variants: results.map(({ label, requestsPerSec, p50Ms, p95Ms, p99Ms, maxMs, total, non2xx, errors, apiCpuMsPerRequest }) => ({
+            label, requestsPerSec, p50Ms, p95Ms, p99Ms, maxMs, total, non2xx, errors, apiCpuMsPerRequest,
           })),
           sqlOnlyInvoiceTps: ceiling,
           ratioToSqlOnly: ceiling.notify ? round(head.requestsPerSec / ceiling.notify, 2) : null,
         },
         note:
           `autocannon, ${ctx.concurrency} connections, ${seconds} s per variant; ` +
-          results.map((r) => `${r.label}: ${r.requestsPerSec} req/s p95 ${r.p95Ms} ms`).join('; ') +
+          results.map((r) => `${r.label}: ${r.requestsPerSec} req/s p95 ${r.p95Ms} ms, API CPU ${r.apiCpuMsPerRequest} ms/request`).join('; ') +
           (ceiling.notify !== null
             ? `; the same statement without Node (pgbench): ${ceiling.notify} tx/s, ${ceiling.withoutNotify} tx/s without the outbox NOTIFY`
             : `; ${ceiling.note}`),

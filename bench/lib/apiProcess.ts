@@ -1,11 +1,26 @@
 import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/cli/main.ts');
 
-export type ApiProcess = { url: string; pid: number; stop(): Promise<void> };
+export type ApiProcess = {
+  url: string;
+  pid: number;
+  /** CPU seconds (user + system) the API process has used so far; null off Linux. */
+  cpuSeconds(): Promise<number | null>;
+  stop(): Promise<void>;
+};
+
+// /proc/<pid>/stat fields 14 and 15 (utime, stime) in clock ticks; 100 per second on Linux.
+async function readCpuSeconds(pid: number): Promise<number | null> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+  if (!stat) return null;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -64,6 +79,7 @@ export async function startApiProcess(options: {
   return {
     url,
     pid: child.pid!,
+    cpuSeconds: () => readCpuSeconds(child.pid!),
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       const code = await exited;
