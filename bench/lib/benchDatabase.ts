@@ -94,3 +94,27 @@ export async function describeServer(url: string): Promise<Record<string, string
     await c.end();
   }
 }
+
+/**
+ * A migrated database of its own on the bench server, for a figure whose writes
+ * must not reach the others (the HTTP figure leaves tens of thousands of events in
+ * the outbox, which the pipeline figure would otherwise drain as its own).
+ */
+export async function scratchDatabase(adminUrl: string, prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = withDatabase(adminUrl, name);
+  await migrate(url);
+  return {
+    url,
+    async drop() {
+      const a = new pg.Client({ connectionString: adminUrl });
+      await a.connect();
+      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
+      await a.end();
+    },
+  };
+}

@@ -3,6 +3,7 @@ import { uuidv7 } from 'uuidv7';
 import type { Executor } from '../db/connect.ts';
 import { appendEvents, type EventContext } from '../events/appendEvents.ts';
 import { todayUtc } from '../lib/dates.ts';
+import { registerSecret } from '../lib/logger.ts';
 import { SCOPES, scopeSchema, type Principal, type Scope } from './scopes.ts';
 
 // Tokens are 32 random bytes (256 bits): a plain sha256 is enough to store them,
@@ -28,6 +29,8 @@ export async function createApiKey(
   audit: EventContext = { actor: 'system', correlationId: uuidv7() },
 ): Promise<{ id: string; name: string; scopes: Scope[]; token: string }> {
   const token = newToken();
+  // Before anything can log it: no log line of this process will ever contain it.
+  registerSecret(token);
   const id = `key_${uuidv7()}`;
   const scopes = [...input.scopes];
   const write = async (tx: Executor) => {

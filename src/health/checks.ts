@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from '../db/connect.ts';
-import { migrationStatus } from '../db/migrate.ts';
+import { migrationStatus, readMigrations } from '../db/migrate.ts';
 
 export type CheckResult = { status: 'ok' | 'fail'; detail?: string };
 export type HealthReport = { status: 'ok' | 'fail'; checks: Record<string, CheckResult>; reason?: string };
@@ -67,6 +67,23 @@ export function migrationsCheck(url: string): () => Promise<MigrationState> {
   return async () => {
     if (current) return current;
     const state = await migrationStatus(url);
+    if (state.applied >= state.expected) current = state;
+    return state;
+  };
+}
+
+/**
+ * The same check through an executor the process already has (the API's pool), for
+ * callers that hold no URL. Remembered once current, like migrationsCheck.
+ */
+export function migrationsCheckOn(db: Executor): () => Promise<MigrationState> {
+  let current: MigrationState | undefined;
+  let expected: Promise<number> | undefined;
+  return async () => {
+    if (current) return current;
+    expected ??= readMigrations().then((m) => m.at(-1)?.version ?? 0);
+    const r = await sql<{ v: number | null }>`SELECT max(version)::int AS v FROM schema_migrations`.execute(db);
+    const state = { expected: await expected, applied: r.rows[0]?.v ?? 0 };
     if (state.applied >= state.expected) current = state;
     return state;
   };

@@ -1,6 +1,12 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { NotFoundError, UnauthorizedError } from '../errors.ts';
+import { migrationsCheckOn } from '../health/checks.ts';
+import { opsRoutes } from '../health/opsRoutes.ts';
+import { registerSecret } from '../lib/logger.ts';
+import { httpMetricsMiddleware } from '../telemetry/httpMetrics.ts';
+import { httpTracingMiddleware } from '../telemetry/httpTracing.ts';
 import type { ApiApp, ApiDeps, ApiEnv } from './context.ts';
+import { accessLog } from './middleware/accessLog.ts';
 import { authenticate } from './middleware/authenticate.ts';
 import { correlation } from './middleware/correlation.ts';
 import { jsonBody } from './middleware/jsonBody.ts';
@@ -32,7 +38,8 @@ export type RouteModule = (app: ApiApp, deps: ApiDeps) => void;
  *
  * then add it to ROUTES below, or pass it in `extraRoutes` from the entry point.
  * Everything under /v1 is authenticated (Bearer) before the route runs; the route
- * names its scope with requireScope(). Paths outside /v1 (e.g. /health) are public.
+ * names its scope with requireScope(). Paths outside /v1 are public: /livez,
+ * /readyz and /metrics (src/health/opsRoutes.ts), /openapi.json and /docs.
  * Writes go through runCommand() (one transaction: state + events + Idempotency-Key).
  * Throw the errors of src/errors.ts: onError maps them to problem+json.
  */
@@ -48,8 +55,23 @@ const ROUTES: RouteModule[] = [
 
 export function createApp(deps: ApiDeps, extraRoutes: RouteModule[] = []): ApiApp {
   const app: ApiApp = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
+  registerSecret(deps.bootstrapToken);
 
+  // Order matters: the span first (everything below runs inside it, so log lines and
+  // the stored traceparent belong to it), then the duration metric, then the
+  // correlation id the request logger needs.
+  app.use('*', httpTracingMiddleware());
+  app.use('*', httpMetricsMiddleware());
   app.use('*', correlation());
+  app.use('*', accessLog(deps.log));
+  app.route(
+    '/',
+    opsRoutes({
+      db: deps.db,
+      migrationsCurrent: deps.readiness?.migrationsCurrent ?? migrationsCheckOn(deps.db),
+      bossStarted: deps.readiness?.bossStarted,
+    }),
+  );
   app.use('/v1/*', authenticate(deps));
   app.use('/v1/*', jsonBody(deps.bodyLimitBytes ?? 1024 * 1024));
 
@@ -59,8 +81,9 @@ export function createApp(deps: ApiDeps, extraRoutes: RouteModule[] = []): ApiAp
   app.notFound((c) => problemResponse(c, { ...toProblem(new NotFoundError(`no route ${c.req.method} ${c.req.path}`)).problem, correlationId: c.get('correlationId') }));
   app.onError((err, c) => {
     const { problem, internal } = toProblem(err);
-    if (internal) deps.log.error({ err, path: c.req.path, correlationId: c.get('correlationId') }, 'request failed');
-    else if (err instanceof UnauthorizedError) deps.log.debug({ path: c.req.path }, 'unauthenticated request');
+    const log = c.get('log') ?? deps.log;
+    if (internal) log.error({ err, path: c.req.path }, 'request failed');
+    else if (err instanceof UnauthorizedError) log.debug({ path: c.req.path }, 'unauthenticated request');
     const res = problemResponse(c, { ...problem, correlationId: c.get('correlationId') });
     res.headers.set('X-Correlation-Id', c.get('correlationId') ?? '');
     if (problem.status === 401) res.headers.set('WWW-Authenticate', 'Bearer');

@@ -2,6 +2,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Db } from '../db/connect.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { Principal } from '../auth/scopes.ts';
+import type { MigrationState } from '../health/checks.ts';
 
 /** What the HTTP layer needs, passed by hand from the entry point (no container). */
 export type ApiDeps = {
@@ -13,6 +14,11 @@ export type ApiDeps = {
   bodyLimitBytes?: number;
   /** The clock; business dates default to its UTC day. */
   now?: () => Date;
+  /**
+   * What GET /readyz checks besides the database. Default: migrations read through
+   * `db`, no pg-boss check (the API process has none; `accrue start` passes bossStarted).
+   */
+  readiness?: { migrationsCurrent?: () => Promise<MigrationState>; bossStarted?: () => boolean };
 };
 
 /** Per-request values the middleware sets. */
@@ -22,6 +28,8 @@ export type ApiVariables = {
   principal: Principal;
   /** The request body, parsed and checked by jsonBody(); undefined when empty. */
   body: unknown;
+  /** deps.log with this request's correlation id (accessLog()); trace ids come from the mixin. */
+  log: Logger;
 };
 
 export type ApiEnv = { Variables: ApiVariables };

@@ -2,6 +2,8 @@ import type { Context } from 'hono';
 import type { Executor } from '../db/connect.ts';
 import { ValidationError } from '../errors.ts';
 import type { EventContext } from '../events/appendEvents.ts';
+import { routePattern } from '../telemetry/httpMetrics.ts';
+import { traceTransaction } from '../telemetry/instrument.ts';
 import { claimIdempotencyKey, completeIdempotencyKey, type IdempotentRequest } from '../idempotency/idempotencyKeys.ts';
 import type { ApiDeps, ApiEnv } from './context.ts';
 import { canonicalJson } from './middleware/jsonBody.ts';
@@ -29,33 +31,40 @@ export function eventContext(c: Context<ApiEnv>): EventContext {
  *
  * `singleStatement`: the command's writes are one SQL statement, so without an
  * Idempotency-Key it skips BEGIN/COMMIT (the invoice-create hot path).
+ *
+ * The transaction runs inside a `transaction {command}` span (traceTransaction), and
+ * the events store THAT span's traceparent: the worker continues the trace from the
+ * span that wrote them. Without a tracer (no SDK registered) the caller's own
+ * `traceparent` header, if any, is stored instead.
  */
 export async function runCommand<T>(
   c: Context<ApiEnv>,
   deps: ApiDeps,
   fn: CommandFn<T>,
-  options: { singleStatement?: boolean } = {},
+  options: { singleStatement?: boolean; command?: string; invoiceId?: string } = {},
 ): Promise<Response> {
   const key = c.req.method === 'POST' ? c.req.header('idempotency-key') : undefined;
   if (key !== undefined && !KEY.test(key)) {
     throw new ValidationError('invalid Idempotency-Key', [{ field: 'Idempotency-Key', message: '1-255 printable ASCII characters' }]);
   }
-  const ctx = eventContext(c);
+  const base = eventContext(c);
   const request: IdempotentRequest | null = key
     ? { principal: c.get('principal').id, key, method: c.req.method, path: c.req.path, body: c.get('body') === undefined ? '' : canonicalJson(c.get('body')) }
     : null;
-  if (!request && options.singleStatement) {
-    const result = await fn(deps.db, ctx);
-    return c.json(result.body as object, result.status as 200, result.headers ?? {});
-  }
-  const outcome = await deps.db.transaction().execute(async (tx) => {
-    if (request) {
-      const claim = await claimIdempotencyKey(tx, request);
-      if (!claim.claimed) return { result: { status: claim.response.status, body: claim.response.body as T }, replayed: true };
-    }
-    const result = await fn(tx, ctx);
-    if (request) await completeIdempotencyKey(tx, request, { status: result.status, body: result.body });
-    return { result, replayed: false };
+  const command = options.command ?? `${c.req.method} ${routePattern(c)}`;
+  const ids = { correlationId: base.correlationId, invoiceId: options.invoiceId };
+  const outcome = await traceTransaction(command, ids, (traceparent) => {
+    const ctx: EventContext = { ...base, traceparent: traceparent ?? base.traceparent };
+    if (!request && options.singleStatement) return fn(deps.db, ctx).then((result) => ({ result, replayed: false }));
+    return deps.db.transaction().execute(async (tx) => {
+      if (request) {
+        const claim = await claimIdempotencyKey(tx, request);
+        if (!claim.claimed) return { result: { status: claim.response.status, body: claim.response.body as T } as CommandResult<T>, replayed: true };
+      }
+      const result = await fn(tx, ctx);
+      if (request) await completeIdempotencyKey(tx, request, { status: result.status, body: result.body });
+      return { result, replayed: false };
+    });
   });
   const headers: Record<string, string> = { ...outcome.result.headers };
   if (outcome.replayed) headers['Idempotent-Replayed'] = 'true';

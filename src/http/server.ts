@@ -1,11 +1,13 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import type { ApiApp } from './context.ts';
 
 export type RunningServer = { url: string; port: number; close(): Promise<void> };
 
+/** Anything with a fetch handler: the API app, or the small ops app of relay and worker processes. */
+export type FetchApp = { fetch: Parameters<typeof serve>[0]['fetch'] };
+
 /** Serves the app on host:port (port 0 = any free port); close() stops taking connections and waits for open requests. */
-export function startApiServer(app: ApiApp, options: { port: number; host?: string }): Promise<RunningServer> {
+export function startApiServer(app: FetchApp, options: { port: number; host?: string }): Promise<RunningServer> {
   const host = options.host ?? '0.0.0.0';
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: options.port, hostname: host }, (info: AddressInfo) => {

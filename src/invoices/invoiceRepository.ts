@@ -40,7 +40,7 @@ export async function findInvoice(db: Executor, id: string, options: { forUpdate
 /**
  * Inserts the invoice, its events and their outbox rows in ONE statement: atomic
  * on its own, so a create without Idempotency-Key needs no BEGIN/COMMIT (1 round
- * trip instead of 4; see bench/httpWritePath.ts). Also fine inside a transaction.
+ * trip instead of 4; see bench/figures/httpWritePath.ts). Also fine inside a transaction.
  */
 export async function insertInvoiceWithEvents(db: Executor, s: InvoiceState, events: EventRow[]): Promise<StoredInvoice> {
   try {

@@ -2,11 +2,14 @@ import type { Config } from '../config.ts';
 import { connect } from '../db/connect.ts';
 import { createApp, type RouteModule } from '../http/app.ts';
 import { startApiServer } from '../http/server.ts';
+import { migrationsCheck } from '../health/checks.ts';
 import { ensureLocalToken } from '../auth/localToken.ts';
-import type { Logger } from '../lib/logger.ts';
+import { registerSecret, type Logger } from '../lib/logger.ts';
+import { SERVICE_NAMES } from '../telemetry/names.ts';
+import { initTracing } from '../telemetry/tracing.ts';
 import { redactUrl, type ResolvedDatabase } from './database.ts';
 import type { PgBoss } from 'pg-boss';
-import { opsRoutes } from '../http/routes/opsRoutes.ts';
+import { operatorRoutes } from '../http/routes/operatorRoutes.ts';
 import { busSettings } from '../queues/busSettings.ts';
 import { startBoss } from '../queues/createBoss.ts';
 
@@ -16,6 +19,12 @@ export type RunningApi = { url: string; port: number; close(): Promise<void> };
  * Serves the API on an already migrated database (the caller resolved and migrated
  * it, so `accrue start` can share one database between api, relay and worker).
  * Prints where the API, docs and database are and how to authenticate.
+ *
+ * Tracing: unless `tracing: 'caller'`, it wires the OpenTelemetry SDK for this
+ * process as service `accrue-api` (OTEL_SERVICE_NAME overrides; OTLP export only
+ * when OTEL_EXPORTER_OTLP_ENDPOINT is set) and close() flushes it. `accrue start`
+ * runs api, relay and worker in one process: it calls initTracing once itself
+ * (SERVICE_NAMES.all) and passes 'caller', plus `bossStarted` for /readyz.
  */
 export async function startApi(options: {
   config: Config;
@@ -25,26 +34,44 @@ export async function startApi(options: {
   /** A started pg-boss to enqueue replays with; without one, a client is started on first replay. */
   boss?: PgBoss;
   print?: (line: string) => void;
+  tracing?: 'own' | 'caller';
+  bossStarted?: () => boolean;
 }): Promise<RunningApi> {
   const { config, log, database } = options;
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const stopTracing =
+    options.tracing === 'caller'
+      ? async () => {}
+      : initTracing({ serviceName: config.OTEL_SERVICE_NAME ?? SERVICE_NAMES.api, endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
+  registerSecret(config.ACCRUE_BOOTSTRAP_TOKEN);
   const handle = connect(database.url, { max: config.ACCRUE_DB_POOL_MAX, applicationName: 'accrue-api' });
   let lazyBoss: Promise<PgBoss> | undefined;
   const getBoss = async () => options.boss ?? (lazyBoss ??= startBoss(database.url, { role: 'client', settings: busSettings(config), log, max: 2 }));
   const app = createApp(
-    { db: handle.db, log, bootstrapToken: config.ACCRUE_BOOTSTRAP_TOKEN, bodyLimitBytes: config.ACCRUE_BODY_LIMIT_BYTES },
-    [opsRoutes({ getBoss }), ...(options.extraRoutes ?? [])],
+    {
+      db: handle.db,
+      log,
+      bootstrapToken: config.ACCRUE_BOOTSTRAP_TOKEN,
+      bodyLimitBytes: config.ACCRUE_BODY_LIMIT_BYTES,
+      readiness: { migrationsCurrent: migrationsCheck(database.url), bossStarted: options.bossStarted },
+    },
+    [operatorRoutes({ getBoss }), ...(options.extraRoutes ?? [])],
   );
   let auth: string;
   if (config.ACCRUE_BOOTSTRAP_TOKEN) {
     auth = 'Authorization: Bearer $ACCRUE_BOOTSTRAP_TOKEN (all scopes)';
   } else if (database.embedded) {
     const local = await ensureLocalToken(handle.db, config.ACCRUE_DATA_DIR);
+    registerSecret(local.token);
     auth = `Authorization: Bearer ${local.token}  (all scopes; ${local.created ? 'created now, ' : ''}kept in ${local.file})`;
   } else {
     auth = 'create a key: npx accrue api-key create --name me --scopes invoices:read,invoices:write';
   }
-  const server = await startApiServer(app, { port: config.PORT, host: config.HOST });
+  const server = await startApiServer(app, { port: config.PORT, host: config.HOST }).catch(async (err: unknown) => {
+    await handle.close();
+    await stopTracing();
+    throw err;
+  });
   print(`accrue API   ${server.url}/v1`);
   print(`docs         ${server.url}/docs   (OpenAPI 3.1: ${server.url}/openapi.json)`);
   print(`database     ${redactUrl(database.url)}${database.embedded ? `   (embedded, data in ${config.ACCRUE_DATA_DIR}/postgres)` : ''}`);
@@ -57,6 +84,7 @@ export async function startApi(options: {
       await server.close();
       if (lazyBoss) await (await lazyBoss).stop({ graceful: false, close: true });
       await handle.close();
+      await stopTracing();
     },
   };
 }

@@ -1,30 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import net from 'node:net';
 import { connect, type DbHandle } from '../../src/db/connect.ts';
 import { livez, migrationsCheck, readyz } from '../../src/health/checks.ts';
 import { healthRoutes } from '../../src/health/healthRoutes.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/testDatabase.ts';
 import { freePort } from '../helpers/freePort.ts';
-
-/** A TCP forwarder to the test database that can be cut and restored: a database outage on demand. */
-function outageProxy(target: { host: string; port: number }, port: number) {
-  const sockets = new Set<net.Socket>();
-  let server: net.Server | undefined;
-  return {
-    up: () => new Promise<void>((resolve) => {
-      server = net.createServer((client) => {
-        const upstream = net.connect(target.port, target.host);
-        for (const s of [client, upstream]) { sockets.add(s); s.on('close', () => sockets.delete(s)); s.on('error', () => {}); }
-        client.pipe(upstream).pipe(client);
-      });
-      server.listen(port, '127.0.0.1', () => resolve());
-    }),
-    down: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server ? server.close(() => resolve()) : resolve();
-    }),
-  };
-}
+import { outageProxy } from '../helpers/outageProxy.ts';
 
 describe('health', () => {
   let t: TestDatabase;

@@ -88,7 +88,7 @@ export function registerCustomerRoutes(app: ApiApp, deps: ApiDeps): void {
     return (await runCommand(c, deps, async (tx, ctx) => {
       const row = await createCustomer(tx, body, ctx, now());
       return { status: 201, body: customerResource(row), headers: { ETag: etag(row.version) } };
-    })) as never;
+    }, { command: 'customer.create' })) as never;
   });
 
   app.openapi(list, async (c) => {
@@ -111,6 +111,6 @@ export function registerCustomerRoutes(app: ApiApp, deps: ApiDeps): void {
     return (await runCommand(c, deps, async (tx, ctx) => {
       const row = await updateCustomer(tx, id, body, expected, ctx, now());
       return { status: 200, body: customerResource(row), headers: { ETag: etag(row.version) } };
-    })) as never;
+    }, { command: 'customer.update' })) as never;
   });
 }

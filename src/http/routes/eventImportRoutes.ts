@@ -39,6 +39,6 @@ export function registerEventImportRoutes(app: ApiApp, deps: ApiDeps): void {
       const duplicates = results.filter((r) => r.duplicate).map((r) => r.eventId);
       const stored = results.length - duplicates.length;
       return { status: stored > 0 ? 201 : 200, body: { events: results, stored, duplicates } };
-    })) as never;
+    }, { command: 'events.import' })) as never;
   });
 }

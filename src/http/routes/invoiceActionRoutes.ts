@@ -43,7 +43,7 @@ export function registerInvoiceActionRoutes(app: ApiApp, deps: ApiDeps): void {
     runCommand(c, deps, async (tx, ctx) => {
       const { invoice } = await executeInvoiceCommand(tx, id, command, ctx, now());
       return { status: 200, body: invoiceResource(invoice), headers: { ETag: etag(invoice.version) } };
-    });
+    }, { command: `invoice.${command.type}`, invoiceId: id });
 
   app.openapi(voidRoute, async (c) => {
     const { id } = c.req.valid('param');

@@ -61,7 +61,7 @@ export function registerInvoiceRoutes(app: ApiApp, deps: ApiDeps): void {
         const { invoice } = await executeInvoiceCommand(tx, id, command, ctx, now());
         return { status, body: invoiceResource(invoice), headers: { ETag: etag(invoice.version), Location: `/v1/invoices/${invoice.id}` } };
       },
-      { singleStatement: command.type === 'create' },
+      { singleStatement: command.type === 'create', command: `invoice.${command.type}`, invoiceId: id },
     );
 
   app.openapi(create, async (c) => {

@@ -27,6 +27,6 @@ export function registerPeriodRoutes(app: ApiApp, deps: ApiDeps): void {
     return (await runCommand(c, deps, async (tx, ctx) => {
       const result = await closePeriod(tx, period, ctx, now());
       return { status: result.alreadyClosed ? 200 : 201, body: result };
-    })) as never;
+    }, { command: 'period.close' })) as never;
   });
 }

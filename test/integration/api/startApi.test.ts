@@ -46,6 +46,12 @@ describe('startApi (what `accrue api` runs)', () => {
         body: JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024), email: 'a@example.com' }),
       });
       expect(big.status).toBe(413);
+      // The probes and the scrape answer without a token, over the real socket.
+      expect((await fetch(`${api.url}/livez`)).status).toBe(200);
+      expect((await fetch(`${api.url}/readyz`)).status).toBe(200);
+      const metrics = await (await fetch(`${api.url}/metrics`)).text();
+      expect(metrics).toContain('accrue_http_server_request_duration_seconds_count{method="POST",route="/v1/customers",status_code="201"} 1');
+      expect(metrics).toContain('status_code="413"');
     } finally {
       await api.close();
     }

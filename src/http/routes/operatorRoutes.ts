@@ -31,7 +31,7 @@ const replayBody = archiveQuery.omit({ after: true }).extend({ dryRun: z.boolean
  * replay. Replay needs a pg-boss client to enqueue with; `getBoss` starts one on
  * first use in processes that have none.
  */
-export function opsRoutes(options: { getBoss: () => Promise<PgBoss> }): RouteModule {
+export function operatorRoutes(options: { getBoss: () => Promise<PgBoss> }): RouteModule {
   return (app: ApiApp, deps: ApiDeps) => {
     app.openapi(
       createRoute({

@@ -1,0 +1,73 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { round } from './stats.ts';
+
+export type SqlCeiling = { notify: number | null; withoutNotify: number | null; note?: string };
+
+// The statement POST /v1/invoices sends (src/invoices/invoiceRepository.ts
+// insertInvoiceWithEvents): invoice row + InvoiceCreated event + outbox row, one
+// statement, with payloads of the bench invoice's size. Ids are generated server-side.
+const statement = (customerId: string) => {
+  const lines = JSON.stringify([
+    { lineId: 'li_1', kind: 'revenue', description: 'Annual plan', amount: 36500, servicePeriod: { start: '2026-01-01', end: '2027-01-01' } },
+    { lineId: 'tax', kind: 'tax', description: 'VAT', amount: 7300 },
+  ]);
+  const data = JSON.stringify({ customerId, currency: 'USD', dueDate: '2026-01-31', issuedAt: '2026-01-01', lines: JSON.parse(lines) });
+  return `WITH inv AS (INSERT INTO invoices (id, customer_id, currency, status, issued_at, due_date, lines, total, tax, amount_paid, version)
+  VALUES ('inv_' || gen_random_uuid(), '${customerId}', 'USD', 'open', '2026-01-01', '2026-01-31', '${lines}', 43800, 7300, 0, 1) RETURNING *),
+ins AS (INSERT INTO events (event_id, type, schema_version, aggregate_type, aggregate_id, aggregate_version, occurred_at, correlation_id, causation_id, traceparent, actor, source, external_id, data)
+  SELECT gen_random_uuid(), 'InvoiceCreated', 1, 'invoice', inv.id, 1, '2026-01-01', gen_random_uuid()::text, NULL, '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', 'bootstrap', 'api', NULL, '${data}' FROM inv RETURNING position),
+ob AS (INSERT INTO outbox (position) SELECT position FROM ins)
+SELECT * FROM inv;`.replace(/\n/g, ' ') + '\n';
+};
+
+async function pgbench(url: string, script: string, clients: number, seconds: number): Promise<number> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'accrue-bench-'));
+  try {
+    const file = path.join(dir, 'invoice.sql');
+    await writeFile(file, script);
+    const threads = String(Math.max(1, Math.min(clients, os.cpus().length)));
+    const out = await new Promise<string>((resolve, reject) => {
+      const child = spawn('pgbench', ['-n', '-M', 'extended', '-c', String(clients), '-j', threads, '-T', String(seconds), '-f', file, url]);
+      let text = '';
+      child.stdout.on('data', (d) => (text += d));
+      child.stderr.on('data', (d) => (text += d));
+      child.on('error', reject);
+      child.on('close', (code) => (code === 0 ? resolve(text) : reject(new Error(`pgbench exited ${code}: ${text.slice(-400)}`))));
+    });
+    const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1]);
+    if (!Number.isFinite(tps)) throw new Error(`no tps in pgbench output: ${out.slice(-400)}`);
+    return round(tps);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * What the database alone does with the invoice-create statement, at the HTTP
+ * load's concurrency, no Node in the path: the ceiling any API could reach on this
+ * machine. Measured twice: as deployed (the outbox trigger NOTIFYs the relay on
+ * every commit) and with the outbox's triggers disabled for the measurement, which
+ * shows what the per-commit NOTIFY costs (Postgres serialises notifying commits on
+ * one lock, so they stop sharing WAL flushes). The triggers are re-enabled after.
+ */
+export async function invoiceSqlCeiling(url: string, customerId: string, clients: number, seconds: number): Promise<SqlCeiling> {
+  if (spawnSync('pgbench', ['--version'], { stdio: 'ignore' }).status !== 0) {
+    return { notify: null, withoutNotify: null, note: 'pgbench not on PATH: SQL-only ceiling not measured' };
+  }
+  const script = statement(customerId);
+  const notify = await pgbench(url, script, clients, seconds);
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    await admin.query('ALTER TABLE outbox DISABLE TRIGGER USER');
+    const withoutNotify = await pgbench(url, script, clients, seconds);
+    return { notify, withoutNotify };
+  } finally {
+    await admin.query('ALTER TABLE outbox ENABLE TRIGGER USER');
+    await admin.end();
+  }
+}
