@@ -6,6 +6,11 @@ import { busSettings } from '../queues/busSettings.ts';
 import { startRelay } from '../relay/startRelay.ts';
 import { startWorker } from '../worker/startWorker.ts';
 import { resolveDatabase, type ResolvedDatabase } from './database.ts';
+import { connect } from '../db/connect.ts';
+import { busScrapeSources } from '../ops/busScrapeSources.ts';
+import { setScrapeSources } from '../telemetry/metrics.ts';
+import { SERVICE_NAMES } from '../telemetry/names.ts';
+import { initTracing } from '../telemetry/tracing.ts';
 import { startApi, type RunningApi } from './startApi.ts';
 
 export type RunningService = { api: RunningApi; database: ResolvedDatabase; close(): Promise<void> };
@@ -20,11 +25,16 @@ export async function startService(options: { config: Config; log: Logger; datab
   const { config, log } = options;
   const database = options.database ?? (await resolveDatabase(config, log));
   await migrate(database.url, { log: (m) => log.info(m) });
+  // One tracer provider for the three parts, so a request's trace continues in the worker.
+  const stopTracing = initTracing({ serviceName: config.OTEL_SERVICE_NAME ?? SERVICE_NAMES.all, endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
   const settings = busSettings(config);
   const registry = buildSubscriberRegistry(config, database.url);
   const worker = await startWorker({ url: database.url, subscribers: registry.subscribers, schedules: registry.schedules, settings, log: log.child({ process: 'worker' }) });
   const relay = await startRelay({ url: database.url, subscribers: registry.subscribers, settings, log: log.child({ process: 'relay' }) });
-  const api = await startApi({ config, log, database, boss: worker.boss, print: options.print });
+  const metricsDb = connect(database.url, { max: 2, applicationName: 'accrue-metrics' });
+  setScrapeSources(busScrapeSources(metricsDb.db));
+  let workerRunning = true;
+  const api = await startApi({ config, log, database, boss: worker.boss, print: options.print, tracing: 'caller', bossStarted: () => workerRunning });
   let closing: Promise<void> | undefined;
   return {
     api,
@@ -33,8 +43,11 @@ export async function startService(options: { config: Config; log: Logger; datab
       closing ??= (async () => {
         await api.close();
         await relay.stop();
+        workerRunning = false;
         await worker.stop();
         await registry.close();
+        await metricsDb.close();
+        await stopTracing();
         if (!options.database) await database.stop();
       })();
       return closing;
