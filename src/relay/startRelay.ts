@@ -3,7 +3,7 @@ import { connect } from '../db/connect.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { Config } from '../config.ts';
 import { resolveBusSettings, type BusSettings } from '../queues/busSettings.ts';
-import { startBoss } from '../queues/createBoss.ts';
+import { startBoss } from '../queues/startBoss.ts';
 import { ensureQueues } from '../queues/ensureQueues.ts';
 import { listenForOutbox } from './listenForOutbox.ts';
 import { relayBatch } from './relayBatch.ts';

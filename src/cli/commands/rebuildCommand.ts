@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { findSubscriber, registeredSubscribers } from '../../bus/registeredSubscribers.ts';
 import { connect } from '../../db/connect.ts';
 import { rebuildSubscriber } from '../../ops/rebuildSubscriber.ts';
-import { startBoss } from '../../queues/createBoss.ts';
+import { startBoss } from '../../queues/startBoss.ts';
 import { ensureQueues } from '../../queues/ensureQueues.ts';
 import { openBusRuntime } from './busRuntime.ts';
 import { exitWithError } from './exitWithError.ts';
