@@ -146,9 +146,9 @@ export type LatencyResult = { ratePerSecond: number; seconds: number; accrue: Pe
  * relay and worker running, and measures commit -> handler call in milliseconds. Bare
  * pg-boss: send() resolved -> handler call, at the same rate, NOTIFY on.
  */
-export async function measureLatency(url: string, ratePerSecond = 200, seconds = 10): Promise<LatencyResult> {
+export async function measureLatency(url: string, ratePerSecond = 200, seconds = 10, options: { concurrency?: number; relayLoops?: number } = {}): Promise<LatencyResult> {
   const { db, close } = connect(url, { max: 8 });
-  const settings = benchSettings({ batchSize: 50, concurrency: 2 });
+  const settings = benchSettings({ batchSize: 50, concurrency: options.concurrency ?? 2 });
   const committedAt = new Map<string, number>();
   const latencies: number[] = [];
   const subscriber = trivialSubscriber('bench_latency', (id) => {
@@ -157,7 +157,7 @@ export async function measureLatency(url: string, ratePerSecond = 200, seconds =
   });
   try {
     const worker = await startWorker({ url, subscribers: [subscriber], settings, log: silentLogger });
-    const relay = await startRelay({ url, subscribers: [subscriber], settings, log: silentLogger });
+    const relay = await startRelay({ url, subscribers: [subscriber], settings, log: silentLogger, loops: options.relayLoops ?? 2 });
     await steady(ratePerSecond, seconds, async (i) => {
       const [r] = await appendEvents(db, [invoice(1_000_000 + i)], { correlationId: 'lat', actor: 'bench' });
       committedAt.set(r!.event.eventId, performance.now());
@@ -248,7 +248,7 @@ export async function runBusBench(
   const scratch = await createBenchDatabase(adminUrl);
   try {
     // Latency first, on a fresh database; then throughput.
-    const latency = await measureLatency(scratch.url, options.ratePerSecond ?? 200, options.seconds ?? 10);
+    const latency = await measureLatency(scratch.url, options.ratePerSecond ?? 200, options.seconds ?? 10, options);
     const throughput = await measureThroughput(scratch.url, options.events ?? 50_000, options);
     return { throughput, latency };
   } finally {
