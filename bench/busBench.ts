@@ -146,9 +146,9 @@ export type LatencyResult = { ratePerSecond: number; seconds: number; accrue: Pe
  * relay and worker running, and measures commit -> handler call in milliseconds. Bare
  * pg-boss: send() resolved -> handler call, at the same rate, NOTIFY on.
  */
-export async function measureLatency(url: string, ratePerSecond = 200, seconds = 10): Promise<LatencyResult> {
+export async function measureLatency(url: string, ratePerSecond = 200, seconds = 10, options: { concurrency?: number; relayLoops?: number } = {}): Promise<LatencyResult> {
   const { db, close } = connect(url, { max: 8 });
-  const settings = benchSettings({ batchSize: 50, concurrency: 2 });
+  const settings = benchSettings({ batchSize: 50, concurrency: options.concurrency ?? 2 });
   const committedAt = new Map<string, number>();
   const latencies: number[] = [];
   const subscriber = trivialSubscriber('bench_latency', (id) => {
@@ -157,7 +157,7 @@ export async function measureLatency(url: string, ratePerSecond = 200, seconds =
   });
   try {
     const worker = await startWorker({ url, subscribers: [subscriber], settings, log: silentLogger });
-    const relay = await startRelay({ url, subscribers: [subscriber], settings, log: silentLogger });
+    const relay = await startRelay({ url, subscribers: [subscriber], settings, log: silentLogger, loops: options.relayLoops ?? 2 });
     await steady(ratePerSecond, seconds, async (i) => {
       const [r] = await appendEvents(db, [invoice(1_000_000 + i)], { correlationId: 'lat', actor: 'bench' });
       committedAt.set(r!.event.eventId, performance.now());
@@ -238,20 +238,34 @@ export async function createBenchDatabase(adminUrl: string): Promise<{ url: stri
   };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const adminUrl = process.env.DATABASE_URL;
-  if (!adminUrl) throw new Error('set DATABASE_URL to a server the benchmark may create a scratch database on');
-  const events = Number(process.env.BENCH_EVENTS ?? 50_000);
+export type BusBenchResult = { throughput: ThroughputResult; latency: LatencyResult };
+
+/** The whole bus benchmark on a scratch database of the server at adminUrl. */
+export async function runBusBench(
+  adminUrl: string,
+  options: { events?: number; ratePerSecond?: number; seconds?: number; relayLoops?: number; concurrency?: number; batchSize?: number } = {},
+): Promise<BusBenchResult> {
   const scratch = await createBenchDatabase(adminUrl);
   try {
-    const throughput = await measureThroughput(scratch.url, events, {
-      relayLoops: Number(process.env.BENCH_RELAY_LOOPS ?? 2),
-      concurrency: Number(process.env.BENCH_CONCURRENCY ?? 2),
-      batchSize: Number(process.env.BENCH_BATCH ?? 200),
-    });
-    const latency = await measureLatency(scratch.url, Number(process.env.BENCH_RATE ?? 200), Number(process.env.BENCH_SECONDS ?? 10));
-    process.stdout.write(`${JSON.stringify({ throughput, latency }, null, 2)}\n`);
+    // Latency first, on a fresh database; then throughput.
+    const latency = await measureLatency(scratch.url, options.ratePerSecond ?? 200, options.seconds ?? 10, options);
+    const throughput = await measureThroughput(scratch.url, options.events ?? 50_000, options);
+    return { throughput, latency };
   } finally {
     await scratch.drop();
   }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) throw new Error('set DATABASE_URL to a server the benchmark may create a scratch database on');
+  const result = await runBusBench(adminUrl, {
+    events: Number(process.env.BENCH_EVENTS ?? 50_000),
+    ratePerSecond: Number(process.env.BENCH_RATE ?? 200),
+    seconds: Number(process.env.BENCH_SECONDS ?? 10),
+    relayLoops: Number(process.env.BENCH_RELAY_LOOPS ?? 2),
+    concurrency: Number(process.env.BENCH_CONCURRENCY ?? 2),
+    batchSize: Number(process.env.BENCH_BATCH ?? 200),
+  });
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }

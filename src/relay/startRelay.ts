@@ -3,7 +3,7 @@ import { connect } from '../db/connect.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { Config } from '../config.ts';
 import { resolveBusSettings, type BusSettings } from '../queues/busSettings.ts';
-import { startBoss } from '../queues/createBoss.ts';
+import { startBoss } from '../queues/startBoss.ts';
 import { ensureQueues } from '../queues/ensureQueues.ts';
 import { listenForOutbox } from './listenForOutbox.ts';
 import { relayBatch } from './relayBatch.ts';
@@ -43,11 +43,18 @@ export async function startRelay(options: StartRelayOptions): Promise<RelayHandl
   await ensureQueues(boss, options.subscribers.map((s) => s.name), settings.queue);
 
   let stopped = false;
-  const wakers = new Set<() => void>();
+  // Idle loops, oldest first. A commit wakes one of them: at 200 events/s two loops
+  // racing for the same row would only add a skipped claim. Under a backlog a loop
+  // that moved a full batch wakes another to help.
+  const idle: Array<() => void> = [];
   let notified = 0;
+  const wakeOne = () => {
+    notified++;
+    idle.shift()?.();
+  };
   const wakeAll = () => {
     notified++;
-    for (const wake of wakers) wake();
+    for (const wake of idle.splice(0)) wake();
   };
 
   const runLoop = async () => {
@@ -65,9 +72,12 @@ export async function startRelay(options: StartRelayOptions): Promise<RelayHandl
         await wakeOrTimeout(Math.min(50 * 2 ** failures, 5000));
         continue;
       }
-      // A full batch means more is waiting; a notification during the batch may be for
-      // rows this batch did not see.
-      if (moved >= settings.relay.batchSize || notified !== seen) continue;
+      if (moved >= settings.relay.batchSize) {
+        wakeOne();
+        continue;
+      }
+      // A notification during the batch may be for rows this batch did not see.
+      if (notified !== seen) continue;
       await wakeOrTimeout(settings.relay.pollMs);
     }
   };
@@ -77,13 +87,14 @@ export async function startRelay(options: StartRelayOptions): Promise<RelayHandl
       const timer = setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
-        wakers.delete(done);
+        const at = idle.indexOf(done);
+        if (at >= 0) idle.splice(at, 1);
         resolve();
       }
-      wakers.add(done);
+      idle.push(done);
     });
 
-  const listener = listenForOutbox(options.url, wakeAll, log);
+  const listener = listenForOutbox(options.url, wakeOne, log);
   const running = Array.from({ length: loops }, () => runLoop());
   log.info({ subscribers: options.subscribers.map((s) => s.name), loops }, 'relay started');
 

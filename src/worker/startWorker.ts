@@ -5,7 +5,7 @@ import type { Logger } from '../lib/logger.ts';
 import { archiveFailedJobs } from '../archive/archiveFailedJobs.ts';
 import type { Config } from '../config.ts';
 import { resolveBusSettings, type BusSettings } from '../queues/busSettings.ts';
-import { startBoss } from '../queues/createBoss.ts';
+import { startBoss } from '../queues/startBoss.ts';
 import { ARCHIVE_QUEUE, ensureQueues } from '../queues/ensureQueues.ts';
 import { applyBatch } from './applyBatch.ts';
 import { runScheduledTasks } from './runScheduledTasks.ts';

@@ -5,7 +5,7 @@ import { listArchive } from '../../src/archive/listArchive.ts';
 import { replayArchive } from '../../src/archive/replayArchive.ts';
 import { silentLogger } from '../../src/lib/logger.ts';
 import { getStatus, waitUntilDrained } from '../../src/ops/getStatus.ts';
-import { startBoss } from '../../src/queues/createBoss.ts';
+import { startBoss } from '../../src/queues/startBoss.ts';
 import { startRelay, type RelayHandle } from '../../src/relay/startRelay.ts';
 import { startWorker, type WorkerHandle } from '../../src/worker/startWorker.ts';
 import { appendInvoices, createEffectsTable, effectCounts, recordingSubscriber, testSettings } from '../helpers/busTestKit.ts';

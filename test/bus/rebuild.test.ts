@@ -5,7 +5,7 @@ import { ConflictError } from '../../src/errors.ts';
 import { silentLogger } from '../../src/lib/logger.ts';
 import { waitUntilDrained } from '../../src/ops/getStatus.ts';
 import { rebuildSubscriber } from '../../src/ops/rebuildSubscriber.ts';
-import { startBoss } from '../../src/queues/createBoss.ts';
+import { startBoss } from '../../src/queues/startBoss.ts';
 import { startRelay, type RelayHandle } from '../../src/relay/startRelay.ts';
 import { startWorker, type WorkerHandle } from '../../src/worker/startWorker.ts';
 import { appendInvoices, createEffectsTable, effectCounts, recordingSubscriber, testSettings } from '../helpers/busTestKit.ts';

@@ -3,7 +3,7 @@ import { buildSubscriberRegistry, findSubscriber } from '../../bus/registeredSub
 import { loadConfig } from '../../config.ts';
 import { connect } from '../../db/connect.ts';
 import { rebuildSubscriber } from '../../ops/rebuildSubscriber.ts';
-import { startBoss } from '../../queues/createBoss.ts';
+import { startBoss } from '../../queues/startBoss.ts';
 import { ensureQueues } from '../../queues/ensureQueues.ts';
 import { openBusRuntime } from './busRuntime.ts';
 import { exitWithError } from './exitWithError.ts';

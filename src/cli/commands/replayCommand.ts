@@ -5,7 +5,7 @@ import { listArchive } from '../../archive/listArchive.ts';
 import { replayArchive } from '../../archive/replayArchive.ts';
 import { cliContext } from '../../audit/operatorContext.ts';
 import { connect } from '../../db/connect.ts';
-import { startBoss } from '../../queues/createBoss.ts';
+import { startBoss } from '../../queues/startBoss.ts';
 import { openBusRuntime } from './busRuntime.ts';
 import { exitWithError } from './exitWithError.ts';
 import { progressBar } from './progressBar.ts';
