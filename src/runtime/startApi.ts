@@ -11,7 +11,7 @@ import { redactUrl, type ResolvedDatabase } from './database.ts';
 import type { PgBoss } from 'pg-boss';
 import { operatorRoutes } from '../http/routes/operatorRoutes.ts';
 import { busSettings } from '../queues/busSettings.ts';
-import { startBoss } from '../queues/createBoss.ts';
+import { startBoss } from '../queues/startBoss.ts';
 
 export type RunningApi = { url: string; port: number; close(): Promise<void> };
 

@@ -10,7 +10,7 @@ import type { Subscriber } from '../../src/bus/subscriber.ts';
 import { INVOICE_EVENT_TYPES } from '../../src/events/eventTypes.ts';
 import { silentLogger } from '../../src/lib/logger.ts';
 import { waitUntilDrained } from '../../src/ops/getStatus.ts';
-import { startBoss } from '../../src/queues/createBoss.ts';
+import { startBoss } from '../../src/queues/startBoss.ts';
 import { startRelay, type RelayHandle } from '../../src/relay/startRelay.ts';
 import { revenueSubscriber } from '../../src/revenue/index.ts';
 import { startWorker, type WorkerHandle } from '../../src/worker/startWorker.ts';
