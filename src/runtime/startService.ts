@@ -24,17 +24,22 @@ export type RunningService = { api: RunningApi; database: ResolvedDatabase; clos
 export async function startService(options: { config: Config; log: Logger; database?: ResolvedDatabase; print?: (line: string) => void }): Promise<RunningService> {
   const { config, log } = options;
   const database = options.database ?? (await resolveDatabase(config, log));
-  await migrate(database.url, { log: (m) => log.info(m) });
+  // Quiet until the banner: its lines are the first a newcomer reads.
+  const applied = await migrate(database.url, { log: (m) => log.debug(m) });
   // One tracer provider for the three parts, so a request's trace continues in the worker.
   const stopTracing = initTracing({ serviceName: config.OTEL_SERVICE_NAME ?? SERVICE_NAMES.all, endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
+  const metricsDb = connect(database.url, { max: 2, applicationName: 'accrue-metrics' });
+  setScrapeSources(busScrapeSources(metricsDb.db));
+  let workerRunning = false;
+  // The API first, so the banner (where the API, docs and database are; how to
+  // authenticate) leads the output; /readyz answers 503 until the worker runs.
+  const api = await startApi({ config, log, database, print: options.print, tracing: 'caller', bossStarted: () => workerRunning });
+  log.info({ migrationsApplied: applied.applied.length, schemaVersion: applied.current }, 'database ready');
   const settings = busSettings(config);
   const registry = buildSubscriberRegistry(config, database.url);
   const worker = await startWorker({ url: database.url, subscribers: registry.subscribers, schedules: registry.schedules, settings, log: log.child({ process: 'worker' }) });
+  workerRunning = true;
   const relay = await startRelay({ url: database.url, subscribers: registry.subscribers, settings, log: log.child({ process: 'relay' }) });
-  const metricsDb = connect(database.url, { max: 2, applicationName: 'accrue-metrics' });
-  setScrapeSources(busScrapeSources(metricsDb.db));
-  let workerRunning = true;
-  const api = await startApi({ config, log, database, boss: worker.boss, print: options.print, tracing: 'caller', bossStarted: () => workerRunning });
   let closing: Promise<void> | undefined;
   return {
     api,

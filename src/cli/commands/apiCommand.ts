@@ -15,7 +15,7 @@ export function registerApiCommand(program: Command): void {
       const log = createLogger({ level: config.LOG_LEVEL, pretty: config.ACCRUE_LOG_PRETTY });
       const database = await resolveDatabase(config, log);
       try {
-        await migrate(database.url, { log: (m) => log.info(m) });
+        await migrate(database.url, { log: (m) => log.debug(m) });
         const api = await startApi({ config, log, database });
         onShutdown(log, [api.close, database.stop]);
       } catch (err) {
