@@ -21,5 +21,7 @@ export function busScrapeSources(db: Executor): ScrapeSources {
         (['created', 'retry', 'active', 'failed'] as const).map((state) => ({ queue, state, count: counts[state] })),
       ),
     archiveSize: async () => (await status()).archive.total,
+    breakerStates: async () =>
+      Object.entries((await status()).breakers).map(([name, b]) => ({ name, state: b.state === 'half_open' ? ('halfOpen' as const) : b.state })),
   };
 }

@@ -22,6 +22,12 @@ export async function startBoss(url: string, options: { role: BossRole; settings
     monitorIntervalSeconds: options.settings.superviseSeconds,
     registerInstance: worker,
     instanceName: `accrue-${options.role}`,
+    // Our own spans carry the trace: the worker's `process {queue}` span continues the
+    // request's trace from the event's stored traceparent (docs/observability.md).
+    // pg-boss's telemetry would add a second, unrelated root trace per fetched batch
+    // (the relay inserts jobs outside any span, so there is no context to continue),
+    // and store a trace context column on every job for nothing.
+    openTelemetry: { enabled: false },
   });
   // pg-boss emits connection losses (pg_terminate_backend, restarts) as 'error';
   // its pool reconnects by itself. Without a listener the process would crash.

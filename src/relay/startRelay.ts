@@ -7,6 +7,7 @@ import { startBoss } from '../queues/startBoss.ts';
 import { ensureQueues } from '../queues/ensureQueues.ts';
 import { listenForOutbox } from './listenForOutbox.ts';
 import { relayBatch } from './relayBatch.ts';
+import { traceRelayBatch } from '../telemetry/instrument.ts';
 import { buildRoutes } from './routes.ts';
 
 export type RelayHandle = { stop(): Promise<void> };
@@ -63,7 +64,7 @@ export async function startRelay(options: StartRelayOptions): Promise<RelayHandl
       const seen = notified;
       let moved = 0;
       try {
-        moved = await relayBatch(handle.pool, boss, routes, settings.relay.batchSize);
+        moved = await traceRelayBatch(() => relayBatch(handle.pool, boss, routes, settings.relay.batchSize));
         failures = 0;
       } catch (err) {
         failures++;

@@ -7,6 +7,7 @@ import { appendEntries } from '../ledger/journal.ts';
 import { firstOpenDayAfter, holdForInvoicePosting } from '../ledger/periodLocks.ts';
 import { postInvoiceEvent, type PostedTotal, type PostingResult } from './postInvoiceEvent.ts';
 import { revenueEventOf } from './revenueEvents.ts';
+import { traceLedgerWrite } from '../telemetry/instrument.ts';
 
 /**
  * Applies one invoice event to the books inside the caller's transaction: locks the
@@ -39,7 +40,9 @@ export async function applyInvoiceEvent(db: Executor, event: StoredEvent, now: D
   if (!result.outcome || result.entries.length === 0) return result;
 
   const currency = result.outcome.currency;
-  const entries = await appendEntries(db, invoiceId, currency, event.eventId, result.entries);
+  const entries = await traceLedgerWrite({ entries: result.entries.length, invoiceId, eventId: event.eventId }, () =>
+    appendEntries(db, invoiceId, currency, event.eventId, result.entries),
+  );
   const revenueEvents: NewEvent[] = [];
   for (const e of entries) {
     const emitted = revenueEventOf(e.kind, e.movement);

@@ -1,9 +1,9 @@
-import { SpanKind, type Attributes } from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, type Attributes } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { eventLogger } from './logContext.ts';
-import { recordHandled, recordHandlerDuration, recordRelayBatch, secondsSince } from './metrics.ts';
+import { recordArchived, recordHandled, recordHandlerDuration, recordRelayBatch, recordRetry, secondsSince } from './metrics.ts';
 import { ATTR, DB_SYSTEM_POSTGRESQL, MESSAGING_OPERATION, MESSAGING_SYSTEM, SPAN } from './names.ts';
-import { currentTraceparent, withEventSpan, withSpan } from './tracing.ts';
+import { currentTraceparent, markSpanFailed, startEventSpan, tracer, withEventSpan, withSpan } from './tracing.ts';
 
 /**
  * One call per pipeline step, so the API, relay and worker code stays free of span
@@ -43,31 +43,41 @@ export function traceTransaction<T>(
   return withSpan(SPAN.dbTransaction(command), attributes, () => fn(currentTraceparent()));
 }
 
-/** Relay: one batch; fn returns how many events it moved (0 for an empty claim). */
-export function traceRelayBatch(fn: () => Promise<number>): Promise<number> {
+/**
+ * Relay: one batch; fn returns how many events it moved (0 for an empty claim).
+ * Only batches that moved events (or failed) become spans. Each relay loop claims
+ * on every NOTIFY and at least once per ACCRUE_RELAY_POLL_MS (1 s) when idle, so
+ * with the default 2 loops an idle relay would export ~2 empty spans/s, ~170k a
+ * day per relay process, each saying "nothing happened". The span is therefore
+ * created after fn settled, with fn's start time: its duration is the batch's, but
+ * nothing runs inside it as a child (the batch creates no spans of its own).
+ */
+export async function traceRelayBatch(fn: () => Promise<number>): Promise<number> {
+  const startTime = performance.timeOrigin + performance.now();
   const attributes: Attributes = { [ATTR.messagingSystem]: MESSAGING_SYSTEM, [ATTR.messagingOperationType]: MESSAGING_OPERATION.send };
-  return withSpan(
-    SPAN.relayBatch,
-    attributes,
-    async (span) => {
-      const events = await fn();
-      span.setAttribute(ATTR.messagingBatchCount, events);
-      if (events > 0) recordRelayBatch(events);
-      return events;
-    },
-    { kind: SpanKind.PRODUCER },
-  );
+  const startSpan = () => tracer().startSpan(SPAN.relayBatch, { kind: SpanKind.PRODUCER, attributes, startTime });
+  let events: number;
+  try {
+    events = await fn();
+  } catch (err) {
+    const span = startSpan();
+    markSpanFailed(span, err);
+    span.end();
+    throw err;
+  }
+  if (events > 0) {
+    recordRelayBatch(events);
+    const span = startSpan();
+    span.setAttribute(ATTR.messagingBatchCount, events);
+    span.end();
+  }
+  return events;
 }
 
 export type AttemptInfo = { queue: string; subscriber: string; jobId: string; attempt: number };
 
-/**
- * Worker: one attempt of one job, as a child of the span that wrote the event (see
- * withEventSpan). fn gets a logger carrying the event's ids; it must return only
- * after the inbox transaction committed, so that commit → handled is recorded then.
- */
-export function traceJobAttempt<T>(info: AttemptInfo, event: EventForTelemetry, log: Logger, fn: (log: Logger) => Promise<T>): Promise<T> {
-  const attributes: Attributes = {
+function attemptAttributes(info: AttemptInfo, event: EventForTelemetry): Attributes {
+  return {
     [ATTR.messagingSystem]: MESSAGING_SYSTEM,
     [ATTR.messagingOperationType]: MESSAGING_OPERATION.process,
     [ATTR.messagingDestination]: info.queue,
@@ -81,11 +91,77 @@ export function traceJobAttempt<T>(info: AttemptInfo, event: EventForTelemetry, 
     [ATTR.jobAttempt]: info.attempt,
     ...invoiceAttr(event.aggregateType, event.aggregateId),
   };
-  return withEventSpan(SPAN.jobAttempt(info.queue), event.traceparent, attributes, async () => {
+}
+
+/**
+ * Worker: one attempt of one job, as a child of the span that wrote the event (see
+ * withEventSpan). fn gets a logger carrying the event's ids; it must return only
+ * after the inbox transaction committed, so that commit → handled is recorded then.
+ */
+export function traceJobAttempt<T>(info: AttemptInfo, event: EventForTelemetry, log: Logger, fn: (log: Logger) => Promise<T>): Promise<T> {
+  return withEventSpan(SPAN.jobAttempt(info.queue), event.traceparent, attemptAttributes(info, event), async () => {
     const result = await fn(eventLogger(log, event, { subscriber: info.subscriber, queue: info.queue, jobId: info.jobId }));
     recordHandled(info.subscriber, secondsSince(new Date(event.recordedAt)));
     return result;
   });
+}
+
+/**
+ * How an attempt ended, once its transaction settled: handled (inbox committed),
+ * deferred (re-enqueued, not a failure), retry (failed, pg-boss runs it again) or
+ * archived (failed for the last time, or poison: it goes to the failed-job archive).
+ */
+export type AttemptOutcome = { kind: 'handled' | 'deferred' } | { kind: 'retry' | 'archived'; message: string };
+
+/** One attempt whose span outlives a single function call (the worker's batches). */
+export type JobAttempt = {
+  /** The subscriber's logger for this attempt: correlation id, event id, subscriber, queue, job. */
+  log: Logger;
+  /** Runs handle() as the `handle {subscriber}` span under this attempt; the last run's duration is kept. */
+  handle<T>(fn: () => Promise<T>): Promise<T>;
+  /** Ends the attempt span and records its metrics; call after the transaction settled. */
+  end(outcome: AttemptOutcome): void;
+};
+
+/**
+ * Worker: starts the `process {queue}` span of one attempt (child of the span that
+ * wrote the event). A batch applies many events in one transaction, so their
+ * handlers run under their own attempt span and the spans end after the commit or
+ * rollback; commit → handled and handler duration are recorded then, never for a
+ * transaction that rolled back. Nothing here touches the database.
+ */
+export function startJobAttempt(info: AttemptInfo, event: EventForTelemetry, log: Logger): JobAttempt {
+  const { span, context: attemptContext } = startEventSpan(SPAN.jobAttempt(info.queue), event.traceparent, attemptAttributes(info, event));
+  const attemptLog = eventLogger(log, event, { subscriber: info.subscriber, queue: info.queue, jobId: info.jobId });
+  let lastRun: { outcome: 'ok' | 'error'; seconds: number } | undefined;
+  let ended = false;
+  return {
+    log: attemptLog,
+    handle(fn) {
+      return context.with(attemptContext, async () => {
+        const started = performance.now();
+        let outcome: 'ok' | 'error' = 'error';
+        try {
+          const result = await withSpan(SPAN.handler(info.subscriber), { [ATTR.subscriber]: info.subscriber, [ATTR.eventId]: event.eventId }, fn);
+          outcome = 'ok';
+          return result;
+        } finally {
+          lastRun = { outcome, seconds: (performance.now() - started) / 1000 };
+        }
+      });
+    },
+    end(outcome) {
+      if (ended) return;
+      ended = true;
+      if (lastRun) recordHandlerDuration(info.subscriber, lastRun.outcome, lastRun.seconds);
+      span.setAttribute(ATTR.jobOutcome, outcome.kind);
+      if (outcome.kind === 'handled') recordHandled(info.subscriber, secondsSince(new Date(event.recordedAt)));
+      if (outcome.kind === 'retry') recordRetry(info.queue, info.subscriber);
+      if (outcome.kind === 'archived') recordArchived(info.queue, info.subscriber);
+      if (outcome.kind === 'retry' || outcome.kind === 'archived') span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.message });
+      span.end();
+    },
+  };
 }
 
 /** Worker: the subscriber's handle() inside the inbox transaction; span + handler duration. */

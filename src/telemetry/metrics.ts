@@ -35,7 +35,19 @@ const relayBatchSize = new Histogram({ ...def('relayBatchSize'), buckets: BATCH_
 const httpDuration = new Histogram({ ...def('httpDuration'), buckets: HTTP_BUCKETS });
 const retries = new Counter(def('retries'));
 const archiveGrowth = new Counter(def('archiveGrowth'));
-const breakerState = new Gauge(def('breakerState'));
+// Breakers live in the database, shared by every worker (src/breaker): when a scrape
+// source is set the gauge reads them on scrape, so each process reports the fleet's
+// state, not only the transitions it happened to make itself.
+const breakerState = new Gauge({
+  ...def('breakerState'),
+  async collect() {
+    if (!sources.breakerStates) return;
+    this.reset();
+    await settle(sources.breakerStates, (rows) => rows.forEach((r) => this.set({ subscriber: r.name }, BREAKER_STATE_VALUE[r.state])));
+  },
+});
+
+let sources: ScrapeSources = {};
 
 export type QueueJobCount = { queue: string; state: string; count: number };
 export type ScrapeSources = {
@@ -43,8 +55,9 @@ export type ScrapeSources = {
   relayLagSeconds?: () => Promise<number>;
   queueJobs?: () => Promise<QueueJobCount[]>;
   archiveSize?: () => Promise<number>;
+  /** Every circuit breaker and its state (getBreakerStates). */
+  breakerStates?: () => Promise<{ name: string; state: BreakerState }[]>;
 };
-let sources: ScrapeSources = {};
 
 /** Called once by the entry point that serves /metrics (see scrapeSources.ts for ready-made ones). */
 export function setScrapeSources(next: ScrapeSources): void {

@@ -69,6 +69,8 @@ export const ATTR = {
   subscriber: 'accrue.subscriber',
   queue: 'accrue.queue',
   jobAttempt: 'accrue.job.attempt',
+  /** handled | deferred | retry | archived (see AttemptOutcome). */
+  jobOutcome: 'accrue.job.outcome',
   command: 'accrue.command',
   ledgerEntryCount: 'accrue.ledger.entries.count',
 } as const;

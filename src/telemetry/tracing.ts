@@ -126,15 +126,35 @@ export async function withEventSpan<T>(
   fn: (span: Span) => Promise<T>,
   options: { kind?: SpanKind; mode?: 'child' | 'link' } = {},
 ): Promise<T> {
+  const { parent, links } = eventSpanParent(traceparent, options.mode ?? 'child');
+  return withSpan(name, attributes, fn, { kind: options.kind ?? SpanKind.CONSUMER, parent, links });
+}
+
+/**
+ * withEventSpan for callers that cannot wrap one function: the worker's batch runs
+ * several events' attempts in one transaction, so each attempt span is started
+ * before it and ended once it settled. Run work inside it with
+ * `context.with(started.context, fn)`; the caller ends the span.
+ */
+export function startEventSpan(
+  name: string,
+  traceparent: string | null | undefined,
+  attributes: Attributes,
+  options: { kind?: SpanKind; mode?: 'child' | 'link' } = {},
+): { span: Span; context: Context } {
+  const { parent, links } = eventSpanParent(traceparent, options.mode ?? 'child');
+  const span = tracer().startSpan(name, { kind: options.kind ?? SpanKind.CONSUMER, attributes, links }, parent);
+  return { span, context: trace.setSpan(parent, span) };
+}
+
+function eventSpanParent(traceparent: string | null | undefined, mode: 'child' | 'link'): { parent: Context; links: Link[] } {
   const producer = contextFromTraceparent(traceparent);
   const producerSpan = trace.getSpanContext(producer);
   const active = trace.getSpanContext(context.active());
   const links: Link[] = [];
   if (active && trace.isSpanContextValid(active)) links.push({ context: active });
-  const mode = options.mode ?? 'child';
   if (mode === 'link' && producerSpan) links.push({ context: producerSpan });
-  const parent = mode === 'child' && producerSpan ? producer : ROOT_CONTEXT;
-  return withSpan(name, attributes, fn, { kind: options.kind ?? SpanKind.CONSUMER, parent, links });
+  return { parent: mode === 'child' && producerSpan ? producer : ROOT_CONTEXT, links };
 }
 
 /** The active span's ids for log lines; undefined outside a span. */

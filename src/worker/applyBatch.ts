@@ -6,6 +6,7 @@ import { readStoredEvent, type StoredEvent } from '../events/envelope.ts';
 import type { Logger } from '../lib/logger.ts';
 import { claimInbox, insertFailedAttempts } from './inboxAndFailures.ts';
 import { describeFailure, eventIdentity, type AttemptFailure } from './jobFailure.ts';
+import { handleTraced, settleBatchTelemetry, startBatchTelemetry, type BatchTelemetry } from './attemptTelemetry.ts';
 
 /** The part of a pg-boss job the worker reads; retryCount 0 = first attempt. */
 export type BatchJob = { id: string; retryCount: number; data: unknown };
@@ -14,7 +15,7 @@ export type BatchResult = { id: string; status: 'completed' | 'failed' | 'deadle
 export type Requeue = (db: Executor, payloads: unknown[], seconds: number) => Promise<void>;
 
 type Valid = { job: BatchJob; event: StoredEvent };
-type Ctx = { subscriber: Subscriber; queue: string; log: Logger; startedAt: Date; requeue: Requeue | undefined };
+type Ctx = { subscriber: Subscriber; queue: string; log: Logger; startedAt: Date; requeue: Requeue | undefined; telemetry?: BatchTelemetry };
 
 /**
  * Applies a batch of one subscriber's jobs and says how each ended, for pg-boss's
@@ -37,7 +38,7 @@ export async function applyBatch(
   db: Db,
   subscriber: Subscriber,
   jobs: readonly BatchJob[],
-  options: { queue: string; log: Logger; requeue?: Requeue },
+  options: { queue: string; log: Logger; requeue?: Requeue; /** The queue's retry limit: tells a retried failure from an archived one in metrics. */ retryLimit?: number },
 ): Promise<BatchResult[]> {
   const ctx: Ctx = { subscriber, queue: options.queue, log: options.log, startedAt: new Date(), requeue: options.requeue };
   const results = new Map<string, BatchResult>();
@@ -52,6 +53,8 @@ export async function applyBatch(
       results.set(job.id, { id: job.id, status: 'deadletter', output: { message, poison: true, attempt: job.retryCount + 1 } });
     }
   }
+
+  ctx.telemetry = startBatchTelemetry(valid, { queue: ctx.queue, subscriber: subscriber.name, log: ctx.log, retryLimit: options.retryLimit });
 
   const together = valid.length > 0 && (valid.length === 1 || !subscriber.external) ? await applyTogether(db, ctx, valid) : undefined;
   if (together?.ok) {
@@ -85,7 +88,9 @@ export async function applyBatch(
       await record(db, ctx, poison);
     }
   }
-  return jobs.map((j) => results.get(j.id)!);
+  const settled = jobs.map((j) => results.get(j.id)!);
+  settleBatchTelemetry(ctx.telemetry, jobs, settled);
+  return settled;
 }
 
 /** One transaction, one inbox statement; the error if anything threw (all rolled back). */
@@ -94,9 +99,9 @@ async function applyTogether(db: Db, ctx: Ctx, valid: readonly Valid[]): Promise
     await db.transaction().execute(async (tx) => {
       const fresh = await claimInbox(tx, ctx.subscriber.name, valid.map((v) => v.event.eventId.toLowerCase()));
       const handlerCtx = { db: tx, log: ctx.log, now: new Date() };
-      for (const { event } of valid) {
+      for (const { job, event } of valid) {
         // delete: the same event twice in one batch (a replay beside the original) runs once.
-        if (fresh.delete(event.eventId.toLowerCase())) await ctx.subscriber.handle(event, handlerCtx);
+        if (fresh.delete(event.eventId.toLowerCase())) await handleTraced(ctx.telemetry!, ctx.subscriber, job, event, handlerCtx);
       }
     });
     return { ok: true };
@@ -116,7 +121,7 @@ async function applyOneByOne(db: Db, ctx: Ctx, valid: readonly Valid[], poison: 
       await sql`SAVEPOINT accrue_event`.execute(tx);
       try {
         const fresh = await claimInbox(tx, ctx.subscriber.name, [event.eventId.toLowerCase()]);
-        if (fresh.size > 0) await ctx.subscriber.handle(event, handlerCtx);
+        if (fresh.size > 0) await handleTraced(ctx.telemetry!, ctx.subscriber, job, event, handlerCtx);
         await sql`RELEASE SAVEPOINT accrue_event`.execute(tx);
         results.push({ id: job.id, status: 'completed' });
       } catch (err) {

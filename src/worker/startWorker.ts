@@ -51,6 +51,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
         applyBatch(handle.db, subscriber, jobs, {
           queue: subscriber.name,
           log: queueLog,
+          retryLimit: settings.queue.retryLimit,
           requeue: (tx, payloads, seconds) =>
             boss.insert(subscriber.name, payloads.map((data) => ({ data: data as object, startAfter: seconds })), { db: fromKysely(tx) }).then(() => {}),
         }),
