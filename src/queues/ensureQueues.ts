@@ -24,7 +24,10 @@ export async function ensureQueues(boss: PgBoss, names: readonly string[], polic
 
 type Options = QueuePolicy & { deadLetter?: string; notify: boolean };
 
-async function upsertQueue(boss: PgBoss, name: string, options: Options): Promise<void> {
+async function upsertQueue(boss: PgBoss, name: string, given: Options): Promise<void> {
+  // pg-boss refuses a backoff cap on a queue without backoff (ACCRUE_QUEUE_RETRY_BACKOFF=false).
+  const { retryDelayMax, ...rest } = given;
+  const options = given.retryBackoff ? given : rest;
   await boss.createQueue(name, options);
   // createQueue leaves an existing queue as it was; config changes apply on restart.
   await boss.updateQueue(name, options);
