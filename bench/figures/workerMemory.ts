@@ -6,7 +6,8 @@ import { round } from '../lib/stats.ts';
 /**
  * Issue 6 figure 6: the worker's RSS (its own process: bench/lib/busProcess.ts,
  * sampled from /proc every 100 ms) while it drains N/10 and N invoice events through
- * the revenue subscriber; peak, and whether the peak grows with N (rssGrowsWithN:
+ * the revenue subscriber (at least 500: shorter drains end before the heap settles);
+ * peak, and whether the peak grows with N (rssGrowsWithN:
  * > 15 % and > 20 MiB higher at 10x the events). The drain of N is the pipeline
  * figure's when it ran in this run (its worker is sampled the same way).
  */
@@ -14,7 +15,7 @@ export const workerMemory: Figure = {
   key: 'worker',
   title: 'Worker RSS while draining (two sizes)',
   async run(ctx) {
-    const small = Math.max(200, Math.round(ctx.events / 10));
+    const small = Math.max(500, Math.round(ctx.events / 10));
     const smallRun = await drainPipeline(ctx, small, { label: `worker RSS (${small} events)`, prefix: 'rss_small', sampleRss: true });
     const largeRun = drainsThisRun.get(ctx.events)
       ?? (await drainPipeline(ctx, ctx.events, { label: `worker RSS (${ctx.events} events)`, prefix: 'rss_large', sampleRss: true }));

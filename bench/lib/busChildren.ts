@@ -21,7 +21,9 @@ export type BusChild = {
 export async function startBusChild(role: 'relay' | 'worker', url: string, env: NodeJS.ProcessEnv = {}): Promise<BusChild> {
   const child = spawn(process.execPath, [SCRIPT, role, url], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, LOG_LEVEL: 'silent', ...env },
+    // BENCH_CHILD_NODE_OPTIONS profiles the relay and worker alone, e.g.
+    // '--cpu-prof --cpu-prof-dir=/tmp/prof' (docs/performance.md, "Profiling").
+    env: { ...process.env, LOG_LEVEL: 'silent', NODE_OPTIONS: process.env.BENCH_CHILD_NODE_OPTIONS ?? '', ...env },
   });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-2000)));

@@ -25,8 +25,9 @@ const original = pg.Client.prototype.query;
 pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
   const first = args[0];
   const text = typeof first === 'string' ? first : typeof first === 'object' && first && 'text' in first ? String(first.text) : '?';
-  const entry = counts.get(statementKind(text)) ?? [0, 0];
-  counts.set(statementKind(text), entry);
+  const kind = statementKind(text);
+  const entry = counts.get(kind) ?? [0, 0];
+  counts.set(kind, entry);
   entry[0]++;
   const started = performance.now();
   const result = (original as (...a: unknown[]) => unknown).apply(this, args);
@@ -34,8 +35,16 @@ pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
   return result;
 } as typeof original;
 
-/** A short, stable label for a statement: its verb and the first table it names. */
+// Statements are parameterised, so a few dozen texts: label each once.
+const kinds = new Map<string, string>();
 function statementKind(text: string): string {
+  let kind = kinds.get(text);
+  if (kind === undefined) kinds.set(text, (kind = label(text)));
+  return kind;
+}
+
+/** A short, stable label for a statement: its verb and the first table it names. */
+function label(text: string): string {
   const t = text.replace(/\s+/g, ' ').trim();
   if (/^begin/i.test(t) && t.length < 20) return 'BEGIN';
   if (/^(commit|rollback)/i.test(t)) return t.toUpperCase();

@@ -7,6 +7,7 @@ import { startBusChild, type QueryCounts } from './busChildren.ts';
 import { loadOutbox } from './invoiceEvents.ts';
 import { rssMb, sampleRss } from './rss.ts';
 import { round } from './stats.ts';
+import { sampleWaitEvents } from './waitEvents.ts';
 import type { BenchContext } from './types.ts';
 
 export type DrainResult = {
@@ -17,6 +18,8 @@ export type DrainResult = {
   /** Statements each process sent while draining, by kind (one query() = one round trip). */
   relayQueries: QueryCounts;
   workerQueries: QueryCounts;
+  /** Server-side state of the relay's and worker's active backends, sampled every 100 ms. */
+  serverWaits: Record<string, number>;
   /** Database-wide counters over the drain, per invoice event. */
   perEvent: Record<string, number>;
   ledgerEntries: number;
@@ -69,6 +72,7 @@ export async function drainPipeline(ctx: BenchContext, events: number, options: 
     const idleRss = options.sampleRss ? await rssMb(worker.pid) : Number.NaN;
     const before = await counters(db);
     const drain = ctx.progress.task(`${options.label}: relay → queue → revenue → ledger`, events);
+    const waits = sampleWaitEvents(db);
     const relay = await startBusChild('relay', ctx.url);
     const started = performance.now();
     const watch = setInterval(() => {
@@ -82,6 +86,7 @@ export async function drainPipeline(ctx: BenchContext, events: number, options: 
     const seconds = (performance.now() - started) / 1000;
     drain.done();
     const samples = rss ? await rss.stop() : [];
+    const serverWaits = await waits.stop();
     const relayQueries = await relay.stop();
     const workerQueries = await worker.stop();
     const after = await counters(db);
@@ -97,6 +102,7 @@ export async function drainPipeline(ctx: BenchContext, events: number, options: 
       loadSeconds: round(loadSeconds, 1),
       relayQueries,
       workerQueries,
+      serverWaits,
       perEvent: {
         commits: per('commits'),
         rowsInserted: per('inserted'),
