@@ -9,6 +9,7 @@ import { invoiceEventStream } from '../lib/invoiceEvents.ts';
 import { nowMs, round, summarizeLatencies } from '../lib/stats.ts';
 import { steadyRate } from '../lib/steadyRate.ts';
 import type { Figure } from '../lib/types.ts';
+import { sampleWaitEvents } from '../lib/waitEvents.ts';
 
 const RATE = 200;
 const CHANNEL = 'bench_ledger_committed';
@@ -68,8 +69,10 @@ export const endToEndLatency: Figure = {
       await waitUntilDrained(db, { timeoutMs: 120_000 });
       measuring = true;
       const task = ctx.progress.task(`e2e: ${samples} events at ${RATE}/s, commit → ledger commit`, samples);
+      const waits = sampleWaitEvents(db, ['accrue-worker', 'accrue-relay', 'accrue-bench-producer']);
       const run = await steadyRate(RATE, samples, fire, { maxInFlight: 8, onFired: (n) => task.update(n) });
       await waitUntilDrained(db, { timeoutMs: 300_000 });
+      const serverWaits = await waits.stop();
       // The last notifications are on their way after the drain is visible.
       const deadline = performance.now() + 5_000;
       while ([...committedAt.keys()].some((id) => !ledgerAt.has(id)) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
@@ -94,6 +97,7 @@ export const endToEndLatency: Figure = {
           missing: samples - latencies.length,
           method: 'appendEvents() returned → LISTEN arrival of a bench trigger notify on the revenue inbox row (delivered at commit)',
           databaseSide: dbSide,
+          serverWaits,
           queriesPerEvent: { worker: perEvent(workerQueries, samples + RATE), relay: perEvent(relayQueries, samples + RATE) },
           workerQueries,
           relayQueries,

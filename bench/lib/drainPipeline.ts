@@ -22,18 +22,20 @@ export type DrainResult = {
   serverWaits: Record<string, number>;
   /** Database-wide counters over the drain, per invoice event. */
   perEvent: Record<string, number>;
+  deadlocks: number;
+  rollbacks: number;
   ledgerEntries: number;
   failedAttempts: number;
   workerRssMb?: { idle: number; peak: number; samples: number[] };
 };
 
-type DbCounters = { commits: number; inserted: number; updated: number; deleted: number; walBytes: number; walRecords: number; fpi: number };
+type DbCounters = { deadlocks: number; rollbacks: number; commits: number; inserted: number; updated: number; deleted: number; walBytes: number; walRecords: number; fpi: number };
 
 async function counters(db: Kysely<Database>): Promise<DbCounters> {
   // Stats are flushed by each backend at most once a second; the drains last longer.
   await sql`SELECT pg_stat_clear_snapshot()`.execute(db);
   const { rows } = await sql<DbCounters>`
-    SELECT d.xact_commit::float8 AS commits, d.tup_inserted::float8 AS inserted, d.tup_updated::float8 AS updated,
+    SELECT d.deadlocks::float8 AS deadlocks, d.xact_rollback::float8 AS rollbacks, d.xact_commit::float8 AS commits, d.tup_inserted::float8 AS inserted, d.tup_updated::float8 AS updated,
            d.tup_deleted::float8 AS deleted, w.wal_bytes::float8 AS "walBytes", w.wal_records::float8 AS "walRecords",
            w.wal_fpi::float8 AS fpi
     FROM pg_stat_database d, pg_stat_wal w WHERE d.datname = current_database()`.execute(db);
@@ -114,6 +116,9 @@ export async function drainPipeline(ctx: BenchContext, events: number, options: 
         workerRoundTrips: round(sum(workerQueries) / events, 2),
         relayRoundTrips: round(sum(relayQueries) / events, 3),
       },
+      // A deadlock costs deadlock_timeout (1 s by default) before Postgres breaks it.
+      deadlocks: after.deadlocks - before.deadlocks,
+      rollbacks: after.rollbacks - before.rollbacks,
       ledgerEntries: (await scalar(db, entriesCount)) - entriesBefore,
       failedAttempts,
       ...(rss ? { workerRssMb: { idle: round(idleRss, 1), peak: round(Math.max(...samples), 1), samples: samples.map((s) => round(s, 1)) } } : {}),

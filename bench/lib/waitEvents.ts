@@ -2,13 +2,17 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../src/db/schema.ts';
 
 /**
- * Samples what the relay's and worker's server backends are doing every
+ * Samples what the server backends of `apps` (default: relay and worker) do every
  * `intervalMs` (pg_stat_activity of active connections): "CPU" when running, else
  * the wait event (Lock/advisory, Client/ClientRead, IO/WALSync, LWLock/…). The share
  * of samples per state says where a drain spends its time on the server: the
  * evidence for lock convoys and fsync waits in docs/performance.md.
  */
-export function sampleWaitEvents(db: Kysely<Database>, intervalMs = 100): { stop(): Promise<Record<string, number>> } {
+export function sampleWaitEvents(
+  db: Kysely<Database>,
+  apps: readonly string[] = ['accrue-worker', 'accrue-relay'],
+  intervalMs = 100,
+): { stop(): Promise<Record<string, number>> } {
   const counts = new Map<string, number>();
   let busy = Promise.resolve();
   const timer = setInterval(() => {
@@ -20,7 +24,7 @@ export function sampleWaitEvents(db: Kysely<Database>, intervalMs = 100): { stop
                     ELSE wait_event_type || '/' || wait_event END AS what,
                count(*)::int AS n
         FROM pg_stat_activity
-        WHERE datname = current_database() AND application_name IN ('accrue-worker', 'accrue-relay')
+        WHERE datname = current_database() AND application_name = ANY(${apps}::text[])
           AND state IN ('active', 'idle in transaction')
         GROUP BY 1, 2`.execute(db).catch(() => ({ rows: [] }));
       for (const r of rows) counts.set(`${r.app}: ${r.what}`, (counts.get(`${r.app}: ${r.what}`) ?? 0) + r.n);
