@@ -70,17 +70,26 @@ export const endToEndLatency: Figure = {
       measuring = true;
       const task = ctx.progress.task(`e2e: ${samples} events at ${RATE}/s, commit → ledger commit`, samples);
       const waits = sampleWaitEvents(db, ['accrue-worker', 'accrue-relay', 'accrue-bench-producer']);
+      const locksBefore = await deadlocks(db);
+      const firstCommit = nowMs();
       const run = await steadyRate(RATE, samples, fire, { maxInFlight: 8, onFired: (n) => task.update(n) });
       await waitUntilDrained(db, { timeoutMs: 300_000 });
       const serverWaits = await waits.stop();
+      const locksAfter = await deadlocks(db);
       // The last notifications are on their way after the drain is visible.
       const deadline = performance.now() + 5_000;
       while ([...committedAt.keys()].some((id) => !ledgerAt.has(id)) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       task.done();
       const latencies: number[] = [];
+      // Worst latency of the events committed in each second of the run: shows whether
+      // the tail is a steady queue or a few stalls (a deadlock costs deadlock_timeout, 1 s).
+      const worstBySecond: number[] = [];
       for (const [id, at] of committedAt) {
         const done = ledgerAt.get(id);
-        if (done !== undefined) latencies.push(done - at);
+        if (done === undefined) continue;
+        latencies.push(done - at);
+        const second = Math.floor((at - firstCommit) / 1000);
+        worstBySecond[second] = Math.max(worstBySecond[second] ?? 0, round(done - at));
       }
       const relayQueries = await relay.stop();
       relay = undefined;
@@ -98,6 +107,9 @@ export const endToEndLatency: Figure = {
           method: 'appendEvents() returned → LISTEN arrival of a bench trigger notify on the revenue inbox row (delivered at commit)',
           databaseSide: dbSide,
           serverWaits,
+          deadlocks: locksAfter.deadlocks - locksBefore.deadlocks,
+          rollbacks: locksAfter.rollbacks - locksBefore.rollbacks,
+          worstMsBySecond: Array.from(worstBySecond, (v) => v ?? 0),
           queriesPerEvent: { worker: perEvent(workerQueries, samples + RATE), relay: perEvent(relayQueries, samples + RATE) },
           workerQueries,
           relayQueries,
@@ -113,6 +125,13 @@ export const endToEndLatency: Figure = {
     }
   },
 };
+
+async function deadlocks(db: ReturnType<typeof connect>['db']) {
+  await sql`SELECT pg_stat_clear_snapshot()`.execute(db);
+  const { rows } = await sql<{ deadlocks: number; rollbacks: number }>`
+    SELECT deadlocks::int AS deadlocks, xact_rollback::int AS rollbacks FROM pg_stat_database WHERE datname = current_database()`.execute(db);
+  return rows[0]!;
+}
 
 const perEvent = (q: QueryCounts, events: number) => round(Object.values(q).reduce((a, b) => a + b.n, 0) / events, 2);
 
