@@ -12,7 +12,10 @@ import { steadyRate } from '../lib/steadyRate.ts';
 export const PG_BOSS_BASELINE = {
   schema: 'bench_pgboss',
   throughput: { batchSize: 100, burstWhenBatchFull: true, pollingIntervalSeconds: 0.5, localConcurrency: 2 },
-  latency: { batchSize: 1, localConcurrency: 4 },
+  // The same 1 s backstop poll as accrue's worker (ACCRUE_WORKER_POLL_SECONDS): with
+  // pg-boss's default of 30 s, a job whose NOTIFY came before the LISTEN (the warm-up's
+  // first sends) waited up to 30 s, and twice the warm-up did not finish in 60 s.
+  latency: { batchSize: 1, localConcurrency: 4, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1 },
   ratePerSec: 200,
 } as const;
 
