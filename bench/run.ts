@@ -1,6 +1,6 @@
 // `npm run bench` — accrue against the limits of its own database, in one run
 // (issue 6). Flags: --quick (about a minute), --json (only the results JSON on
-// stdout), --events N (pipeline size, default 100,000; quick 10,000),
+// stdout), --events N (pipeline size, default 100,000; quick 2,000),
 // --concurrency C (clients for the INSERT baseline and the HTTP load, default 10),
 // --only key,key (run some figures: insertBaselineTps, pgBoss, http, pipeline, e2e, worker, recognitionRun).
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -37,7 +37,7 @@ async function main() {
     },
   });
   const quick = values.quick ?? false;
-  const events = values.events ? Number(values.events) : quick ? 10_000 : 100_000;
+  const events = values.events ? Number(values.events) : quick ? 2_000 : 100_000;
   const concurrency = Number(values.concurrency);
   if (!Number.isInteger(events) || events < 1) throw new Error('--events must be a positive integer');
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error('--concurrency must be a positive integer');

@@ -1,20 +1,23 @@
-import { pending, type Figure } from '../lib/types.ts';
+import type { Figure } from '../lib/types.ts';
+import { drainPipeline } from '../lib/drainPipeline.ts';
 
 /**
- * Issue 6 figure 4: ctx.events events already in the outbox moved through relay,
- * queues and the revenue subscriber into the ledger; events/s.
- *
- * Pending: needs the relay and worker (bus branch) and the revenue subscriber
- * (revenue branch). To plug in: appendEvents() N InvoiceCreated events in batches of
- * 1,000 (one transaction each) with no relay running; then start relay + worker and
- * time until the inbox holds N rows for the revenue subscriber (progress: poll that
- * count). Return { eventsPerSec }; run.ts computes ratioToPgBoss against the bare
- * pg-boss drain of the same N (PG_BOSS_BASELINE in pgBossBaseline.ts).
+ * Issue 6 figure 4: ctx.events invoice events already in the outbox moved through
+ * relay, queue and the revenue subscriber into the ledger; events/s. Relay and
+ * worker are separate processes with the default bus settings (src/config.ts), as
+ * `accrue relay` + `accrue worker` run them; timed from the relay's start until
+ * waitUntilDrained(). run.ts divides by the bare pg-boss drain of the same N.
  */
 export const pipelineDrain: Figure = {
   key: 'pipeline',
   title: 'accrue pipeline drain (outbox → ledger)',
-  async run() {
-    return pending({ eventsPerSec: null }, 'not measured (pending): needs relay, worker and revenue subscriber');
+  async run(ctx) {
+    const r = await drainPipeline(ctx, ctx.events, { label: 'pipeline', prefix: 'drain', sampleRss: true });
+    return {
+      status: 'measured',
+      summary: { eventsPerSec: r.eventsPerSec },
+      detail: { ...r, workerRssMb: r.workerRssMb && { idle: r.workerRssMb.idle, peak: r.workerRssMb.peak } },
+      note: r.failedAttempts > 0 ? `${r.failedAttempts} failed attempts during the drain` : undefined,
+    };
   },
 };

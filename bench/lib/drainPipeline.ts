@@ -1,0 +1,139 @@
+import { sql, type Kysely } from 'kysely';
+import { connect } from '../../src/db/connect.ts';
+import type { Database } from '../../src/db/schema.ts';
+import { waitUntilDrained } from '../../src/ops/getStatus.ts';
+import { todayUtc } from '../../src/lib/dates.ts';
+import { startBusChild, type QueryCounts } from './busChildren.ts';
+import { loadOutbox } from './invoiceEvents.ts';
+import { rssMb, sampleRss } from './rss.ts';
+import { round } from './stats.ts';
+import { sampleWaitEvents } from './waitEvents.ts';
+import type { BenchContext } from './types.ts';
+
+export type DrainResult = {
+  events: number;
+  seconds: number;
+  eventsPerSec: number;
+  loadSeconds: number;
+  /** Statements each process sent while draining, by kind (one query() = one round trip). */
+  relayQueries: QueryCounts;
+  workerQueries: QueryCounts;
+  /** Server-side state of the relay's and worker's active backends, sampled every 100 ms. */
+  serverWaits: Record<string, number>;
+  /** Database-wide counters over the drain, per invoice event. */
+  perEvent: Record<string, number>;
+  deadlocks: number;
+  rollbacks: number;
+  ledgerEntries: number;
+  failedAttempts: number;
+  workerRssMb?: { idle: number; peak: number; samples: number[] };
+};
+
+type DbCounters = { deadlocks: number; rollbacks: number; commits: number; inserted: number; updated: number; deleted: number; walBytes: number; walRecords: number; fpi: number };
+
+async function counters(db: Kysely<Database>): Promise<DbCounters> {
+  // Stats are flushed by each backend at most once a second; the drains last longer.
+  await sql`SELECT pg_stat_clear_snapshot()`.execute(db);
+  const { rows } = await sql<DbCounters>`
+    SELECT d.deadlocks::float8 AS deadlocks, d.xact_rollback::float8 AS rollbacks, d.xact_commit::float8 AS commits, d.tup_inserted::float8 AS inserted, d.tup_updated::float8 AS updated,
+           d.tup_deleted::float8 AS deleted, w.wal_bytes::float8 AS "walBytes", w.wal_records::float8 AS "walRecords",
+           w.wal_fpi::float8 AS fpi
+    FROM pg_stat_database d, pg_stat_wal w WHERE d.datname = current_database()`.execute(db);
+  return rows[0]!;
+}
+
+async function scalar(db: Kysely<Database>, query: ReturnType<typeof sql<{ n: number }>>): Promise<number> {
+  return (await query.execute(db)).rows[0]!.n;
+}
+
+/**
+ * `events` invoice events loaded into the outbox first (no relay running), then a
+ * worker process and a relay process (revenue subscriber, default bus settings)
+ * move them into the ledger; timed from the relay's start to waitUntilDrained().
+ * Checks that every event reached the revenue inbox and none failed.
+ */
+export async function drainPipeline(ctx: BenchContext, events: number, options: { label: string; prefix: string; sampleRss?: boolean }): Promise<DrainResult> {
+  const handle = connect(ctx.url, { max: 4, applicationName: 'accrue-bench' });
+  const db = handle.db;
+  try {
+    const load = ctx.progress.task(`${options.label}: ${events} events into the outbox`, events);
+    const loadStarted = performance.now();
+    await loadOutbox(db, events, todayUtc(), options.prefix, load);
+    const loadSeconds = (performance.now() - loadStarted) / 1000;
+    load.done();
+
+    const inboxCount = sql<{ n: number }>`SELECT count(*)::int AS n FROM inbox WHERE subscriber = 'revenue'`;
+    const entriesCount = sql<{ n: number }>`SELECT count(*)::int AS n FROM ledger_entries`;
+    const failedCount = sql<{ n: number }>`SELECT count(*)::int AS n FROM failed_attempts`;
+    const [inboxBefore, entriesBefore, failedBefore] = [await scalar(db, inboxCount), await scalar(db, entriesCount), await scalar(db, failedCount)];
+
+    const worker = await startBusChild('worker', ctx.url);
+    const rss = options.sampleRss ? sampleRss(worker.pid, 100) : undefined;
+    // The idle worker (started, nothing to do yet): what the drain adds is measured against it.
+    await new Promise((r) => setTimeout(r, options.sampleRss ? 1_000 : 0));
+    const idleRss = options.sampleRss ? await rssMb(worker.pid) : Number.NaN;
+    const before = await counters(db);
+    const drain = ctx.progress.task(`${options.label}: relay → queue → revenue → ledger`, events);
+    const waits = sampleWaitEvents(db);
+    const relay = await startBusChild('relay', ctx.url);
+    const started = performance.now();
+    const watch = setInterval(() => {
+      void scalar(db, inboxCount).then((n) => drain.update(n - inboxBefore), () => {});
+    }, 500);
+    try {
+      await waitUntilDrained(db, { timeoutMs: 20 * 60_000, intervalMs: 50 });
+    } finally {
+      clearInterval(watch);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    drain.done();
+    const samples = rss ? await rss.stop() : [];
+    const serverWaits = await waits.stop();
+    const relayQueries = await relay.stop();
+    const workerQueries = await worker.stop();
+    const after = await counters(db);
+
+    const applied = (await scalar(db, inboxCount)) - inboxBefore;
+    const failedAttempts = (await scalar(db, failedCount)) - failedBefore;
+    if (applied !== events) throw new Error(`${options.label}: ${applied} of ${events} events reached the revenue inbox`);
+    const per = (k: keyof DbCounters) => round((after[k] - before[k]) / events, 2);
+    const result: DrainResult = {
+      events,
+      seconds: round(seconds, 2),
+      eventsPerSec: round(events / seconds),
+      loadSeconds: round(loadSeconds, 1),
+      relayQueries,
+      workerQueries,
+      serverWaits,
+      perEvent: {
+        commits: per('commits'),
+        rowsInserted: per('inserted'),
+        rowsUpdated: per('updated'),
+        rowsDeleted: per('deleted'),
+        walBytes: per('walBytes'),
+        walRecords: per('walRecords'),
+        walFullPageImages: per('fpi'),
+        workerRoundTrips: round(sum(workerQueries) / events, 2),
+        relayRoundTrips: round(sum(relayQueries) / events, 3),
+      },
+      // A deadlock costs deadlock_timeout (1 s by default) before Postgres breaks it.
+      deadlocks: after.deadlocks - before.deadlocks,
+      rollbacks: after.rollbacks - before.rollbacks,
+      ledgerEntries: (await scalar(db, entriesCount)) - entriesBefore,
+      failedAttempts,
+      ...(rss ? { workerRssMb: { idle: round(idleRss, 1), peak: round(Math.max(...samples), 1), samples: samples.map((s) => round(s, 1)) } } : {}),
+    };
+    if (rss) drainsThisRun.set(events, result);
+    return result;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Drains already measured in this run, by size: the worker-memory figure reuses the
+ * pipeline figure's drain of N (its worker RSS is sampled) instead of running it twice.
+ */
+export const drainsThisRun = new Map<number, DrainResult>();
+
+const sum = (counts: QueryCounts) => Object.values(counts).reduce((a, b) => a + b.n, 0);
