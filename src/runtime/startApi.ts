@@ -6,7 +6,7 @@ import { migrationsCheck } from '../health/checks.ts';
 import { ensureLocalToken } from '../auth/localToken.ts';
 import { registerSecret, type Logger } from '../lib/logger.ts';
 import { SERVICE_NAMES } from '../telemetry/names.ts';
-import { initTracing } from '../telemetry/tracing.ts';
+import { initTelemetry } from '../telemetry/initTelemetry.ts';
 import { redactUrl, type ResolvedDatabase } from './database.ts';
 import type { PgBoss } from 'pg-boss';
 import { operatorRoutes } from '../http/routes/operatorRoutes.ts';
@@ -42,7 +42,7 @@ export async function startApi(options: {
   const stopTracing =
     options.tracing === 'caller'
       ? async () => {}
-      : initTracing({ serviceName: config.OTEL_SERVICE_NAME ?? SERVICE_NAMES.api, endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
+      : initTelemetry({ serviceName: config.OTEL_SERVICE_NAME ?? SERVICE_NAMES.api, endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
   registerSecret(config.ACCRUE_BOOTSTRAP_TOKEN);
   const handle = connect(database.url, { max: config.ACCRUE_DB_POOL_MAX, applicationName: 'accrue-api' });
   let lazyBoss: Promise<PgBoss> | undefined;

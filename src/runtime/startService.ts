@@ -10,7 +10,7 @@ import { connect } from '../db/connect.ts';
 import { busScrapeSources } from '../ops/busScrapeSources.ts';
 import { setScrapeSources } from '../telemetry/metrics.ts';
 import { SERVICE_NAMES } from '../telemetry/names.ts';
-import { initTracing } from '../telemetry/tracing.ts';
+import { initTelemetry } from '../telemetry/initTelemetry.ts';
 import { startApi, type RunningApi } from './startApi.ts';
 
 export type RunningService = { api: RunningApi; database: ResolvedDatabase; close(): Promise<void> };
@@ -27,7 +27,7 @@ export async function startService(options: { config: Config; log: Logger; datab
   // Quiet until the banner: its lines are the first a newcomer reads.
   const applied = await migrate(database.url, { log: (m) => log.debug(m) });
   // One tracer provider for the three parts, so a request's trace continues in the worker.
-  const stopTracing = initTracing({ serviceName: config.OTEL_SERVICE_NAME ?? SERVICE_NAMES.all, endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
+  const stopTracing = initTelemetry({ serviceName: config.OTEL_SERVICE_NAME ?? SERVICE_NAMES.all, endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
   const metricsDb = connect(database.url, { max: 2, applicationName: 'accrue-metrics' });
   setScrapeSources(busScrapeSources(metricsDb.db));
   let workerRunning = false;

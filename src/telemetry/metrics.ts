@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { BREAKER_STATE_VALUE, METRIC, type BreakerState } from './names.ts';
+import { initMetricsExport, otelInstruments } from './otelMetrics.ts';
 
 /**
  * The Prometheus instruments of one process (issue 5 "Metrics"). Names and help
@@ -100,22 +101,27 @@ new Gauge({
 /** Event commit (recorded_at) → its subscriber's inbox commit. */
 export function recordHandled(subscriber: string, seconds: number): void {
   eventProcessing.observe({ subscriber }, seconds);
+  otelInstruments()?.eventProcessing.record(seconds, { subscriber });
 }
 
 export function recordHandlerDuration(subscriber: string, outcome: 'ok' | 'error', seconds: number): void {
   handlerDuration.observe({ subscriber, outcome }, seconds);
+  otelInstruments()?.handlerDuration.record(seconds, { subscriber, outcome });
 }
 
 export function recordRelayBatch(events: number): void {
   relayBatchSize.observe(events);
+  otelInstruments()?.relayBatchSize.record(events);
 }
 
 export function recordRetry(queue: string, subscriber: string): void {
   retries.inc({ queue, subscriber });
+  otelInstruments()?.retries.add(1, { queue, subscriber });
 }
 
 export function recordArchived(queue: string, subscriber: string, jobs = 1): void {
   archiveGrowth.inc({ queue, subscriber }, jobs);
+  otelInstruments()?.archiveGrowth.add(jobs, { queue, subscriber });
 }
 
 export function setBreakerState(subscriber: string, state: BreakerState): void {
@@ -124,6 +130,7 @@ export function setBreakerState(subscriber: string, state: BreakerState): void {
 
 export function recordHttpRequest(method: string, route: string, statusCode: number, seconds: number): void {
   httpDuration.observe({ method, route, status_code: String(statusCode) }, seconds);
+  otelInstruments()?.httpDuration.record(seconds, { 'http.request.method': method, 'http.route': route, 'http.response.status_code': statusCode });
 }
 
 /** Prometheus text exposition of every accrue metric, scrape sources included. */
@@ -134,4 +141,22 @@ export async function renderMetrics(): Promise<{ contentType: string; body: stri
 /** Seconds between two instants, for the record* functions. */
 export function secondsSince(start: Date | number, end: number = Date.now()): number {
   return Math.max(0, (end - (typeof start === 'number' ? start : start.getTime())) / 1000);
+}
+
+/**
+ * The OTLP metrics export of this process (when OTEL_EXPORTER_OTLP_ENDPOINT is set):
+ * the same instruments, and the scrape sources observed at each export.
+ */
+export function initOtelMetrics(options: { serviceName: string; endpoint?: string; intervalMs?: number }): () => Promise<void> {
+  return initMetricsExport({
+    ...options,
+    sources: () => ({
+      relayLagSeconds: sources.relayLagSeconds,
+      queueJobs: sources.queueJobs,
+      archiveSize: sources.archiveSize,
+      breakerStates: sources.breakerStates
+        ? async () => (await sources.breakerStates!()).map((b) => ({ name: b.name, value: BREAKER_STATE_VALUE[b.state] }))
+        : undefined,
+    }),
+  });
 }

@@ -167,3 +167,20 @@ export const LOG_FIELD = {
   jobId: 'jobId',
   invoiceId: 'invoiceId',
 } as const;
+
+/**
+ * The same instruments under OpenTelemetry names (dotted, unit separate), for the
+ * OTLP metrics export (otelMetrics.ts). Prometheus names stay the /metrics contract.
+ */
+export const OTEL_METRIC = {
+  eventProcessing: { name: 'accrue.event.processing.duration', unit: 's' },
+  handlerDuration: { name: 'accrue.handler.duration', unit: 's' },
+  relayLag: { name: 'accrue.relay.lag', unit: 's' },
+  relayBatchSize: { name: 'accrue.relay.batch.size', unit: '{event}' },
+  queueJobs: { name: 'accrue.queue.jobs', unit: '{job}' },
+  retries: { name: 'accrue.job.retries', unit: '{attempt}' },
+  archiveSize: { name: 'accrue.failed_job_archive.size', unit: '{job}' },
+  archiveGrowth: { name: 'accrue.failed_job_archive.archived', unit: '{job}' },
+  breakerState: { name: 'accrue.breaker.state', unit: '1' },
+  httpDuration: { name: 'http.server.request.duration', unit: 's' },
+} as const satisfies Record<keyof typeof METRIC, { name: string; unit: string }>;

@@ -2,7 +2,7 @@ import { connect } from '../../db/connect.ts';
 import { createOpsServer } from '../../health/opsServer.ts';
 import { busScrapeSources } from '../../ops/busScrapeSources.ts';
 import { SERVICE_NAMES } from '../../telemetry/names.ts';
-import { initTracing } from '../../telemetry/tracing.ts';
+import { initTelemetry } from '../../telemetry/initTelemetry.ts';
 import type { BusRuntime } from './busRuntime.ts';
 
 /**
@@ -12,7 +12,7 @@ import type { BusRuntime } from './busRuntime.ts';
  * first spans have a provider. Returns the flush, for the last shutdown closers.
  */
 export function initBusTracing(runtime: BusRuntime, role: 'relay' | 'worker'): () => Promise<void> {
-  return initTracing({ serviceName: runtime.config.OTEL_SERVICE_NAME ?? SERVICE_NAMES[role], endpoint: runtime.config.OTEL_EXPORTER_OTLP_ENDPOINT });
+  return initTelemetry({ serviceName: runtime.config.OTEL_SERVICE_NAME ?? SERVICE_NAMES[role], endpoint: runtime.config.OTEL_EXPORTER_OTLP_ENDPOINT });
 }
 
 /**
