@@ -38,6 +38,13 @@ export type Subscriber = {
   name: string;
   eventTypes: readonly EventType[];
   handle(event: StoredEvent, ctx: SubscriberContext): Promise<void>;
+  /**
+   * Optional: the same effect as calling `handle` for each event in order, in fewer
+   * round trips. The worker uses it for a batch it applies in one transaction; the
+   * event-by-event fallback, replays and tests keep calling `handle`. Throwing rolls
+   * back the whole batch (the worker then retries it event by event).
+   */
+  handleBatch?(events: readonly StoredEvent[], ctx: SubscriberContext): Promise<void>;
   /** Calls systems outside accrue: runs behind a circuit breaker. */
   external?: boolean;
   /**

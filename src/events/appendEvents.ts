@@ -24,6 +24,9 @@ export type NewEvent<T extends EventType = EventType> = {
   externalId?: string | null;
   /** Overrides the context's causation for this event (e.g. the invoice event a revenue event follows). */
   causationId?: string | null;
+  /** Override the context's correlation and trace for this event (one call writing the follow-ups of many requests). */
+  correlationId?: string;
+  traceparent?: string | null;
 };
 
 export type AppendResult = { event: StoredEvent; inserted: boolean };
@@ -44,9 +47,9 @@ export function toEventRows(events: NewEvent[], ctx: EventContext) {
       aggregate_id: e.aggregateId,
       aggregate_version: e.aggregateVersion ?? null,
       occurred_at: e.occurredAt,
-      correlation_id: ctx.correlationId,
+      correlation_id: e.correlationId ?? ctx.correlationId,
       causation_id: e.causationId !== undefined ? e.causationId : (ctx.causationId ?? null),
-      traceparent: ctx.traceparent ?? null,
+      traceparent: e.traceparent !== undefined ? e.traceparent : (ctx.traceparent ?? null),
       actor: ctx.actor,
       source: e.source ?? 'api',
       external_id: e.externalId ?? null,

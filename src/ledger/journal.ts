@@ -37,3 +37,40 @@ export async function appendEntries(
     .execute();
   return entries.map((e, i) => ({ ...e, entryId: rows[i]!.entry_id, currency, invoiceId }));
 }
+
+/** Entries of one invoice event, for appendEntriesOf. */
+export type EntryGroup = { invoiceId: string; currency: string; eventId: string | null; entries: readonly NewEntry[] };
+
+/**
+ * appendEntries for many invoice events in one statement (a worker batch); the
+ * posted entries come back per group, in the order given.
+ */
+export async function appendEntriesOf(db: Executor, groups: readonly EntryGroup[]): Promise<PostedEntry[][]> {
+  const flat = groups.flatMap((g) => g.entries.map((e) => ({ g, e })));
+  if (flat.length === 0) return groups.map(() => []);
+  const rows = await db
+    .insertInto('ledger_entries')
+    .values(
+      flat.map(({ g, e }) => ({
+        currency: g.currency,
+        entry_date: e.entryDate,
+        origin_date: e.originDate,
+        kind: e.kind,
+        invoice_id: g.invoiceId,
+        line_id: e.lineId,
+        payment_id: e.paymentId,
+        event_id: g.eventId,
+        note: e.entryDate !== e.originDate ? `relocated from ${e.originDate} (closed period)` : null,
+        accounts_receivable: e.movement.AccountsReceivable,
+        cash: e.movement.Cash,
+        deferred_revenue: e.movement.DeferredRevenue,
+        revenue: e.movement.Revenue,
+        tax_payable: e.movement.TaxPayable,
+        customer_credit: e.movement.CustomerCredit,
+      })),
+    )
+    .returning('entry_id')
+    .execute();
+  let i = 0;
+  return groups.map((g) => g.entries.map((e) => ({ ...e, entryId: rows[i++]!.entry_id, currency: g.currency, invoiceId: g.invoiceId })));
+}

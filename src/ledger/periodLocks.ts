@@ -23,6 +23,21 @@ export async function holdForInvoicePosting(db: Executor, invoiceId: string): Pr
   await sql`SELECT pg_advisory_xact_lock_shared(${PERIOD_LOCK}::bigint), pg_advisory_xact_lock(hashtextextended(${`accrue:revenue:${invoiceId}`}, 0))`.execute(db);
 }
 
+/**
+ * holdForInvoicePosting for a worker batch's invoices, in one round trip: the period
+ * lock shared first, then each invoice's lock in the order given (the caller sorts
+ * them as the worker sorts its batches, so concurrent batches never wait in a cycle).
+ * WITH ORDINALITY + ORDER BY keeps that order: the locks are taken row by row as the
+ * sorted rows come out.
+ */
+export async function holdForInvoicePostings(db: Executor, invoiceIds: readonly string[]): Promise<void> {
+  await sql`
+    SELECT pg_advisory_xact_lock_shared(${PERIOD_LOCK}::bigint),
+           (SELECT count(pg_advisory_xact_lock(hashtextextended('accrue:revenue:' || k, 0)))
+            FROM (SELECT k FROM unnest(${[...invoiceIds]}::text[]) WITH ORDINALITY AS ids (k, n) ORDER BY n OFFSET 0) sorted)
+  `.execute(db);
+}
+
 /** The last locked month ('YYYY-MM'), or null when no month is closed. */
 export async function lockedThrough(db: Executor): Promise<string | null> {
   const row = await db

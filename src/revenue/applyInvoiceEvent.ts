@@ -1,12 +1,12 @@
 import type { Executor } from '../db/connect.ts';
-import { appendEvents, type NewEvent } from '../events/appendEvents.ts';
+import { appendEvents } from '../events/appendEvents.ts';
 import type { StoredEvent } from '../events/envelope.ts';
 import { todayUtc } from '../lib/dates.ts';
 import { loadInvoiceBook, loadPostedTotals, saveInvoiceBook } from '../ledger/invoiceBooks.ts';
 import { appendEntries } from '../ledger/journal.ts';
 import { firstOpenDayAfter, holdForInvoicePosting } from '../ledger/periodLocks.ts';
-import { postInvoiceEvent, type PostedTotal, type PostingResult } from './postInvoiceEvent.ts';
-import { revenueEventOf } from './revenueEvents.ts';
+import { postInvoiceEvent, type IncomingEvent, type PostedTotal, type PostingResult } from './postInvoiceEvent.ts';
+import { revenueEventsOf } from './revenueEvents.ts';
 import { traceLedgerWrite } from '../telemetry/instrument.ts';
 
 /**
@@ -24,14 +24,7 @@ export async function applyInvoiceEvent(db: Executor, event: StoredEvent, now: D
   const posted = book !== null && book.applied.length > 0 ? await loadPostedTotals(db, invoiceId) : new Map<string, PostedTotal>();
   const result = postInvoiceEvent(
     book,
-    {
-      eventId: event.eventId,
-      invoiceId,
-      type: event.type,
-      occurredAt: event.occurredAt,
-      version: event.aggregateVersion ?? (event.type === 'InvoiceCreated' ? 1 : null),
-      data: event.data as Record<string, unknown>,
-    },
+    incomingOf(event),
     clock,
     posted,
   );
@@ -43,25 +36,7 @@ export async function applyInvoiceEvent(db: Executor, event: StoredEvent, now: D
   const entries = await traceLedgerWrite({ entries: result.entries.length, invoiceId, eventId: event.eventId }, () =>
     appendEntries(db, invoiceId, currency, event.eventId, result.entries),
   );
-  const revenueEvents: NewEvent[] = [];
-  for (const e of entries) {
-    const emitted = revenueEventOf(e.kind, e.movement);
-    if (!emitted) continue;
-    revenueEvents.push({
-      type: emitted.type,
-      aggregateId: invoiceId,
-      occurredAt: e.entryDate,
-      source: 'revenue',
-      data: {
-        invoiceId,
-        currency,
-        amount: emitted.amount,
-        postedOn: e.entryDate,
-        ...(e.lineId !== null ? { lineId: e.lineId } : {}),
-        entryId: String(e.entryId),
-      },
-    });
-  }
+  const revenueEvents = revenueEventsOf(invoiceId, currency, entries);
   await appendEvents(db, revenueEvents, {
     correlationId: event.correlationId,
     causationId: event.eventId,
@@ -69,4 +44,16 @@ export async function applyInvoiceEvent(db: Executor, event: StoredEvent, now: D
     actor: 'revenue',
   });
   return result;
+}
+
+/** A stored invoice event as the pure posting code takes it. */
+export function incomingOf(event: StoredEvent): IncomingEvent {
+  return {
+    eventId: event.eventId,
+    invoiceId: event.aggregateId,
+    type: event.type,
+    occurredAt: event.occurredAt,
+    version: event.aggregateVersion ?? (event.type === 'InvoiceCreated' ? 1 : null),
+    data: event.data as Record<string, unknown>,
+  };
 }

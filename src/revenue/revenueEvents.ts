@@ -1,3 +1,5 @@
+import type { NewEvent } from '../events/appendEvents.ts';
+import type { PostedEntry } from '../ledger/journal.ts';
 import type { Movement } from './accounts.ts';
 import type { EntryKind } from './targetJournal.ts';
 
@@ -22,4 +24,28 @@ export function revenueEventOf(kind: EntryKind, m: Movement): { type: RevenueEve
     default:
       return null;
   }
+}
+
+/** The revenue events an invoice's newly posted entries emit, dated on each entry. */
+export function revenueEventsOf(invoiceId: string, currency: string, entries: readonly PostedEntry[]): NewEvent[] {
+  const out: NewEvent[] = [];
+  for (const e of entries) {
+    const emitted = revenueEventOf(e.kind, e.movement);
+    if (!emitted) continue;
+    out.push({
+      type: emitted.type,
+      aggregateId: invoiceId,
+      occurredAt: e.entryDate,
+      source: 'revenue',
+      data: {
+        invoiceId,
+        currency,
+        amount: emitted.amount,
+        postedOn: e.entryDate,
+        ...(e.lineId !== null ? { lineId: e.lineId } : {}),
+        entryId: String(e.entryId),
+      },
+    });
+  }
+  return out;
 }

@@ -119,6 +119,8 @@ export type JobAttempt = {
   log: Logger;
   /** Runs handle() as the `handle {subscriber}` span under this attempt; the last run's duration is kept. */
   handle<T>(fn: () => Promise<T>): Promise<T>;
+  /** Records this attempt's share of a batch handler run (handleBatch) as its last run. */
+  ranInBatch(run: { outcome: 'ok' | 'error'; seconds: number }): void;
   /** Ends the attempt span and records its metrics; call after the transaction settled. */
   end(outcome: AttemptOutcome): void;
 };
@@ -149,6 +151,9 @@ export function startJobAttempt(info: AttemptInfo, event: EventForTelemetry, log
           lastRun = { outcome, seconds: (performance.now() - started) / 1000 };
         }
       });
+    },
+    ranInBatch(run) {
+      lastRun = run;
     },
     end(outcome) {
       if (ended) return;

@@ -6,7 +6,7 @@ import { readStoredEvent, type StoredEvent } from '../events/envelope.ts';
 import type { Logger } from '../lib/logger.ts';
 import { claimInbox, insertFailedAttempts } from './inboxAndFailures.ts';
 import { describeFailure, eventIdentity, type AttemptFailure } from './jobFailure.ts';
-import { handleTraced, settleBatchTelemetry, startBatchTelemetry, type BatchTelemetry } from './attemptTelemetry.ts';
+import { handleBatchTraced, handleTraced, settleBatchTelemetry, startBatchTelemetry, type BatchTelemetry } from './attemptTelemetry.ts';
 
 /** The part of a pg-boss job the worker reads; retryCount 0 = first attempt. */
 export type BatchJob = { id: string; retryCount: number; data: unknown };
@@ -27,7 +27,8 @@ type Ctx = { subscriber: Subscriber; queue: string; log: Logger; startedAt: Date
  * - a throwing handler -> 'failed' (pg-boss retries with backoff, then archives);
  * - a handler throwing DeferDelivery -> 'completed', and the event is enqueued again
  *   to start later, in the same transaction (not a failure: no retry count, no archive).
- * The happy path is one transaction for the whole batch with one inbox statement (no
+ * The happy path is one transaction for the whole batch with one inbox statement and,
+ * when the subscriber has one, one handleBatch call for the fresh events (no
  * savepoints: at 200 events/s most batches hold one event, and every round trip is
  * latency). If a handler throws, the batch is rolled back and re-applied event by
  * event with a savepoint each, so one bad event cannot hold back the others. External
@@ -107,9 +108,14 @@ async function applyTogether(db: Db, ctx: Ctx, valid: readonly Valid[]): Promise
     await db.transaction().execute(async (tx) => {
       const fresh = await claimInbox(tx, ctx.subscriber.name, valid.map((v) => v.event.eventId.toLowerCase()));
       const handlerCtx = { db: tx, log: ctx.log, now: new Date() };
-      for (const { job, event } of valid) {
-        // delete: the same event twice in one batch (a replay beside the original) runs once.
-        if (fresh.delete(event.eventId.toLowerCase())) await handleTraced(ctx.telemetry!, ctx.subscriber, job, event, handlerCtx);
+      // delete: the same event twice in one batch (a replay beside the original) runs once.
+      const toHandle = valid.filter(({ event }) => fresh.delete(event.eventId.toLowerCase()));
+      const { subscriber } = ctx;
+      if (subscriber.handleBatch) {
+        // Same effect as handle() per event, in fewer round trips (revenue: ~6 statements a batch, not ~4.8 an event).
+        if (toHandle.length > 0) await handleBatchTraced(ctx.telemetry!, subscriber, toHandle, handlerCtx);
+      } else {
+        for (const { job, event } of toHandle) await handleTraced(ctx.telemetry!, subscriber, job, event, handlerCtx);
       }
     });
     return { ok: true };

@@ -35,6 +35,36 @@ export function handleTraced(telemetry: BatchTelemetry, subscriber: Subscriber, 
 }
 
 /**
+ * subscriber.handleBatch(events) as one `handle {subscriber}` span under the first
+ * job's attempt (one event: with its logger, as handleTraced); every attempt is
+ * charged an equal share of the run's duration, so the handler-duration histogram
+ * still counts one observation per event and sums to the time spent.
+ */
+export async function handleBatchTraced(
+  telemetry: BatchTelemetry,
+  subscriber: Subscriber,
+  items: readonly { job: Job; event: StoredEvent }[],
+  ctx: SubscriberContext,
+): Promise<void> {
+  const attempts = items.map(({ job }) => telemetry.attempts.get(job.id));
+  const first = attempts[0];
+  const events = items.map((i) => i.event);
+  const started = performance.now();
+  let outcome: 'ok' | 'error' = 'error';
+  try {
+    const run = (log: SubscriberContext['log']) => {
+      if (!subscriber.handleBatch) throw new Error(`subscriber ${subscriber.name} has no handleBatch`);
+      return subscriber.handleBatch(events, { ...ctx, log });
+    };
+    await (first ? first.handle(() => run(items.length === 1 ? first.log : ctx.log)) : run(ctx.log));
+    outcome = 'ok';
+  } finally {
+    const seconds = (performance.now() - started) / 1000 / Math.max(1, items.length);
+    for (const a of attempts) a?.ranInBatch({ outcome, seconds });
+  }
+}
+
+/**
  * Ends every attempt with its job's result. A failed job is retried while its
  * retryCount is below the queue's retryLimit (pg-boss's rule; jobs inherit the
  * queue's limit), otherwise pg-boss sends it to the archive's dead-letter queue.
