@@ -2,11 +2,18 @@ import { sql } from 'kysely';
 import type { Executor } from '../db/connect.ts';
 import type { BookEvent } from '../revenue/invoiceTimeline.ts';
 import type { InvoiceBook, PostedTotal } from '../revenue/postInvoiceEvent.ts';
-import { entryKey } from '../revenue/targetJournal.ts';
-import type { InvoiceOutcome } from '../revenue/targetJournal.ts';
-import type { EntryKind } from '../revenue/targetJournal.ts';
+import { entryKey, type EntryKind, type InvoiceOutcome } from '../revenue/targetJournal.ts';
+
+/**
+ * The revenue books of the invoices a posting touches (one event, or a worker batch):
+ * one statement each however many invoices, since each round trip costs ~1 ms here
+ * (docs/performance.md). Keyed by invoice id. The invoice's line rows are locked on
+ * load, so the daily run waits for (or skips) an invoice being posted and the journal
+ * read next includes whatever it posted; the caller holds the invoice advisory locks.
+ */
 
 type BookRow = {
+  invoice_id: string;
   applied: BookEvent[] | null;
   parked: BookEvent[] | null;
   first_event_on: string | null;
@@ -15,33 +22,40 @@ type BookRow = {
   locked_through: string | null;
 };
 
-/**
- * Loads one invoice's book and the period lock state in one round trip, locking the
- * invoice's line rows: the daily run then waits for (or skips) this invoice, so the
- * journal read next includes whatever it posted. The caller holds the invoice's
- * advisory lock, which serialises postings (the book row itself needs no row lock).
- */
-export async function loadInvoiceBook(db: Executor, invoiceId: string): Promise<{ book: InvoiceBook | null; lockedThrough: string | null }> {
+/** Books (null = none yet), line rows locked, and the period lock state. */
+export async function loadInvoiceBooks(
+  db: Executor,
+  invoiceIds: readonly string[],
+): Promise<{ books: Map<string, InvoiceBook | null>; lockedThrough: string | null }> {
   const { rows } = await sql<BookRow>`
-    WITH locked_lines AS (
-      SELECT recognized_through FROM revenue_lines WHERE invoice_id = ${invoiceId} FOR UPDATE
+    WITH ids AS (SELECT DISTINCT unnest(${[...invoiceIds]}::text[]) AS invoice_id),
+    locked_lines AS MATERIALIZED (
+      SELECT invoice_id, recognized_through FROM revenue_lines WHERE invoice_id = ANY(${[...invoiceIds]}::text[]) FOR UPDATE
+    ), lines_through AS (
+      SELECT invoice_id, max(recognized_through) AS lines_through FROM locked_lines GROUP BY invoice_id
     )
-    SELECT i.applied, i.parked, i.first_event_on, i.horizon,
-           (SELECT max(recognized_through) FROM locked_lines) AS lines_through,
+    SELECT ids.invoice_id, i.applied, i.parked, i.first_event_on, i.horizon, l.lines_through,
            (SELECT max(period) FROM ledger_period_locks) AS locked_through
-    FROM (VALUES (1)) AS one (x)
-    LEFT JOIN revenue_invoices i ON i.invoice_id = ${invoiceId}
+    FROM ids
+    LEFT JOIN revenue_invoices i ON i.invoice_id = ids.invoice_id
+    LEFT JOIN lines_through l ON l.invoice_id = ids.invoice_id
   `.execute(db);
-  const row = rows[0]!;
-  if (row.first_event_on === null) return { book: null, lockedThrough: row.locked_through };
-  const horizon = row.lines_through !== null && (row.horizon === null || row.lines_through > row.horizon) ? row.lines_through : row.horizon;
-  return {
-    book: { invoiceId, applied: row.applied ?? [], parked: row.parked ?? [], firstEventOn: row.first_event_on, horizon },
-    lockedThrough: row.locked_through,
-  };
+  const books = new Map<string, InvoiceBook | null>();
+  let lockedThrough: string | null = null;
+  for (const row of rows) {
+    lockedThrough = row.locked_through;
+    if (row.first_event_on === null) {
+      books.set(row.invoice_id, null);
+      continue;
+    }
+    const horizon = row.lines_through !== null && (row.horizon === null || row.lines_through > row.horizon) ? row.lines_through : row.horizon;
+    books.set(row.invoice_id, { invoiceId: row.invoice_id, applied: row.applied ?? [], parked: row.parked ?? [], firstEventOn: row.first_event_on, horizon });
+  }
+  return { books, lockedThrough };
 }
 
 type PostedRow = {
+  invoice_id: string;
   kind: EntryKind;
   line_id: string | null;
   payment_id: string | null;
@@ -54,59 +68,77 @@ type PostedRow = {
   credit: number;
 };
 
-/** What the journal already holds for this invoice, per entry key (see entryKey). */
-export async function loadPostedTotals(db: Executor, invoiceId: string): Promise<Map<string, PostedTotal>> {
+/** loadPostedTotals for many invoices; every asked invoice gets a map (empty when nothing is posted). */
+export async function loadPostedTotalsOf(db: Executor, invoiceIds: readonly string[]): Promise<Map<string, Map<string, PostedTotal>>> {
+  const out = new Map<string, Map<string, PostedTotal>>(invoiceIds.map((id) => [id, new Map()]));
+  if (invoiceIds.length === 0) return out;
   const { rows } = await sql<PostedRow>`
-    SELECT kind, line_id, payment_id, max(origin_date) AS last_origin,
+    SELECT invoice_id, kind, line_id, payment_id, max(origin_date) AS last_origin,
            sum(accounts_receivable)::bigint AS ar, sum(cash)::bigint AS cash, sum(deferred_revenue)::bigint AS deferred,
            sum(revenue)::bigint AS revenue, sum(tax_payable)::bigint AS tax, sum(customer_credit)::bigint AS credit
     FROM ledger_entries
-    WHERE invoice_id = ${invoiceId}
-    GROUP BY kind, line_id, payment_id, CASE WHEN kind = 'recognition' THEN date_trunc('month', origin_date) ELSE origin_date END
+    WHERE invoice_id = ANY(${[...invoiceIds]}::text[])
+    GROUP BY invoice_id, kind, line_id, payment_id, CASE WHEN kind = 'recognition' THEN date_trunc('month', origin_date) ELSE origin_date END
   `.execute(db);
-  const out = new Map<string, PostedTotal>();
   for (const r of rows) {
-    out.set(entryKey(r.kind, r.last_origin, r.line_id, r.payment_id), {
+    out.get(r.invoice_id)!.set(entryKey(r.kind, r.last_origin, r.line_id, r.payment_id), {
       kind: r.kind,
       lineId: r.line_id,
       paymentId: r.payment_id,
       lastOriginDate: r.last_origin,
-      movement: {
-        AccountsReceivable: r.ar,
-        Cash: r.cash,
-        DeferredRevenue: r.deferred,
-        Revenue: r.revenue,
-        TaxPayable: r.tax,
-        CustomerCredit: r.credit,
-      },
+      movement: { AccountsReceivable: r.ar, Cash: r.cash, DeferredRevenue: r.deferred, Revenue: r.revenue, TaxPayable: r.tax, CustomerCredit: r.credit },
     });
   }
   return out;
 }
 
 /**
- * Writes the book and, once the invoice exists, its current lines for the daily run,
- * in one statement (lines upserted, lines no longer on the invoice removed).
+ * saveInvoiceBook for many invoices (each at most once) in one statement: books
+ * upserted, their current lines upserted, lines no longer on an invoice removed.
  */
-export async function saveInvoiceBook(db: Executor, book: InvoiceBook, outcome: InvoiceOutcome | null): Promise<void> {
-  const o = outcome;
-  const lines = (o?.lines ?? []).map((l) => ({
-    line_id: l.lineId,
-    position: l.position,
-    net_amount: l.amount,
-    service_start: l.servicePeriod?.start ?? null,
-    service_end: l.servicePeriod?.end ?? null,
-    recognized: l.recognized,
-    active: l.active,
+export async function saveInvoiceBooks(db: Executor, saves: readonly { book: InvoiceBook; outcome: InvoiceOutcome | null }[]): Promise<void> {
+  if (saves.length === 0) return;
+  const books = saves.map(({ book, outcome: o }) => ({
+    invoice_id: book.invoiceId,
+    currency: o?.currency ?? null,
+    status: o?.status ?? 'pending',
+    version: o?.version ?? 0,
+    total: o?.total ?? 0,
+    tax: o?.tax ?? 0,
+    net_revenue: o?.netRevenue ?? 0,
+    amount_paid: o?.amountPaid ?? 0,
+    amount_due: o?.amountDue ?? 0,
+    issued_on: o?.issuedOn ?? null,
+    first_event_on: book.firstEventOn,
+    horizon: book.horizon,
+    applied: book.applied,
+    parked: book.parked,
   }));
+  const lines = saves.flatMap(({ book, outcome: o }) =>
+    (o?.lines ?? []).map((l) => ({
+      invoice_id: book.invoiceId,
+      line_id: l.lineId,
+      currency: o?.currency ?? 'XXX',
+      position: l.position,
+      net_amount: l.amount,
+      service_start: l.servicePeriod?.start ?? null,
+      service_end: l.servicePeriod?.end ?? null,
+      recognized: l.recognized,
+      recognized_through: book.horizon,
+      active: l.active,
+    })),
+  );
   await sql`
-    WITH book AS (
+    WITH new_books AS (
+      SELECT * FROM jsonb_to_recordset(${JSON.stringify(books)}::jsonb) AS x (
+        invoice_id text, currency text, status text, version int, total bigint, tax bigint, net_revenue bigint, amount_paid bigint,
+        amount_due bigint, issued_on date, first_event_on date, horizon date, applied jsonb, parked jsonb)
+    ), book AS (
       INSERT INTO revenue_invoices (invoice_id, currency, status, version, total, tax, net_revenue, amount_paid, amount_due,
                                     issued_on, first_event_on, horizon, applied, parked, updated_at)
-      VALUES (${book.invoiceId}, ${o?.currency ?? null}, ${o?.status ?? 'pending'}, ${o?.version ?? 0}, ${o?.total ?? 0},
-              ${o?.tax ?? 0}, ${o?.netRevenue ?? 0}, ${o?.amountPaid ?? 0}, ${o?.amountDue ?? 0}, ${o?.issuedOn ?? null}::date,
-              ${book.firstEventOn}::date, ${book.horizon}::date, ${JSON.stringify(book.applied)}::jsonb,
-              ${JSON.stringify(book.parked)}::jsonb, clock_timestamp())
+      SELECT invoice_id, currency, status, version, total, tax, net_revenue, amount_paid, amount_due,
+             issued_on, first_event_on, horizon, applied, parked, clock_timestamp()
+      FROM new_books
       ON CONFLICT (invoice_id) DO UPDATE SET
         currency = excluded.currency, status = excluded.status, version = excluded.version, total = excluded.total,
         tax = excluded.tax, net_revenue = excluded.net_revenue, amount_paid = excluded.amount_paid,
@@ -114,19 +146,21 @@ export async function saveInvoiceBook(db: Executor, book: InvoiceBook, outcome: 
         horizon = excluded.horizon, applied = excluded.applied, parked = excluded.parked, updated_at = excluded.updated_at
     ), new_lines AS (
       SELECT * FROM jsonb_to_recordset(${JSON.stringify(lines)}::jsonb) AS x (
-        line_id text, position int, net_amount bigint, service_start date, service_end date, recognized bigint, active boolean)
+        invoice_id text, line_id text, currency text, position int, net_amount bigint, service_start date, service_end date,
+        recognized bigint, recognized_through date, active boolean)
     ), upserted AS (
       INSERT INTO revenue_lines (invoice_id, line_id, currency, position, net_amount, service_start, service_end,
                                  recognized, recognized_through, active)
-      SELECT ${book.invoiceId}, line_id, ${o?.currency ?? 'XXX'}, position, net_amount, service_start, service_end,
-             recognized, ${book.horizon}::date, active
+      SELECT invoice_id, line_id, currency, position, net_amount, service_start, service_end, recognized, recognized_through, active
       FROM new_lines
       ON CONFLICT (invoice_id, line_id) DO UPDATE SET
         position = excluded.position, net_amount = excluded.net_amount, service_start = excluded.service_start,
         service_end = excluded.service_end, recognized = excluded.recognized,
         recognized_through = excluded.recognized_through, active = excluded.active
     )
-    DELETE FROM revenue_lines
-    WHERE invoice_id = ${book.invoiceId} AND line_id NOT IN (SELECT line_id FROM new_lines)
+    DELETE FROM revenue_lines r
+    USING new_books b
+    WHERE r.invoice_id = b.invoice_id
+      AND NOT EXISTS (SELECT 1 FROM new_lines n WHERE n.invoice_id = r.invoice_id AND n.line_id = r.line_id)
   `.execute(db);
 }

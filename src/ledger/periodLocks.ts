@@ -16,16 +16,7 @@ export async function holdPeriodsExclusive(db: Executor): Promise<void> {
 
 /**
  * What every invoice posting takes first, in one round trip: the period lock shared
- * (left to right: it is taken before the invoice lock, as in the daily run) and the
- * invoice's own lock, which serialises all work on one invoice.
- */
-export async function holdForInvoicePosting(db: Executor, invoiceId: string): Promise<void> {
-  await sql`SELECT pg_advisory_xact_lock_shared(${PERIOD_LOCK}::bigint), pg_advisory_xact_lock(hashtextextended(${`accrue:revenue:${invoiceId}`}, 0))`.execute(db);
-}
-
-/**
- * holdForInvoicePosting for a worker batch's invoices, in one round trip: the period
- * lock shared first, then each invoice's lock in the order given (the caller sorts
+ * (as the daily run takes it), then each invoice's lock in the order given (the caller sorts
  * them as the worker sorts its batches, so concurrent batches never wait in a cycle).
  * WITH ORDINALITY + ORDER BY keeps that order: the locks are taken row by row as the
  * sorted rows come out.
