@@ -1,6 +1,5 @@
 import type { Executor } from '../db/connect.ts';
 import type { ScrapeSources } from '../telemetry/metrics.ts';
-import { outboxLagSeconds } from '../telemetry/scrapeSources.ts';
 import { getStatus, type BusStatus } from './getStatus.ts';
 
 /**
@@ -15,7 +14,7 @@ export function busScrapeSources(db: Executor): ScrapeSources {
     return cached.status;
   };
   return {
-    relayLagSeconds: outboxLagSeconds(db),
+    relayLagSeconds: async () => (await status()).outbox.oldestPendingSeconds,
     queueJobs: async () =>
       Object.entries((await status()).queues).flatMap(([queue, counts]) =>
         (['created', 'retry', 'active', 'failed'] as const).map((state) => ({ queue, state, count: counts[state] })),

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from '../db/connect.ts';
-import { readBreakers, type BreakerState } from './readBreakers.ts';
+import { getBreakerStates, type BreakerStatus as BreakerState } from '../breaker/getBreakerStates.ts';
 
 export type QueueCounts = { created: number; retry: number; active: number; completed: number; failed: number; cancelled: number };
 
@@ -47,7 +47,7 @@ export async function getStatus(db: Executor, options: { bossSchema?: string; co
     sql<{ total: number; not_replayed: number }>`
       SELECT count(*)::int AS total, (count(*) FILTER (WHERE replay_count = 0))::int AS not_replayed
       FROM failed_job_archive`.execute(db),
-    readBreakers(db),
+    getBreakerStates(db),
   ]);
   const queues: Record<string, QueueCounts> = {};
   for (const row of rows) {

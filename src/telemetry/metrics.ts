@@ -60,7 +60,7 @@ export type ScrapeSources = {
   breakerStates?: () => Promise<{ name: string; state: BreakerState }[]>;
 };
 
-/** Called once by the entry point that serves /metrics (see scrapeSources.ts for ready-made ones). */
+/** Called once by the entry point that serves /metrics (src/ops/busScrapeSources.ts is the one the processes use). */
 export function setScrapeSources(next: ScrapeSources): void {
   sources = next;
 }

@@ -12,7 +12,7 @@ import {
   setBreakerState,
   setScrapeSources,
 } from '../../src/telemetry/metrics.ts';
-import { outboxLagSeconds, queueJobsFromBoss } from '../../src/telemetry/scrapeSources.ts';
+import { busScrapeSources } from '../../src/ops/busScrapeSources.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/testDatabase.ts';
 
 function sample(text: string, series: string): number | undefined {
@@ -69,15 +69,16 @@ describe('metrics', () => {
 
   it('reads outbox lag, queue jobs and archive size from their sources on scrape', async () => {
     setScrapeSources({
-      relayLagSeconds: outboxLagSeconds(t.db),
-      queueJobs: queueJobsFromBoss({
-        getQueues: async () => [{ name: 'revenue', readyCount: 7, deferredCount: 1, blockedCount: 0, activeCount: 2, failedCount: 3 }],
-      }),
+      relayLagSeconds: busScrapeSources(t.db).relayLagSeconds,
+      queueJobs: async () => [
+        { queue: 'revenue', state: 'created', count: 7 },
+        { queue: 'revenue', state: 'active', count: 2 },
+      ],
       archiveSize: async () => 4,
     });
     let { body } = await renderMetrics();
     expect(sample(body, 'accrue_relay_lag_seconds')).toBe(0); // empty outbox
-    expect(sample(body, 'accrue_queue_jobs{queue="revenue",state="ready"}')).toBe(7);
+    expect(sample(body, 'accrue_queue_jobs{queue="revenue",state="created"}')).toBe(7);
     expect(sample(body, 'accrue_queue_jobs{queue="revenue",state="active"}')).toBe(2);
     expect(sample(body, 'accrue_failed_job_archive_jobs')).toBe(4);
 
@@ -85,6 +86,9 @@ describe('metrics', () => {
       type: 'InvoiceCreated', aggregateId: 'inv_lag', occurredAt: '2026-01-01',
       data: { customerId: 'cus_1', currency: 'USD', lines: [{ lineId: 'l1', kind: 'revenue', amount: 100 }] },
     }], { correlationId: 'c', actor: 'test' });
+    // A fresh source: one status read serves a scrape for a second.
+    setScrapeSources({ relayLagSeconds: busScrapeSources(t.db).relayLagSeconds });
+    await new Promise((r) => setTimeout(r, 20));
     ({ body } = await renderMetrics());
     expect(sample(body, 'accrue_relay_lag_seconds')).toBeGreaterThan(0);
   });
