@@ -1,17 +1,9 @@
 import type { Executor } from '../db/connect.ts';
+import type { InvoiceOutcome } from '../revenue/targetJournal.ts';
 import type { ReportQuery } from './reportQuery.ts';
 
-/** FORMAT invoiceState entry: the invoice as the books see it now. */
-export type InvoiceStateEntry = {
-  status: 'open' | 'paid' | 'void';
-  version: number;
-  total: number;
-  tax: number;
-  netRevenue: number;
-  amountPaid: number;
-  amountDue: number;
-  currency: string;
-};
+/** FORMAT invoiceState entry: the invoice as the books see it now (the posting's outcome). */
+export type InvoiceStateEntry = Pick<InvoiceOutcome, 'status' | 'version' | 'total' | 'tax' | 'netRevenue' | 'amountPaid' | 'amountDue' | 'currency'>;
 
 type Row = {
   invoice_id: string;

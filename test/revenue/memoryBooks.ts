@@ -1,4 +1,5 @@
-import { ACCOUNTS, addMovement, naturalSign, zeroMovement, type Movement } from '../../src/revenue/accounts.ts';
+import { ACCOUNTS, naturalSign, zeroMovement, type Movement } from '../../src/revenue/accounts.ts';
+import { withPosted } from '../../src/revenue/postedTotals.ts';
 import {
   postInvoiceEvent,
   type IncomingEvent,
@@ -7,7 +8,7 @@ import {
   type PostedTotal,
   type PostingClock,
 } from '../../src/revenue/postInvoiceEvent.ts';
-import { entryKey, type InvoiceOutcome } from '../../src/revenue/targetJournal.ts';
+import type { InvoiceOutcome } from '../../src/revenue/targetJournal.ts';
 import { revenueEventOf } from '../../src/revenue/revenueEvents.ts';
 
 export type JournalRow = NewEntry & { invoiceId: string; currency: string };
@@ -21,21 +22,9 @@ export function memoryBooks() {
   const outcomes = new Map<string, InvoiceOutcome>();
   const journal: JournalRow[] = [];
 
-  function posted(invoiceId: string): Map<string, PostedTotal> {
-    const out = new Map<string, PostedTotal>();
-    for (const e of journal.filter((j) => j.invoiceId === invoiceId)) {
-      const key = entryKey(e.kind, e.originDate, e.lineId, e.paymentId);
-      const prior = out.get(key);
-      out.set(key, {
-        kind: e.kind,
-        lineId: e.lineId,
-        paymentId: e.paymentId,
-        lastOriginDate: prior && prior.lastOriginDate > e.originDate ? prior.lastOriginDate : e.originDate,
-        movement: addMovement(prior?.movement ?? zeroMovement(), e.movement),
-      });
-    }
-    return out;
-  }
+  // The journal read back as the database's posted totals (the same grouping).
+  const posted = (invoiceId: string): Map<string, PostedTotal> =>
+    withPosted(new Map(), journal.filter((j) => j.invoiceId === invoiceId));
 
   function apply(event: IncomingEvent, clock: PostingClock) {
     const result = postInvoiceEvent(books.get(event.invoiceId) ?? null, event, clock, posted(event.invoiceId));

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { buildSubscriberRegistry, findSubscriber } from '../../bus/registeredSubscribers.ts';
-import { loadConfig } from '../../config.ts';
 import { connect } from '../../db/connect.ts';
 import { rebuildSubscriber } from '../../ops/rebuildSubscriber.ts';
 import { startBoss } from '../../queues/startBoss.ts';
@@ -14,15 +13,19 @@ export function registerRebuildCommand(program: Command): void {
     .command('rebuild <subscriber>')
     .description("clear a subscriber's state and feed it every stored event of its types again (the service keeps running)")
     .action(async (name: string) => {
-      // Only names and reset() are needed here; the registry's breaker pool never connects.
-      const registry = buildSubscriberRegistry(loadConfig(), 'postgres://unused');
+      const { config, log, settings, database } = await openBusRuntime('rebuild');
+      const registry = buildSubscriberRegistry(config, database.url);
       const subscriber = findSubscriber(name, registry.subscribers);
-      if (!subscriber) {
-        const known = registry.subscribers.map((s) => s.name).join(', ') || 'none';
-        exitWithError(`unknown subscriber ${name} (known: ${known})`);
+      const refusal = !subscriber
+        ? `unknown subscriber ${name} (known: ${registry.subscribers.map((s) => s.name).join(', ') || 'none'})`
+        : !subscriber.reset
+          ? `subscriber ${name} cannot be rebuilt: it defines no reset(), so its state cannot be cleared safely`
+          : undefined;
+      if (refusal || !subscriber) {
+        await registry.close();
+        await database.stop();
+        exitWithError(refusal ?? `unknown subscriber ${name}`);
       }
-      if (!subscriber.reset) exitWithError(`subscriber ${name} cannot be rebuilt: it defines no reset(), so its state cannot be cleared safely`);
-      const { log, settings, database } = await openBusRuntime('rebuild');
       const handle = connect(database.url, { max: 2, applicationName: 'accrue-rebuild' });
       const boss = await startBoss(database.url, { role: 'client', settings, log, max: 2 });
       const bar = progressBar(`rebuild ${name}`);
@@ -35,6 +38,7 @@ export function registerRebuildCommand(program: Command): void {
         bar.stop();
         await boss.stop({ graceful: false, close: true });
         await handle.close();
+        await registry.close();
         await database.stop();
       }
     });

@@ -35,13 +35,12 @@ export function registerReportRoutes(app: ApiApp, deps: ApiDeps): void {
     });
   }
 
-  const plainQuery = reportQuery;
   app.openapi(
     createRoute({
       method: 'get', path: '/v1/reports/months', tags: ['reports'],
       summary: 'The reporting range (FORMAT months): earliest invoice event month to the latest month with an entry',
       security: [{ bearer: [] }], middleware: [requireScope('reports:read')] as const,
-      request: { query: plainQuery },
+      request: { query: reportQuery },
       responses: { 200: { description: 'months', content: { 'application/json': { schema: z.object({ months: z.array(z.string()) }) } } }, ...readErrorResponses },
     }),
     async (c) => c.json({ months: await months(deps.db, parseReportQuery(c.req.valid('query')), now()) }, 200),
@@ -51,7 +50,7 @@ export function registerReportRoutes(app: ApiApp, deps: ApiDeps): void {
       method: 'get', path: '/v1/reports/invoice-state', tags: ['reports'],
       summary: 'Every invoice of the books: status, version, total, tax, net revenue, paid, due (FORMAT invoiceState)',
       security: [{ bearer: [] }], middleware: [requireScope('reports:read')] as const,
-      request: { query: plainQuery },
+      request: { query: reportQuery },
       responses: { 200: anyJson, ...readErrorResponses },
     }),
     async (c) => c.json((await invoiceState(deps.db, parseReportQuery(c.req.valid('query')))) as unknown as Record<string, unknown>, 200),
