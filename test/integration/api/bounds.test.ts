@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readStream } from '../../../src/events/appendEvents.ts';
+import { readStream, toEventRows } from '../../../src/events/appendEvents.ts';
+import { insertInvoiceWithEvents } from '../../../src/invoices/invoiceRepository.ts';
 import { DEFAULT_LIMITS } from '../../../src/limits.ts';
 import { countRows, createCustomer, createTestApi, invoiceBody, revenueLine, type TestApi } from '../../helpers/testApi.ts';
 
@@ -63,6 +64,17 @@ describe('sums of amounts stay exact (defect 4)', () => {
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     expect(res.body).toMatchObject({ total: MAX, tax: 1 });
     expect((await api.call('GET', `/v1/invoices/${res.body.id}`)).body).toMatchObject({ total: MAX, tax: 1, amountDue: MAX });
+  });
+
+  it('the database itself refuses an amount the application could not read back, so no create can commit one', async () => {
+    const before = await countRows(api.t);
+    const state = {
+      id: 'inv_unsafe', customerId, currency: 'USD', status: 'open' as const, issuedAt: '2026-01-01', dueDate: null,
+      lines: [], total: 2 * MAX, tax: 0, amountPaid: 0, version: 1, voidReason: null,
+    };
+    const events = toEventRows([{ type: 'InvoiceVoided', aggregateId: 'inv_unsafe', aggregateVersion: 1, occurredAt: '2026-01-01', data: { reason: '' } }], { correlationId: 'c', actor: 't' });
+    await expect(insertInvoiceWithEvents(api.t.db, state, events)).rejects.toMatchObject({ code: '23514', constraint: 'invoices_amounts_exact' });
+    expect(await countRows(api.t)).toEqual(before);
   });
 
   it('an update whose lines sum past 2^53-1 is a 400 and the invoice keeps its version', async () => {
