@@ -80,6 +80,23 @@ const ConfigSchema = z.object({
   ACCRUE_BOSS_SUPERVISE_SECONDS: z.coerce.number().int().min(1).default(10),
   // Bound on finishing in-hand work at SIGTERM before jobs are handed back.
   ACCRUE_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  // --- Bounds on what one client request can make the system do (issue 9; src/limits.ts) ---
+  // Lines per invoice. The revenue book keeps every version of an invoice, so lines x
+  // versions is what a posting rewrites; 1,000 is also the event contract's ceiling.
+  ACCRUE_MAX_INVOICE_LINES: z.coerce.number().int().min(1).max(1000).default(1000),
+  // Events per invoice (its version: the create, updates, payments, reminders; API and
+  // import alike), past which updates and payments are refused; a void or delete is
+  // still accepted. revenue_invoices.applied holds an invoice's events and is rewritten
+  // on each posting: 200 events of at most the 1 MiB body limit stay under Postgres'
+  // 255 MB jsonb ceiling. (Posting cost independent of history is a later change.)
+  ACCRUE_MAX_INVOICE_EVENTS: z.coerce.number().int().min(2).max(10_000).default(200),
+  // Longest service period of a line; the waterfall and schedules walk it month by month.
+  ACCRUE_MAX_SERVICE_PERIOD_YEARS: z.coerce.number().int().min(1).max(1000).default(100),
+  // Business dates accepted from clients (invoice dates, service periods, report ranges).
+  ACCRUE_MIN_YEAR: z.coerce.number().int().min(1).max(9999).default(1900),
+  ACCRUE_MAX_YEAR: z.coerce.number().int().min(1).max(9999).default(2199),
+  // Longest from..to range of a report, in months (100 years).
+  ACCRUE_MAX_REPORT_MONTHS: z.coerce.number().int().min(1).default(1200),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -91,6 +108,9 @@ const CheckedConfigSchema = ConfigSchema.superRefine((c, ctx) => {
   }
   if (c.ACCRUE_NOTIFY_CHANNEL === 'webhook' && !c.ACCRUE_NOTIFY_WEBHOOK_URL) {
     ctx.addIssue({ code: 'custom', path: ['ACCRUE_NOTIFY_WEBHOOK_URL'], message: "required when ACCRUE_NOTIFY_CHANNEL is 'webhook'" });
+  }
+  if (c.ACCRUE_MIN_YEAR > c.ACCRUE_MAX_YEAR) {
+    ctx.addIssue({ code: 'custom', path: ['ACCRUE_MIN_YEAR'], message: 'must not be above ACCRUE_MAX_YEAR' });
   }
 });
 

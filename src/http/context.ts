@@ -3,6 +3,7 @@ import type { Db } from '../db/connect.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { Principal } from '../auth/scopes.ts';
 import type { MigrationState } from '../health/checks.ts';
+import type { Limits } from '../limits.ts';
 
 /** What the HTTP layer needs, passed by hand from the entry point (no container). */
 export type ApiDeps = {
@@ -12,6 +13,8 @@ export type ApiDeps = {
   bootstrapToken?: string;
   /** ACCRUE_BODY_LIMIT_BYTES, default 1 MiB. */
   bodyLimitBytes?: number;
+  /** ACCRUE_MAX_* bounds on invoices, imports and report ranges (src/limits.ts); default: the documented defaults. */
+  limits?: Limits;
   /** The clock; business dates default to its UTC day. */
   now?: () => Date;
   /**

@@ -3,6 +3,8 @@ import type { Executor } from '../db/connect.ts';
 import { appendEvents, type EventContext, type NewEvent } from '../events/appendEvents.ts';
 import { INVOICE_EVENT_TYPES, type EventType } from '../events/eventTypes.ts';
 import { identifier, isoDay } from '../events/primitives.ts';
+import { DEFAULT_LIMITS, type Limits } from '../limits.ts';
+import { checkImportBounds } from './checkImportBounds.ts';
 
 /** Types an external billing system may send: the invoice events and PeriodClosed. Revenue* are ours only. */
 export const IMPORTABLE_TYPES = [...INVOICE_EVENT_TYPES, 'PeriodClosed'] as unknown as [EventType, ...EventType[]];
@@ -41,7 +43,8 @@ export type ImportResult = { eventId: string; storedEventId: string; position: n
  * is unique, so a repeated eventId is acknowledged with the stored row. All in the
  * caller's transaction: an array is all-or-nothing.
  */
-export async function importEvents(tx: Executor, events: ImportedEvent[], ctx: EventContext): Promise<ImportResult[]> {
+export async function importEvents(tx: Executor, events: ImportedEvent[], ctx: EventContext, limits: Limits = DEFAULT_LIMITS): Promise<ImportResult[]> {
+  await checkImportBounds(tx, events, limits);
   const rows: NewEvent[] = events.map((e) => ({
     type: e.type,
     aggregateId: e.type === 'PeriodClosed' ? String(e.data['period'] ?? '') : e.invoiceId!,

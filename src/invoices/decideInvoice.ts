@@ -1,9 +1,11 @@
 import { ConflictError, InvariantError, PreconditionFailedError, ValidationError } from '../errors.ts';
 import type { EventType } from '../events/eventTypes.ts';
-import type { InvoiceLine } from '../events/schemas/invoiceEvents.ts';
+import { MAX_INVOICE_MAGNITUDE, type InvoiceLine } from '../events/schemas/invoiceEvents.ts';
 import { currencyExponent } from '../lib/currencies.ts';
 import { todayUtc } from '../lib/dates.ts';
+import { DEFAULT_LIMITS, type Limits } from '../limits.ts';
 import { totals, type InvoiceState } from './invoice.ts';
+import { invoiceContentIssues } from './invoiceBounds.ts';
 
 export type InvoiceCommand =
   | {
@@ -29,13 +31,15 @@ export type Decision = { events: DecidedEvent[]; state: InvoiceState };
  * The invoice state machine, pure: command + current state + clock → events and
  * the new state. open → paid (payment settles it) ; open|paid → void | deleted.
  * Nothing else moves: any other transition is a ConflictError (409), decided
- * before anything is written.
+ * before anything is written. `limits` bound what a client can make an invoice hold
+ * (lines, service periods, dates, events): a breach is a ValidationError naming the
+ * field and the setting.
  */
-export function decideInvoice(command: InvoiceCommand, state: InvoiceState | null, now: Date): Decision {
+export function decideInvoice(command: InvoiceCommand, state: InvoiceState | null, now: Date, limits: Limits = DEFAULT_LIMITS): Decision {
   const today = todayUtc(now);
   if (command.type === 'create') {
     if (state) throw new ConflictError(`invoice ${command.invoiceId} already exists`);
-    return create(command, today);
+    return create(command, today, limits);
   }
   if (!state) throw new InvariantError('decideInvoice needs the current state for everything but create');
   const next = (events: Omit<DecidedEvent, 'aggregateVersion'>[], changes: Partial<InvoiceState>): Decision => {
@@ -49,8 +53,10 @@ export function decideInvoice(command: InvoiceCommand, state: InvoiceState | nul
         throw new PreconditionFailedError(`invoice ${state.id} is at version ${state.version}, not ${command.expectedVersion}`);
       }
       requireStatus(state, ['open'], 'update');
+      checkEventCap(state, limits);
       const dueDate = command.dueDate === undefined ? state.dueDate : command.dueDate;
       checkDueDate(state.issuedAt, dueDate);
+      checkContent({ dueDate, lines: command.lines }, limits);
       const { total, tax } = totals(command.lines);
       if (total < state.amountPaid) {
         throw new ConflictError(`new total ${total} is below the ${state.amountPaid} already paid`);
@@ -75,12 +81,18 @@ export function decideInvoice(command: InvoiceCommand, state: InvoiceState | nul
     }
     case 'recordPayment': {
       requireStatus(state, ['open'], 'pay');
+      checkEventCap(state, limits);
       const receivedAt = command.receivedAt ?? today;
       if (receivedAt < state.issuedAt) {
         throw new ValidationError('payment before issue date', [{ field: 'receivedAt', message: `must not be before the issue date ${state.issuedAt}` }]);
       }
       if (receivedAt > today) {
         throw new ValidationError('payment in the future', [{ field: 'receivedAt', message: 'must not be after today' }]);
+      }
+      if (BigInt(state.amountPaid) + BigInt(command.amount) > MAX_INVOICE_MAGNITUDE) {
+        throw new ValidationError('payments would exceed the largest exact amount', [
+          { field: 'amount', message: `the invoice's payments must not sum to more than ${MAX_INVOICE_MAGNITUDE} (2^53-1); ${state.amountPaid} is already paid` },
+        ]);
       }
       const data = { paymentId: command.paymentId, amount: command.amount, receivedAt };
       const amountPaid = state.amountPaid + command.amount;
@@ -91,12 +103,13 @@ export function decideInvoice(command: InvoiceCommand, state: InvoiceState | nul
     }
     case 'sendReminder': {
       requireStatus(state, ['open'], 'remind');
+      checkEventCap(state, limits);
       return next([{ type: 'InvoiceReminderSent', occurredAt: today, data: { channel: command.channel } }], {});
     }
   }
 }
 
-function create(command: Extract<InvoiceCommand, { type: 'create' }>, today: string): Decision {
+function create(command: Extract<InvoiceCommand, { type: 'create' }>, today: string, limits: Limits): Decision {
   const exponent = currencyExponent(command.currency);
   if (command.currencyExponent !== undefined && command.currencyExponent !== exponent) {
     throw new ValidationError('wrong currency precision', [
@@ -105,6 +118,7 @@ function create(command: Extract<InvoiceCommand, { type: 'create' }>, today: str
   }
   const issuedAt = command.issuedAt ?? today;
   checkDueDate(issuedAt, command.dueDate ?? null);
+  checkContent({ issuedAt, dueDate: command.dueDate, lines: command.lines }, limits);
   const { total, tax } = totals(command.lines);
   const data = {
     customerId: command.customerId,
@@ -134,6 +148,27 @@ function checkDueDate(issuedAt: string, dueDate: string | null): void {
   if (dueDate !== null && dueDate < issuedAt) {
     throw new ValidationError('due date before issue date', [{ field: 'dueDate', message: `must not be before issuedAt ${issuedAt}` }]);
   }
+}
+
+function checkContent(content: Parameters<typeof invoiceContentIssues>[0], limits: Limits): void {
+  const issues = invoiceContentIssues(content, limits);
+  if (issues.length > 0) throw new ValidationError('invoice outside the configured limits', issues);
+}
+
+/**
+ * Updates, payments and reminders stop at ACCRUE_MAX_INVOICE_EVENTS: the revenue book
+ * keeps and rewrites every event of an invoice. The closing events (the InvoicePaid a
+ * settling payment adds, a void or delete) may still follow, so an invoice holds at
+ * most the cap + 2 events and can always be voided.
+ */
+function checkEventCap(state: InvoiceState, limits: Limits): void {
+  if (state.version < limits.maxInvoiceEvents) return;
+  throw new ValidationError('invoice event limit reached', [
+    {
+      field: 'id',
+      message: `invoice ${state.id} has ${state.version} events, the most one invoice takes (ACCRUE_MAX_INVOICE_EVENTS=${limits.maxInvoiceEvents}); it can still be voided`,
+    },
+  ]);
 }
 
 function requireStatus(state: InvoiceState, allowed: InvoiceState['status'][], action: string): void {

@@ -2,6 +2,7 @@ import { uuidv7 } from 'uuidv7';
 import type { Executor } from '../db/connect.ts';
 import { NotFoundError } from '../errors.ts';
 import { appendEvents, toEventRows, type EventContext } from '../events/appendEvents.ts';
+import type { Limits } from '../limits.ts';
 import { decideInvoice, type InvoiceCommand } from './decideInvoice.ts';
 import { findInvoice, insertInvoiceWithEvents, insertPayment, updateInvoice, type StoredInvoice } from './invoiceRepository.ts';
 
@@ -22,10 +23,11 @@ export async function executeInvoiceCommand(
   command: InvoiceCommand,
   ctx: EventContext,
   now: Date,
+  limits?: Limits,
 ): Promise<{ invoice: StoredInvoice }> {
   const current = command.type === 'create' ? null : await findInvoice(tx, invoiceId, { forUpdate: true });
   if (command.type !== 'create' && !current) throw new NotFoundError(`invoice ${invoiceId} not found`);
-  const decision = decideInvoice(command, current, now);
+  const decision = decideInvoice(command, current, now, limits);
 
   const events = decision.events.map((e) => ({ ...e, aggregateId: invoiceId }));
   if (!current) return { invoice: await insertInvoiceWithEvents(tx, decision.state, toEventRows(events, ctx)) };

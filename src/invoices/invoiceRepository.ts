@@ -41,6 +41,10 @@ export async function findInvoice(db: Executor, id: string, options: { forUpdate
  * Inserts the invoice, its events and their outbox rows in ONE statement: atomic
  * on its own, so a create without Idempotency-Key needs no BEGIN/COMMIT (1 round
  * trip instead of 4; see bench/figures/httpWritePath.ts). Also fine inside a transaction.
+ * The answer is the state just decided plus the row's timestamps, not a parse of the
+ * returned row: without a transaction the statement has committed by the time its
+ * rows are parsed, so a parse that throws (an int8 beyond 2^53 once made the client
+ * see a 500 for a stored invoice and retry into a duplicate) must not be possible here.
  */
 export async function insertInvoiceWithEvents(db: Executor, s: InvoiceState, events: EventRow[]): Promise<StoredInvoice> {
   try {
@@ -66,9 +70,9 @@ export async function insertInvoiceWithEvents(db: Executor, s: InvoiceState, eve
       .with('ins', (q) => q.insertInto('events').values(events).returning('position'))
       .with('ob', (q) => q.insertInto('outbox').columns(['position']).expression((eb) => eb.selectFrom('ins').select('ins.position')))
       .selectFrom('inv')
-      .selectAll()
+      .select(['inv.created_at', 'inv.updated_at'])
       .executeTakeFirstOrThrow();
-    return toState(row);
+    return { ...s, createdAt: row.created_at, updatedAt: row.updated_at };
   } catch (err) {
     // The FK saves a round trip per create (no SELECT of the customer first).
     if ((err as { code?: string }).code === '23503' && (err as { constraint?: string }).constraint === 'invoices_customer_id_fkey') {

@@ -1,8 +1,10 @@
 // Dates are UTC calendar days written 'YYYY-MM-DD'. All arithmetic is on day numbers.
 const DAY_MS = 86_400_000;
 
+// Year 0000 parses in JS but not in Postgres ('date/time field value out of range'), so
+// it is refused here rather than answered with a database error.
 export function isIsoDay(value: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || value.startsWith('0000')) return false;
   const d = new Date(`${value}T00:00:00Z`);
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value;
 }
@@ -43,5 +45,5 @@ export function nextMonth(month: string): string {
 }
 
 export function isIsoMonth(value: string): boolean {
-  return /^\d{4}-(0[1-9]|1[0-2])$/.test(value);
+  return /^\d{4}-(0[1-9]|1[0-2])$/.test(value) && !value.startsWith('0000');
 }

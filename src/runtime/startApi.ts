@@ -12,6 +12,7 @@ import type { PgBoss } from 'pg-boss';
 import { operatorRoutes } from '../http/routes/operatorRoutes.ts';
 import { busSettings } from '../queues/busSettings.ts';
 import { startBoss } from '../queues/startBoss.ts';
+import { limitsOf } from '../limits.ts';
 
 export type RunningApi = { url: string; port: number; close(): Promise<void> };
 
@@ -53,6 +54,7 @@ export async function startApi(options: {
       log,
       bootstrapToken: config.ACCRUE_BOOTSTRAP_TOKEN,
       bodyLimitBytes: config.ACCRUE_BODY_LIMIT_BYTES,
+      limits: limitsOf(config),
       readiness: { migrationsCurrent: migrationsCheck(database.url), bossStarted: options.bossStarted },
     },
     [operatorRoutes({ getBoss }), ...(options.extraRoutes ?? [])],

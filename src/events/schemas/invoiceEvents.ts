@@ -24,6 +24,9 @@ export const invoiceLine = z
   });
 export type InvoiceLine = z.infer<typeof invoiceLine>;
 
+/** Largest total of |amount| over an invoice's lines, and of the payments on it: Number.MAX_SAFE_INTEGER. */
+export const MAX_INVOICE_MAGNITUDE = BigInt(Number.MAX_SAFE_INTEGER);
+
 export const invoiceLines = z
   .array(invoiceLine)
   .min(1)
@@ -38,6 +41,17 @@ export const invoiceLines = z
         ctx.addIssue({ code: 'custom', path: [i, 'appliesToLineId'], message: 'must name a revenue line of this invoice' });
       }
     });
+    // Each amount is a safe integer, but the total, tax, net revenue and every partial
+    // sum the books take (a line's net after discounts, discount weights) must be too:
+    // bounding the sum of |amount| bounds them all. Summed in bigint, so it cannot wrap.
+    const magnitude = lines.reduce((sum, l) => sum + (Number.isSafeInteger(l.amount) ? BigInt(Math.abs(l.amount)) : 0n), 0n);
+    if (magnitude > MAX_INVOICE_MAGNITUDE) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message: `the sum of the lines' absolute amounts (${magnitude}) must not exceed ${MAX_INVOICE_MAGNITUDE} (2^53-1, the largest exact amount): totals, tax and net revenue must stay exact`,
+      });
+    }
   });
 
 /** The full state of an issued invoice, as InvoiceCreated and InvoiceUpdated carry it. */

@@ -35,7 +35,7 @@ export function registerEventImportRoutes(app: ApiApp, deps: ApiDeps): void {
     const body = c.req.valid('json');
     const events = Array.isArray(body) ? body : [body];
     return (await runCommand(c, deps, async (tx, ctx) => {
-      const results = await importEvents(tx, events, ctx);
+      const results = await importEvents(tx, events, ctx, deps.limits);
       const duplicates = results.filter((r) => r.duplicate).map((r) => r.eventId);
       const stored = results.length - duplicates.length;
       return { status: stored > 0 ? 201 : 200, body: { events: results, stored, duplicates } };

@@ -41,7 +41,7 @@ export function registerInvoiceActionRoutes(app: ApiApp, deps: ApiDeps): void {
   const now = deps.now ?? (() => new Date());
   const execute = (c: Parameters<typeof runCommand>[0], id: string, command: InvoiceCommand) =>
     runCommand(c, deps, async (tx, ctx) => {
-      const { invoice } = await executeInvoiceCommand(tx, id, command, ctx, now());
+      const { invoice } = await executeInvoiceCommand(tx, id, command, ctx, now(), deps.limits);
       return { status: 200, body: invoiceResource(invoice), headers: { ETag: etag(invoice.version) } };
     }, { command: `invoice.${command.type}`, invoiceId: id });
 

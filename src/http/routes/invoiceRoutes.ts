@@ -58,7 +58,7 @@ export function registerInvoiceRoutes(app: ApiApp, deps: ApiDeps): void {
       c,
       deps,
       async (tx, ctx) => {
-        const { invoice } = await executeInvoiceCommand(tx, id, command, ctx, now());
+        const { invoice } = await executeInvoiceCommand(tx, id, command, ctx, now(), deps.limits);
         return { status, body: invoiceResource(invoice), headers: { ETag: etag(invoice.version), Location: `/v1/invoices/${invoice.id}` } };
       },
       { singleStatement: command.type === 'create', command: `invoice.${command.type}`, invoiceId: id },

@@ -26,7 +26,7 @@ export function registerReportRoutes(app: ApiApp, deps: ApiDeps): void {
     });
     app.openapi(route, async (c) => {
       const { format, ...rest } = c.req.valid('query');
-      const report = await endpoint.run(deps.db, parseReportQuery(rest), now());
+      const report = await endpoint.run(deps.db, parseReportQuery(rest, deps.limits), now());
       const wantsCsv = format === 'csv' || (format === undefined && (c.req.header('accept') ?? '').includes('text/csv'));
       if (wantsCsv) {
         return c.body(endpoint.csv(report as never), 200, { 'Content-Type': 'text/csv; charset=utf-8' }) as never;
@@ -43,7 +43,7 @@ export function registerReportRoutes(app: ApiApp, deps: ApiDeps): void {
       request: { query: reportQuery },
       responses: { 200: { description: 'months', content: { 'application/json': { schema: z.object({ months: z.array(z.string()) }) } } }, ...readErrorResponses },
     }),
-    async (c) => c.json({ months: await months(deps.db, parseReportQuery(c.req.valid('query')), now()) }, 200),
+    async (c) => c.json({ months: await months(deps.db, parseReportQuery(c.req.valid('query'), deps.limits), now()) }, 200),
   );
   app.openapi(
     createRoute({
@@ -53,7 +53,7 @@ export function registerReportRoutes(app: ApiApp, deps: ApiDeps): void {
       request: { query: reportQuery },
       responses: { 200: anyJson, ...readErrorResponses },
     }),
-    async (c) => c.json((await invoiceState(deps.db, parseReportQuery(c.req.valid('query')))) as unknown as Record<string, unknown>, 200),
+    async (c) => c.json((await invoiceState(deps.db, parseReportQuery(c.req.valid('query'), deps.limits))) as unknown as Record<string, unknown>, 200),
   );
 
   app.openapi(

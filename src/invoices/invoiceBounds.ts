@@ -1,0 +1,61 @@
+import type { FieldIssue } from '../errors.ts';
+import type { InvoiceLine } from '../events/schemas/invoiceEvents.ts';
+import type { Limits } from '../limits.ts';
+
+/**
+ * The configurable bounds on an invoice's content (src/limits.ts), checked where a
+ * client writes one: the API (decideInvoice) and imports (checkImportBounds). Pure.
+ * Not part of the event contract on purpose: lowering a limit must not make events
+ * already stored unreadable for the subscribers.
+ */
+
+type Content = { issuedAt?: string; dueDate?: string | null; lines: readonly InvoiceLine[] };
+
+/** Issues of an invoice's dates and lines; `prefix` is where the content sits in the request ('', 'data', '3.data'). */
+export function invoiceContentIssues(content: Content, limits: Limits, prefix = ''): FieldIssue[] {
+  const at = (...path: (string | number)[]) => [prefix, ...path].filter((p) => p !== '').join('.');
+  const issues: FieldIssue[] = [];
+  if (content.lines.length > limits.maxInvoiceLines) {
+    issues.push({ field: at('lines'), message: `at most ${limits.maxInvoiceLines} lines per invoice (ACCRUE_MAX_INVOICE_LINES), got ${content.lines.length}` });
+  }
+  const day = (value: string | null | undefined, field: string) => {
+    const issue = value ? dayIssue(value, field, limits) : null;
+    if (issue) issues.push(issue);
+  };
+  day(content.issuedAt, at('issuedAt'));
+  day(content.dueDate, at('dueDate'));
+  content.lines.forEach((line, i) => {
+    const p = line.servicePeriod;
+    if (!p) return;
+    day(p.start, at('lines', i, 'servicePeriod', 'start'));
+    day(p.end, at('lines', i, 'servicePeriod', 'end'));
+    if (p.end > addYears(p.start, limits.maxServicePeriodYears)) {
+      issues.push({
+        field: at('lines', i, 'servicePeriod', 'end'),
+        message: `a service period may last at most ${limits.maxServicePeriodYears} years (ACCRUE_MAX_SERVICE_PERIOD_YEARS)`,
+      });
+    }
+  });
+  return issues;
+}
+
+/** A business day outside ACCRUE_MIN_YEAR..ACCRUE_MAX_YEAR, or null. */
+export function dayIssue(day: string, field: string, limits: Limits): FieldIssue | null {
+  const year = Number(day.slice(0, 4));
+  if (year >= limits.minYear && year <= limits.maxYear) return null;
+  return { field, message: `must be in the years ${limits.minYear}..${limits.maxYear} (ACCRUE_MIN_YEAR, ACCRUE_MAX_YEAR)` };
+}
+
+/** 'YYYY-MM-DD' plus n years, as a string that compares correctly (02-29 + n may name no real day; it still orders right). */
+function addYears(day: string, n: number): string {
+  return `${String(Number(day.slice(0, 4)) + n).padStart(4, '0')}${day.slice(4)}`;
+}
+
+/** Why one more event cannot be added to an invoice that has `events` already, or null. */
+export function eventCapIssue(events: number, adding: number, limits: Limits, field: string): FieldIssue | null {
+  if (events + adding <= limits.maxInvoiceEvents) return null;
+  return {
+    field,
+    message: `an invoice holds at most ${limits.maxInvoiceEvents} events (ACCRUE_MAX_INVOICE_EVENTS); it has ${events}: void it and issue a new one`,
+  };
+}
