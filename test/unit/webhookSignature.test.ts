@@ -1,4 +1,8 @@
 import { createHmac } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { standardSignature, standardWebhookHeaders, webhookKey } from '../../src/subscribers/webhooks/signWebhook.ts';
@@ -69,5 +73,30 @@ describe('Standard Webhooks signatures', () => {
     expect(loadConfig({ ACCRUE_WEBHOOK_URL: url, ACCRUE_WEBHOOK_SECRET: vector.secret }).ACCRUE_WEBHOOK_SECRET).toBe(vector.secret);
     expect(loadConfig({ ACCRUE_WEBHOOK_URL: url, ACCRUE_WEBHOOK_SECRET: 'webhook-secret-0123456789' }).ACCRUE_WEBHOOK_URL).toBe(url);
     expect(loadConfig({ ACCRUE_NOTIFY_WEBHOOK_URL: url }).ACCRUE_NOTIFY_WEBHOOK_SECRET).toBeUndefined();
+  });
+});
+
+describe('the five-line receiver in docs/subscribers.md', () => {
+  it('accepts what accrue sends and refuses a tampered body, another secret and a 5-minute-old delivery', async () => {
+    const doc = await readFile(path.resolve(import.meta.dirname, '../../docs/subscribers.md'), 'utf8');
+    const block = /<!-- verify-snippet[^>]*-->\s*```js\n([\s\S]*?)```/.exec(doc)?.[1];
+    expect(block).toBeDefined();
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'accrue-verify-'));
+    try {
+      const file = path.join(dir, 'verify.mjs');
+      await writeFile(file, block!);
+      const { verify } = (await import(pathToFileURL(file).href)) as { verify: (body: Buffer, h: Record<string, string>, secret: string) => boolean };
+      const body = '{"eventId":"e1","data":{"amount":100}}';
+      for (const secret of [vector.secret, 'a-plain-secret-0123456789']) {
+        const fresh = standardWebhookHeaders('e1', body, secret, new Date());
+        expect(verify(Buffer.from(body), fresh, secret)).toBe(true);
+        expect(verify(Buffer.from(body.replace('100', '1000')), fresh, secret)).toBe(false);
+        expect(verify(Buffer.from(body), fresh, 'whsec_c2VjcmV0LW9mLWFub3RoZXItZW5kcG9pbnQ=')).toBe(false);
+        expect(verify(Buffer.from(body), standardWebhookHeaders('e1', body, secret, new Date(Date.now() - 301_000)), secret)).toBe(false);
+        expect(verify(Buffer.from(body), {}, secret)).toBe(false);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
