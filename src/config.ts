@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EVENT_TYPE_NAMES, type EventType } from './events/eventTypes.ts';
+import { webhookSecretProblem } from './subscribers/webhooks/signWebhook.ts';
 
 // The only reader of process.env. Every setting, its default and its meaning
 // is here; README's config table is written from this file.
@@ -31,14 +32,20 @@ const ConfigSchema = z.object({
   ACCRUE_NOTIFY_CHANNEL: z.enum(['file', 'log', 'webhook']).optional(),
   ACCRUE_NOTIFY_FILE: z.string().min(1).optional(),
   ACCRUE_NOTIFY_WEBHOOK_URL: z.string().url().optional(),
+  // Signs notification webhook deliveries like ACCRUE_WEBHOOK_SECRET does webhooks.
+  // Optional so setups from before it keep starting: unset, they go unsigned and the
+  // worker warns once.
+  ACCRUE_NOTIFY_WEBHOOK_SECRET: z.string().optional(),
   // Imported events (POST /v1/events) are facts the sending billing system has already
   // acted on; notifying for them would, e.g., mail a year of receipts after a backfill.
   ACCRUE_NOTIFY_IMPORTED: boolFromEnv.default(false),
   // Webhooks: every event of ACCRUE_WEBHOOK_EVENT_TYPES (comma-separated; default all
-  // invoice and revenue events) is POSTed to ACCRUE_WEBHOOK_URL, signed with
-  // HMAC-SHA256 of the body under ACCRUE_WEBHOOK_SECRET. Unset URL: no webhooks subscriber.
+  // invoice and revenue events) is POSTed to ACCRUE_WEBHOOK_URL, signed the Standard
+  // Webhooks way with ACCRUE_WEBHOOK_SECRET: whsec_<base64> (the key is the decoded
+  // bytes) or a plain string of 16+ characters (the key is its utf8 bytes). Unset URL:
+  // no webhooks subscriber.
   ACCRUE_WEBHOOK_URL: z.string().url().optional(),
-  ACCRUE_WEBHOOK_SECRET: z.string().min(16).optional(),
+  ACCRUE_WEBHOOK_SECRET: z.string().optional(),
   ACCRUE_WEBHOOK_EVENT_TYPES: z
     .string()
     .transform((s) => s.split(',').map((t) => t.trim()).filter((t) => t.length > 0))
@@ -105,6 +112,10 @@ export type Config = z.infer<typeof ConfigSchema>;
 const CheckedConfigSchema = ConfigSchema.superRefine((c, ctx) => {
   if (c.ACCRUE_WEBHOOK_URL && !c.ACCRUE_WEBHOOK_SECRET) {
     ctx.addIssue({ code: 'custom', path: ['ACCRUE_WEBHOOK_SECRET'], message: 'required when ACCRUE_WEBHOOK_URL is set (webhooks are signed)' });
+  }
+  for (const name of ['ACCRUE_WEBHOOK_SECRET', 'ACCRUE_NOTIFY_WEBHOOK_SECRET'] as const) {
+    const problem = c[name] === undefined ? null : webhookSecretProblem(c[name]);
+    if (problem) ctx.addIssue({ code: 'custom', path: [name], message: problem });
   }
   if (c.ACCRUE_NOTIFY_CHANNEL === 'webhook' && !c.ACCRUE_NOTIFY_WEBHOOK_URL) {
     ctx.addIssue({ code: 'custom', path: ['ACCRUE_NOTIFY_WEBHOOK_URL'], message: "required when ACCRUE_NOTIFY_CHANNEL is 'webhook'" });

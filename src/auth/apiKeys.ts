@@ -20,42 +20,53 @@ export function newToken(): string {
 
 /**
  * Creates a key; the token is returned once and only its hash is stored. The key
- * row and its ApiKeyCreated event (id, name, scopes: never the token) commit
+ * row and its ApiKeyCreated event (id, name, scopes, expiry: never the token) commit
  * together, in the caller's transaction or in one of their own.
  */
 export async function createApiKey(
   db: Executor,
-  input: { name: string; scopes: readonly Scope[] },
+  input: { name: string; scopes: readonly Scope[]; expiresAt?: Date | null },
   audit: EventContext = { actor: 'system', correlationId: uuidv7() },
-): Promise<{ id: string; name: string; scopes: Scope[]; token: string }> {
+  now: Date = new Date(),
+): Promise<{ id: string; name: string; scopes: Scope[]; token: string; createdAt: Date; expiresAt: Date | null }> {
   const token = newToken();
   // Before anything can log it: no log line of this process will ever contain it.
   registerSecret(token);
   const id = `key_${uuidv7()}`;
   const scopes = [...input.scopes];
+  const expiresAt = input.expiresAt ?? null;
   const write = async (tx: Executor) => {
-    await tx.insertInto('api_keys').values({ id, name: input.name, token_hash: hashToken(token), scopes }).execute();
-    await appendEvents(
-      tx,
-      [{ type: 'ApiKeyCreated', aggregateId: id, occurredAt: todayUtc(new Date()), source: 'system', data: { keyId: id, name: input.name, scopes } }],
-      audit,
-    );
+    await tx
+      .insertInto('api_keys')
+      .values({ id, name: input.name, token_hash: hashToken(token), scopes, created_at: now, expires_at: expiresAt })
+      .execute();
+    const data = { keyId: id, name: input.name, scopes, ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}) };
+    await appendEvents(tx, [{ type: 'ApiKeyCreated', aggregateId: id, occurredAt: todayUtc(now), source: 'system', data }], audit);
   };
   if (db.isTransaction) await write(db);
   else await db.transaction().execute(write);
-  return { id, name: input.name, scopes, token };
+  return { id, name: input.name, scopes, token, createdAt: now, expiresAt };
 }
 
-export async function findPrincipalByToken(db: Executor, token: string): Promise<Principal | null> {
+/** A key that may authenticate now, with when it was last seen doing so. */
+export type ActiveKey = { principal: Principal; lastUsedAt: Date | null };
+
+/** The key of `token` unless it is unknown, revoked, or expired at `now`. */
+export async function findActiveKey(db: Executor, token: string, now: Date = new Date()): Promise<ActiveKey | null> {
   const row = await db
     .selectFrom('api_keys')
-    .select(['id', 'name', 'scopes'])
+    .select(['id', 'name', 'scopes', 'last_used_at'])
     .where('token_hash', '=', hashToken(token))
     .where('revoked_at', 'is', null)
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
     .executeTakeFirst();
   if (!row) return null;
   const scopes = row.scopes.filter((s): s is Scope => scopeSchema.safeParse(s).success);
-  return { id: row.id, name: row.name, scopes };
+  return { principal: { id: row.id, name: row.name, scopes }, lastUsedAt: row.last_used_at };
+}
+
+export async function findPrincipalByToken(db: Executor, token: string, now: Date = new Date()): Promise<Principal | null> {
+  return (await findActiveKey(db, token, now))?.principal ?? null;
 }
 
 export async function isActiveToken(db: Executor, token: string): Promise<boolean> {

@@ -28,6 +28,7 @@ export const eventTypes = {
   RevenueReversed: { aggregateType: 'invoice', schemaVersion: 1, data: other.RevenueReversed },
   ApiKeyCreated: { aggregateType: 'operator', schemaVersion: 1, data: operator.ApiKeyCreated },
   ArchiveReplayed: { aggregateType: 'operator', schemaVersion: 1, data: operator.ArchiveReplayed },
+  ApiKeyRevoked: { aggregateType: 'operator', schemaVersion: 1, data: operator.ApiKeyRevoked },
 } as const satisfies Record<string, { aggregateType: string; schemaVersion: number; data: z.ZodType }>;
 
 export type EventType = keyof typeof eventTypes;

@@ -19,6 +19,7 @@ import { registerInvoiceRoutes } from './routes/invoiceRoutes.ts';
 import { registerPeriodRoutes } from './routes/periodRoutes.ts';
 import { registerReportRoutes } from './routes/reportRoutes.ts';
 import { registerAuditRoutes } from './routes/auditRoutes.ts';
+import { registerApiKeyRoutes } from './routes/apiKeyRoutes.ts';
 import { validationHook } from './validation.ts';
 
 export type { ApiApp, ApiDeps, ApiEnv } from './context.ts';
@@ -51,6 +52,7 @@ const ROUTES: RouteModule[] = [
   registerPeriodRoutes,
   registerReportRoutes,
   registerAuditRoutes,
+  registerApiKeyRoutes,
 ];
 
 export function createApp(deps: ApiDeps, extraRoutes: RouteModule[] = []): ApiApp {

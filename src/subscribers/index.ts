@@ -46,7 +46,9 @@ export function notificationChannel(config: Config, breaker: (name: string) => C
   const kind = config.ACCRUE_NOTIFY_CHANNEL ?? (config.ACCRUE_NOTIFY_WEBHOOK_URL ? 'webhook' : 'file');
   if (kind === 'webhook') {
     if (!config.ACCRUE_NOTIFY_WEBHOOK_URL) throw new Error("ACCRUE_NOTIFY_CHANNEL 'webhook' needs ACCRUE_NOTIFY_WEBHOOK_URL");
-    return webhookChannel(config.ACCRUE_NOTIFY_WEBHOOK_URL, config.ACCRUE_OUTBOUND_TIMEOUT_MS, breaker('notifications-webhook'));
+    return webhookChannel(config.ACCRUE_NOTIFY_WEBHOOK_URL, config.ACCRUE_OUTBOUND_TIMEOUT_MS, breaker('notifications-webhook'), {
+      secret: config.ACCRUE_NOTIFY_WEBHOOK_SECRET,
+    });
   }
   if (kind === 'log') return logChannel();
   return fileChannel(config.ACCRUE_NOTIFY_FILE ?? path.join(config.ACCRUE_DATA_DIR, 'notifications.jsonl'));

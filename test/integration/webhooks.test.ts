@@ -4,6 +4,7 @@ import { createCircuitBreaker } from '../../src/breaker/circuitBreaker.ts';
 import { buildSubscribers } from '../../src/subscribers/index.ts';
 import { createWebhooksSubscriber, webhookBody } from '../../src/subscribers/webhooks/forwardEventsToWebhook.ts';
 import { signWebhookBody, verifyWebhookSignature } from '../../src/subscribers/webhooks/signWebhook.ts';
+import { verifyWebhook } from '../../src/subscribers/webhooks/verifyWebhook.ts';
 import { DeliveryFailedError } from '../../src/subscribers/postJson.ts';
 import type { Subscriber } from '../../src/bus/subscriber.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/testDatabase.ts';
@@ -11,7 +12,8 @@ import { startHttpEndpoint } from '../helpers/httpEndpoint.ts';
 import { dispatch } from '../helpers/dispatch.ts';
 import { appendTestEvents, invoiceCreated } from '../helpers/appendTestEvent.ts';
 
-const secret = 'whsec_test_0123456789abcdef';
+// Standard Webhooks form: whsec_ + base64 of the key bytes.
+const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const lines = [{ lineId: 'l1', kind: 'revenue', description: 'Plan', amount: 12_000 }];
 
 describe('webhooks subscriber', () => {
@@ -33,8 +35,9 @@ describe('webhooks subscriber', () => {
     endpoint.setResponder(() => 200);
   });
 
-  it('POSTs the event signed with HMAC-SHA256 of the body and the eventId as idempotency key', async () => {
+  it('POSTs the event signed the Standard Webhooks way (and the deprecated x-accrue-signature), the eventId as idempotency key', async () => {
     const [event] = await appendTestEvents(t.db, [invoiceCreated('inv_w1', '2026-02-01', { customerId: 'c1', currency: 'USD', lines })]);
+    const sentAfter = Math.floor(Date.now() / 1000);
     await dispatch(t.db, webhooks, event!);
 
     expect(endpoint.requests).toHaveLength(1);
@@ -42,7 +45,14 @@ describe('webhooks subscriber', () => {
     expect(req.headers['content-type']).toBe('application/json');
     expect(req.headers['idempotency-key']).toBe(event!.eventId);
     expect(req.headers['x-accrue-event-type']).toBe('InvoiceCreated');
-    // The receiver's check: the signature covers exactly the bytes it received.
+    // The receiver's check: id, send time and the exact bytes it received are signed.
+    const verified = verifyWebhook(req.body, req.headers, secret);
+    expect(verified).toEqual({ ok: true, id: event!.eventId, timestamp: Number(req.headers['webhook-timestamp']) });
+    expect(Number(req.headers['webhook-timestamp'])).toBeGreaterThanOrEqual(sentAfter);
+    expect(req.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]{43}=$/);
+    expect(verifyWebhook(req.body, req.headers, 'whsec_c2VjcmV0LW9mLWFub3RoZXItZW5kcG9pbnQ=').ok).toBe(false);
+    expect(verifyWebhook(req.body.replace('"USD"', '"EUR"'), req.headers, secret).ok).toBe(false);
+    // Deprecated header, kept one release: HMAC of the body alone, keyed with the secret string.
     expect(verifyWebhookSignature(req.body, req.headers['x-accrue-signature'] as string, secret)).toBe(true);
     expect(req.headers['x-accrue-signature']).toBe(signWebhookBody(req.body, secret));
     expect(verifyWebhookSignature(req.body, req.headers['x-accrue-signature'] as string, 'another-secret-0123456')).toBe(false);
@@ -74,6 +84,39 @@ describe('webhooks subscriber', () => {
     await dispatch(t.db, webhooks, event!);
     expect(endpoint.requests).toHaveLength(2);
     expect(endpoint.requests[0]!.body).toBe(endpoint.requests[1]!.body);
+  });
+
+  it('a retry keeps the webhook-id and is stamped and signed anew; a recorded delivery replayed after 5 minutes is refused', async () => {
+    let clock = new Date('2026-02-01T10:00:00Z');
+    const breaker = createCircuitBreaker({ db: t.db, name: 'webhooks-retry', policy: { failureThreshold: 5, coolDownMs: 30_000, probeLeaseMs: 10_000 } });
+    const hook = createWebhooksSubscriber({ url: endpoint.url, secret, eventTypes: ['InvoiceCreated'], timeoutMs: 2_000, breaker, clock: () => clock });
+    endpoint.setResponder(() => 500);
+    const [event] = await appendTestEvents(t.db, [invoiceCreated('inv_w5', '2026-02-01', { customerId: 'c1', currency: 'USD', lines })]);
+    await expect(dispatch(t.db, hook, event!)).rejects.toBeInstanceOf(DeliveryFailedError);
+    clock = new Date('2026-02-01T10:02:00Z');
+    endpoint.setResponder(() => 200);
+    await dispatch(t.db, hook, event!);
+
+    const [first, retry] = endpoint.requests;
+    expect(first!.headers['webhook-id']).toBe(event!.eventId);
+    expect(retry!.headers['webhook-id']).toBe(event!.eventId);
+    expect([first!.headers['webhook-timestamp'], retry!.headers['webhook-timestamp']]).toEqual(['1769940000', '1769940120']);
+    expect(retry!.body).toBe(first!.body);
+    expect(verifyWebhook(retry!.body, retry!.headers, secret, { now: clock })).toMatchObject({ ok: true, id: event!.eventId });
+    // Someone who recorded the first attempt sends it again 5 min 1 s after it was signed.
+    const replay = verifyWebhook(first!.body, first!.headers, secret, { now: new Date('2026-02-01T10:05:01Z') });
+    expect(replay).toMatchObject({ ok: false, reason: expect.stringMatching(/more than 300 s/) });
+  });
+
+  it('with a plain (pre-standard) secret the receiver verifies with that same string', async () => {
+    const plain = 'webhook-secret-0123456789';
+    const breaker = createCircuitBreaker({ db: t.db, name: 'webhooks-plain', policy: { failureThreshold: 5, coolDownMs: 30_000, probeLeaseMs: 10_000 } });
+    const hook = createWebhooksSubscriber({ url: endpoint.url, secret: plain, eventTypes: ['InvoiceCreated'], timeoutMs: 2_000, breaker });
+    const [event] = await appendTestEvents(t.db, [invoiceCreated('inv_w6', '2026-02-01', { customerId: 'c1', currency: 'USD', lines })]);
+    await dispatch(t.db, hook, event!);
+    const req = endpoint.requests[0]!;
+    expect(verifyWebhook(req.body, req.headers, plain)).toMatchObject({ ok: true, id: event!.eventId });
+    expect(verifyWebhookSignature(req.body, req.headers['x-accrue-signature'] as string, plain)).toBe(true);
   });
 
   it('a timeout is a failure too', async () => {

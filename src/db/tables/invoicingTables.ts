@@ -44,6 +44,10 @@ export interface ApiKeysTable {
   scopes: string[];
   created_at: CreatedAt;
   revoked_at: Date | null;
+  /** Migration 054: NULL = never expires. */
+  expires_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** Migration 054: written at most once a minute per key (authenticate). */
+  last_used_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export interface IdempotencyKeysTable {

@@ -7,8 +7,17 @@ import { SCOPES } from '../../auth/scopes.ts';
 // PeriodClosed event already. Never a token or a secret in here.
 
 export const ApiKeyCreated = z
-  .object({ keyId: identifier, name: safeText(200).pipe(z.string().min(1)), scopes: z.array(z.enum(SCOPES)).min(1) })
+  .object({
+    keyId: identifier,
+    name: safeText(200).pipe(z.string().min(1)),
+    scopes: z.array(z.enum(SCOPES)).min(1),
+    // Absent on keys that never expire (and on every key created before expiry existed).
+    expiresAt: z.iso.datetime().optional(),
+  })
   .strict();
+
+/** A key refused from now on (`accrue api-key revoke`, POST /v1/api-keys/{id}/revoke). */
+export const ApiKeyRevoked = z.object({ keyId: identifier, name: safeText(200).pipe(z.string().min(1)) }).strict();
 
 /** The archive filter as given (times as ISO strings); see src/archive/archiveFilter.ts. */
 const replayFilter = z

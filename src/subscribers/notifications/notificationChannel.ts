@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { CircuitBreaker } from '../../breaker/circuitBreaker.ts';
 import { postJson } from '../postJson.ts';
+import { standardWebhookHeaders } from '../webhooks/signWebhook.ts';
 import type { NotificationMessage } from './renderNotification.ts';
 
 /** Where rendered notices go. Pluggable: the subscriber only calls deliver(). */
@@ -39,14 +40,35 @@ export function logChannel(): NotificationChannel {
   };
 }
 
-/** POSTs the notice as JSON; the eventId is the Idempotency-Key, since a retry may send it again. */
-export function webhookChannel(url: string, timeoutMs: number, breaker: CircuitBreaker): NotificationChannel {
+/**
+ * POSTs the notice as JSON; the eventId is the Idempotency-Key, since a retry may send
+ * it again. With a secret (ACCRUE_NOTIFY_WEBHOOK_SECRET) it is signed like the webhooks
+ * subscriber's deliveries (webhook-id = eventId, webhook-timestamp read as the request
+ * leaves, webhook-signature). Without one it goes unsigned, as before that setting
+ * existed, and says so once per process in the log.
+ */
+export function webhookChannel(
+  url: string,
+  timeoutMs: number,
+  breaker: CircuitBreaker,
+  signing: { secret?: string | undefined; clock?: () => Date } = {},
+): NotificationChannel {
+  const clock = signing.clock ?? (() => new Date());
+  let warned = false;
   return {
     name: 'webhook',
     external: true,
-    async deliver(message, { now }) {
+    async deliver(message, { now, log }) {
       const body = JSON.stringify(message);
-      await breaker.run(now, () => postJson(url, body, { 'idempotency-key': message.eventId }, timeoutMs));
+      if (!signing.secret && !warned) {
+        warned = true;
+        log.warn('notification webhook deliveries are unsigned: set ACCRUE_NOTIFY_WEBHOOK_SECRET so the receiver can verify them (docs/subscribers.md)');
+      }
+      const headers = () => ({
+        ...(signing.secret ? standardWebhookHeaders(message.eventId, body, signing.secret, clock()) : {}),
+        'idempotency-key': message.eventId,
+      });
+      await breaker.run(now, () => postJson(url, body, headers(), timeoutMs));
     },
   };
 }

@@ -3,7 +3,7 @@ import type { EventType } from '../../events/eventTypes.ts';
 import type { StoredEvent } from '../../events/envelope.ts';
 import type { CircuitBreaker } from '../../breaker/circuitBreaker.ts';
 import { postJson, safeUrl } from '../postJson.ts';
-import { SIGNATURE_HEADER, signWebhookBody } from './signWebhook.ts';
+import { SIGNATURE_HEADER, signWebhookBody, standardWebhookHeaders } from './signWebhook.ts';
 
 export type WebhooksOptions = {
   url: string;
@@ -11,6 +11,12 @@ export type WebhooksOptions = {
   eventTypes: readonly EventType[];
   timeoutMs: number;
   breaker: CircuitBreaker;
+  /**
+   * Stamps webhook-timestamp. Read when each request leaves, not the job's `now`:
+   * receivers refuse deliveries over 5 minutes old, and a batch may start long
+   * before its last request. Default: the system clock.
+   */
+  clock?: () => Date;
 };
 
 /** What the receiver gets: the event envelope (DESIGN.md "Events"), as JSON. */
@@ -33,7 +39,8 @@ export function webhookBody(event: StoredEvent): string {
 }
 
 /**
- * Forwards events to one outside URL, signed, with the eventId as Idempotency-Key.
+ * Forwards events to one outside URL, signed the Standard Webhooks way (signWebhook.ts)
+ * with the eventId as webhook-id and Idempotency-Key.
  * A non-2xx answer or a timeout throws, so the worker retries with backoff; behind
  * the circuit breaker, a dead endpoint defers jobs instead of burning their retries.
  *
@@ -45,6 +52,7 @@ export function webhookBody(event: StoredEvent): string {
  */
 export function createWebhooksSubscriber(options: WebhooksOptions): Subscriber {
   const url = safeUrl(options.url);
+  const clock = options.clock ?? (() => new Date());
   return {
     name: 'webhooks',
     eventTypes: options.eventTypes,
@@ -58,13 +66,15 @@ export function createWebhooksSubscriber(options: WebhooksOptions): Subscriber {
         .executeTakeFirst();
       if (!claimed) return;
       const body = webhookBody(event);
-      const headers = {
+      const headers = () => ({
+        ...standardWebhookHeaders(event.eventId, body, options.secret, clock()),
+        // Deprecated: one more release for receivers that check it (docs/subscribers.md).
         [SIGNATURE_HEADER]: signWebhookBody(body, options.secret),
         'idempotency-key': event.eventId,
         'x-accrue-event-id': event.eventId,
         'x-accrue-event-type': event.type,
-      };
-      const status = await options.breaker.run(now, () => postJson(options.url, body, headers, options.timeoutMs));
+      });
+      const status = await options.breaker.run(now, () => postJson(options.url, body, headers(), options.timeoutMs));
       await db
         .updateTable('webhook_deliveries')
         .set({ status_code: status, delivered_at: now })

@@ -1,13 +1,78 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-/** The signature header webhook receivers check: `sha256=<hex HMAC-SHA256 of the raw body>`. */
+// Deliveries are signed the Standard Webhooks way (https://www.standardwebhooks.com):
+//   webhook-id         the event id: the same on every retry, so receivers dedupe on it
+//   webhook-timestamp  unix seconds when this attempt was sent: receivers refuse old ones (replays)
+//   webhook-signature  v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<raw body>">
+// Any Standard Webhooks library verifies them given a whsec_ secret; verifyWebhook.ts
+// is ours, and docs/subscribers.md shows the check in five lines of node:crypto.
+
+export const WEBHOOK_ID_HEADER = 'webhook-id';
+export const WEBHOOK_TIMESTAMP_HEADER = 'webhook-timestamp';
+export const WEBHOOK_SIGNATURE_HEADER = 'webhook-signature';
+
+const SECRET_PREFIX = 'whsec_';
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+// HMAC-SHA256 keys shorter than this are guessable offline from one signed delivery.
+const MIN_KEY_BYTES = 16;
+
+/**
+ * The HMAC key of a configured secret. `whsec_<base64>` (the Standard Webhooks form,
+ * what their libraries expect): the decoded bytes. Anything else, for secrets set
+ * before signing followed the standard: the secret's own utf8 bytes.
+ */
+export function webhookKey(secret: string): Buffer {
+  if (!secret.startsWith(SECRET_PREFIX)) return Buffer.from(secret, 'utf8');
+  const encoded = secret.slice(SECRET_PREFIX.length);
+  // Buffer.from(…, 'base64') skips what it cannot read; a typo must not quietly change the key.
+  if (!BASE64.test(encoded)) throw new Error(`a ${SECRET_PREFIX} secret must be followed by standard base64`);
+  return Buffer.from(encoded, 'base64');
+}
+
+/** Why a secret cannot sign, or null: for config validation (one clear line at start). */
+export function webhookSecretProblem(secret: string): string | null {
+  let key: Buffer;
+  try {
+    key = webhookKey(secret);
+  } catch (err) {
+    return `${(err as Error).message} (e.g. ${SECRET_PREFIX}$(openssl rand -base64 32)), or be a plain secret without that prefix`;
+  }
+  if (key.length < MIN_KEY_BYTES) {
+    return secret.startsWith(SECRET_PREFIX) ? `must decode to at least ${MIN_KEY_BYTES} bytes` : `must be at least ${MIN_KEY_BYTES} characters`;
+  }
+  return null;
+}
+
+/** `v1,<base64 HMAC-SHA256 of "id.timestamp.body">` under `key`. */
+export function standardSignature(key: Buffer, id: string, timestampSeconds: number, body: string | Uint8Array): string {
+  const hmac = createHmac('sha256', key).update(`${id}.${timestampSeconds}.`, 'utf8');
+  hmac.update(typeof body === 'string' ? Buffer.from(body, 'utf8') : body);
+  return `v1,${hmac.digest('base64')}`;
+}
+
+/** The three Standard Webhooks headers of one attempt, sent at `now`. */
+export function standardWebhookHeaders(id: string, body: string, secret: string, now: Date): Record<string, string> {
+  const timestamp = Math.floor(now.getTime() / 1000);
+  return {
+    [WEBHOOK_ID_HEADER]: id,
+    [WEBHOOK_TIMESTAMP_HEADER]: String(timestamp),
+    [WEBHOOK_SIGNATURE_HEADER]: standardSignature(webhookKey(secret), id, timestamp, body),
+  };
+}
+
+/**
+ * Deprecated, sent for one more release so receivers written against it keep working:
+ * `x-accrue-signature: sha256=<hex HMAC-SHA256 of the raw body>`, keyed with the
+ * secret's utf8 bytes as configured (whsec_ prefix included). It covers no id or
+ * time, so a recorded delivery can be replayed; check webhook-signature instead.
+ */
 export const SIGNATURE_HEADER = 'x-accrue-signature';
 
 export function signWebhookBody(body: string, secret: string): string {
   return `sha256=${createHmac('sha256', secret).update(body, 'utf8').digest('hex')}`;
 }
 
-/** For receivers (and tests): compares in constant time over the raw body as received. */
+/** Deprecated with SIGNATURE_HEADER: compares in constant time over the raw body as received. */
 export function verifyWebhookSignature(body: string, header: string | null | undefined, secret: string): boolean {
   if (!header) return false;
   const expected = Buffer.from(signWebhookBody(body, secret));

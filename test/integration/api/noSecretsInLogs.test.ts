@@ -62,13 +62,18 @@ describe('no secret in any log line', () => {
     expect((await call('GET', '/v1/invoices', null)).status).toBe(401);
     expect((await call('POST', '/v1/echo', BOOTSTRAP, {})).status).toBe(500);
     expect((await call('POST', '/v1/echo', writer.token, {})).status).toBe(500);
+    // A key made through the API: its token is in one response body and nowhere else.
+    const made = await call('POST', '/v1/api-keys', BOOTSTRAP, { name: 'made', scopes: ['invoices:read'] });
+    expect(made.status).toBe(201);
+    const madeToken = ((await made.json()) as { token: string }).token;
+    expect((await call('GET', '/v1/invoices', madeToken)).status).toBe(200);
 
     const all = lines.join('');
     // The run did log: an access line per request, the warnings and the two internal errors.
-    expect(lines.filter((l) => l.includes('"msg":"request"'))).toHaveLength(10);
+    expect(lines.filter((l) => l.includes('"msg":"request"'))).toHaveLength(12);
     expect(lines.filter((l) => l.includes('"msg":"request failed"'))).toHaveLength(2);
     expect(all).toContain('about to fail');
-    for (const secret of [BOOTSTRAP, writer.token, reader.token, local.token, wrong, Buffer.from(`u:${BOOTSTRAP}`).toString('base64')]) {
+    for (const secret of [BOOTSTRAP, writer.token, reader.token, local.token, madeToken, wrong, Buffer.from(`u:${BOOTSTRAP}`).toString('base64')]) {
       expect(all).not.toContain(secret);
     }
     expect(all).not.toMatch(/bearer\s+(?!\[redacted\])/i);
