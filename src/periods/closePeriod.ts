@@ -1,12 +1,14 @@
 import type { Executor } from '../db/connect.ts';
 import { ConflictError } from '../errors.ts';
 import { appendEvents, type EventContext } from '../events/appendEvents.ts';
-import { monthOf, todayUtc } from '../lib/dates.ts';
+import { todayUtc } from '../lib/dates.ts';
+import { periodHasEnded, periodNotEndedMessage } from './periodHasEnded.ts';
 
 /**
  * Records PeriodClosed for a month (aggregate 'period', id = the month). The revenue
  * subscriber does the locking when it sees the event. Closing twice stores one
- * event: (source 'api', externalId 'PeriodClosed:YYYY-MM') is unique.
+ * event: (source 'api', externalId 'PeriodClosed:YYYY-MM') is unique. Only a month
+ * before the current one (409 otherwise): the current month is still being earned.
  */
 export async function closePeriod(
   tx: Executor,
@@ -15,7 +17,7 @@ export async function closePeriod(
   now: Date,
 ): Promise<{ period: string; eventId: string; position: number; alreadyClosed: boolean }> {
   const today = todayUtc(now);
-  if (period > monthOf(today)) throw new ConflictError(`period ${period} has not started yet`);
+  if (!periodHasEnded(period, now)) throw new ConflictError(periodNotEndedMessage(period, now));
   const [result] = await appendEvents(
     tx,
     [{ type: 'PeriodClosed', aggregateId: period, occurredAt: today, data: { period }, externalId: `PeriodClosed:${period}` }],

@@ -8,7 +8,8 @@ import { revenueSchedules, type RevenueSchedule } from './revenueSchedules.ts';
 
 /**
  * The revenue subscriber: invoice events post to the ledger, PeriodClosed closes a
- * month. Everything happens in the worker's transaction (with its inbox record).
+ * month (only one that has ended by ctx.now, the worker's injectable clock).
+ * Everything happens in the worker's transaction (with its inbox record).
  * `schedules` carries the daily recognition run in the shape of the bus's
  * ScheduledTask, for the worker to register on pg-boss.
  */
@@ -19,7 +20,7 @@ export const revenueSubscriber: Subscriber & { schedules: readonly RevenueSchedu
   async handle(event, ctx) {
     if (event.type === 'PeriodClosed') {
       const { period } = (event as StoredEvent<'PeriodClosed'>).data;
-      const result = await applyPeriodClose(ctx.db, period, event.eventId);
+      const result = await applyPeriodClose(ctx.db, period, event.eventId, ctx.now);
       ctx.log.info({ period, alreadyClosed: result.alreadyClosed, recognised: result.recognition?.entries ?? 0 }, 'period closed');
       return;
     }

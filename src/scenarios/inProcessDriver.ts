@@ -1,22 +1,24 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import { appendEvents, type NewEvent } from '../events/appendEvents.ts';
-import { readStoredEvent, type StoredEvent } from '../events/envelope.ts';
-import { isEventType } from '../events/eventTypes.ts';
+import { toStoredEvent, type EventContext } from '../events/appendEvents.ts';
+import { readStoredEvent, zodIssues, type StoredEvent } from '../events/envelope.ts';
 import { ValidationError } from '../errors.ts';
-import { todayUtc } from '../lib/dates.ts';
+import { importedEvent, importEvents } from '../imports/importEvents.ts';
 import { silentLogger, type Logger } from '../lib/logger.ts';
+import { closePeriod } from '../periods/closePeriod.ts';
 import { scenarioActual } from '../reports/scenarioActual.ts';
 import { revenueSubscriber } from '../revenue/revenueSubscriber.ts';
 import type { ScenarioDriver } from './scenarioDriver.ts';
 import type { InvoiceOperation } from './scenarioFile.ts';
 
 /**
- * Drives a scenario without the bus: imports each operation as an event (source
- * 'import', externalId = the scenario's eventId, as POST /v1/events does) and hands
- * the stored event to revenueSubscriber.handle in its own transaction, skipping
- * events already handled (the worker's inbox does this in production). A repeated
- * eventId is stored once and delivered again, like an at-least-once redelivery.
+ * Drives a scenario without HTTP and the bus: imports each operation with the code
+ * behind POST /v1/events (importEvents: same envelope, same refusals) and closes a
+ * month with the code behind POST /v1/periods/{p}/close (closePeriod: only a month
+ * that has ended by `now`), then hands the stored event to revenueSubscriber.handle
+ * in its own transaction, skipping events already handled (the worker's inbox does
+ * this in production). A repeated eventId is stored once and delivered again, like
+ * an at-least-once redelivery.
  */
 export function createInProcessDriver(db: Kysely<Database>, options: { now: Date; log?: Logger; correlationId?: string }): ScenarioDriver {
   const inbox = new Set<string>();
@@ -29,30 +31,23 @@ export function createInProcessDriver(db: Kysely<Database>, options: { now: Date
     inbox.add(event.eventId);
   }
 
-  async function append(event: NewEvent): Promise<StoredEvent> {
-    const [result] = await appendEvents(db, [event], { correlationId, actor: 'scenario' });
-    return result!.event;
+  const ctx: EventContext = { correlationId, actor: 'scenario' };
+  async function stored(eventId: string): Promise<StoredEvent> {
+    return toStoredEvent(await db.selectFrom('events').selectAll().where('event_id', '=', eventId).executeTakeFirstOrThrow());
   }
 
   return {
     async importEvents(ops: readonly InvoiceOperation[]) {
       for (const op of ops) {
-        if (!isEventType(op.type)) throw new ValidationError(`unknown event type ${op.type}`, [{ field: 'type', message: 'unknown event type' }]);
-        const stored = await append({
-          type: op.type,
-          aggregateId: op.invoiceId,
-          aggregateVersion: op.version ?? null,
-          occurredAt: op.occurredAt,
-          data: op.data,
-          source: 'import',
-          externalId: op.eventId,
-        });
-        await deliver(stored);
+        const parsed = importedEvent.safeParse(op);
+        if (!parsed.success) throw new ValidationError(`invalid operation ${op.eventId}`, zodIssues(parsed.error));
+        const [result] = await db.transaction().execute((tx) => importEvents(tx, [parsed.data], ctx, options.now));
+        await deliver(await stored(result!.storedEventId));
       }
     },
     async closePeriod(period: string) {
-      const stored = await append({ type: 'PeriodClosed', aggregateId: period, occurredAt: todayUtc(options.now), data: { period } });
-      await deliver(stored);
+      const result = await closePeriod(db, period, ctx, options.now);
+      await deliver(await stored(result.eventId));
     },
     async waitUntilDrained() {
       // Every event is handled before importEvents returns.

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { DeferDelivery } from '../bus/deferDelivery.ts';
+import { RefuseEvent } from '../bus/refuseEvent.ts';
 import type { Subscriber } from '../bus/subscriber.ts';
 import type { Db, Executor } from '../db/connect.ts';
 import { readStoredEvent, type StoredEvent } from '../events/envelope.ts';
@@ -15,7 +16,7 @@ export type BatchResult = { id: string; status: 'completed' | 'failed' | 'deadle
 export type Requeue = (db: Executor, payloads: unknown[], seconds: number) => Promise<void>;
 
 type Valid = { job: BatchJob; event: StoredEvent };
-type Ctx = { subscriber: Subscriber; queue: string; log: Logger; startedAt: Date; requeue: Requeue | undefined; telemetry?: BatchTelemetry };
+type Ctx = { subscriber: Subscriber; queue: string; log: Logger; startedAt: Date; requeue: Requeue | undefined; now: () => Date; telemetry?: BatchTelemetry };
 
 /**
  * Applies a batch of one subscriber's jobs and says how each ended, for pg-boss's
@@ -25,6 +26,8 @@ type Ctx = { subscriber: Subscriber; queue: string; log: Logger; startedAt: Date
  * - otherwise the inbox row and the handler's effect commit in one transaction, so a
  *   redelivered event changes nothing ('completed' without calling the handler);
  * - a throwing handler -> 'failed' (pg-boss retries with backoff, then archives);
+ * - a handler throwing RefuseEvent -> 'deadletter' like poison: the event can never
+ *   apply, so it goes to the archive with the handler's reason, without retries;
  * - a handler throwing DeferDelivery -> 'completed', and the event is enqueued again
  *   to start later, in the same transaction (not a failure: no retry count, no archive).
  * The happy path is one transaction for the whole batch with one inbox statement and,
@@ -39,9 +42,18 @@ export async function applyBatch(
   db: Db,
   subscriber: Subscriber,
   jobs: readonly BatchJob[],
-  options: { queue: string; log: Logger; requeue?: Requeue; /** The queue's retry limit: tells a retried failure from an archived one in metrics. */ retryLimit?: number },
+  options: {
+    queue: string;
+    log: Logger;
+    requeue?: Requeue;
+    /** The queue's retry limit: tells a retried failure from an archived one in metrics. */
+    retryLimit?: number;
+    /** The handlers' processing clock (SubscriberContext.now); the real one unless a test or runner injects another. */
+    now?: () => Date;
+  },
 ): Promise<BatchResult[]> {
-  const ctx: Ctx = { subscriber, queue: options.queue, log: options.log, startedAt: new Date(), requeue: options.requeue };
+  const now = options.now ?? (() => new Date());
+  const ctx: Ctx = { subscriber, queue: options.queue, log: options.log, startedAt: new Date(), requeue: options.requeue, now };
   const results = new Map<string, BatchResult>();
   const poison: AttemptFailure[] = [];
   const valid: Valid[] = [];
@@ -79,8 +91,10 @@ export async function applyBatch(
     }
     if (!results.has(job.id)) {
       const { message, stack } = describeFailure(err);
-      poison.push(failure(job, event, message, stack, ctx.startedAt));
-      results.set(job.id, failedResult(job, message, stack));
+      const refused = err instanceof RefuseEvent;
+      if (refused) logRefused(ctx, job, event, message);
+      poison.push({ ...failure(job, event, message, stack, ctx.startedAt), poison: refused });
+      results.set(job.id, refused ? refusedResult(job, message, stack) : failedResult(job, message, stack));
     }
     await record(db, ctx, poison);
   } else {
@@ -107,7 +121,7 @@ async function applyTogether(db: Db, ctx: Ctx, valid: readonly Valid[]): Promise
   try {
     await db.transaction().execute(async (tx) => {
       const fresh = await claimInbox(tx, ctx.subscriber.name, valid.map((v) => v.event.eventId.toLowerCase()));
-      const handlerCtx = { db: tx, log: ctx.log, now: new Date() };
+      const handlerCtx = { db: tx, log: ctx.log, now: ctx.now() };
       // delete: the same event twice in one batch (a replay beside the original) runs once.
       const toHandle = valid.filter(({ event }) => fresh.delete(event.eventId.toLowerCase()));
       const { subscriber } = ctx;
@@ -130,7 +144,7 @@ async function applyOneByOne(db: Db, ctx: Ctx, valid: readonly Valid[], poison: 
     const results: BatchResult[] = [];
     const failures: AttemptFailure[] = [...poison];
     const deferred = new Map<number, unknown[]>();
-    const handlerCtx = { db: tx, log: ctx.log, now: new Date() };
+    const handlerCtx = { db: tx, log: ctx.log, now: ctx.now() };
     for (const { job, event } of valid) {
       await sql`SAVEPOINT accrue_event`.execute(tx);
       try {
@@ -146,6 +160,12 @@ async function applyOneByOne(db: Db, ctx: Ctx, valid: readonly Valid[], poison: 
           continue;
         }
         const { message, stack } = describeFailure(err);
+        if (err instanceof RefuseEvent) {
+          logRefused(ctx, job, event, message);
+          failures.push({ ...failure(job, event, message, stack, ctx.startedAt), poison: true });
+          results.push(refusedResult(job, message, stack));
+          continue;
+        }
         ctx.log.warn({ subscriber: ctx.subscriber.name, eventId: event.eventId, attempt: job.retryCount + 1, err: { message } }, 'handler failed');
         failures.push(failure(job, event, message, stack, ctx.startedAt));
         results.push(failedResult(job, message, stack));
@@ -172,6 +192,15 @@ function failure(job: BatchJob, event: StoredEvent, message: string, stack: stri
 
 function failedResult(job: BatchJob, message: string, stack: string | null): BatchResult {
   return { id: job.id, status: 'failed', output: { message, stack, attempt: job.retryCount + 1 } };
+}
+
+/** Straight to the archive (pg-boss 'deadletter': no retries), marked poison: trying again cannot help. */
+function refusedResult(job: BatchJob, message: string, stack: string | null): BatchResult {
+  return { id: job.id, status: 'deadletter', output: { message, stack, poison: true, attempt: job.retryCount + 1 } };
+}
+
+function logRefused(ctx: Ctx, job: BatchJob, event: StoredEvent, message: string): void {
+  ctx.log.error({ subscriber: ctx.subscriber.name, eventId: event.eventId, type: event.type, attempt: job.retryCount + 1, err: { message } }, 'event refused: sent to the failed-job archive');
 }
 
 function deferredResult(job: BatchJob, err: DeferDelivery): BatchResult {

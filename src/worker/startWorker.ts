@@ -21,6 +21,8 @@ export type StartWorkerOptions = {
   settings?: BusSettings;
   config?: Config;
   log: Logger;
+  /** The subscribers' processing clock (ctx.now, e.g. which months have ended); default the real one. Tests inject one. */
+  now?: () => Date;
 };
 
 /**
@@ -52,6 +54,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
           queue: subscriber.name,
           log: queueLog,
           retryLimit: settings.queue.retryLimit,
+          now: options.now,
           requeue: (tx, payloads, seconds) =>
             boss.insert(subscriber.name, payloads.map((data) => ({ data: data as object, startAfter: seconds })), { db: fromKysely(tx) }).then(() => {}),
         }),
@@ -61,7 +64,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     const archived = await archiveFailedJobs(handle.db, jobs.map(toDeadLetter));
     if (archived > 0) log.warn({ archived }, 'jobs moved to the failed-job archive');
   });
-  await runScheduledTasks(boss, handle.db, subscribers, { polling, log, extra: options.schedules ?? [] });
+  await runScheduledTasks(boss, handle.db, subscribers, { polling, log, extra: options.schedules ?? [], now: options.now });
 
   log.info({ subscribers: subscribers.map((s) => s.name), batchSize, concurrency }, 'worker started');
   let stopping: Promise<void> | undefined;

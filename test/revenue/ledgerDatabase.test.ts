@@ -67,12 +67,14 @@ describe('ledger in Postgres', () => {
     const driver = createInProcessDriver(t.db, { now: at('2019-01-20') });
     await driver.importEvents([create9000]);
     expect((await scenarioActual(t.db, {}, at('2019-01-20'))).revenueByMonth.USD).toEqual({ '2019-01': 1900 });
-    await driver.closePeriod('2019-01');
+    // January can be closed once it has ended: on Feb 1 (no day of February has passed yet).
+    const feb1 = createInProcessDriver(t.db, { now: at('2019-02-01') });
+    await feb1.closePeriod('2019-01');
     let books = await scenarioActual(t.db, { asOf: '2019-12-31' });
     expect(books.revenueByMonth.USD!['2019-01']).toBe(3100);
 
     // A payment dated Jan 15 and a price change dated Jan 20 arrive after the close.
-    await driver.importEvents([
+    await feb1.importEvents([
       { eventId: 'e2', type: 'InvoicePaymentReceived', occurredAt: '2019-01-15', invoiceId: 'inv_1', data: { paymentId: 'pay', amount: 4500 } },
       { eventId: 'e3', type: 'InvoiceUpdated', occurredAt: '2019-01-20', invoiceId: 'inv_1', version: 2, data: { currency: 'USD', lines: [{ lineId: 'l1', kind: 'revenue', description: '', amount: 4500, servicePeriod: { start: '2019-01-01', end: '2019-04-01' } }] } },
     ]);
@@ -86,7 +88,7 @@ describe('ledger in Postgres', () => {
       { kind: 'revenue_adjusted', entry_date: '2019-02-01', origin_date: '2019-02-01' },
     ]);
     expect(books.revenueEvents.USD!.RevenueAdjusted).toBe(-1550);
-    // The clock still says Jan 20: recognition stands at the first open day, none of February yet.
+    // The clock says Feb 1: recognition stands at the first open day, none of February yet.
     expect(books.revenueByMonth.USD!['2019-02']).toBe(-1550);
     await runDailyRecognition(t.db, '2019-04-01');
     books = await scenarioActual(t.db, { asOf: '2019-12-31' });
@@ -94,7 +96,7 @@ describe('ledger in Postgres', () => {
     expect(books.revenueByMonth.USD).toEqual({ '2019-01': 3100, '2019-02': -150, '2019-03': 1550 });
     expect(books.invoiceState.inv_1).toMatchObject({ status: 'paid', version: 2, total: 4500, amountPaid: 4500, amountDue: 0 });
     // Closing an earlier month again changes nothing.
-    await driver.closePeriod('2019-01');
+    await feb1.closePeriod('2019-01');
   });
 
   it('months run to the last month with an entry, even one whose entries net to zero', async () => {

@@ -26,6 +26,13 @@ describe('scenario runner', () => {
     expect(outcome.differences).toEqual([]);
   });
 
+  it('closes a month only once it has ended by the driver clock: T01 run on 2019-01-15 stops at its close of 2019-01', async () => {
+    t = await createTestDatabase();
+    const early = runScenario(await readScenario(T01), createInProcessDriver(t.db, { now: new Date('2019-01-15T12:00:00Z') }));
+    await expect(early).rejects.toThrow('period 2019-01 has not ended yet: only months before 2019-01 can be closed');
+    expect(await t.db.selectFrom('ledger_period_locks').selectAll().execute()).toEqual([]);
+  });
+
   it('builds actual without reading expected', async () => {
     t = await createTestDatabase();
     const scenario = await readScenario(T01);

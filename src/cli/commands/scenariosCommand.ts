@@ -15,7 +15,7 @@ export function registerScenariosCommand(program: Command): void {
     .argument('<file-or-folder>', 'a scenario file or a folder of them')
     .option('--json', 'print [{ id, actual, matches, differences }] as JSON')
     .option('--in-process', 'skip the HTTP API and the bus: append events and call the revenue subscriber directly')
-    .option('--today <YYYY-MM-DD>', 'the clock for --in-process: service days before it have passed (default: today, UTC)')
+    .option('--today <YYYY-MM-DD>', 'the clock for --in-process: service days before it have passed, months before its month can be closed (default: today, UTC)')
     .description('run each scenario in a fresh database and compare its books with `expected`; exits 1 on any difference')
     .action(async (target: string, opts: { json?: boolean; today?: string; inProcess?: boolean }) => {
       if (opts.today !== undefined && !isIsoDay(opts.today)) throw new Error('--today must be YYYY-MM-DD');
