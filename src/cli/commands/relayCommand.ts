@@ -12,7 +12,7 @@ export function registerRelayCommand(program: Command): void {
     .description('move committed events from the outbox into one pg-boss job per (event, subscriber); any number may run at once')
     .option('--loops <n>', 'relay loops in this process (default ACCRUE_RELAY_LOOPS)', (v) => Number.parseInt(v, 10))
     .action(async (opts: { loops?: number }) => {
-      const runtime = await openBusRuntime('relay');
+      const runtime = await openBusRuntime('relay', { serving: true });
       const { config, log, settings, database } = runtime;
       const stopTracing = initBusTracing(runtime, 'relay');
       const registry = buildSubscriberRegistry(config, database.url);
