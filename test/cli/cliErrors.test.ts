@@ -108,7 +108,7 @@ describe('CLI failures are one line', () => {
     expectOneLine(await accrue(['scenarios', 'run', '/no/such/scenarios.json'], { DATABASE_URL: t.url }), /\/no\/such\/scenarios\.json: no such file or directory/);
   });
 
-  it('--debug (or LOG_LEVEL=debug) adds the stack under the line', async () => {
+  it('--debug (or LOG_LEVEL=debug) adds the stack under the line', { timeout: 120_000 }, async () => {
     for (const run of [
       await accrue(['--debug', 'revenue', 'recognize', '--today', 'nope']),
       await accrue(['revenue', 'recognize', '--today', 'nope', '--debug']),

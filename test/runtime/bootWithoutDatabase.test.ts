@@ -11,10 +11,10 @@ import { createTestDatabase, type TestDatabase } from '../helpers/testDatabase.t
 
 /**
  * Issue 9, "processes that outlive their database": `accrue api`, `relay` and
- * `worker` started while their database is away (a TCP proxy with nothing behind
+ * `worker` and `start` started while their database is away (a TCP proxy with nothing behind
  * it) stay alive, answer /livez 200 and /readyz 503, and carry on by themselves once
  * it is back; one started and stopped during the wait exits 0.
- * Costs: one test database, four child processes (~2 s each to start), ~15 s.
+ * Costs: one test database, five child processes, then four side by side (~2 s each to start), ~25 s.
  */
 describe('boot while the database is away', () => {
   let t: TestDatabase;
@@ -30,7 +30,7 @@ describe('boot while the database is away', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('api, relay and worker wait (alive, not ready), then become ready and process work; SIGTERM during the wait exits 0', async () => {
+  it('api, relay, worker and start wait (alive, not ready), then become ready and process work; SIGTERM during the wait exits 0', { timeout: 150_000 }, async () => {
     const u = new URL(t.url);
     const proxyPort = await freePort();
     const proxy = outageProxy({ host: u.hostname, port: Number(u.port || 5432) }, proxyPort);
@@ -44,13 +44,14 @@ describe('boot while the database is away', () => {
       ACCRUE_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN,
       ACCRUE_WORKER_POLL_SECONDS: '0.5',
     };
-    const [apiPort, relayPort, workerPort, quitterPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const [apiPort, relayPort, workerPort, quitterPort, startPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
     const api = spawnAccrue(['api'], { ...env, PORT: String(apiPort) });
     const relay = spawnAccrue(['relay'], { ...env, ACCRUE_OPS_PORT: String(relayPort) });
     const worker = spawnAccrue(['worker'], { ...env, ACCRUE_OPS_PORT: String(workerPort) });
     const quitter = spawnAccrue(['worker'], { ...env, ACCRUE_OPS_PORT: String(quitterPort) });
-    children.push(api, relay, worker, quitter);
-    const probes = [apiPort, relayPort, workerPort, quitterPort].map((p) => `http://127.0.0.1:${p}`);
+    const start = spawnAccrue(['start'], { ...env, PORT: String(startPort) });
+    children.push(api, relay, worker, quitter, start);
+    const probes = [apiPort, relayPort, workerPort, quitterPort, startPort].map((p) => `http://127.0.0.1:${p}`);
     try {
       for (const base of probes) await waitFor(`${base}/livez while waiting`, async () => (await statusOf(`${base}/livez`)) === 200);
       for (const base of probes) expect(await statusOf(`${base}/readyz`)).toBe(503);
@@ -62,7 +63,7 @@ describe('boot while the database is away', () => {
 
       // Still waiting a few retries later, each attempt logged as one line saying what it waits for.
       await new Promise((r) => setTimeout(r, 2000));
-      for (const c of [api, relay, worker]) {
+      for (const c of [api, relay, worker, start]) {
         expect(c.alive(), c.stderr()).toBe(true);
         expect(c.stderr()).not.toContain('    at ');
         const waits = c.stdout.filter((l) => l.includes('waiting for the database at'));
@@ -70,7 +71,7 @@ describe('boot while the database is away', () => {
       }
 
       await proxy.up();
-      for (const base of probes.slice(0, 3)) {
+      for (const base of [probes[0]!, probes[1]!, probes[2]!, probes[4]!]) {
         await waitFor(`${base}/readyz after the database returned`, async () => (await statusOf(`${base}/readyz`)) === 200, 45_000);
       }
       const call = async (method: string, route: string, body: unknown) => {
@@ -89,15 +90,15 @@ describe('boot while the database is away', () => {
       await waitUntilDrained(t.db, { timeoutMs: 30_000 });
       const entries = await t.db.selectFrom('ledger_entries').select('entry_id').where('invoice_id', '=', invoice.body.id).execute();
       expect(entries.length).toBeGreaterThan(0);
-      for (const c of [api, relay, worker]) expect(c.alive(), c.stderr()).toBe(true);
-      for (const c of [api, relay, worker]) expect(await c.stop()).toBe(0);
+      for (const c of [api, relay, worker, start]) expect(c.alive(), c.stderr()).toBe(true);
+      for (const c of [api, relay, worker, start]) expect(await c.stop()).toBe(0);
     } finally {
       await Promise.all(children.map((c) => c.stop()));
       await proxy.down();
     }
   });
 
-  it('api, relay and two workers run side by side from one environment (no EADDRINUSE)', async () => {
+  it('api, relay and two workers run side by side from one environment (no EADDRINUSE)', { timeout: 150_000 }, async () => {
     // One environment file for all four: PORT is the API's; relay and workers take free ops ports and log them.
     const env = {
       DATABASE_URL: t.url,
