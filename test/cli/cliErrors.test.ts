@@ -98,10 +98,12 @@ describe('CLI failures are one line', () => {
     }
   });
 
-  it('bad dates', async () => {
+  it('bad dates and numbers', { timeout: 120_000 }, async () => {
     expectOneLine(await accrue(['revenue', 'recognize', '--today', '2025-13-01'], { DATABASE_URL: t.url }), /--today: must be a day YYYY-MM-DD, got '2025-13-01'/);
     expectOneLine(await accrue(['analytics', '--as-of', '2025-02-30'], { DATABASE_URL: t.url }), /--as-of: must be a day/);
     expectOneLine(await accrue(['revenue', 'recognize', '--batch-size', 'lots'], { DATABASE_URL: t.url }), /--batch-size: must be a whole number/);
+    // Before: parseInt gave NaN and the relay started with zero loops, moving nothing.
+    expectOneLine(await accrue(['relay', '--loops', 'two'], { DATABASE_URL: t.url }), /--loops: must be a whole number, got 'two'/);
   });
 
   it('a bad path', async () => {
