@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ValidationError } from './errors.ts';
 import { EVENT_TYPE_NAMES, type EventType } from './events/eventTypes.ts';
 import { webhookSecretProblem } from './subscribers/webhooks/signWebhook.ts';
 
@@ -104,6 +105,16 @@ const ConfigSchema = z.object({
   ACCRUE_MAX_YEAR: z.coerce.number().int().min(1).max(9999).default(2199),
   // Longest from..to range of a report, in months (100 years).
   ACCRUE_MAX_REPORT_MONTHS: z.coerce.number().int().min(1).default(1200),
+  // --- Processes and their database (issue 9) ---
+  // /livez, /readyz and /metrics of relay and worker, and of the API when set (then
+  // /metrics leaves the public PORT). Unset: relay and worker take any free port and
+  // log its URL, so api, relay and any number of workers share one host and one
+  // environment file; containers set one fixed value (each has its own network).
+  ACCRUE_OPS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  // One-shot commands (migrate, status, replay, audit...) wait this long for a
+  // database that does not answer, then fail with one line. api, relay, worker and
+  // start wait as long as it takes (retrying 0.5 s doubling to 10 s), not ready meanwhile.
+  ACCRUE_DB_WAIT_SECONDS: z.coerce.number().min(0).default(10),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -123,13 +134,24 @@ const CheckedConfigSchema = ConfigSchema.superRefine((c, ctx) => {
   if (c.ACCRUE_MIN_YEAR > c.ACCRUE_MAX_YEAR) {
     ctx.addIssue({ code: 'custom', path: ['ACCRUE_MIN_YEAR'], message: 'must not be above ACCRUE_MAX_YEAR' });
   }
+  if (c.ACCRUE_BOOTSTRAP_TOKEN && SAMPLE_TOKEN.test(c.ACCRUE_BOOTSTRAP_TOKEN)) {
+    ctx.addIssue({ code: 'custom', path: ['ACCRUE_BOOTSTRAP_TOKEN'], message: 'is a sample value; generate one: openssl rand -hex 32' });
+  }
 });
+
+// Sample values from docs and compose files: a token anyone can read is no secret.
+const SAMPLE_TOKEN = /^(change[-_]?me|replace[-_]?me|changeit|example|sample|your[-_]|xxx)/i;
+
+/** LOG_LEVEL asks for detail: the CLI then prints an error's stack under its one line. */
+export function debugRequested(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.LOG_LEVEL === 'debug' || env.LOG_LEVEL === 'trace';
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = CheckedConfigSchema.safeParse(env);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`invalid configuration: ${issues}`);
+    throw new ValidationError(`invalid configuration: ${issues}`);
   }
   return parsed.data;
 }

@@ -12,12 +12,15 @@ import { registerReplayCommand } from './commands/replayCommand.ts';
 import { registerRebuildCommand } from './commands/rebuildCommand.ts';
 import { registerStatusCommand } from './commands/statusCommand.ts';
 import { registerAuditCommand } from './commands/auditCommand.ts';
+import { debugRequested } from '../config.ts';
+import { describeError } from './describeError.ts';
 
 // One CLI for every process (DESIGN.md "Processes"). Each command lives in
 // commands/ and registers itself here.
 const program = new Command()
   .name('accrue')
   .description('Revenue books kept in step with invoices: API, relay, workers, ledger and operations.')
+  .option('--debug', "on failure, print the error's stack (also with LOG_LEVEL=debug)")
   .showHelpAfterError();
 
 registerStartCommand(program);
@@ -34,4 +37,15 @@ registerRebuildCommand(program);
 registerStatusCommand(program);
 registerAuditCommand(program);
 
-await program.parseAsync(process.argv);
+// One place turns a failure into one line on stderr and a non-zero exit code; the
+// stack only on request. process.exit: a failed start may leave pools or servers open.
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  const failure = describeError(err);
+  if (failure.message) process.stderr.write(`accrue: ${failure.message}\n`);
+  if (failure.exitCode !== 0 && (program.opts<{ debug?: boolean }>().debug || debugRequested())) {
+    process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+  }
+  process.exit(failure.exitCode);
+}

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../db/connect.ts';
 import { migrationStatus, readMigrations } from '../db/migrate.ts';
+import type { Logger } from '../lib/logger.ts';
 
 export type CheckResult = { status: 'ok' | 'fail'; detail?: string };
 export type HealthReport = { status: 'ok' | 'fail'; checks: Record<string, CheckResult>; reason?: string };
@@ -20,6 +21,8 @@ export type ReadinessDeps = {
   bossStarted?: () => boolean;
   /** Per check. Probes run every few seconds; 1 s is far above a healthy SELECT 1 (< 5 ms). */
   timeoutMs?: number;
+  /** Gets the driver's error text of a failing check; the answer only says which check failed. */
+  log?: Logger;
 };
 
 function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
@@ -34,20 +37,29 @@ const message = (err: unknown) => (err instanceof Error ? err.message || err.con
 
 /**
  * Readiness: database reachable, migrations current, pg-boss started. The checks run
- * concurrently, each bounded by timeoutMs; `reason` names every failing check.
+ * concurrently, each bounded by timeoutMs; `reason` names every failing check. The
+ * answer is public (probes carry no token), so a database failure is only named
+ * ("database unreachable"): the driver's text (host names, role names, server
+ * messages) goes to the log.
  */
 export async function readyz(deps: ReadinessDeps): Promise<HealthReport> {
   const ms = deps.timeoutMs ?? 1000;
   const database = withTimeout(sql`SELECT 1`.execute(deps.db), ms, 'database')
     .then((): CheckResult => ({ status: 'ok' }))
-    .catch((err: unknown): CheckResult => ({ status: 'fail', detail: `database unreachable: ${message(err)}` }));
+    .catch((err: unknown): CheckResult => {
+      deps.log?.warn({ check: 'database', error: message(err) }, 'readiness: database unreachable');
+      return { status: 'fail', detail: 'database unreachable' };
+    });
   const migrations = withTimeout(deps.migrationsCurrent(), ms, 'migration status')
     .then(({ expected, applied }): CheckResult =>
       // applied > expected: a newer release migrated first; this one's schema is still there.
       applied >= expected
         ? { status: 'ok', detail: `at ${applied}` }
         : { status: 'fail', detail: `migrations not current: applied ${applied}, expected ${expected}` })
-    .catch((err: unknown): CheckResult => ({ status: 'fail', detail: `migration status unknown: ${message(err)}` }));
+    .catch((err: unknown): CheckResult => {
+      deps.log?.warn({ check: 'migrations', error: message(err) }, 'readiness: migration status unknown');
+      return { status: 'fail', detail: 'migration status unknown' };
+    });
   const checks: Record<string, CheckResult> = { database: await database, migrations: await migrations };
   if (deps.bossStarted) {
     checks.pgBoss = deps.bossStarted() ? { status: 'ok' } : { status: 'fail', detail: 'pg-boss not started' };

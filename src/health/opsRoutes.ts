@@ -12,8 +12,8 @@ export const OPS_PATHS: ReadonlySet<string> = new Set(['/livez', '/readyz', '/me
  * text). The API mounts it at its root; relay and worker processes serve it alone
  * through createOpsServer().
  */
-export function opsRoutes(deps: ReadinessDeps): Hono {
+export function opsRoutes(deps: ReadinessDeps, options: { metrics?: boolean } = {}): Hono {
   const app = healthRoutes(deps);
-  app.get('/metrics', metricsHandler);
+  if (options.metrics ?? true) app.get('/metrics', metricsHandler);
   return app;
 }

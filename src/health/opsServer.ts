@@ -1,4 +1,5 @@
 import type { Executor } from '../db/connect.ts';
+import type { Logger } from '../lib/logger.ts';
 import { startApiServer, type RunningServer } from '../http/server.ts';
 import { setScrapeSources, type ScrapeSources } from '../telemetry/metrics.ts';
 import { migrationsCheck } from './checks.ts';
@@ -13,6 +14,8 @@ export type OpsServerOptions = {
   /** ACCRUE_OPS_PORT or similar; 0 = any free port. */
   port: number;
   host?: string;
+  /** Where a failing probe's detail goes (the HTTP answer stays generic). */
+  log?: Logger;
   /** Database-side gauges this process reports on scrape (outbox lag, jobs, archive). */
   scrapeSources?: ScrapeSources;
 };
@@ -23,6 +26,6 @@ export type OpsServerOptions = {
  */
 export function createOpsServer(options: OpsServerOptions): Promise<RunningServer> {
   if (options.scrapeSources) setScrapeSources(options.scrapeSources);
-  const app = opsRoutes({ db: options.db, migrationsCurrent: migrationsCheck(options.url), bossStarted: options.bossStarted });
+  const app = opsRoutes({ db: options.db, migrationsCurrent: migrationsCheck(options.url), bossStarted: options.bossStarted, log: options.log });
   return startApiServer(app, { port: options.port, host: options.host });
 }

@@ -72,7 +72,8 @@ export function createApp(deps: ApiDeps, extraRoutes: RouteModule[] = []): ApiAp
       db: deps.db,
       migrationsCurrent: deps.readiness?.migrationsCurrent ?? migrationsCheckOn(deps.db),
       bossStarted: deps.readiness?.bossStarted,
-    }),
+      log: deps.log,
+    }, { metrics: deps.serveMetrics ?? true }),
   );
   app.use('/v1/*', authenticate(deps));
   app.use('/v1/*', jsonBody(deps.bodyLimitBytes ?? 1024 * 1024));

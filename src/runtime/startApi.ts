@@ -3,6 +3,7 @@ import { connect } from '../db/connect.ts';
 import { createApp, type RouteModule } from '../http/app.ts';
 import { startApiServer } from '../http/server.ts';
 import { migrationsCheck } from '../health/checks.ts';
+import { createOpsServer } from '../health/opsServer.ts';
 import { ensureLocalToken } from '../auth/localToken.ts';
 import { registerSecret, type Logger } from '../lib/logger.ts';
 import { SERVICE_NAMES } from '../telemetry/names.ts';
@@ -56,6 +57,7 @@ export async function startApi(options: {
       bodyLimitBytes: config.ACCRUE_BODY_LIMIT_BYTES,
       limits: limitsOf(config),
       readiness: { migrationsCurrent: migrationsCheck(database.url), bossStarted: options.bossStarted },
+      serveMetrics: config.ACCRUE_OPS_PORT === undefined,
     },
     [operatorRoutes({ getBoss }), ...(options.extraRoutes ?? [])],
   );
@@ -74,7 +76,18 @@ export async function startApi(options: {
     await stopTracing();
     throw err;
   });
+  // ACCRUE_OPS_PORT: probes and /metrics on a port that need not be published (the
+  // probes stay on PORT too, for load balancers that only see the API).
+  const ops = config.ACCRUE_OPS_PORT === undefined
+    ? undefined
+    : await createOpsServer({ db: handle.db, url: database.url, bossStarted: options.bossStarted, port: config.ACCRUE_OPS_PORT, host: config.HOST, log }).catch(async (err: unknown) => {
+        await server.close();
+        await handle.close();
+        await stopTracing();
+        throw err;
+      });
   print(`accrue API   ${server.url}/v1`);
+  if (ops) print(`ops          ${ops.url}/metrics   (/livez, /readyz)`);
   print(`docs         ${server.url}/docs   (OpenAPI 3.1: ${server.url}/openapi.json)`);
   print(`database     ${redactUrl(database.url)}${database.embedded ? `   (embedded, data in ${config.ACCRUE_DATA_DIR}/postgres)` : ''}`);
   print(`auth         ${auth}`);
@@ -84,6 +97,7 @@ export async function startApi(options: {
     port: server.port,
     async close() {
       await server.close();
+      await ops?.close();
       if (lazyBoss) await (await lazyBoss).stop({ graceful: false, close: true });
       await handle.close();
       await stopTracing();

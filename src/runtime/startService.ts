@@ -23,7 +23,7 @@ export type RunningService = { api: RunningApi; database: ResolvedDatabase; clos
  */
 export async function startService(options: { config: Config; log: Logger; database?: ResolvedDatabase; print?: (line: string) => void }): Promise<RunningService> {
   const { config, log } = options;
-  const database = options.database ?? (await resolveDatabase(config, log));
+  const database = options.database ?? (await resolveDatabase(config, log, { forever: true, probePort: config.ACCRUE_OPS_PORT ?? config.PORT }));
   // Quiet until the banner: its lines are the first a newcomer reads.
   const applied = await migrate(database.url, { log: (m) => log.debug(m) });
   // One tracer provider for the three parts, so a request's trace continues in the worker.

@@ -5,6 +5,8 @@ import { healthRoutes } from '../../src/health/healthRoutes.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/testDatabase.ts';
 import { freePort } from '../helpers/freePort.ts';
 import { outageProxy } from '../helpers/outageProxy.ts';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../src/lib/logger.ts';
 
 describe('health', () => {
   let t: TestDatabase;
@@ -71,6 +73,32 @@ describe('health', () => {
     } finally {
       await handle?.close();
       await proxy.down();
+    }
+  });
+
+  it("keeps the driver's error text out of the public answer and logs it instead", async () => {
+    const u = new URL(t.url);
+    const closed = await freePort();
+    u.port = String(closed);
+    const down = connect(u.toString(), { max: 1 });
+    const lines: string[] = [];
+    const destination = new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } });
+    try {
+      const app = healthRoutes({ db: down.db, migrationsCurrent: migrationsCheck(u.toString()), log: createLogger({ destination }) });
+      const res = await app.request('/readyz');
+      expect(res.status).toBe(503);
+      const text = await res.text();
+      expect(JSON.parse(text)).toMatchObject({
+        status: 'fail',
+        reason: 'database unreachable; migration status unknown',
+        checks: { database: { status: 'fail', detail: 'database unreachable' }, migrations: { status: 'fail', detail: 'migration status unknown' } },
+      });
+      // No host, port or driver message (ECONNREFUSED 127.0.0.1:<port>) for the public.
+      expect(text).not.toMatch(new RegExp(`ECONNREFUSED|${closed}|connect`));
+      // The operator still finds it in the log.
+      expect(lines.join('')).toMatch(new RegExp(`readiness: database unreachable.*ECONNREFUSED|ECONNREFUSED.*readiness: database unreachable`));
+    } finally {
+      await down.close();
     }
   });
 });

@@ -71,7 +71,7 @@ describe('one invoice, one trace: API → relay process → worker process → l
     delete env.OTEL_SERVICE_NAME;
     Object.assign(env, {
       DATABASE_URL: api.t.url,
-      PORT: String(port),
+      ACCRUE_OPS_PORT: String(port),
       HOST: '127.0.0.1',
       LOG_LEVEL: 'debug',
       ACCRUE_LOG_PRETTY: 'false',

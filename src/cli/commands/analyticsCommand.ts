@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config.ts';
 import { connect } from '../../db/connect.ts';
 import { migrate } from '../../db/migrate.ts';
-import { isIsoDay, todayUtc } from '../../lib/dates.ts';
+import { todayUtc } from '../../lib/dates.ts';
+import { dayArg } from '../cliArgs.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { resolveDatabase } from '../../runtime/database.ts';
 import { getAgingBuckets, getMonthlyAggregates } from '../../subscribers/analytics/queryAnalytics.ts';
@@ -16,7 +17,7 @@ export function registerAnalyticsCommand(program: Command): void {
     .option('--as-of <day>', 'business day YYYY-MM-DD (default: today, UTC)')
     .option('--json', 'print JSON')
     .action(async (options: { asOf?: string; json?: boolean }) => {
-      const asOf = parseDay(options.asOf);
+      const asOf = dayArg('--as-of', options.asOf) ?? todayUtc();
       await withDatabase(async (db) => {
         const monthly = await getMonthlyAggregates(db, asOf);
         const aging = await getAgingBuckets(db, asOf);
@@ -35,18 +36,12 @@ export function registerAnalyticsCommand(program: Command): void {
     .description('append InvoiceOverdue for open invoices past their due date, once per due date (normally a pg-boss schedule)')
     .option('--today <day>', 'business day YYYY-MM-DD (default: today, UTC)')
     .action(async (options: { today?: string }) => {
-      const today = parseDay(options.today);
+      const today = dayArg('--today', options.today) ?? todayUtc();
       await withDatabase(async (db) => {
         const result = await detectOverdueInvoices(db, today);
         process.stdout.write(`${JSON.stringify({ today, ...result })}\n`);
       });
     });
-}
-
-function parseDay(value: string | undefined): string {
-  if (value === undefined) return todayUtc();
-  if (!isIsoDay(value)) throw new Error(`not a day YYYY-MM-DD: ${value}`);
-  return value;
 }
 
 async function withDatabase(work: (db: ReturnType<typeof connect>['db']) => Promise<void>): Promise<void> {

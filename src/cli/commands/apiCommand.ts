@@ -13,7 +13,8 @@ export function registerApiCommand(program: Command): void {
     .action(async () => {
       const config = loadConfig();
       const log = createLogger({ level: config.LOG_LEVEL, pretty: config.ACCRUE_LOG_PRETTY });
-      const database = await resolveDatabase(config, log);
+      // Until the database answers, /readyz on the ops port (else PORT) says 503.
+      const database = await resolveDatabase(config, log, { forever: true, probePort: config.ACCRUE_OPS_PORT ?? config.PORT });
       try {
         await migrate(database.url, { log: (m) => log.debug(m) });
         const api = await startApi({ config, log, database });

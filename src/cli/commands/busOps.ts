@@ -3,7 +3,7 @@ import { createOpsServer } from '../../health/opsServer.ts';
 import { busScrapeSources } from '../../ops/busScrapeSources.ts';
 import { SERVICE_NAMES } from '../../telemetry/names.ts';
 import { initTelemetry } from '../../telemetry/initTelemetry.ts';
-import type { BusRuntime } from './busRuntime.ts';
+import { opsPort, type BusRuntime } from './busRuntime.ts';
 
 /**
  * Tracing for `accrue relay` / `accrue worker`: service accrue-relay or
@@ -17,7 +17,8 @@ export function initBusTracing(runtime: BusRuntime, role: 'relay' | 'worker'): (
 
 /**
  * /livez, /readyz (database, migrations, and pg-boss started when bossStarted is
- * given) and /metrics with the pipeline gauges, on PORT/HOST. Its own two
+ * given) and /metrics with the pipeline gauges, on ACCRUE_OPS_PORT (else any free
+ * port: PORT belongs to the API, and a second relay or worker on the host would collide). Its own two
  * connections: a scrape or probe never waits behind the relay's or worker's pool.
  */
 export async function serveBusOps(runtime: BusRuntime, bossStarted?: () => boolean): Promise<{ url: string; close(): Promise<void> }> {
@@ -28,8 +29,9 @@ export async function serveBusOps(runtime: BusRuntime, bossStarted?: () => boole
       db: ops.db,
       url: database.url,
       bossStarted,
-      port: config.PORT,
+      port: opsPort(config),
       host: config.HOST,
+      log,
       scrapeSources: busScrapeSources(ops.db),
     });
     log.info({ url: server.url }, 'ops server: /livez /readyz /metrics');

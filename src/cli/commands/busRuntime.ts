@@ -2,16 +2,26 @@ import { loadConfig, type Config } from '../../config.ts';
 import { migrate } from '../../db/migrate.ts';
 import { createLogger, type Logger } from '../../lib/logger.ts';
 import { busSettings, type BusSettings } from '../../queues/busSettings.ts';
-import { resolveDatabase, type ResolvedDatabase } from '../../runtime/database.ts';
+import { resolveDatabase, type DatabaseWait, type ResolvedDatabase } from '../../runtime/database.ts';
 
 export type BusRuntime = { config: Config; log: Logger; settings: BusSettings; database: ResolvedDatabase };
 
-/** What every bus command starts from: config, logger, a migrated database. */
-export async function openBusRuntime(name: string): Promise<BusRuntime> {
+/**
+ * What every bus command starts from: config, logger, a migrated database. relay and
+ * worker pass `serving`: they wait for an absent database as long as it takes, /readyz
+ * on their ops port answering 503 meanwhile; one-shot commands give up after a bounded wait.
+ */
+export async function openBusRuntime(name: string, options: { serving?: boolean } = {}): Promise<BusRuntime> {
   const config = loadConfig();
   const log = createLogger({ level: config.LOG_LEVEL, pretty: config.ACCRUE_LOG_PRETTY, name: `accrue-${name}` });
-  const database = await resolveDatabase(config, log);
+  const wait: DatabaseWait = options.serving ? { forever: true, probePort: opsPort(config) } : {};
+  const database = await resolveDatabase(config, log, wait);
   // Idempotent and serialised by an advisory lock, so any number of processes may start at once.
   await migrate(database.url, { log: (m) => log.debug(m) });
   return { config, log, settings: busSettings(config), database };
+}
+
+/** Where relay and worker serve /livez, /readyz and /metrics: ACCRUE_OPS_PORT, else any free port (logged). */
+export function opsPort(config: Config): number {
+  return config.ACCRUE_OPS_PORT ?? 0;
 }

@@ -4,15 +4,16 @@ import { startRelay } from '../../relay/startRelay.ts';
 import { onShutdown } from '../../runtime/shutdown.ts';
 import { openBusRuntime } from './busRuntime.ts';
 import { exitWithError } from './exitWithError.ts';
+import { positiveIntArg } from '../cliArgs.ts';
 import { initBusTracing, serveBusOps } from './busOps.ts';
 
 export function registerRelayCommand(program: Command): void {
   program
     .command('relay')
     .description('move committed events from the outbox into one pg-boss job per (event, subscriber); any number may run at once')
-    .option('--loops <n>', 'relay loops in this process (default ACCRUE_RELAY_LOOPS)', (v) => Number.parseInt(v, 10))
+    .option('--loops <n>', 'relay loops in this process (default ACCRUE_RELAY_LOOPS)', (v) => positiveIntArg('--loops', v))
     .action(async (opts: { loops?: number }) => {
-      const runtime = await openBusRuntime('relay');
+      const runtime = await openBusRuntime('relay', { serving: true });
       const { config, log, settings, database } = runtime;
       const stopTracing = initBusTracing(runtime, 'relay');
       const registry = buildSubscriberRegistry(config, database.url);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
+import { ValidationError } from '../../errors.ts';
 import { loadConfig } from '../../config.ts';
-import { isIsoDay } from '../../lib/dates.ts';
+import { dayArg } from '../cliArgs.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { resolveDatabase } from '../../runtime/database.ts';
 import { createScenarioDriver } from '../../scenarios/chooseDriver.ts';
@@ -18,9 +19,9 @@ export function registerScenariosCommand(program: Command): void {
     .option('--today <YYYY-MM-DD>', 'the clock for --in-process: service days before it have passed, months before its month can be closed (default: today, UTC)')
     .description('run each scenario in a fresh database and compare its books with `expected`; exits 1 on any difference')
     .action(async (target: string, opts: { json?: boolean; today?: string; inProcess?: boolean }) => {
-      if (opts.today !== undefined && !isIsoDay(opts.today)) throw new Error('--today must be YYYY-MM-DD');
+      dayArg('--today', opts.today);
       // The pipeline runs on the real clock, as production does; a chosen day needs the in-process driver.
-      if (opts.today !== undefined && !opts.inProcess) throw new Error('--today needs --in-process (the pipeline uses the real clock)');
+      if (opts.today !== undefined && !opts.inProcess) throw new ValidationError('--today needs --in-process (the pipeline uses the real clock)');
       const config = loadConfig();
       const log = createLogger({ level: opts.json ? 'silent' : config.LOG_LEVEL, pretty: config.ACCRUE_LOG_PRETTY });
       const now = opts.today ? new Date(`${opts.today}T12:00:00Z`) : new Date();

@@ -10,7 +10,7 @@ export function registerWorkerCommand(program: Command): void {
     .command('worker')
     .description('run the subscribers on their pg-boss queues (retries, backoff, failed-job archive, schedules)')
     .action(async () => {
-      const runtime = await openBusRuntime('worker');
+      const runtime = await openBusRuntime('worker', { serving: true });
       const { config, log, settings, database } = runtime;
       const stopTracing = initBusTracing(runtime, 'worker');
       const registry = buildSubscriberRegistry(config, database.url);

@@ -62,6 +62,24 @@ describe('startApi (what `accrue api` runs)', () => {
     expect(keys).toEqual([{ name: 'local' }]);
   });
 
+  it('with ACCRUE_OPS_PORT, serves the probes and /metrics there and keeps /metrics off the public port', async () => {
+    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', ACCRUE_OPS_PORT: '0', ACCRUE_DATA_DIR: dataDir });
+    const lines: string[] = [];
+    const api = await startApi({ config, log: silentLogger, database: { url: t.url, embedded: false, stop: async () => {} }, print: (l) => lines.push(l) });
+    try {
+      const ops = /ops\s+(http:\/\/\S+)\/metrics/.exec(lines.join('\n'))?.[1];
+      expect(ops).toBeDefined();
+      expect(ops).not.toBe(api.url);
+      expect((await fetch(`${ops}/metrics`)).status).toBe(200);
+      expect((await fetch(`${ops}/readyz`)).status).toBe(200);
+      expect((await fetch(`${ops}/livez`)).status).toBe(200);
+      expect((await fetch(`${api.url}/metrics`)).status).toBe(404);
+      expect((await fetch(`${api.url}/readyz`)).status).toBe(200);
+    } finally {
+      await api.close();
+    }
+  });
+
   it('parses --scopes and refuses unknown ones', () => {
     expect(parseScopes('invoices:read, admin,invoices:read')).toEqual(['invoices:read', 'admin']);
     expect(() => parseScopes('invoices:reed')).toThrow(/scopes must be/);
