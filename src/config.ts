@@ -80,6 +80,11 @@ const ConfigSchema = z.object({
   ACCRUE_BOSS_SUPERVISE_SECONDS: z.coerce.number().int().min(1).default(10),
   // Bound on finishing in-hand work at SIGTERM before jobs are handed back.
   ACCRUE_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  // --- Database roles (issue 9) ---
+  // The owner of accrue's tables, used only to migrate (`accrue migrate`, and at boot by
+  // any process that has it) and to grant DATABASE_URL's role what the runtime needs.
+  // Unset: DATABASE_URL is also the owner (one role, as before). README "Database roles".
+  ACCRUE_MIGRATE_DATABASE_URL: z.string().url().optional(),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.ts';
 import { connect } from '../../db/connect.ts';
-import { migrate } from '../../db/migrate.ts';
 import { isIsoDay, todayUtc } from '../../lib/dates.ts';
 import { createLogger } from '../../lib/logger.ts';
-import { resolveDatabase } from '../../runtime/database.ts';
+import { prepareDatabase } from '../../runtime/prepareDatabase.ts';
 import { getAgingBuckets, getMonthlyAggregates } from '../../subscribers/analytics/queryAnalytics.ts';
 import { detectOverdueInvoices } from '../../schedules/detectOverdueInvoices.ts';
 
@@ -52,10 +51,9 @@ function parseDay(value: string | undefined): string {
 async function withDatabase(work: (db: ReturnType<typeof connect>['db']) => Promise<void>): Promise<void> {
   const config = loadConfig();
   const log = createLogger({ level: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL, pretty: config.ACCRUE_LOG_PRETTY });
-  const database = await resolveDatabase(config, log);
+  const database = await prepareDatabase(config, log);
   const handle = connect(database.url, { max: 2, applicationName: 'accrue-cli' });
   try {
-    await migrate(database.url);
     await work(handle.db);
   } finally {
     await handle.close();

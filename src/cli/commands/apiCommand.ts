@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.ts';
-import { migrate } from '../../db/migrate.ts';
 import { createLogger } from '../../lib/logger.ts';
-import { resolveDatabase } from '../../runtime/database.ts';
+import { prepareDatabase } from '../../runtime/prepareDatabase.ts';
 import { onShutdown } from '../../runtime/shutdown.ts';
 import { startApi } from '../../runtime/startApi.ts';
 
@@ -13,9 +12,8 @@ export function registerApiCommand(program: Command): void {
     .action(async () => {
       const config = loadConfig();
       const log = createLogger({ level: config.LOG_LEVEL, pretty: config.ACCRUE_LOG_PRETTY });
-      const database = await resolveDatabase(config, log);
+      const database = await prepareDatabase(config, log);
       try {
-        await migrate(database.url, { log: (m) => log.debug(m) });
         const api = await startApi({ config, log, database });
         onShutdown(log, [api.close, database.stop]);
       } catch (err) {

@@ -4,9 +4,8 @@ import { cliContext } from '../../audit/operatorContext.ts';
 import { parseScopes, type Scope } from '../../auth/scopes.ts';
 import { loadConfig } from '../../config.ts';
 import { connect } from '../../db/connect.ts';
-import { migrate } from '../../db/migrate.ts';
 import { createLogger } from '../../lib/logger.ts';
-import { resolveDatabase } from '../../runtime/database.ts';
+import { prepareDatabase } from '../../runtime/prepareDatabase.ts';
 
 export function registerApiKeyCommand(program: Command): void {
   const apiKey = program.command('api-key').description('manage API keys (only a hash of each token is stored)');
@@ -24,10 +23,9 @@ export function registerApiKeyCommand(program: Command): void {
       }
       const config = loadConfig();
       const log = createLogger({ level: 'warn', pretty: config.ACCRUE_LOG_PRETTY });
-      const database = await resolveDatabase(config, log);
+      const database = await prepareDatabase(config, log);
       const handle = connect(database.url, { max: 1, applicationName: 'accrue-cli' });
       try {
-        await migrate(database.url);
         const key = await createApiKey(handle.db, { name: options.name, scopes }, cliContext());
         process.stdout.write(`${key.token}\n`);
         process.stderr.write(`key ${key.id} '${key.name}' with scopes ${key.scopes.join(',')}; the token above is shown only once\n`);
