@@ -3,7 +3,12 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { connect, type DbHandle } from '../../src/db/connect.ts';
 
-export type TestDatabase = DbHandle & { name: string; adminUrl: string; drop(): Promise<void> };
+/**
+ * `db`/`url`: the runtime role (what api, relay and worker connect as), which may not
+ * change the append-only tables. `ownerUrl`: the owner of the tables (a superuser),
+ * for tests that set up what the runtime may not do.
+ */
+export type TestDatabase = DbHandle & { name: string; adminUrl: string; ownerUrl: string; drop(): Promise<void> };
 
 /**
  * A fresh database for one test file (or test), cloned from the migrated template
@@ -32,11 +37,16 @@ export async function createTestDatabase(options: { poolMax?: number } = {}): Pr
   }
   const u = new URL(adminUrl);
   u.pathname = `/${name}`;
+  const ownerUrl = u.toString();
+  const role = inject('runtimeRole');
+  u.username = role.user;
+  u.password = role.password;
   const handle = connect(u.toString(), { max: options.poolMax ?? 10 });
   return {
     ...handle,
     name,
     adminUrl,
+    ownerUrl,
     async drop() {
       await handle.close().catch(() => {});
       const a = new pg.Client({ connectionString: adminUrl });
