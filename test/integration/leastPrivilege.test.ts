@@ -34,9 +34,9 @@ describe('least privilege: the runtime role', () => {
       VALUES ('USD', '2020-02-03', '2020-02-03', 'invoice_issued', 'inv_1', 100, -100)`.execute(t.db);
     await sql`INSERT INTO ledger_period_locks (period) VALUES ('2019-12')`.execute(t.db);
     const archived = await sql<{ id: number }>`INSERT INTO failed_job_archive (job_id, queue, subscriber, payload, error_message, attempts)
-      VALUES (gen_random_uuid(), 'lp-queue', 'lp', '{"n":1}', 'boom', 3) RETURNING id`.execute(t.db);
+      VALUES (gen_random_uuid(), 'lp', 'lp', '{"n":1}', 'boom', 3) RETURNING id`.execute(t.db);
     archiveId = Number(archived.rows[0]!.id);
-    await boss.createQueue('lp-queue').catch(() => {});
+    await boss.createQueue('lp');
   });
   afterAll(async () => {
     await boss?.stop({ graceful: false });
@@ -74,7 +74,7 @@ describe('least privilege: the runtime role', () => {
 
   it('may not create tables in schema public nor grant itself more', async () => {
     await expect(sql`CREATE TABLE sneaky (a int)`.execute(t.db)).rejects.toThrow(/permission denied/);
-    await expect(sql`GRANT UPDATE ON events TO CURRENT_USER`.execute(t.db)).rejects.toThrow(/permission denied|no privileges were granted/);
+    await sql`GRANT UPDATE ON events TO CURRENT_USER`.execute(t.db).catch(() => {}); // a warning, nothing granted
     const r = await sql<{ ok: boolean }>`SELECT has_table_privilege('events', 'UPDATE') AS ok`.execute(t.db);
     expect(r.rows[0]!.ok).toBe(false);
   });
@@ -89,7 +89,7 @@ describe('least privilege: the runtime role', () => {
     await expect(sql`UPDATE failed_job_archive SET error_message = 'rewritten' WHERE id = ${archiveId}`.execute(owner.db)).rejects.toThrow(/append-only/);
     await expect(sql`UPDATE failed_job_archive SET replay_count = replay_count - 1 WHERE id = ${archiveId}`.execute(owner.db)).rejects.toThrow(/append-only/);
     const spare = await sql<{ id: number }>`INSERT INTO failed_job_archive (job_id, queue, subscriber, payload, error_message, attempts)
-      VALUES (gen_random_uuid(), 'lp-queue', 'lp-spare', '{}', 'x', 1) RETURNING id`.execute(t.db);
+      VALUES (gen_random_uuid(), 'lp-spare', 'lp-spare', '{}', 'x', 1) RETURNING id`.execute(t.db);
     await expect(sql`DELETE FROM failed_job_archive WHERE id = ${spare.rows[0]!.id}`.execute(owner.db)).resolves.toBeDefined();
   });
 
@@ -102,7 +102,7 @@ describe('least privilege: the runtime role', () => {
     const replays = await t.db.selectFrom('failed_job_replays').selectAll().where('archive_id', '=', archiveId).execute();
     expect(replays).toHaveLength(1);
     expect(replays[0]!.actor).toBe('operator:lp');
-    const job = await boss.getJobById('lp-queue', replays[0]!.job_id);
+    const job = await boss.getJobById('lp', replays[0]!.job_id);
     expect(job?.data).toEqual({ n: 1 });
     // A second replay of never-replayed rows finds none.
     expect((await replayArchive(t.db, boss, { subscriber: 'lp' })).replayed).toBe(0);
