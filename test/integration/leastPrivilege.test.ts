@@ -9,10 +9,11 @@ import { replayArchive } from '../../src/archive/replayArchive.ts';
 import { connect, type DbHandle } from '../../src/db/connect.ts';
 import { APPEND_ONLY_TABLES } from '../../src/db/grantRuntimeRole.ts';
 import { MIGRATIONS_DIR, migrate } from '../../src/db/migrate.ts';
-import { silentLogger } from '../../src/lib/logger.ts';
+import { loadConfig } from '../../src/config.ts';
+import { silentLogger, type Logger } from '../../src/lib/logger.ts';
 import { getStatus } from '../../src/ops/getStatus.ts';
 import { startBoss } from '../../src/queues/startBoss.ts';
-import { ensureMigrated } from '../../src/runtime/prepareDatabase.ts';
+import { ensureMigrated, prepareDatabase } from '../../src/runtime/prepareDatabase.ts';
 import { appendInvoices, testSettings } from '../helpers/busTestKit.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/testDatabase.ts';
 
@@ -115,22 +116,92 @@ describe('least privilege: the runtime role', () => {
   });
 });
 
+/** An empty database beside `t`'s, with the owner's and the runtime role's URLs to it. */
+async function freshDatabase(t: TestDatabase, suffix: string) {
+  const name = `${t.name}_${suffix}`;
+  const admin = new pg.Client({ connectionString: t.adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const ownerUrl = new URL(t.ownerUrl);
+  ownerUrl.pathname = `/${name}`;
+  const runtimeUrl = new URL(t.url);
+  runtimeUrl.pathname = `/${name}`;
+  return {
+    ownerUrl: ownerUrl.toString(),
+    runtimeUrl: runtimeUrl.toString(),
+    async drop() {
+      const a = new pg.Client({ connectionString: t.adminUrl });
+      await a.connect();
+      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await a.end();
+    },
+  };
+}
+
+function capturingLogger(lines: string[]) {
+  const capture = (...args: unknown[]) => lines.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '));
+  return { ...silentLogger, warn: capture, info: () => {}, debug: () => {}, child: () => capturingLogger(lines) } as unknown as Logger;
+}
+
 describe('least privilege: migrate and boot', () => {
+  it('a process whose DATABASE_URL is a superuser still starts, and warns once', async () => {
+    const t = await createTestDatabase();
+    const lines: string[] = [];
+    try {
+      const config = loadConfig({ DATABASE_URL: t.ownerUrl });
+      const prepared = await prepareDatabase(config, capturingLogger(lines));
+      expect(prepared.url).toBe(t.ownerUrl);
+      expect(lines.filter((l) => /a superuser/.test(l))).toHaveLength(1);
+      lines.length = 0;
+      await prepareDatabase(loadConfig({ DATABASE_URL: t.url }), capturingLogger(lines));
+      expect(lines).toEqual([]);
+    } finally {
+      await t.drop();
+    }
+  });
+
+  it('an install from before issue 9 (pg-boss installed by the owner) hands schema pgboss to the runtime role', async () => {
+    const t = await createTestDatabase();
+    const fresh = await freshDatabase(t, 'old');
+    try {
+      // One role for everything, as before: migrate and pg-boss's install both as the owner.
+      await migrate(fresh.ownerUrl);
+      const old = await startBoss(fresh.ownerUrl, { role: 'client', settings: testSettings(), log: silentLogger });
+      await old.createQueue('before');
+      await old.stop({ graceful: false });
+      await migrate(fresh.ownerUrl, { runtimeUrl: fresh.runtimeUrl });
+      const boss = await startBoss(fresh.runtimeUrl, { role: 'client', settings: testSettings(), log: silentLogger });
+      try {
+        await boss.createQueue('after'); // a new partition: needs to own pgboss.job
+        const id = await boss.send('before', { n: 1 });
+        expect(id).toBeTruthy();
+      } finally {
+        await boss.stop({ graceful: false });
+      }
+      const owner = connect(fresh.ownerUrl, { max: 1 });
+      try {
+        const owners = await sql<{ owner: string }>`
+          SELECT DISTINCT relowner::regrole::text AS owner FROM pg_class WHERE relnamespace = 'pgboss'::regnamespace`.execute(owner.db);
+        expect(owners.rows).toEqual([{ owner: 'accrue_test_app' }]);
+      } finally {
+        await owner.close();
+      }
+    } finally {
+      await fresh.drop();
+      await t.drop();
+    }
+  }, 30_000);
+
   it('a process with only the runtime URL waits for `accrue migrate` and starts once the owner has migrated', async () => {
     const t = await createTestDatabase();
-    const admin = new pg.Client({ connectionString: t.adminUrl });
-    await admin.connect();
-    const fresh = `${t.name}_fresh`;
-    await admin.query(`CREATE DATABASE ${fresh}`);
-    await admin.end();
-    const ownerUrl = new URL(t.ownerUrl);
-    ownerUrl.pathname = `/${fresh}`;
-    const runtimeUrl = new URL(t.url);
-    runtimeUrl.pathname = `/${fresh}`;
+    const fresh = await freshDatabase(t, 'fresh');
+    const ownerUrl = new URL(fresh.ownerUrl);
+    const runtimeUrl = new URL(fresh.runtimeUrl);
     const lines: string[] = [];
-    const log = { ...silentLogger, warn: (...args: unknown[]) => lines.push(args.map(String).join(' ')), info: () => {}, debug: () => {} };
+    const log = capturingLogger(lines);
     try {
-      const waiting = ensureMigrated({ url: runtimeUrl.toString(), embedded: false, stop: async () => {} }, log as never);
+      const waiting = ensureMigrated({ url: runtimeUrl.toString(), embedded: false, stop: async () => {} }, log);
       await new Promise((r) => setTimeout(r, 500));
       expect(lines.join('\n')).toMatch(/waiting for migrations/);
       // The owner migrates (granting the runtime role); the waiting process carries on.
@@ -153,10 +224,7 @@ describe('least privilege: migrate and boot', () => {
         await runtime.close();
       }
     } finally {
-      const a = new pg.Client({ connectionString: t.adminUrl });
-      await a.connect();
-      await a.query(`DROP DATABASE IF EXISTS ${fresh} WITH (FORCE)`);
-      await a.end();
+      await fresh.drop();
       await t.drop();
     }
   }, 30_000);
