@@ -97,6 +97,11 @@ const CheckedConfigSchema = ConfigSchema.superRefine((c, ctx) => {
   if (c.ACCRUE_NOTIFY_CHANNEL === 'webhook' && !c.ACCRUE_NOTIFY_WEBHOOK_URL) {
     ctx.addIssue({ code: 'custom', path: ['ACCRUE_NOTIFY_WEBHOOK_URL'], message: "required when ACCRUE_NOTIFY_CHANNEL is 'webhook'" });
   }
+  if (c.ACCRUE_MIGRATE_DATABASE_URL && !c.DATABASE_URL) {
+    // The embedded default sets up its owner and runtime roles itself; an owner URL
+    // without the runtime role's would be silently ignored.
+    ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'required when ACCRUE_MIGRATE_DATABASE_URL is set (the role api, relay and worker connect as)' });
+  }
 });
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
