@@ -73,6 +73,12 @@ describe('least privilege: the runtime role', () => {
     });
   }
 
+  it('may not switch triggers off for its session nor drop them', async () => {
+    await expect(sql`SET session_replication_role = replica`.execute(t.db)).rejects.toThrow(/permission denied/);
+    await expect(sql`DROP TRIGGER events_append_only ON events`.execute(t.db)).rejects.toThrow(/must be owner/);
+    await expect(sql`DROP TRIGGER failed_job_archive_append_only ON failed_job_archive`.execute(t.db)).rejects.toThrow(/must be owner/);
+  });
+
   it('may not create tables in schema public nor grant itself more', async () => {
     await expect(sql`CREATE TABLE sneaky (a int)`.execute(t.db)).rejects.toThrow(/permission denied/);
     await sql`GRANT UPDATE ON events TO CURRENT_USER`.execute(t.db).catch(() => {}); // a warning, nothing granted
