@@ -115,6 +115,11 @@ const ConfigSchema = z.object({
   // database that does not answer, then fail with one line. api, relay, worker and
   // start wait as long as it takes (retrying 0.5 s doubling to 10 s), not ready meanwhile.
   ACCRUE_DB_WAIT_SECONDS: z.coerce.number().min(0).default(10),
+  // --- Database roles (issue 9) ---
+  // The owner of accrue's tables, used only to migrate (`accrue migrate`, and at boot by
+  // any process that has it) and to grant DATABASE_URL's role what the runtime needs.
+  // Unset: DATABASE_URL is also the owner (one role, as before). README "Database roles".
+  ACCRUE_MIGRATE_DATABASE_URL: z.string().url().optional(),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -136,6 +141,11 @@ const CheckedConfigSchema = ConfigSchema.superRefine((c, ctx) => {
   }
   if (c.ACCRUE_BOOTSTRAP_TOKEN && SAMPLE_TOKEN.test(c.ACCRUE_BOOTSTRAP_TOKEN)) {
     ctx.addIssue({ code: 'custom', path: ['ACCRUE_BOOTSTRAP_TOKEN'], message: 'is a sample value; generate one: openssl rand -hex 32' });
+  }
+  if (c.ACCRUE_MIGRATE_DATABASE_URL && !c.DATABASE_URL) {
+    // The embedded default sets up its owner and runtime roles itself; an owner URL
+    // without the runtime role's would be silently ignored.
+    ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'required when ACCRUE_MIGRATE_DATABASE_URL is set (the role api, relay and worker connect as)' });
   }
 });
 

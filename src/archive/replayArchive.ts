@@ -9,11 +9,16 @@ import { archiveWhere, type ArchiveFilter } from './archiveFilter.ts';
 export type ReplayResult = { matched: number; replayed: number; dryRun: boolean };
 
 const CHUNK = 500;
+// Replays take turns per chunk (see below); any constant unique to this use.
+const REPLAY_LOCK = 7_301_998_002;
 
 /**
- * Sends archived jobs back to their queues as new jobs. Each chunk claims its rows
- * FOR UPDATE SKIP LOCKED, inserts the jobs and bumps replay_count in one
- * transaction, so two replays at once split the rows rather than both sending them.
+ * Sends archived jobs back to their queues as new jobs. Each chunk takes a
+ * transaction-scoped advisory lock, reads its rows, inserts the jobs and appends one
+ * failed_job_replays row per job in one transaction; a trigger on that table (run as
+ * the owner) bumps the archive's replay_count, so two replays at once take turns and
+ * the second finds the rows already replayed. (Row locks would need UPDATE on the
+ * archive, which the runtime role does not have: the archive is append-only.)
  * By default only never-replayed rows are sent, so replaying twice sends nothing
  * the second time; and when a row is sent again (includeReplayed), the worker's
  * inbox still applies each effect once. A replayed job that fails again is
@@ -38,6 +43,7 @@ export async function replayArchive(
   while (replayed < matched) {
     const take = Math.min(CHUNK, matched - replayed);
     const claimed = await db.transaction().execute(async (tx) => {
+      await sql`SELECT pg_advisory_xact_lock(${REPLAY_LOCK})`.execute(tx);
       const rows = await tx
         .selectFrom('failed_job_archive')
         .select(['id', 'queue', 'payload'])
@@ -45,18 +51,16 @@ export async function replayArchive(
         .where('id', '>', after)
         .orderBy('id')
         .limit(take)
-        .forUpdate()
-        .skipLocked()
         .execute();
       if (rows.length === 0) return { count: 0, last: after };
-      const byQueue = new Map<string, object[]>();
-      for (const r of rows) byQueue.set(r.queue, [...(byQueue.get(r.queue) ?? []), r.payload as object]);
+      const sent = rows.map((r) => ({ ...r, jobId: uuidv7() }));
+      const byQueue = new Map<string, typeof sent>();
+      for (const r of sent) byQueue.set(r.queue, [...(byQueue.get(r.queue) ?? []), r]);
       const bossDb = fromKysely(tx);
-      for (const [queue, payloads] of byQueue) await boss.insert(queue, payloads.map((data) => ({ data })), { db: bossDb });
+      for (const [queue, jobs] of byQueue) await boss.insert(queue, jobs.map((j) => ({ id: j.jobId, data: j.payload as object })), { db: bossDb });
       await tx
-        .updateTable('failed_job_archive')
-        .set({ replay_count: sql`replay_count + 1`, last_replayed_at: sql`now()` })
-        .where('id', 'in', rows.map((r) => r.id))
+        .insertInto('failed_job_replays')
+        .values(sent.map((r) => ({ archive_id: r.id, job_id: r.jobId, actor: audit.actor })))
         .execute();
       await recordReplay(tx, audit, filter, matched, rows.map((r) => r.id));
       return { count: rows.length, last: rows[rows.length - 1]!.id };

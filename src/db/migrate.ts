@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { grantRuntimeRole, roleOfUrl } from './grantRuntimeRole.ts';
 
 export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
 
@@ -29,8 +30,13 @@ export async function readMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]>
 
 export type MigrateResult = { applied: string[]; current: number };
 
-/** Applies every migration not yet applied, each in its own transaction. */
-export async function migrate(url: string, options: { dir?: string; log?: (msg: string) => void } = {}): Promise<MigrateResult> {
+/**
+ * Applies every migration not yet applied, each in its own transaction, connected as
+ * `url` (the owner). Then grants the role of `runtimeUrl` (the processes' DATABASE_URL)
+ * exactly what it needs, on every run, so tables added by later migrations are covered;
+ * without `runtimeUrl` (or the same role) the owner is also the runtime role, as before.
+ */
+export async function migrate(url: string, options: { dir?: string; log?: (msg: string) => void; runtimeUrl?: string } = {}): Promise<MigrateResult> {
   const migrations = await readMigrations(options.dir);
   const client = new pg.Client({ connectionString: url, application_name: 'accrue-migrate' });
   await client.connect();
@@ -64,6 +70,8 @@ export async function migrate(url: string, options: { dir?: string; log?: (msg: 
       applied.push(m.name);
       options.log?.(`applied ${m.name}`);
     }
+    const runtime = options.runtimeUrl && options.runtimeUrl !== url ? roleOfUrl(options.runtimeUrl) : undefined;
+    await grantRuntimeRole(client, runtime, options.log);
     const last = migrations.at(-1)?.version ?? 0;
     return { applied, current: last };
   } finally {

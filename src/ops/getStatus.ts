@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../db/connect.ts';
 import { getBreakerStates, type BreakerStatus as BreakerState } from '../breaker/getBreakerStates.ts';
+import { privilegeWarning, readDatabaseRole, type DatabaseRole } from './databaseRole.ts';
 
 export type QueueCounts = { created: number; retry: number; active: number; completed: number; failed: number; cancelled: number };
 
@@ -9,6 +10,8 @@ export type BusStatus = {
   queues: Record<string, QueueCounts>;
   archive: { total: number; notReplayed: number };
   breakers: Record<string, BreakerState>;
+  /** The role this process connects as; `warning` when it is more than the runtime needs. */
+  database: DatabaseRole & { warning?: string };
   /** outbox.pending is 0 and no queue has created, retry or active jobs. */
   drained: boolean;
 };
@@ -40,7 +43,7 @@ export async function getStatus(db: Executor, options: { bossSchema?: string; co
     ]);
     return [...queues.rows.map((q) => ({ name: q.name, state: null, n: 0 })), ...open.rows, ...done.rows];
   };
-  const [outbox, rows, archive, breakers] = await Promise.all([
+  const [outbox, rows, archive, breakers, role] = await Promise.all([
     sql<{ pending: number; oldest: number | null }>`
       SELECT count(*)::int AS pending, extract(epoch FROM now() - min(recorded_at))::float8 AS oldest FROM outbox`.execute(db),
     counts(),
@@ -48,7 +51,9 @@ export async function getStatus(db: Executor, options: { bossSchema?: string; co
       SELECT count(*)::int AS total, (count(*) FILTER (WHERE replay_count = 0))::int AS not_replayed
       FROM failed_job_archive`.execute(db),
     getBreakerStates(db),
+    readDatabaseRole(db),
   ]);
+  const warning = privilegeWarning(role);
   const queues: Record<string, QueueCounts> = {};
   for (const row of rows) {
     // pg-boss's own queues (cron send-it) are machinery, not pipeline.
@@ -63,6 +68,7 @@ export async function getStatus(db: Executor, options: { bossSchema?: string; co
     queues,
     archive: { total: archive.rows[0]!.total, notReplayed: archive.rows[0]!.not_replayed },
     breakers,
+    database: { ...role, ...(warning ? { warning } : {}) },
     drained: o.pending === 0 && !busy,
   };
 }

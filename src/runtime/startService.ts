@@ -1,11 +1,11 @@
 import type { Config } from '../config.ts';
-import { migrate } from '../db/migrate.ts';
 import type { Logger } from '../lib/logger.ts';
 import { buildSubscriberRegistry } from '../bus/registeredSubscribers.ts';
 import { busSettings } from '../queues/busSettings.ts';
 import { startRelay } from '../relay/startRelay.ts';
 import { startWorker } from '../worker/startWorker.ts';
-import { resolveDatabase, type ResolvedDatabase } from './database.ts';
+import type { ResolvedDatabase } from './database.ts';
+import { prepareDatabase } from './prepareDatabase.ts';
 import { connect } from '../db/connect.ts';
 import { busScrapeSources } from '../ops/busScrapeSources.ts';
 import { setScrapeSources } from '../telemetry/metrics.ts';
@@ -23,9 +23,9 @@ export type RunningService = { api: RunningApi; database: ResolvedDatabase; clos
  */
 export async function startService(options: { config: Config; log: Logger; database?: ResolvedDatabase; print?: (line: string) => void }): Promise<RunningService> {
   const { config, log } = options;
-  const database = options.database ?? (await resolveDatabase(config, log, { forever: true, probePort: config.ACCRUE_OPS_PORT ?? config.PORT }));
   // Quiet until the banner: its lines are the first a newcomer reads.
-  const applied = await migrate(database.url, { log: (m) => log.debug(m) });
+  const database = await prepareDatabase(config, log, options.database, { forever: true, probePort: config.ACCRUE_OPS_PORT ?? config.PORT });
+  const applied = database.migrations;
   // One tracer provider for the three parts, so a request's trace continues in the worker.
   const stopTracing = initTelemetry({ serviceName: config.OTEL_SERVICE_NAME ?? SERVICE_NAMES.all, endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
   const metricsDb = connect(database.url, { max: 2, applicationName: 'accrue-metrics' });

@@ -16,9 +16,17 @@ export function testSettings(overrides: { queue?: Partial<BusSettings['queue']>;
 }
 
 /** A table test subscribers write to: no unique key, so a double apply shows as 2 rows. */
+export const EFFECTS_TABLE_SQL = `CREATE TABLE IF NOT EXISTS test_effects (
+    subscriber text NOT NULL, event_id uuid NOT NULL, applied_at timestamptz NOT NULL DEFAULT clock_timestamp())`;
+
+/**
+ * The template database already has test_effects (created by the owner before the
+ * runtime role's grants, which the runtime role that tests connect as cannot do);
+ * this creates it only on a database without it.
+ */
 export async function createEffectsTable(db: Executor): Promise<void> {
-  await sql`CREATE TABLE IF NOT EXISTS test_effects (
-    subscriber text NOT NULL, event_id uuid NOT NULL, applied_at timestamptz NOT NULL DEFAULT clock_timestamp())`.execute(db);
+  const exists = await sql<{ t: string | null }>`SELECT to_regclass('public.test_effects')::text AS t`.execute(db);
+  if (!exists.rows[0]?.t) await sql.raw(EFFECTS_TABLE_SQL).execute(db);
 }
 
 /** A subscriber that records each event it applies; `fail` decides per event whether to throw. */

@@ -8,12 +8,27 @@ import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres, type RunningPostgres } from '../../src/db/embeddedPostgres.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { freePort } from './freePort.ts';
+import { EFFECTS_TABLE_SQL } from './busTestKit.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     adminUrl: string;
     templateDb: string;
+    /** The runtime role's user:password, which test databases' handles connect as. */
+    runtimeRole: { user: string; password: string };
   }
+}
+
+// Roles are cluster-wide: every run against one server shares this role (created if
+// missing by migrate), while its grants live in each run's own databases.
+const RUNTIME_ROLE = { user: 'accrue_test_app', password: 'accrue-test-app' };
+
+/** `url` with the runtime role's credentials instead of the owner's. */
+export function asRuntimeRole(url: string, role = RUNTIME_ROLE): string {
+  const u = new URL(url);
+  u.username = role.user;
+  u.password = role.password;
+  return u.toString();
 }
 
 function withDatabase(url: string, database: string): string {
@@ -25,7 +40,8 @@ function withDatabase(url: string, database: string): string {
 /**
  * One Postgres for the whole run: the server at DATABASE_URL when given, else an
  * embedded one in a temp dir (fsync off: it is thrown away). A template database
- * is migrated once (accrue + pg-boss schemas); each test file clones it.
+ * is migrated once (accrue + pg-boss schemas); each test file clones it and connects
+ * as the least-privileged runtime role, as api, relay and worker do in production.
  */
 export default async function setup(project: TestProject) {
   let embedded: RunningPostgres | undefined;
@@ -48,14 +64,21 @@ export default async function setup(project: TestProject) {
   await admin.connect();
   await admin.query(`CREATE DATABASE ${templateDb}`);
   const templateUrl = withDatabase(adminUrl, templateDb);
-  await migrate(templateUrl);
-  const boss = new PgBoss({ connectionString: templateUrl, supervise: false, schedule: false, registerInstance: false });
+  // As the owner, granting the runtime role, as `accrue migrate` does in production;
+  // pg-boss is installed by the runtime role into the schema it owns.
+  const template = new pg.Client({ connectionString: templateUrl });
+  await template.connect();
+  await template.query(EFFECTS_TABLE_SQL);
+  await template.end();
+  await migrate(templateUrl, { runtimeUrl: asRuntimeRole(templateUrl) });
+  const boss = new PgBoss({ connectionString: asRuntimeRole(templateUrl), supervise: false, schedule: false, registerInstance: false, createSchema: false });
   boss.on('error', () => {});
   await boss.start();
   await boss.stop({ graceful: false });
 
   project.provide('adminUrl', adminUrl);
   project.provide('templateDb', templateDb);
+  project.provide('runtimeRole', RUNTIME_ROLE);
 
   return async () => {
     const dbs = await admin.query<{ datname: string }>(

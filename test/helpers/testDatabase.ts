@@ -1,9 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { connect, type DbHandle } from '../../src/db/connect.ts';
+import { connect, type Db, type DbHandle } from '../../src/db/connect.ts';
 
-export type TestDatabase = DbHandle & { name: string; adminUrl: string; drop(): Promise<void> };
+/**
+ * `db`/`url`: the runtime role (what api, relay and worker connect as), which may not
+ * change the append-only tables. `ownerUrl`: the owner of the tables (a superuser),
+ * and `owner` connected as it (no connection until used), for tests that set up what
+ * the runtime may not do or that show a trigger holds even for the owner.
+ */
+export type TestDatabase = DbHandle & { name: string; adminUrl: string; ownerUrl: string; owner: Db; drop(): Promise<void> };
 
 /**
  * A fresh database for one test file (or test), cloned from the migrated template
@@ -32,13 +38,21 @@ export async function createTestDatabase(options: { poolMax?: number } = {}): Pr
   }
   const u = new URL(adminUrl);
   u.pathname = `/${name}`;
+  const ownerUrl = u.toString();
+  const role = inject('runtimeRole');
+  u.username = role.user;
+  u.password = role.password;
   const handle = connect(u.toString(), { max: options.poolMax ?? 10 });
+  const owner = connect(ownerUrl, { max: 2 });
   return {
     ...handle,
     name,
     adminUrl,
+    ownerUrl,
+    owner: owner.db,
     async drop() {
       await handle.close().catch(() => {});
+      await owner.close().catch(() => {});
       const a = new pg.Client({ connectionString: adminUrl });
       await a.connect();
       await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});

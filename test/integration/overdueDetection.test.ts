@@ -99,7 +99,7 @@ describe('overdue detection', () => {
 
   it('runs as a pg-boss schedule: registered with its cron, and a tick appends the events', async () => {
     await addInvoices([{ id: 'od_sched', due: '2000-01-01' }]);
-    const boss = new PgBoss({ connectionString: t.url, supervise: false, registerInstance: false });
+    const boss = new PgBoss({ connectionString: t.url, supervise: false, registerInstance: false, createSchema: false });
     boss.on('error', () => {});
     await boss.start();
     try {

@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.ts';
 import { connect } from '../../db/connect.ts';
-import { migrate } from '../../db/migrate.ts';
 import { todayUtc } from '../../lib/dates.ts';
 import { dayArg } from '../cliArgs.ts';
 import { createLogger } from '../../lib/logger.ts';
-import { resolveDatabase } from '../../runtime/database.ts';
+import { prepareDatabase } from '../../runtime/prepareDatabase.ts';
 import { getAgingBuckets, getMonthlyAggregates } from '../../subscribers/analytics/queryAnalytics.ts';
 import { detectOverdueInvoices } from '../../schedules/detectOverdueInvoices.ts';
 
@@ -47,10 +46,9 @@ export function registerAnalyticsCommand(program: Command): void {
 async function withDatabase(work: (db: ReturnType<typeof connect>['db']) => Promise<void>): Promise<void> {
   const config = loadConfig();
   const log = createLogger({ level: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL, pretty: config.ACCRUE_LOG_PRETTY });
-  const database = await resolveDatabase(config, log);
+  const database = await prepareDatabase(config, log);
   const handle = connect(database.url, { max: 2, applicationName: 'accrue-cli' });
   try {
-    await migrate(database.url);
     await work(handle.db);
   } finally {
     await handle.close();

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.ts';
-import { migrate } from '../../db/migrate.ts';
 import { createLogger } from '../../lib/logger.ts';
-import { resolveDatabase } from '../../runtime/database.ts';
+import { prepareDatabase } from '../../runtime/prepareDatabase.ts';
 import { onShutdown } from '../../runtime/shutdown.ts';
 import { startApi } from '../../runtime/startApi.ts';
 
@@ -14,9 +13,8 @@ export function registerApiCommand(program: Command): void {
       const config = loadConfig();
       const log = createLogger({ level: config.LOG_LEVEL, pretty: config.ACCRUE_LOG_PRETTY });
       // Until the database answers, /readyz on the ops port (else PORT) says 503.
-      const database = await resolveDatabase(config, log, { forever: true, probePort: config.ACCRUE_OPS_PORT ?? config.PORT });
+      const database = await prepareDatabase(config, log, undefined, { forever: true, probePort: config.ACCRUE_OPS_PORT ?? config.PORT });
       try {
-        await migrate(database.url, { log: (m) => log.debug(m) });
         const api = await startApi({ config, log, database });
         onShutdown(log, [api.close, database.stop]);
       } catch (err) {

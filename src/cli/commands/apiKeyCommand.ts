@@ -8,10 +8,9 @@ import { cliContext } from '../../audit/operatorContext.ts';
 import { parseScopes, type Scope } from '../../auth/scopes.ts';
 import { loadConfig } from '../../config.ts';
 import { connect, type Db } from '../../db/connect.ts';
-import { migrate } from '../../db/migrate.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
 import { createLogger } from '../../lib/logger.ts';
-import { resolveDatabase } from '../../runtime/database.ts';
+import { prepareDatabase } from '../../runtime/prepareDatabase.ts';
 import { exitWithError } from './exitWithError.ts';
 
 // Field names of resolveExpiry's errors → the flags the user typed.
@@ -67,11 +66,10 @@ export function registerApiKeyCommand(program: Command): void {
 async function withKeysDatabase<T>(fn: (db: Db) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const log = createLogger({ level: 'warn', pretty: config.ACCRUE_LOG_PRETTY });
-  const database = await resolveDatabase(config, log);
+  const database = await prepareDatabase(config, log);
   const handle = connect(database.url, { max: 1, applicationName: 'accrue-cli' });
   let mistake: string | undefined;
   try {
-    await migrate(database.url);
     return await fn(handle.db);
   } catch (err) {
     if (!(err instanceof NotFoundError || err instanceof ConflictError || err instanceof ValidationError)) throw err;

@@ -1,8 +1,8 @@
 import { loadConfig, type Config } from '../../config.ts';
-import { migrate } from '../../db/migrate.ts';
 import { createLogger, type Logger } from '../../lib/logger.ts';
 import { busSettings, type BusSettings } from '../../queues/busSettings.ts';
-import { resolveDatabase, type DatabaseWait, type ResolvedDatabase } from '../../runtime/database.ts';
+import type { DatabaseWait, ResolvedDatabase } from '../../runtime/database.ts';
+import { prepareDatabase } from '../../runtime/prepareDatabase.ts';
 
 export type BusRuntime = { config: Config; log: Logger; settings: BusSettings; database: ResolvedDatabase };
 
@@ -15,9 +15,9 @@ export async function openBusRuntime(name: string, options: { serving?: boolean 
   const config = loadConfig();
   const log = createLogger({ level: config.LOG_LEVEL, pretty: config.ACCRUE_LOG_PRETTY, name: `accrue-${name}` });
   const wait: DatabaseWait = options.serving ? { forever: true, probePort: opsPort(config) } : {};
-  const database = await resolveDatabase(config, log, wait);
-  // Idempotent and serialised by an advisory lock, so any number of processes may start at once.
-  await migrate(database.url, { log: (m) => log.debug(m) });
+  // Migrating is idempotent and serialised by an advisory lock, so any number of
+  // processes may start at once.
+  const database = await prepareDatabase(config, log, undefined, wait);
   return { config, log, settings: busSettings(config), database };
 }
 

@@ -13,7 +13,9 @@ export function registerMigrateCommand(program: Command): void {
       const log = createLogger({ level: config.LOG_LEVEL, pretty: config.ACCRUE_LOG_PRETTY });
       const database = await resolveDatabase(config, log);
       try {
-        const result = await migrate(database.url, { log: (m) => log.info(m) });
+        // As the owner (ACCRUE_MIGRATE_DATABASE_URL, or the embedded superuser), granting
+        // DATABASE_URL's role what api, relay and worker need; one URL: it is both.
+        const result = await migrate(database.ownerUrl ?? database.url, { runtimeUrl: database.url, log: (m) => log.info(m) });
         log.info({ applied: result.applied.length, current: result.current }, 'migrations up to date');
       } finally {
         await database.stop();

@@ -30,7 +30,8 @@ export function registerScenariosCommand(program: Command): void {
       const outcomes: ScenarioOutcome[] = [];
       try {
         for (const scenario of list) {
-          const driver = await createScenarioDriver({ kind: opts.inProcess ? 'in-process' : 'pipeline', serverUrl: database.url, now, log, config });
+          // Scratch databases are created and dropped per scenario: that takes the owner.
+          const driver = await createScenarioDriver({ kind: opts.inProcess ? 'in-process' : 'pipeline', serverUrl: database.ownerUrl ?? database.url, now, log, config });
           try {
             outcomes.push(await runScenario(scenario, driver));
           } finally {

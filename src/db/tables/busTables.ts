@@ -43,8 +43,18 @@ export interface FailedJobArchiveTable {
   last_replayed_at: Date | null;
 }
 
+/** Migration 050: one row per archived job replayed; its trigger bumps replay_count. */
+export interface FailedJobReplaysTable {
+  id: Generated<number>;
+  archive_id: number;
+  job_id: string;
+  actor: string;
+  replayed_at: Timestamp;
+}
+
 export interface BusTables {
   inbox: InboxTable;
   failed_attempts: FailedAttemptsTable;
   failed_job_archive: FailedJobArchiveTable;
+  failed_job_replays: FailedJobReplaysTable;
 }

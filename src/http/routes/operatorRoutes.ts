@@ -36,7 +36,7 @@ export function operatorRoutes(options: { getBoss: () => Promise<PgBoss> }): Rou
     app.openapi(
       createRoute({
         method: 'get', path: '/v1/ops/status', tags: ['operations'],
-        summary: 'Outbox backlog, jobs per queue and state, archive size, circuit breakers; drained = nothing pending',
+        summary: 'Outbox backlog, jobs per queue and state, archive size, circuit breakers, the database role (warning when superuser or owner); drained = nothing pending',
         security: [{ bearer: [] }], middleware: [requireScope('admin')] as const,
         responses: { 200: anyJson('pipeline status'), ...readErrorResponses },
       }),

@@ -76,14 +76,14 @@ describe('API health endpoints', () => {
 
   it('/readyz is 503 when the newest migration is not applied', async () => {
     const newest = await sql<{ version: number; name: string; checksum: string }>`
-      DELETE FROM schema_migrations WHERE version = (SELECT max(version) FROM schema_migrations) RETURNING version::int, name, checksum`.execute(t.db);
+      DELETE FROM schema_migrations WHERE version = (SELECT max(version) FROM schema_migrations) RETURNING version::int, name, checksum`.execute(t.owner);
     const { version, name, checksum } = newest.rows[0]!;
     try {
       const res = await appOn(t.db).request('/readyz');
       expect(res.status).toBe(503);
       expect(((await res.json()) as Report).reason).toContain(`expected ${version}`);
     } finally {
-      await sql`INSERT INTO schema_migrations (version, name, checksum) VALUES (${version}, ${name}, ${checksum})`.execute(t.db);
+      await sql`INSERT INTO schema_migrations (version, name, checksum) VALUES (${version}, ${name}, ${checksum})`.execute(t.owner);
     }
   });
 

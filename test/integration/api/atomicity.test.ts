@@ -16,8 +16,8 @@ afterAll(async () => {
 describe('one transaction per call', () => {
   it('when the event insert fails, the API answers 5xx and no invoice row remains', async () => {
     await sql`CREATE FUNCTION test_fail_events() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN RAISE EXCEPTION 'forced failure of the event insert'; END $$`.execute(api.t.db);
-    await sql`CREATE TRIGGER test_fail_events BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION test_fail_events()`.execute(api.t.db);
+      BEGIN RAISE EXCEPTION 'forced failure of the event insert'; END $$`.execute(api.t.owner);
+    await sql`CREATE TRIGGER test_fail_events BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION test_fail_events()`.execute(api.t.owner);
     try {
       const before = await countRows(api.t);
       const res = await api.call('POST', '/v1/invoices', { body: invoiceBody(customerId) });
@@ -29,7 +29,7 @@ describe('one transaction per call', () => {
       expect(idem.status).toBeGreaterThanOrEqual(500);
       expect(await countRows(api.t)).toEqual(before); // the key rolled back with the effect
     } finally {
-      await sql`DROP TRIGGER test_fail_events ON events`.execute(api.t.db);
+      await sql`DROP TRIGGER test_fail_events ON events`.execute(api.t.owner);
     }
     // and the same request now succeeds: the failed key left nothing behind
     const retry = await api.call('POST', '/v1/invoices', { body: invoiceBody(customerId), headers: { 'idempotency-key': 'k-fail' } });
@@ -39,8 +39,11 @@ describe('one transaction per call', () => {
   it('events written through the API cannot be updated or deleted', async () => {
     const res = await api.call('POST', '/v1/invoices', { body: invoiceBody(customerId) });
     const [event] = await readStream(api.t.db, 'invoice', res.body.id);
-    await expect(sql`UPDATE events SET data = '{}'::jsonb WHERE event_id = ${event!.eventId}`.execute(api.t.db)).rejects.toThrow(/append-only/);
-    await expect(sql`DELETE FROM events WHERE event_id = ${event!.eventId}`.execute(api.t.db)).rejects.toThrow(/append-only/);
+    // The API's own role has no UPDATE or DELETE on events; the owner is stopped by the trigger.
+    await expect(sql`UPDATE events SET data = '{}'::jsonb WHERE event_id = ${event!.eventId}`.execute(api.t.db)).rejects.toThrow(/permission denied/);
+    await expect(sql`DELETE FROM events WHERE event_id = ${event!.eventId}`.execute(api.t.db)).rejects.toThrow(/permission denied/);
+    await expect(sql`UPDATE events SET data = '{}'::jsonb WHERE event_id = ${event!.eventId}`.execute(api.t.owner)).rejects.toThrow(/append-only/);
+    await expect(sql`DELETE FROM events WHERE event_id = ${event!.eventId}`.execute(api.t.owner)).rejects.toThrow(/append-only/);
     expect(await readStream(api.t.db, 'invoice', res.body.id)).toHaveLength(1);
   });
 
