@@ -92,6 +92,11 @@ const CheckedConfigSchema = ConfigSchema.superRefine((c, ctx) => {
   if (c.ACCRUE_NOTIFY_CHANNEL === 'webhook' && !c.ACCRUE_NOTIFY_WEBHOOK_URL) {
     ctx.addIssue({ code: 'custom', path: ['ACCRUE_NOTIFY_WEBHOOK_URL'], message: "required when ACCRUE_NOTIFY_CHANNEL is 'webhook'" });
   }
+  // One outside call must fit in a job's expiry with room to spare, or a slow endpoint
+  // gets every job handed out twice (queues/externalBatchSize.ts sizes the batches).
+  if (c.ACCRUE_OUTBOUND_TIMEOUT_MS > c.ACCRUE_QUEUE_EXPIRE_SECONDS * 1000 * 0.8) {
+    ctx.addIssue({ code: 'custom', path: ['ACCRUE_OUTBOUND_TIMEOUT_MS'], message: 'must be at most 80% of ACCRUE_QUEUE_EXPIRE_SECONDS (in ms)' });
+  }
 });
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {

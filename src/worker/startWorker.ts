@@ -7,6 +7,7 @@ import type { Config } from '../config.ts';
 import { resolveBusSettings, type BusSettings } from '../queues/busSettings.ts';
 import { startBoss } from '../queues/startBoss.ts';
 import { ARCHIVE_QUEUE, ensureQueues } from '../queues/ensureQueues.ts';
+import { externalBatchSize } from '../queues/externalBatchSize.ts';
 import { applyBatch } from './applyBatch.ts';
 import { runScheduledTasks } from './runScheduledTasks.ts';
 
@@ -36,6 +37,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   const { log, subscribers } = options;
   const settings = resolveBusSettings(options);
   const { batchSize, concurrency, pollSeconds } = settings.worker;
+  // Checked before anything starts: a timeout that does not fit the expiry is a config error.
+  const externalSize = subscribers.some((s) => s.external) ? externalBatchSize(settings) : batchSize;
   const connections = subscribers.length * concurrency + 2;
   const handle = connect(options.url, { max: connections, applicationName: 'accrue-worker' });
   const boss = await startBoss(options.url, { role: 'worker', settings, log, max: connections + 2 });
@@ -46,7 +49,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     const queueLog = log.child({ subscriber: subscriber.name });
     await boss.work(
       subscriber.name,
-      { ...polling, batchSize, localConcurrency: concurrency, perJobResults: true, burstWhenBatchFull: true },
+      { ...polling, batchSize: subscriber.external ? externalSize : batchSize, localConcurrency: concurrency, perJobResults: true, burstWhenBatchFull: true },
       (jobs) =>
         applyBatch(handle.db, subscriber, jobs, {
           queue: subscriber.name,
@@ -63,7 +66,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   });
   await runScheduledTasks(boss, handle.db, subscribers, { polling, log, extra: options.schedules ?? [] });
 
-  log.info({ subscribers: subscribers.map((s) => s.name), batchSize, concurrency }, 'worker started');
+  log.info({ subscribers: subscribers.map((s) => s.name), batchSize, externalBatchSize: externalSize, concurrency }, 'worker started');
   let stopping: Promise<void> | undefined;
   return {
     boss,
