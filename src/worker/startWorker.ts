@@ -2,7 +2,7 @@ import { fromKysely, type PgBoss, type JobWithMetadata } from 'pg-boss';
 import type { ScheduledTask, Subscriber } from '../bus/subscriber.ts';
 import { connect } from '../db/connect.ts';
 import type { Logger } from '../lib/logger.ts';
-import { archiveFailedJobs } from '../archive/archiveFailedJobs.ts';
+import { archiveDeadLetters } from '../archive/archiveDeadLetters.ts';
 import type { Config } from '../config.ts';
 import { resolveBusSettings, type BusSettings } from '../queues/busSettings.ts';
 import { startBoss } from '../queues/startBoss.ts';
@@ -60,10 +60,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
         }),
     );
   }
-  await boss.work(ARCHIVE_QUEUE, { ...polling, batchSize: 50, includeMetadata: true }, async (jobs) => {
-    const archived = await archiveFailedJobs(handle.db, jobs.map(toDeadLetter));
-    if (archived > 0) log.warn({ archived }, 'jobs moved to the failed-job archive');
-  });
+  await boss.work(ARCHIVE_QUEUE, { ...polling, batchSize: 50, includeMetadata: true, perJobResults: true }, (jobs) =>
+    archiveDeadLetters(handle.db, jobs.map(toDeadLetter), log),
+  );
   await runScheduledTasks(boss, handle.db, subscribers, { polling, log, extra: options.schedules ?? [] });
 
   log.info({ subscribers: subscribers.map((s) => s.name), batchSize, externalBatchSize: externalSize, concurrency }, 'worker started');
@@ -83,6 +82,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
 
 function toDeadLetter(job: JobWithMetadata<unknown>) {
   return {
+    id: job.id,
+    retryCount: job.retryCount,
     data: job.data,
     createdOn: job.createdOn,
     sourceName: job.sourceName,
