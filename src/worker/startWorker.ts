@@ -9,6 +9,7 @@ import { startBoss } from '../queues/startBoss.ts';
 import { ARCHIVE_QUEUE, ensureQueues } from '../queues/ensureQueues.ts';
 import { externalBatchSize } from '../queues/externalBatchSize.ts';
 import { applyBatch } from './applyBatch.ts';
+import { registerSubscriptions } from '../bus/subscriptions.ts';
 import { runScheduledTasks } from './runScheduledTasks.ts';
 
 export type WorkerHandle = { boss: PgBoss; stop(): Promise<void> };
@@ -43,6 +44,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   const handle = connect(options.url, { max: connections, applicationName: 'accrue-worker' });
   const boss = await startBoss(options.url, { role: 'worker', settings, log, max: connections + 2 });
   await ensureQueues(boss, subscribers.map((s) => s.name), settings.queue);
+  // Every relay routes by this table, whatever subscribers its own process knows.
+  await registerSubscriptions(handle.db, subscribers);
 
   const polling = { pollingIntervalSeconds: pollSeconds, notifyPollingIntervalSeconds: pollSeconds };
   for (const subscriber of subscribers) {
