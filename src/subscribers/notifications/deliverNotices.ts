@@ -46,6 +46,7 @@ export async function deliverPendingNotices(
     ORDER BY n.recorded_at
     LIMIT ${ctx.limit ?? 100}
     FOR UPDATE OF n SKIP LOCKED`.execute(db);
+  const already = rows.length > 0 ? ((await channel.alreadyDelivered?.(rows.map((r) => r.event_id))) ?? new Set<string>()) : new Set<string>();
   for (const row of rows) {
     const message: NotificationMessage = {
       eventId: row.event_id,
@@ -56,10 +57,10 @@ export async function deliverPendingNotices(
       body: row.body,
       occurredAt: row.occurred_at,
     };
-    const already = (await channel.alreadyDelivered?.(row.event_id)) ?? false;
-    if (!already) await channel.deliver(message, ctx);
+    const written = already.has(row.event_id);
+    if (!written) await channel.deliver(message, ctx);
     await markDelivered(db, [row.event_id], ctx.now);
-    ctx.log.warn({ eventId: row.event_id, alreadyDelivered: already }, 'delivered a notice left pending after its commit');
+    ctx.log.warn({ eventId: row.event_id, alreadyWritten: written }, 'delivered a notice left pending after its commit');
   }
   return rows.length;
 }

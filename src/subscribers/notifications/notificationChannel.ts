@@ -14,11 +14,11 @@ export type NotificationChannel = {
   external: boolean;
   deliver(message: NotificationMessage, ctx: { now: Date; log: Logger }): Promise<void>;
   /**
-   * Whether the notice of this event is already there (only the sweep asks, for a
-   * notice cut off between its write and its marking). Channels that cannot tell
-   * leave it out and are at-least-once, keyed by eventId.
+   * Which of these events' notices are already there (only the sweep asks, for
+   * notices cut off between their write and their marking). Channels that cannot
+   * tell leave it out and are at-least-once, keyed by eventId.
    */
-  alreadyDelivered?(eventId: string): Promise<boolean>;
+  alreadyDelivered?(eventIds: readonly string[]): Promise<Set<string>>;
 };
 
 /**
@@ -37,19 +37,24 @@ export function fileChannel(file: string): NotificationChannel {
       await (dirReady ??= mkdir(path.dirname(file), { recursive: true }));
       await appendFile(file, `${JSON.stringify({ deliveredAt: now.toISOString(), ...message })}\n`, 'utf8');
     },
-    // Reads the whole file: only the recovery sweep asks, for the rare cut-off notice.
-    async alreadyDelivered(eventId) {
-      const needle = `"eventId":${JSON.stringify(eventId)}`;
+    // Reads the whole file once per sweep run: only the recovery sweep asks, for the
+    // rare notice cut off by a crash.
+    async alreadyDelivered(eventIds) {
+      const wanted = new Set(eventIds);
+      const found = new Set<string>();
       const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
       try {
-        for await (const line of lines) if (line.includes(needle)) return true;
-        return false;
+        for await (const line of lines) {
+          const id = /"eventId":"([0-9a-f-]{36})"/i.exec(line)?.[1];
+          if (id && wanted.has(id)) found.add(id);
+          if (found.size === wanted.size) break;
+        }
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-        throw err;
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       } finally {
         lines.close();
       }
+      return found;
     },
   };
 }
