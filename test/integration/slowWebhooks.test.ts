@@ -13,7 +13,7 @@ import { startHttpEndpoint } from '../helpers/httpEndpoint.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/testDatabase.ts';
 
 // Scaled down from the defaults (5 s timeout, 60 s expiry, 100 jobs a batch): the
-// endpoint takes 600 ms, the timeout is 1 s and a job expires after 3 s, so 8 events
+// endpoint takes 300 ms, the timeout is 1 s and a job expires after 3 s, so 16 events
 // in one batch of 100 would hold their jobs for 4.8 s.
 const settings = testSettings({ queue: { expireInSeconds: 3, retryDelay: 1 }, worker: { batchSize: 100, concurrency: 2, outboundTimeoutMs: 1000 } });
 
@@ -25,7 +25,7 @@ describe('an external subscriber behind a slow endpoint', () => {
 
   beforeAll(async () => {
     t = await createTestDatabase();
-    endpoint = await startHttpEndpoint(() => new Promise((resolve) => setTimeout(() => resolve(200), 600)));
+    endpoint = await startHttpEndpoint(() => new Promise((resolve) => setTimeout(() => resolve(200), 300)));
     const breaker = createCircuitBreaker({ db: t.db, name: 'webhooks', policy: { failureThreshold: 5, coolDownMs: 30_000, probeLeaseMs: 2_000 } });
     const webhooks = createWebhooksSubscriber({ url: endpoint.url, secret: 'whsec_0123456789abcdef', eventTypes: ['InvoiceCreated'], timeoutMs: 1000, breaker });
     worker = await startWorker({ url: t.url, subscribers: [webhooks], settings, log: silentLogger });
@@ -39,7 +39,7 @@ describe('an external subscriber behind a slow endpoint', () => {
   });
 
   it('takes batches that fit in the expiry: every job is held once, none expires, each event is POSTed once', async () => {
-    const ids = await appendInvoices(t.db, 0, 8);
+    const ids = await appendInvoices(t.db, 0, 16);
     await waitUntilDrained(t.db, { timeoutMs: 30_000 });
     // Let the supervisor (every 1 s) look at the held jobs once more after the drain.
     await new Promise((r) => setTimeout(r, 1500));
@@ -48,7 +48,7 @@ describe('an external subscriber behind a slow endpoint', () => {
     expect(posted.toSorted()).toEqual(ids.toSorted());
     const jobs = await sql<{ state: string; retry_count: number }>`
       SELECT state, retry_count FROM pgboss.job WHERE name = 'webhooks'`.execute(t.db);
-    expect(jobs.rows).toHaveLength(8);
+    expect(jobs.rows).toHaveLength(16);
     // An expired job goes back to retry with retry_count + 1 while its first holder still runs it.
     expect(jobs.rows.filter((j) => j.state !== 'completed' || j.retry_count !== 0)).toEqual([]);
     expect(await t.db.selectFrom('failed_attempts').selectAll().execute()).toEqual([]);
