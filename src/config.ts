@@ -147,6 +147,11 @@ const CheckedConfigSchema = ConfigSchema.superRefine((c, ctx) => {
     // without the runtime role's would be silently ignored.
     ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'required when ACCRUE_MIGRATE_DATABASE_URL is set (the role api, relay and worker connect as)' });
   }
+  // One outside call must fit in a job's expiry with room to spare, or a slow endpoint
+  // gets every job handed out twice (queues/externalBatchSize.ts sizes the batches).
+  if (c.ACCRUE_OUTBOUND_TIMEOUT_MS > c.ACCRUE_QUEUE_EXPIRE_SECONDS * 1000 * 0.8) {
+    ctx.addIssue({ code: 'custom', path: ['ACCRUE_OUTBOUND_TIMEOUT_MS'], message: 'must be at most 80% of ACCRUE_QUEUE_EXPIRE_SECONDS (in ms)' });
+  }
 });
 
 // Sample values from docs and compose files: a token anyone can read is no secret.

@@ -4,6 +4,10 @@ import { eventIdentity } from '../worker/jobFailure.ts';
 
 /** A pg-boss dead-letter copy, as the archive queue's worker fetches it (includeMetadata). */
 export type DeadLetterJob = {
+  /** The dead-letter copy's own id: the archive key when pg-boss gave no source id. */
+  id?: string;
+  /** How often archiving this copy has failed before (pg-boss retry_count of the copy). */
+  retryCount: number;
   data: unknown;
   createdOn: Date;
   sourceName: string | null;
@@ -20,14 +24,16 @@ export type DeadLetterJob = {
  * a job whose last holder died (expired) falls back to pg-boss's own counters.
  */
 export async function archiveFailedJobs(db: Executor, jobs: readonly DeadLetterJob[]): Promise<number> {
+  // A copy without its source (not made by pg-boss's dead-lettering) is archived under
+  // its own id and queue 'unknown' rather than dropped.
   const rows = jobs
-    .filter((j) => j.sourceId && j.sourceName)
+    .filter((j) => j.sourceId ?? j.id)
     .map((j) => {
       const output = unwrapOutput(j.sourceOutput);
       const { eventId, eventType } = eventIdentity(j.data);
       return {
-        job_id: j.sourceId!,
-        queue: j.sourceName!,
+        job_id: (j.sourceId ?? j.id)!,
+        queue: j.sourceName ?? 'unknown',
         event_id: eventId,
         event_type: eventType,
         payload: j.data ?? null,

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { EventType } from '../events/eventTypes.ts';
 import type { StoredEvent } from '../events/envelope.ts';
@@ -17,7 +17,21 @@ export type SubscriberContext = {
   log: Logger;
   /** The processing clock; business dates come from the event, never from here. */
   now: Date;
+  /**
+   * Runs `effect` after this context's transaction (or the event's savepoint) has
+   * committed, and never if it rolls back: for an effect outside the database that
+   * must not happen for undone work (a notice appended to a file, where a batch
+   * rolled back and re-applied event by event would append it twice). A crash can
+   * still fall between the commit and the effect, so the handler records the effect
+   * as pending in the transaction and the effect marks it done (at-least-once, keyed
+   * by event id). Absent where no worker transaction wraps the call (in-memory
+   * dispatch, tools): the handler then does the effect in place.
+   */
+  afterCommit?(effect: AfterCommitEffect): void;
 };
+
+/** An effect run after commit, on the worker's pool (outside any job transaction). */
+export type AfterCommitEffect = (db: Kysely<Database>) => Promise<void>;
 
 /**
  * Work a subscriber needs on a clock rather than on an event (e.g. overdue detection).

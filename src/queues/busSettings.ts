@@ -13,7 +13,8 @@ export type QueuePolicy = {
 export type BusSettings = {
   queue: QueuePolicy;
   relay: { batchSize: number; pollMs: number; loops: number };
-  worker: { batchSize: number; concurrency: number; pollSeconds: number };
+  /** outboundTimeoutMs: the longest one outside call may take; sizes external subscribers' batches (externalBatchSize.ts). */
+  worker: { batchSize: number; concurrency: number; pollSeconds: number; outboundTimeoutMs: number };
   /** pg-boss supervise/monitor interval: how soon an expired job goes back to retry. */
   superviseSeconds: number;
   shutdownTimeoutMs: number;
@@ -33,6 +34,7 @@ export function busSettings(config: Config): BusSettings {
       batchSize: config.ACCRUE_WORKER_BATCH_SIZE,
       concurrency: config.ACCRUE_WORKER_CONCURRENCY,
       pollSeconds: config.ACCRUE_WORKER_POLL_SECONDS,
+      outboundTimeoutMs: config.ACCRUE_OUTBOUND_TIMEOUT_MS,
     },
     superviseSeconds: config.ACCRUE_BOSS_SUPERVISE_SECONDS,
     shutdownTimeoutMs: config.ACCRUE_SHUTDOWN_TIMEOUT_MS,

@@ -7,7 +7,16 @@ import type { QueuePolicy } from './busSettings.ts';
  */
 export const ARCHIVE_QUEUE = 'accrue-failed-jobs';
 
-const ARCHIVE_POLICY = { retryLimit: 20, retryDelay: 1, retryBackoff: true, retryDelayMax: 60, expireInSeconds: 60 };
+/**
+ * A dead-letter copy is completed only once it is in failed_job_archive, and until
+ * then it must not go anywhere: retried without limit (every minute at most, with an
+ * error log line and a metric each time: archiveDeadLetters.ts), and kept past
+ * pg-boss's retention, which deletes jobs still waiting after retentionSeconds
+ * (default 14 days) however many retries they have left. int max: pg-boss stores both
+ * in int columns (retention: 68 years).
+ */
+const INT_MAX = 2_147_483_647;
+export const ARCHIVE_POLICY = { retryLimit: INT_MAX, retryDelay: 1, retryBackoff: true, retryDelayMax: 60, expireInSeconds: 60, retentionSeconds: INT_MAX };
 
 /**
  * Creates (or brings up to date) one queue per subscriber with the configured policy,
@@ -22,7 +31,7 @@ export async function ensureQueues(boss: PgBoss, names: readonly string[], polic
   }
 }
 
-type Options = QueuePolicy & { deadLetter?: string; notify: boolean };
+type Options = QueuePolicy & { deadLetter?: string; notify: boolean; retentionSeconds?: number };
 
 async function upsertQueue(boss: PgBoss, name: string, given: Options): Promise<void> {
   // pg-boss refuses a backoff cap on a queue without backoff (ACCRUE_QUEUE_RETRY_BACKOFF=false).

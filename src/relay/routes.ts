@@ -19,6 +19,24 @@ export function buildRoutes(subscribers: readonly Pick<Subscriber, 'name' | 'eve
   return routes;
 }
 
+/** The routes the subscriptions table gives (one row per subscriber and event type). */
+export function routesFromSubscriptions(rows: readonly { subscriber: string; event_type: string }[]): Routes {
+  const routes = new Map<string, string[]>();
+  for (const { subscriber, event_type } of rows) {
+    const queues = routes.get(event_type) ?? [];
+    if (!queues.includes(subscriber)) queues.push(subscriber);
+    routes.set(event_type, queues);
+  }
+  return routes;
+}
+
+/** Event type -> how many of `events` no queue takes. */
+export function unroutedTypes(routes: Routes, events: readonly { type: string }[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const { type } of events) if (!routes.get(type)?.length) counts.set(type, (counts.get(type) ?? 0) + 1);
+  return counts;
+}
+
 /** Groups events by the queue each must go to, keeping their order. */
 export function routeEvents<E extends { type: string }>(routes: Routes, events: readonly E[]): Map<string, E[]> {
   const byQueue = new Map<string, E[]>();

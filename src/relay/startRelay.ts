@@ -9,6 +9,8 @@ import { listenForOutbox } from './listenForOutbox.ts';
 import { relayBatch } from './relayBatch.ts';
 import { traceRelayBatch } from '../telemetry/instrument.ts';
 import { buildRoutes } from './routes.ts';
+import { registerSubscriptions } from '../bus/subscriptions.ts';
+import { recordUnrouted } from '../telemetry/metrics.ts';
 
 export type RelayHandle = { stop(): Promise<void> };
 
@@ -37,11 +39,25 @@ export async function startRelay(options: StartRelayOptions): Promise<RelayHandl
     // Every event would be marked relayed with nowhere to go.
     throw new Error('relay: no subscribers registered; refusing to drain the outbox into nothing');
   }
-  const routes = buildRoutes(options.subscribers);
+  buildRoutes(options.subscribers); // refuses two subscribers with one name
   const loops = Math.max(1, options.loops ?? settings.relay.loops);
   const handle = connect(options.url, { max: loops + 1, applicationName: 'accrue-relay' });
   const boss = await startBoss(options.url, { role: 'relay', settings, log, max: loops + 1 });
   await ensureQueues(boss, options.subscribers.map((s) => s.name), settings.queue);
+  // What this process knows joins what the workers registered: routing reads the table.
+  await registerSubscriptions(handle.db, options.subscribers);
+
+  // One line per event type per process (revenue's own events have no subscriber unless
+  // webhooks take them: a line per batch would drown the log); the metric counts each.
+  const reported = new Set<string>();
+  const onUnrouted = (counts: ReadonlyMap<string, number>) => {
+    for (const [type, n] of counts) {
+      recordUnrouted(type, n);
+      if (reported.has(type)) continue;
+      reported.add(type);
+      log.info({ eventType: type }, 'no subscription takes this event type: its events make no job and stay in the event store only (logged once per type)');
+    }
+  };
 
   let stopped = false;
   // Idle loops, oldest first. A commit wakes one of them: at 200 events/s two loops
@@ -64,7 +80,7 @@ export async function startRelay(options: StartRelayOptions): Promise<RelayHandl
       const seen = notified;
       let moved = 0;
       try {
-        moved = await traceRelayBatch(() => relayBatch(handle.pool, boss, routes, settings.relay.batchSize));
+        moved = await traceRelayBatch(() => relayBatch(handle.pool, boss, settings.relay.batchSize, { onUnrouted }));
         failures = 0;
       } catch (err) {
         failures++;

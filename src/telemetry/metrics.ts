@@ -36,6 +36,9 @@ const relayBatchSize = new Histogram({ ...def('relayBatchSize'), buckets: BATCH_
 const httpDuration = new Histogram({ ...def('httpDuration'), buckets: HTTP_BUCKETS });
 const retries = new Counter(def('retries'));
 const archiveGrowth = new Counter(def('archiveGrowth'));
+const archiveErrors = new Counter(def('archiveErrors'));
+const unroutedEvents = new Counter(def('unroutedEvents'));
+const afterCommitErrors = new Counter(def('afterCommitErrors'));
 // Breakers live in the database, shared by every worker (src/breaker): when a scrape
 // source is set the gauge reads them on scrape, so each process reports the fleet's
 // state, not only the transitions it happened to make itself.
@@ -122,6 +125,24 @@ export function recordRetry(queue: string, subscriber: string): void {
 export function recordArchived(queue: string, subscriber: string, jobs = 1): void {
   archiveGrowth.inc({ queue, subscriber }, jobs);
   otelInstruments()?.archiveGrowth.add(jobs, { queue, subscriber });
+}
+
+/** A dead-letter job that could not be written into failed_job_archive (it is retried, never completed unarchived). */
+export function recordArchiveError(queue: string): void {
+  archiveErrors.inc({ queue });
+  otelInstruments()?.archiveErrors.add(1, { queue });
+}
+
+/** Events relayed that no registered subscription takes (kept in the event store only). */
+export function recordUnrouted(eventType: string, events = 1): void {
+  unroutedEvents.inc({ event_type: eventType }, events);
+  otelInstruments()?.unroutedEvents.add(events, { event_type: eventType });
+}
+
+/** An effect outside the database that failed after its transaction committed (left pending, retried). */
+export function recordAfterCommitError(subscriber: string): void {
+  afterCommitErrors.inc({ subscriber });
+  otelInstruments()?.afterCommitErrors.add(1, { subscriber });
 }
 
 export function setBreakerState(subscriber: string, state: BreakerState): void {

@@ -141,6 +141,21 @@ export const METRIC = {
     help: 'Circuit breaker state per external subscriber: 0 closed, 1 half-open, 2 open.',
     labels: ['subscriber'],
   },
+  archiveErrors: {
+    name: 'accrue_failed_job_archive_errors_total',
+    help: 'Attempts to write a failed job into the archive that failed; the job stays in the dead-letter queue and is retried.',
+    labels: ['queue'],
+  },
+  unroutedEvents: {
+    name: 'accrue_relay_unrouted_events_total',
+    help: 'Events the relay moved out of the outbox that no registered subscription takes (they stay in the event store only).',
+    labels: ['event_type'],
+  },
+  afterCommitErrors: {
+    name: 'accrue_after_commit_effect_errors_total',
+    help: 'Effects outside the database run after their transaction committed that failed; they stay pending and are retried.',
+    labels: ['subscriber'],
+  },
   httpDuration: {
     name: 'accrue_http_server_request_duration_seconds',
     help: 'HTTP request duration by method, route pattern and status code.',
@@ -183,4 +198,7 @@ export const OTEL_METRIC = {
   archiveGrowth: { name: 'accrue.failed_job_archive.archived', unit: '{job}' },
   breakerState: { name: 'accrue.breaker.state', unit: '1' },
   httpDuration: { name: 'http.server.request.duration', unit: 's' },
+  archiveErrors: { name: 'accrue.failed_job_archive.errors', unit: '{attempt}' },
+  unroutedEvents: { name: 'accrue.relay.unrouted', unit: '{event}' },
+  afterCommitErrors: { name: 'accrue.after_commit.errors', unit: '{effect}' },
 } as const satisfies Record<keyof typeof METRIC, { name: string; unit: string }>;

@@ -18,6 +18,9 @@ export type OtelInstruments = {
   httpDuration: Histogram;
   retries: Counter;
   archiveGrowth: Counter;
+  archiveErrors: Counter;
+  unroutedEvents: Counter;
+  afterCommitErrors: Counter;
 };
 
 let instruments: OtelInstruments | undefined;
@@ -57,7 +60,7 @@ export function initMetricsExport(options: {
 function createInstruments(meter: Meter): OtelInstruments {
   const histogram = (key: 'eventProcessing' | 'handlerDuration' | 'relayBatchSize' | 'httpDuration') =>
     meter.createHistogram(OTEL_METRIC[key].name, { unit: OTEL_METRIC[key].unit, description: METRIC[key].help });
-  const counter = (key: 'retries' | 'archiveGrowth') =>
+  const counter = (key: 'retries' | 'archiveGrowth' | 'archiveErrors' | 'unroutedEvents' | 'afterCommitErrors') =>
     meter.createCounter(OTEL_METRIC[key].name, { unit: OTEL_METRIC[key].unit, description: METRIC[key].help });
   return {
     eventProcessing: histogram('eventProcessing'),
@@ -66,6 +69,9 @@ function createInstruments(meter: Meter): OtelInstruments {
     httpDuration: histogram('httpDuration'),
     retries: counter('retries'),
     archiveGrowth: counter('archiveGrowth'),
+    archiveErrors: counter('archiveErrors'),
+    unroutedEvents: counter('unroutedEvents'),
+    afterCommitErrors: counter('afterCommitErrors'),
   };
 }
 

@@ -1,12 +1,13 @@
 import { sql } from 'kysely';
 import { DeferDelivery } from '../bus/deferDelivery.ts';
 import { RefuseEvent } from '../bus/refuseEvent.ts';
-import type { Subscriber } from '../bus/subscriber.ts';
+import type { AfterCommitEffect, Subscriber } from '../bus/subscriber.ts';
 import type { Db, Executor } from '../db/connect.ts';
 import { readStoredEvent, type StoredEvent } from '../events/envelope.ts';
 import type { Logger } from '../lib/logger.ts';
 import { claimInbox, insertFailedAttempts } from './inboxAndFailures.ts';
 import { describeFailure, eventIdentity, type AttemptFailure } from './jobFailure.ts';
+import { recordAfterCommitError } from '../telemetry/metrics.ts';
 import { handleBatchTraced, handleTraced, settleBatchTelemetry, startBatchTelemetry, type BatchTelemetry } from './attemptTelemetry.ts';
 
 /** The part of a pg-boss job the worker reads; retryCount 0 = first attempt. */
@@ -37,6 +38,9 @@ type Ctx = { subscriber: Subscriber; queue: string; log: Logger; startedAt: Date
  * event with a savepoint each, so one bad event cannot hold back the others. External
  * subscribers always go event by event, so a neighbour's failure never repeats their
  * outside call. Every failed attempt is written to failed_attempts.
+ * Effects a handler asks to run after commit (ctx.afterCommit) run once the work
+ * they belong to has committed: a rolled-back batch or savepoint drops its effects,
+ * so re-applying event by event does not repeat them.
  */
 export async function applyBatch(
   db: Db,
@@ -80,6 +84,7 @@ export async function applyBatch(
   const together = valid.length > 0 && (valid.length === 1 || !subscriber.external) ? await applyTogether(db, ctx, valid) : undefined;
   if (together?.ok) {
     for (const { job } of valid) results.set(job.id, { id: job.id, status: 'completed' });
+    await runAfterCommit(db, ctx, together.effects);
     await record(db, ctx, poison);
   } else if (together && valid.length === 1) {
     // One event: its transaction is already rolled back; no need to run it again.
@@ -99,7 +104,9 @@ export async function applyBatch(
     await record(db, ctx, poison);
   } else {
     try {
-      for (const r of await applyOneByOne(db, ctx, valid, poison)) results.set(r.id, r);
+      const applied = await applyOneByOne(db, ctx, valid, poison);
+      for (const r of applied.results) results.set(r.id, r);
+      await runAfterCommit(db, ctx, applied.effects);
     } catch (err) {
       // The transaction itself failed (connection lost, server restart): nothing of the
       // batch committed, so every event is retried. Record the attempts if we still can.
@@ -117,11 +124,12 @@ export async function applyBatch(
 }
 
 /** One transaction, one inbox statement; the error if anything threw (all rolled back). */
-async function applyTogether(db: Db, ctx: Ctx, valid: readonly Valid[]): Promise<{ ok: true } | { ok: false; error: unknown }> {
+async function applyTogether(db: Db, ctx: Ctx, valid: readonly Valid[]): Promise<{ ok: true; effects: AfterCommitEffect[] } | { ok: false; error: unknown }> {
+  const effects: AfterCommitEffect[] = [];
   try {
     await db.transaction().execute(async (tx) => {
       const fresh = await claimInbox(tx, ctx.subscriber.name, valid.map((v) => v.event.eventId.toLowerCase()));
-      const handlerCtx = { db: tx, log: ctx.log, now: ctx.now() };
+      const handlerCtx = { db: tx, log: ctx.log, now: ctx.now(), afterCommit: (e: AfterCommitEffect) => void effects.push(e) };
       // delete: the same event twice in one batch (a replay beside the original) runs once.
       const toHandle = valid.filter(({ event }) => fresh.delete(event.eventId.toLowerCase()));
       const { subscriber } = ctx;
@@ -132,25 +140,35 @@ async function applyTogether(db: Db, ctx: Ctx, valid: readonly Valid[]): Promise
         for (const { job, event } of toHandle) await handleTraced(ctx.telemetry!, subscriber, job, event, handlerCtx);
       }
     });
-    return { ok: true };
+    return { ok: true, effects };
   } catch (error) {
     if (valid.length > 1) ctx.log.debug({ err: describeFailure(error), subscriber: ctx.subscriber.name }, 'batch failed; applying event by event');
     return { ok: false, error };
   }
 }
 
-async function applyOneByOne(db: Db, ctx: Ctx, valid: readonly Valid[], poison: readonly AttemptFailure[]): Promise<BatchResult[]> {
+async function applyOneByOne(
+  db: Db,
+  ctx: Ctx,
+  valid: readonly Valid[],
+  poison: readonly AttemptFailure[],
+): Promise<{ results: BatchResult[]; effects: AfterCommitEffect[] }> {
   return db.transaction().execute(async (tx) => {
     const results: BatchResult[] = [];
     const failures: AttemptFailure[] = [...poison];
     const deferred = new Map<number, unknown[]>();
-    const handlerCtx = { db: tx, log: ctx.log, now: ctx.now() };
+    // The effects of events whose savepoint was released; a rolled-back event's are dropped.
+    const effects: AfterCommitEffect[] = [];
+    let current: AfterCommitEffect[] = [];
+    const handlerCtx = { db: tx, log: ctx.log, now: ctx.now(), afterCommit: (e: AfterCommitEffect) => void current.push(e) };
     for (const { job, event } of valid) {
+      current = [];
       await sql`SAVEPOINT accrue_event`.execute(tx);
       try {
         const fresh = await claimInbox(tx, ctx.subscriber.name, [event.eventId.toLowerCase()]);
         if (fresh.size > 0) await handleTraced(ctx.telemetry!, ctx.subscriber, job, event, handlerCtx);
         await sql`RELEASE SAVEPOINT accrue_event`.execute(tx);
+        effects.push(...current);
         results.push({ id: job.id, status: 'completed' });
       } catch (err) {
         await sql`ROLLBACK TO SAVEPOINT accrue_event`.execute(tx);
@@ -173,8 +191,24 @@ async function applyOneByOne(db: Db, ctx: Ctx, valid: readonly Valid[], poison: 
     }
     await insertFailedAttempts(tx, ctx.queue, ctx.subscriber.name, failures);
     for (const [seconds, payloads] of deferred) await ctx.requeue!(tx, payloads, seconds);
-    return results;
+    return { results, effects };
   });
+}
+
+/**
+ * Runs the effects of committed work, in order. The work is committed, so a failing
+ * effect does not fail its job: the handler left it recorded as pending, and its
+ * owner's sweep retries it (notifications: the notifications-pending schedule).
+ */
+async function runAfterCommit(db: Db, ctx: Ctx, effects: readonly AfterCommitEffect[]): Promise<void> {
+  for (const effect of effects) {
+    try {
+      await effect(db);
+    } catch (err) {
+      recordAfterCommitError(ctx.subscriber.name);
+      ctx.log.error({ subscriber: ctx.subscriber.name, err: { message: describeFailure(err).message } }, 'an effect after commit failed; it stays pending and its sweep retries it');
+    }
+  }
 }
 
 async function record(db: Db, ctx: Ctx, failures: readonly AttemptFailure[]): Promise<void> {

@@ -2,12 +2,14 @@ import { fromKysely, type PgBoss, type JobWithMetadata } from 'pg-boss';
 import type { ScheduledTask, Subscriber } from '../bus/subscriber.ts';
 import { connect } from '../db/connect.ts';
 import type { Logger } from '../lib/logger.ts';
-import { archiveFailedJobs } from '../archive/archiveFailedJobs.ts';
+import { archiveDeadLetters } from '../archive/archiveDeadLetters.ts';
 import type { Config } from '../config.ts';
 import { resolveBusSettings, type BusSettings } from '../queues/busSettings.ts';
 import { startBoss } from '../queues/startBoss.ts';
 import { ARCHIVE_QUEUE, ensureQueues } from '../queues/ensureQueues.ts';
+import { externalBatchSize } from '../queues/externalBatchSize.ts';
 import { applyBatch } from './applyBatch.ts';
+import { registerSubscriptions } from '../bus/subscriptions.ts';
 import { runScheduledTasks } from './runScheduledTasks.ts';
 
 export type WorkerHandle = { boss: PgBoss; stop(): Promise<void> };
@@ -38,17 +40,21 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   const { log, subscribers } = options;
   const settings = resolveBusSettings(options);
   const { batchSize, concurrency, pollSeconds } = settings.worker;
+  // Checked before anything starts: a timeout that does not fit the expiry is a config error.
+  const externalSize = subscribers.some((s) => s.external) ? externalBatchSize(settings) : batchSize;
   const connections = subscribers.length * concurrency + 2;
   const handle = connect(options.url, { max: connections, applicationName: 'accrue-worker' });
   const boss = await startBoss(options.url, { role: 'worker', settings, log, max: connections + 2 });
   await ensureQueues(boss, subscribers.map((s) => s.name), settings.queue);
+  // Every relay routes by this table, whatever subscribers its own process knows.
+  await registerSubscriptions(handle.db, subscribers);
 
   const polling = { pollingIntervalSeconds: pollSeconds, notifyPollingIntervalSeconds: pollSeconds };
   for (const subscriber of subscribers) {
     const queueLog = log.child({ subscriber: subscriber.name });
     await boss.work(
       subscriber.name,
-      { ...polling, batchSize, localConcurrency: concurrency, perJobResults: true, burstWhenBatchFull: true },
+      { ...polling, batchSize: subscriber.external ? externalSize : batchSize, localConcurrency: concurrency, perJobResults: true, burstWhenBatchFull: true },
       (jobs) =>
         applyBatch(handle.db, subscriber, jobs, {
           queue: subscriber.name,
@@ -60,13 +66,12 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
         }),
     );
   }
-  await boss.work(ARCHIVE_QUEUE, { ...polling, batchSize: 50, includeMetadata: true }, async (jobs) => {
-    const archived = await archiveFailedJobs(handle.db, jobs.map(toDeadLetter));
-    if (archived > 0) log.warn({ archived }, 'jobs moved to the failed-job archive');
-  });
+  await boss.work(ARCHIVE_QUEUE, { ...polling, batchSize: 50, includeMetadata: true, perJobResults: true }, (jobs) =>
+    archiveDeadLetters(handle.db, jobs.map(toDeadLetter), log),
+  );
   await runScheduledTasks(boss, handle.db, subscribers, { polling, log, extra: options.schedules ?? [], now: options.now });
 
-  log.info({ subscribers: subscribers.map((s) => s.name), batchSize, concurrency }, 'worker started');
+  log.info({ subscribers: subscribers.map((s) => s.name), batchSize, externalBatchSize: externalSize, concurrency }, 'worker started');
   let stopping: Promise<void> | undefined;
   return {
     boss,
@@ -83,6 +88,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
 
 function toDeadLetter(job: JobWithMetadata<unknown>) {
   return {
+    id: job.id,
+    retryCount: job.retryCount,
     data: job.data,
     createdOn: job.createdOn,
     sourceName: job.sourceName,

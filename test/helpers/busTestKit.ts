@@ -9,7 +9,7 @@ export function testSettings(overrides: { queue?: Partial<BusSettings['queue']>;
   return {
     queue: { retryLimit: 3, retryDelay: 1, retryBackoff: true, retryDelayMax: 4, expireInSeconds: 5, ...overrides.queue },
     relay: { batchSize: 200, pollMs: 200, loops: 1, ...overrides.relay },
-    worker: { batchSize: 50, concurrency: 2, pollSeconds: 0.5, ...overrides.worker },
+    worker: { batchSize: 50, concurrency: 2, pollSeconds: 0.5, outboundTimeoutMs: 1000, ...overrides.worker },
     superviseSeconds: 1,
     shutdownTimeoutMs: 5000,
   };

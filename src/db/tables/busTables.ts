@@ -52,7 +52,15 @@ export interface FailedJobReplaysTable {
   replayed_at: Timestamp;
 }
 
+/** Migration 053: which subscriber takes which event type, as registered by the processes. */
+export interface SubscriptionsTable {
+  subscriber: string;
+  event_type: string;
+  registered_at: Timestamp;
+}
+
 export interface BusTables {
+  subscriptions: SubscriptionsTable;
   inbox: InboxTable;
   failed_attempts: FailedAttemptsTable;
   failed_job_archive: FailedJobArchiveTable;

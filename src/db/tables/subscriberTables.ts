@@ -27,6 +27,8 @@ export interface NotificationDeliveriesTable {
   subject: string;
   body: string;
   recorded_at: Timestamp;
+  /** Migration 053: when the notice was written to its channel; NULL while pending. */
+  delivered_at: Date | null;
 }
 
 export interface WebhookDeliveriesTable {

@@ -1,4 +1,6 @@
+import { createReadStream } from 'node:fs';
 import { appendFile, mkdir } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { CircuitBreaker } from '../../breaker/circuitBreaker.ts';
@@ -12,11 +14,20 @@ export type NotificationChannel = {
   /** Calls a system outside accrue (then it runs behind a circuit breaker). */
   external: boolean;
   deliver(message: NotificationMessage, ctx: { now: Date; log: Logger }): Promise<void>;
+  /**
+   * Which of these events' notices are already there (only the sweep asks, for
+   * notices cut off between their write and their marking). Channels that cannot
+   * tell leave it out and are at-least-once, keyed by eventId.
+   */
+  alreadyDelivered?(eventIds: readonly string[]): Promise<Set<string>>;
 };
 
 /**
  * Appends one JSON line per notice. One appendFile is one write(2) with O_APPEND,
- * so lines from several worker processes do not interleave.
+ * so lines from several worker processes do not interleave. Each line carries the
+ * notice's eventId: the notifications subscriber appends only after its transaction
+ * commits, and a line written just before a crash is found here by the sweep, so a
+ * reader sees each notice once (and could still drop a repeat by eventId).
  */
 export function fileChannel(file: string): NotificationChannel {
   let dirReady: Promise<unknown> | undefined;
@@ -26,6 +37,25 @@ export function fileChannel(file: string): NotificationChannel {
     async deliver(message, { now }) {
       await (dirReady ??= mkdir(path.dirname(file), { recursive: true }));
       await appendFile(file, `${JSON.stringify({ deliveredAt: now.toISOString(), ...message })}\n`, 'utf8');
+    },
+    // Reads the whole file once per sweep run: only the recovery sweep asks, for the
+    // rare notice cut off by a crash.
+    async alreadyDelivered(eventIds) {
+      const wanted = new Set(eventIds);
+      const found = new Set<string>();
+      const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+      try {
+        for await (const line of lines) {
+          const id = /"eventId":"([0-9a-f-]{36})"/i.exec(line)?.[1];
+          if (id && wanted.has(id)) found.add(id);
+          if (found.size === wanted.size) break;
+        }
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      } finally {
+        lines.close();
+      }
+      return found;
     },
   };
 }

@@ -2,25 +2,37 @@ import type { Subscriber } from '../../bus/subscriber.ts';
 import type { NotificationChannel } from './notificationChannel.ts';
 import { loadInvoiceFacts } from './loadInvoiceFacts.ts';
 import { NOTIFIED_EVENT_TYPES, renderNotification } from './renderNotification.ts';
+import { deliverNotice, deliverPendingNotices } from './deliverNotices.ts';
 
 /**
  * Renders reminders, overdue notices and receipts and delivers them through one
  * channel. The delivery row is claimed first, in the job's transaction: a second
  * delivery of the event (or a replay, or a rebuild) finds it and sends nothing, and
- * a concurrent duplicate waits on the row lock; a failed send rolls the claim back
- * and the worker retries. Notices are side effects, not state: there is no reset,
- * so a rebuild never sends them twice. Imported events notify nobody unless
- * ACCRUE_NOTIFY_IMPORTED: the system that sent them has already told its customers.
+ * a concurrent duplicate waits on the row lock. Notices are side effects, not state:
+ * there is no reset, so a rebuild never sends them twice. Imported events notify
+ * nobody unless ACCRUE_NOTIFY_IMPORTED: the system that sent them has already told
+ * its customers.
+ *
+ * When the notice is written depends on the channel:
+ * - file and log (not external): after the job's transaction commits (ctx.afterCommit).
+ *   Written inside it, a batch rolled back and re-applied event by event wrote it
+ *   twice. The row is recorded pending and marked delivered by the write; one cut off
+ *   by a crash is delivered by the notifications-pending schedule a minute later.
+ * - webhook (external): inside the transaction, so a failed POST rolls the claim back
+ *   and the worker retries it with backoff behind the breaker; a crash after the 2xx
+ *   repeats it with the same Idempotency-Key (the eventId).
  */
 export function createNotificationsSubscriber(channel: NotificationChannel, options: { notifyImported?: boolean } = {}): Subscriber {
   return {
     name: 'notifications',
     eventTypes: NOTIFIED_EVENT_TYPES,
     external: channel.external,
-    async handle(event, { db, log, now }) {
+    async handle(event, ctx) {
+      const { db, log, now } = ctx;
       if (event.source === 'import' && !options.notifyImported) return;
       const message = renderNotification(event, await loadInvoiceFacts(db, event.aggregateId));
       if (!message) return;
+      const deliveredAt = !channel.external && ctx.afterCommit ? null : now;
       const claimed = await db
         .insertInto('notification_deliveries')
         .values({
@@ -32,12 +44,24 @@ export function createNotificationsSubscriber(channel: NotificationChannel, opti
           subject: message.subject,
           body: message.body,
           recorded_at: now,
+          delivered_at: deliveredAt,
         })
         .onConflict((oc) => oc.column('event_id').doNothing())
         .returning('event_id')
         .executeTakeFirst();
       if (!claimed) return;
-      await channel.deliver(message, { now, log });
+      if (deliveredAt) {
+        await channel.deliver(message, { now, log });
+        return;
+      }
+      ctx.afterCommit!((pool) => deliverNotice(pool, channel, message, { now: new Date(), log }));
     },
+    schedules: [
+      {
+        name: 'notifications-pending',
+        cron: '* * * * *',
+        run: ({ db, log, now }) => deliverPendingNotices(db, channel, { now, log }).then(() => {}),
+      },
+    ],
   };
 }

@@ -1,0 +1,81 @@
+import { sql } from 'kysely';
+import type { Db, Executor } from '../../db/connect.ts';
+import type { Logger } from '../../lib/logger.ts';
+import type { NotificationChannel } from './notificationChannel.ts';
+import type { NotificationMessage } from './renderNotification.ts';
+
+/**
+ * A notice whose row is still pending this long after it was recorded was cut off
+ * between its commit and its delivery (a crash, a failed append): the sweep takes it.
+ * Well above the milliseconds the after-commit delivery takes, so the two do not race.
+ */
+export const PENDING_NOTICE_GRACE_MS = 60_000;
+
+/**
+ * Delivers one recorded notice after its transaction committed (the worker's
+ * after-commit effect). Locks the row first and delivers only while it is pending, so
+ * the sweep and this never both write it; marks it delivered in the same short
+ * transaction. A crash between the append and this commit leaves it pending for the
+ * sweep, which recognises the line already written by its event id.
+ */
+export async function deliverNotice(db: Db, channel: NotificationChannel, message: NotificationMessage, ctx: { now: Date; log: Logger }): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    const pending = await lockPending(tx, [message.eventId]);
+    if (pending.length === 0) return;
+    await channel.deliver(message, ctx);
+    await markDelivered(tx, [message.eventId], ctx.now);
+  });
+}
+
+/**
+ * The sweep (schedule notifications-pending): delivers notices still pending after
+ * PENDING_NOTICE_GRACE_MS, at most `limit` a run. Before writing one it asks the
+ * channel whether the notice is already there (the file channel looks for its event
+ * id), so a notice written just before a crash is marked, not written twice.
+ * Returns how many it delivered or found delivered.
+ */
+export async function deliverPendingNotices(
+  db: Executor,
+  channel: NotificationChannel,
+  ctx: { now: Date; log: Logger; limit?: number },
+): Promise<number> {
+  const { rows } = await sql<{ event_id: string; invoice_id: string; kind: NotificationMessage['kind']; recipient: string | null; subject: string; body: string; occurred_at: string }>`
+    SELECT n.event_id, n.invoice_id, n.kind, n.recipient, n.subject, n.body, e.occurred_at
+    FROM notification_deliveries n JOIN events e ON e.event_id = n.event_id
+    WHERE n.delivered_at IS NULL AND n.recorded_at < ${new Date(ctx.now.getTime() - PENDING_NOTICE_GRACE_MS)}
+    ORDER BY n.recorded_at
+    LIMIT ${ctx.limit ?? 100}
+    FOR UPDATE OF n SKIP LOCKED`.execute(db);
+  const already = rows.length > 0 ? ((await channel.alreadyDelivered?.(rows.map((r) => r.event_id))) ?? new Set<string>()) : new Set<string>();
+  for (const row of rows) {
+    const message: NotificationMessage = {
+      eventId: row.event_id,
+      kind: row.kind,
+      invoiceId: row.invoice_id,
+      to: row.recipient,
+      subject: row.subject,
+      body: row.body,
+      occurredAt: row.occurred_at,
+    };
+    const written = already.has(row.event_id);
+    if (!written) await channel.deliver(message, ctx);
+    await markDelivered(db, [row.event_id], ctx.now);
+    ctx.log.warn({ eventId: row.event_id, alreadyWritten: written }, 'delivered a notice left pending after its commit');
+  }
+  return rows.length;
+}
+
+async function lockPending(db: Executor, eventIds: readonly string[]): Promise<{ event_id: string }[]> {
+  return db
+    .selectFrom('notification_deliveries')
+    .select('event_id')
+    .where('event_id', 'in', eventIds)
+    .where('delivered_at', 'is', null)
+    .forUpdate()
+    .skipLocked()
+    .execute();
+}
+
+async function markDelivered(db: Executor, eventIds: readonly string[], now: Date): Promise<void> {
+  await db.updateTable('notification_deliveries').set({ delivered_at: now }).where('event_id', 'in', eventIds).where('delivered_at', 'is', null).execute();
+}
