@@ -46,11 +46,13 @@ describe('a failed job whose archive insert keeps failing', () => {
   beforeAll(async () => {
     t = await createTestDatabase();
     // Stands in for whatever keeps the insert failing (a full disk, a broken grant, a bad row).
-    await sql`CREATE TABLE archive_blocked (on_purpose boolean)`.execute(t.db);
-    await sql`CREATE FUNCTION refuse_archive() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN IF EXISTS (SELECT 1 FROM archive_blocked) THEN RAISE EXCEPTION 'archive is refusing rows'; END IF; RETURN NEW; END $$`.execute(t.db);
-    await sql`CREATE TRIGGER refuse_archive BEFORE INSERT ON failed_job_archive FOR EACH ROW EXECUTE FUNCTION refuse_archive()`.execute(t.db);
-    await sql`INSERT INTO archive_blocked VALUES (true)`.execute(t.db);
+    // Set up as the owner (the runtime role may not create tables or triggers); the
+    // function runs as its owner so the runtime role's insert can read the switch.
+    await sql`CREATE TABLE archive_blocked (on_purpose boolean)`.execute(t.owner);
+    await sql`CREATE FUNCTION refuse_archive() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+      BEGIN IF EXISTS (SELECT 1 FROM archive_blocked) THEN RAISE EXCEPTION 'archive is refusing rows'; END IF; RETURN NEW; END $$`.execute(t.owner);
+    await sql`CREATE TRIGGER refuse_archive BEFORE INSERT ON failed_job_archive FOR EACH ROW EXECUTE FUNCTION refuse_archive()`.execute(t.owner);
+    await sql`INSERT INTO archive_blocked VALUES (true)`.execute(t.owner);
     const log = createLogger({ level: 'info', destination: new Writable({ write: (c, _e, done) => { lines.push(JSON.parse(String(c))); done(); } }) });
     const settings = testSettings({ queue: { retryLimit: 0 } });
     worker = await startWorker({ url: t.url, subscribers: [doomed], settings, log });
@@ -86,7 +88,7 @@ describe('a failed job whose archive insert keeps failing', () => {
     expect(['retry', 'active']).toContain(later!.state);
 
     // The cause is fixed: the next try archives it, and only then the dead-letter copy completes.
-    await sql`DELETE FROM archive_blocked`.execute(t.db);
+    await sql`DELETE FROM archive_blocked`.execute(t.owner);
     const archived = await waitFor(
       async () => {
         // Skip the backoff (up to a minute) of whichever try is next.

