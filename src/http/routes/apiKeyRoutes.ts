@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
-import { createApiKey } from '../../auth/apiKeys.ts';
+import { insertApiKey } from '../../auth/apiKeys.ts';
 import { resolveExpiry } from '../../auth/keyExpiry.ts';
 import { apiKeyResource, apiKeySchema, findApiKey, listApiKeys } from '../../auth/listApiKeys.ts';
 import { revokeApiKey } from '../../auth/revokeApiKey.ts';
@@ -75,7 +75,7 @@ export function registerApiKeyRoutes(app: ApiApp, deps: RouteDeps): void {
     const at = now();
     const expiresAt = resolveExpiry(body, at);
     return runCommand(c, deps, async (tx, ctx) => {
-      const key = await createApiKey(tx, { name: body.name, scopes: body.scopes, expiresAt }, ctx, at);
+      const key = await insertApiKey(tx, { name: body.name, scopes: body.scopes, expiresAt }, ctx, at);
       const resource = apiKeyResource({ ...key, created_at: key.createdAt, expires_at: key.expiresAt, last_used_at: null, revoked_at: null }, at);
       // no-store: no cache or proxy between here and the caller may keep the token.
       return { status: 201, body: { ...resource, token: key.token }, headers: { 'Cache-Control': 'no-store' } };
