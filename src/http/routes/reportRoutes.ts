@@ -53,7 +53,7 @@ export function registerReportRoutes(app: ApiApp, deps: RouteDeps): void {
       request: { query: reportQuery },
       responses: { 200: anyJson, ...readErrorResponses },
     }),
-    async (c) => c.json((await invoiceState(deps.db, parseReportQuery(c.req.valid('query'), deps.limits))) as unknown as Record<string, unknown>, 200),
+    async (c) => c.json(await invoiceState(deps.db, parseReportQuery(c.req.valid('query'), deps.limits)), 200),
   );
 
   app.openapi(
@@ -67,6 +67,6 @@ export function registerReportRoutes(app: ApiApp, deps: RouteDeps): void {
       request: { params: z.object({ id: identifier }) },
       responses: { 200: { description: 'the book', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } }, ...readErrorResponses, ...notFound },
     }),
-    async (c) => c.json((await getInvoiceBook(deps.db, c.req.valid('param').id)) as unknown as Record<string, unknown>, 200),
+    async (c) => c.json(await getInvoiceBook(deps.db, c.req.valid('param').id), 200),
   );
 }
