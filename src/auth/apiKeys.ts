@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { uuidv7 } from 'uuidv7';
-import type { Executor } from '../db/connect.ts';
+import type { Db, Executor } from '../db/connect.ts';
 import { appendEvents, type EventContext } from '../events/appendEvents.ts';
 import { todayUtc } from '../lib/dates.ts';
 import { registerSecret } from '../lib/logger.ts';
@@ -18,34 +18,42 @@ export function newToken(): string {
   return TOKEN_PREFIX + randomBytes(32).toString('base64url');
 }
 
+export type CreatedApiKey = { id: string; name: string; scopes: Scope[]; token: string; createdAt: Date; expiresAt: Date | null };
+
 /**
- * Creates a key; the token is returned once and only its hash is stored. The key
- * row and its ApiKeyCreated event (id, name, scopes, expiry: never the token) commit
- * together, in the caller's transaction or in one of their own.
+ * Creates a key in `tx`, the caller's transaction: the key row and its ApiKeyCreated
+ * event (id, name, scopes, expiry: never the token) commit with it. The token is
+ * returned once; only its hash is stored.
  */
-export async function createApiKey(
-  db: Executor,
+export async function insertApiKey(
+  tx: Executor,
   input: { name: string; scopes: readonly Scope[]; expiresAt?: Date | null },
-  audit: EventContext = { actor: 'system', correlationId: uuidv7() },
-  now: Date = new Date(),
-): Promise<{ id: string; name: string; scopes: Scope[]; token: string; createdAt: Date; expiresAt: Date | null }> {
+  audit: EventContext,
+  now: Date,
+): Promise<CreatedApiKey> {
   const token = newToken();
   // Before anything can log it: no log line of this process will ever contain it.
   registerSecret(token);
   const id = `key_${uuidv7()}`;
   const scopes = [...input.scopes];
   const expiresAt = input.expiresAt ?? null;
-  const write = async (tx: Executor) => {
-    await tx
-      .insertInto('api_keys')
-      .values({ id, name: input.name, token_hash: hashToken(token), scopes, created_at: now, expires_at: expiresAt })
-      .execute();
-    const data = { keyId: id, name: input.name, scopes, ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}) };
-    await appendEvents(tx, [{ type: 'ApiKeyCreated', aggregateId: id, occurredAt: todayUtc(now), source: 'system', data }], audit);
-  };
-  if (db.isTransaction) await write(db);
-  else await db.transaction().execute(write);
+  await tx
+    .insertInto('api_keys')
+    .values({ id, name: input.name, token_hash: hashToken(token), scopes, created_at: now, expires_at: expiresAt })
+    .execute();
+  const data = { keyId: id, name: input.name, scopes, ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}) };
+  await appendEvents(tx, [{ type: 'ApiKeyCreated', aggregateId: id, occurredAt: todayUtc(now), source: 'system', data }], audit);
   return { id, name: input.name, scopes, token, createdAt: now, expiresAt };
+}
+
+/** insertApiKey in a transaction of its own on `db` (the pool): for the CLI, the local token and tests. */
+export function createApiKey(
+  db: Db,
+  input: { name: string; scopes: readonly Scope[]; expiresAt?: Date | null },
+  audit: EventContext = { actor: 'system', correlationId: uuidv7() },
+  now: Date = new Date(),
+): Promise<CreatedApiKey> {
+  return db.transaction().execute((tx) => insertApiKey(tx, input, audit, now));
 }
 
 /** A key that may authenticate now, with when it was last seen doing so. */

@@ -1,5 +1,6 @@
 import { uuidv7 } from 'uuidv7';
 import type { Executor } from '../db/connect.ts';
+import { InvariantError } from '../errors.ts';
 import { eventTypes, type EventType } from './eventTypes.ts';
 import { parseEventData, type StoredEvent } from './envelope.ts';
 
@@ -97,7 +98,7 @@ export async function appendEvents(db: Executor, events: NewEvent[], ctx: EventC
       .execute();
     for (const m of missing) {
       const row = existing.find((r) => r.source === m.source && r.external_id === m.externalId);
-      if (!row) throw new Error(`event ${m.externalId} neither inserted nor found`);
+      if (!row) throw new InvariantError(`event ${m.externalId} neither inserted nor found`);
       results[m.index] = { event: toStoredEvent(row), inserted: false };
     }
   }

@@ -1,3 +1,4 @@
+import { InvariantError } from '../errors.ts';
 import type { EventType } from './eventTypes.ts';
 
 /**
@@ -20,7 +21,7 @@ export function upcast(
   let current = data;
   for (let v = fromVersion; v < toVersion; v++) {
     const step = registry[type]?.[v];
-    if (!step) throw new Error(`no upcaster for ${type} from schema version ${v} to ${v + 1}`);
+    if (!step) throw new InvariantError(`no upcaster for ${type} from schema version ${v} to ${v + 1}`);
     current = step(current);
   }
   return current;

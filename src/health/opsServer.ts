@@ -1,6 +1,6 @@
 import type { Executor } from '../db/connect.ts';
 import type { Logger } from '../lib/logger.ts';
-import { startApiServer, type RunningServer } from '../http/server.ts';
+import { startApiServer, type RunningServer } from '../lib/serveHttp.ts';
 import { setScrapeSources, type ScrapeSources } from '../telemetry/metrics.ts';
 import { migrationsCheck } from './checks.ts';
 import { opsRoutes } from './opsRoutes.ts';

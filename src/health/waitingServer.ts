@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { Logger } from '../lib/logger.ts';
-import { startApiServer, type RunningServer } from '../http/server.ts';
+import { startApiServer, type RunningServer } from '../lib/serveHttp.ts';
 import { livez, type HealthReport } from './checks.ts';
 
 const WAITING = 'waiting for the database';

@@ -5,7 +5,7 @@ import { opsRoutes } from '../health/opsRoutes.ts';
 import { registerSecret } from '../lib/logger.ts';
 import { httpMetricsMiddleware } from '../telemetry/httpMetrics.ts';
 import { httpTracingMiddleware } from '../telemetry/httpTracing.ts';
-import type { ApiApp, ApiDeps, ApiEnv } from './context.ts';
+import type { ApiApp, ApiDeps, ApiEnv, RouteDeps } from './context.ts';
 import { accessLog } from './middleware/accessLog.ts';
 import { authenticate } from './middleware/authenticate.ts';
 import { correlation } from './middleware/correlation.ts';
@@ -22,17 +22,17 @@ import { registerAuditRoutes } from './routes/auditRoutes.ts';
 import { registerApiKeyRoutes } from './routes/apiKeyRoutes.ts';
 import { validationHook } from './validation.ts';
 
-export type { ApiApp, ApiDeps, ApiEnv } from './context.ts';
+export type { ApiApp, ApiDeps, ApiEnv, RouteDeps } from './context.ts';
 export { requireScope } from './middleware/authenticate.ts';
 
-export type RouteModule = (app: ApiApp, deps: ApiDeps) => void;
+export type RouteModule = (app: ApiApp, deps: RouteDeps) => void;
 
 /**
  * The HTTP API. Adding a capability (reports, archive, ops status, health) is one
  * file and one line:
  *
  *   // src/http/routes/reportRoutes.ts
- *   export function registerReportRoutes(app: ApiApp, deps: ApiDeps) {
+ *   export function registerReportRoutes(app: ApiApp, deps: RouteDeps) {
  *     app.openapi(createRoute({ method: 'get', path: '/v1/reports/revenue',
  *       middleware: [requireScope('reports:read')] as const, request: { query }, responses }), handler);
  *   }
@@ -55,7 +55,9 @@ const ROUTES: RouteModule[] = [
   registerApiKeyRoutes,
 ];
 
-export function createApp(deps: ApiDeps, extraRoutes: RouteModule[] = []): ApiApp {
+export function createApp(apiDeps: ApiDeps, extraRoutes: RouteModule[] = []): ApiApp {
+  // The one place the API's clock defaults to the system clock: routes and middleware read deps.now.
+  const deps: RouteDeps = { ...apiDeps, now: apiDeps.now ?? (() => new Date()) };
   const app: ApiApp = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
   registerSecret(deps.bootstrapToken);
 

@@ -15,7 +15,7 @@ export type ApiDeps = {
   bodyLimitBytes?: number;
   /** ACCRUE_MAX_* bounds on invoices, imports and report ranges (src/limits.ts); default: the documented defaults. */
   limits?: Limits;
-  /** The clock; business dates default to its UTC day. */
+  /** The clock; business dates default to its UTC day. Default: the system clock, set once in createApp. */
   now?: () => Date;
   /**
    * What GET /readyz checks besides the database. Default: migrations read through
@@ -25,6 +25,9 @@ export type ApiDeps = {
   /** Serve GET /metrics on the API's port (default). false: ACCRUE_OPS_PORT serves it, kept off the public port. */
   serveMetrics?: boolean;
 };
+
+/** What routes and middleware get from createApp: the deps with the clock resolved once, there. */
+export type RouteDeps = ApiDeps & { now: () => Date };
 
 /** Per-request values the middleware sets. */
 export type ApiVariables = {

@@ -1,22 +1,6 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import {
-  ConflictError,
-  ForbiddenError,
-  InvariantError,
-  NotFoundError,
-  PreconditionFailedError,
-  UnauthorizedError,
-  ValidationError,
-  toError,
-  type FieldIssue,
-} from '../errors.ts';
-import {
-  IdempotencyKeyReusedError,
-  PayloadTooLargeError,
-  PreconditionRequiredError,
-  UnsupportedMediaTypeError,
-} from './httpErrors.ts';
+import { AppError, ValidationError, toError, type ErrorCode, type FieldIssue } from '../errors.ts';
 
 /** RFC 9457 problem details, plus the fields that failed and the call's correlation id. */
 export type Problem = {
@@ -28,19 +12,20 @@ export type Problem = {
   correlationId?: string;
 };
 
-const kinds: Array<[new (...args: never[]) => Error, number, string]> = [
-  [ValidationError, 400, 'validation-failed'],
-  [UnauthorizedError, 401, 'unauthorized'],
-  [ForbiddenError, 403, 'forbidden'],
-  [NotFoundError, 404, 'not-found'],
-  [ConflictError, 409, 'conflict'],
-  [PreconditionFailedError, 412, 'precondition-failed'],
-  [PayloadTooLargeError, 413, 'payload-too-large'],
-  [UnsupportedMediaTypeError, 415, 'unsupported-media-type'],
-  [IdempotencyKeyReusedError, 422, 'idempotency-key-reused'],
-  [PreconditionRequiredError, 428, 'precondition-required'],
-  [InvariantError, 500, 'internal'],
-];
+/** The one mapping from an error's code to its HTTP status. */
+const STATUS: Record<ErrorCode, number> = {
+  'validation-failed': 400,
+  unauthorized: 401,
+  forbidden: 403,
+  'not-found': 404,
+  conflict: 409,
+  'precondition-failed': 412,
+  'payload-too-large': 413,
+  'unsupported-media-type': 415,
+  'idempotency-key-reused': 422,
+  'precondition-required': 428,
+  internal: 500,
+};
 
 // Postgres errors that reach the edge are client mistakes the schemas did not
 // catch (or races): answer 4xx rather than 500.
@@ -72,16 +57,15 @@ function problem(status: number, slug: string, detail: string, errors?: FieldIss
 /** Maps any thrown value to a problem; `internal` tells the caller to log it as a bug. */
 export function toProblem(value: unknown): { problem: Problem; internal: boolean } {
   const err = toError(value);
-  for (const [Kind, status, slug] of kinds) {
-    if (err instanceof Kind) {
-      const issues = err instanceof ValidationError ? err.issues : undefined;
-      const detail = status >= 500 ? 'internal error' : err.message;
-      return { problem: problem(status, slug, detail, issues), internal: status >= 500 };
-    }
+  if (err instanceof AppError) {
+    const status = STATUS[err.code];
+    const issues = err instanceof ValidationError ? err.issues : undefined;
+    const detail = status >= 500 ? 'internal error' : err.message;
+    return { problem: problem(status, err.code, detail, issues), internal: status >= 500 };
   }
   if (err instanceof HTTPException) {
     // Hono's own refusals (e.g. a route that requires a JSON body got none: 415).
-    const slug = kinds.find(([, status]) => status === err.status)?.[2] ?? 'http';
+    const slug = (Object.keys(STATUS) as ErrorCode[]).find((code) => STATUS[code] === err.status) ?? 'http';
     return { problem: problem(err.status, slug, err.message || TITLES[err.status] || 'error'), internal: err.status >= 500 };
   }
   const code = (err as { code?: unknown }).code;

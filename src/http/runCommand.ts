@@ -1,16 +1,22 @@
 import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Executor } from '../db/connect.ts';
 import { ValidationError } from '../errors.ts';
 import type { EventContext } from '../events/appendEvents.ts';
 import { routePattern } from '../telemetry/httpMetrics.ts';
 import { traceTransaction } from '../telemetry/instrument.ts';
 import { claimIdempotencyKey, completeIdempotencyKey, type IdempotentRequest } from '../idempotency/idempotencyKeys.ts';
-import type { ApiDeps, ApiEnv } from './context.ts';
+import type { ApiEnv, RouteDeps } from './context.ts';
 import { canonicalJson } from './middleware/jsonBody.ts';
 
-export type CommandResult<T> = { status: number; body: T; headers?: Record<string, string> };
+/**
+ * What a command answers. `S` is the literal status (or union, e.g. `200 | 201`):
+ * runCommand's response carries it and the body type, so a route handler's return
+ * type is checked against its createRoute responses (no cast in the route).
+ */
+export type CommandResult<T, S extends ContentfulStatusCode = ContentfulStatusCode> = { status: S; body: T; headers?: Record<string, string> };
 /** Gets the open transaction, or the pool when the command is a single statement (see runCommand). */
-export type CommandFn<T> = (tx: Executor, ctx: EventContext) => Promise<CommandResult<T>>;
+export type CommandFn<T, S extends ContentfulStatusCode = ContentfulStatusCode> = (tx: Executor, ctx: EventContext) => Promise<CommandResult<T, S>>;
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
 
@@ -37,12 +43,12 @@ export function eventContext(c: Context<ApiEnv>): EventContext {
  * span that wrote them. Without a tracer (no SDK registered) the caller's own
  * `traceparent` header, if any, is stored instead.
  */
-export async function runCommand<T>(
+export async function runCommand<T extends object, S extends ContentfulStatusCode>(
   c: Context<ApiEnv>,
-  deps: ApiDeps,
-  fn: CommandFn<T>,
+  deps: RouteDeps,
+  fn: CommandFn<T, S>,
   options: { singleStatement?: boolean; command?: string; invoiceId?: string } = {},
-): Promise<Response> {
+) {
   const key = c.req.method === 'POST' ? c.req.header('idempotency-key') : undefined;
   if (key !== undefined && !KEY.test(key)) {
     throw new ValidationError('invalid Idempotency-Key', [{ field: 'Idempotency-Key', message: '1-255 printable ASCII characters' }]);
@@ -59,7 +65,8 @@ export async function runCommand<T>(
     return deps.db.transaction().execute(async (tx) => {
       if (request) {
         const claim = await claimIdempotencyKey(tx, request);
-        if (!claim.claimed) return { result: { status: claim.response.status, body: claim.response.body as T } as CommandResult<T>, replayed: true };
+        // The stored answer is the one this same command gave the first time (same key, same body).
+        if (!claim.claimed) return { result: claim.response as CommandResult<T, S>, replayed: true };
       }
       const result = await fn(tx, ctx);
       if (request) await completeIdempotencyKey(tx, request, { status: result.status, body: result.body });
@@ -68,5 +75,5 @@ export async function runCommand<T>(
   });
   const headers: Record<string, string> = { ...outcome.result.headers };
   if (outcome.replayed) headers['Idempotent-Replayed'] = 'true';
-  return c.json(outcome.result.body as object, outcome.result.status as 200, headers);
+  return c.json(outcome.result.body, outcome.result.status, headers);
 }

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Executor } from '../db/connect.ts';
-import { ConflictError } from '../errors.ts';
-import { IdempotencyKeyReusedError } from '../http/httpErrors.ts';
+import { ConflictError, IdempotencyKeyReusedError } from '../errors.ts';
 
 export type IdempotentRequest = { principal: string; key: string; method: string; path: string; body: string };
 export type StoredResponse = { status: number; body: unknown };

@@ -8,21 +8,37 @@ import { waterfall } from './waterfall.ts';
 
 /**
  * The report routes as data, for the HTTP layer to mount: GET `path` with the query
- * parsed by parseReportQuery, JSON from `run`, or `csv(run(...))` as text/csv when
- * the client asks for CSV (Accept: text/csv or ?format=csv, the API's choice).
+ * parsed by parseReportQuery; `load` runs the report once and gives it as JSON, or
+ * as text/csv when the client asks for CSV (Accept: text/csv or ?format=csv, the API's choice).
  */
 export type ReportEndpoint = {
   path: string;
   summary: string;
-  run(db: Executor, query: ReportQuery, now?: Date): Promise<unknown>;
-  csv(report: never): string;
+  load(db: Executor, query: ReportQuery, now?: Date): Promise<{ json: object; csv(): string }>;
 };
 
-export const revenueReportEndpoints = [
-  { path: '/v1/reports/revenue-by-month', summary: 'Revenue per currency and month (FORMAT revenueByMonth)', run: revenueByMonth, csv: revenueByMonthCsv },
-  { path: '/v1/reports/closing-balances', summary: 'Account balances at each month end (FORMAT closingBalances)', run: closingBalances, csv: balancesCsv },
-  { path: '/v1/reports/net-movement', summary: 'Net movement per account and month (FORMAT netMovementByPeriod)', run: netMovementByPeriod, csv: balancesCsv },
-  { path: '/v1/reports/revenue-events', summary: 'Totals of the revenue events emitted (FORMAT revenueEvents)', run: revenueEventTotals, csv: revenueEventsCsv },
-  { path: '/v1/reports/trial-balance', summary: 'Trial balance per currency as of a day', run: trialBalance, csv: trialBalanceCsv },
-  { path: '/v1/reports/waterfall', summary: 'Recognised to date and scheduled recognition by invoice month', run: waterfall, csv: waterfallCsv },
-] as const satisfies readonly ReportEndpoint[];
+/** Pairs a report with its CSV writer, so each writer only ever sees its own report's type. */
+function endpoint<R extends object>(
+  path: string,
+  summary: string,
+  run: (db: Executor, query: ReportQuery, now?: Date) => Promise<R>,
+  csv: (report: R) => string,
+): ReportEndpoint {
+  return {
+    path,
+    summary,
+    load: async (db, query, now) => {
+      const report = await run(db, query, now);
+      return { json: report, csv: () => csv(report) };
+    },
+  };
+}
+
+export const revenueReportEndpoints: readonly ReportEndpoint[] = [
+  endpoint('/v1/reports/revenue-by-month', 'Revenue per currency and month (FORMAT revenueByMonth)', revenueByMonth, revenueByMonthCsv),
+  endpoint('/v1/reports/closing-balances', 'Account balances at each month end (FORMAT closingBalances)', closingBalances, balancesCsv),
+  endpoint('/v1/reports/net-movement', 'Net movement per account and month (FORMAT netMovementByPeriod)', netMovementByPeriod, balancesCsv),
+  endpoint('/v1/reports/revenue-events', 'Totals of the revenue events emitted (FORMAT revenueEvents)', revenueEventTotals, revenueEventsCsv),
+  endpoint('/v1/reports/trial-balance', 'Trial balance per currency as of a day', trialBalance, trialBalanceCsv),
+  endpoint('/v1/reports/waterfall', 'Recognised to date and scheduled recognition by invoice month', waterfall, waterfallCsv),
+];

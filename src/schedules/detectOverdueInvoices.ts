@@ -1,5 +1,5 @@
-import { sql } from 'kysely';
-import type { Kysely } from 'kysely';
+import { sql, type Transaction } from 'kysely';
+import type { Db } from '../db/connect.ts';
 import type { Database } from '../db/schema.ts';
 import { appendEvents } from '../events/appendEvents.ts';
 
@@ -16,51 +16,76 @@ const BATCH_SIZE = 500;
  * together, so running twice, or twice at once, appends nothing more. An invoice
  * whose due date moved gets a new notice when the new date passes. `today` is the
  * business day of the run ('YYYY-MM-DD', UTC): due before today = overdue.
- * Given a transaction (the bus worker runs a tick in one), every batch joins it;
- * given the pool, each batch commits on its own.
+ *
+ * Every batch runs in `tx`, the caller's transaction (the worker runs a tick in one).
  */
-export async function detectOverdueInvoices(
-  db: Kysely<Database>,
+export function detectOverdueInvoicesInTransaction(
+  tx: Transaction<Database>,
   today: string,
   options: { batchSize?: number } = {},
+): Promise<OverdueDetectionResult> {
+  return detectInBatches((work) => work(tx), today, options);
+}
+
+/**
+ * The same, each batch committed in a transaction of its own on `db` (the pool): for
+ * a backlog run outside the worker (`accrue analytics`), so no lock is held longer
+ * than one batch.
+ */
+export function detectOverdueInvoices(db: Db, today: string, options: { batchSize?: number } = {}): Promise<OverdueDetectionResult> {
+  return detectInBatches((work) => db.transaction().execute(work), today, options);
+}
+
+/** `inTransaction` runs one batch's work in the transaction the caller chose. */
+async function detectInBatches(
+  inTransaction: (work: (tx: Transaction<Database>) => Promise<BatchResult>) => Promise<BatchResult>,
+  today: string,
+  options: { batchSize?: number },
 ): Promise<OverdueDetectionResult> {
   const batchSize = options.batchSize ?? BATCH_SIZE;
   let detected = 0;
   let batches = 0;
   let after = '';
   for (;;) {
-    const candidates = await db
-      .selectFrom('invoices as i')
-      .select(['i.id', 'i.due_date', 'i.total', 'i.amount_paid'])
-      .where('i.status', '=', 'open')
-      .where('i.due_date', '<', today)
-      .where('i.id', '>', after)
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('invoice_overdue_notices as n')
-              .select(sql`1`.as('one'))
-              .whereRef('n.invoice_id', '=', 'i.id')
-              .whereRef('n.due_date', '=', 'i.due_date'),
-          ),
-        ),
-      )
-      .orderBy('i.id')
-      .limit(batchSize)
-      .execute();
-    if (candidates.length === 0) break;
-    after = candidates.at(-1)!.id;
+    const batch = await inTransaction((tx) => detectBatch(tx, today, after, batchSize));
+    if (batch.lastId === null) break;
+    after = batch.lastId;
     batches++;
-    detected += db.isTransaction
-      ? await appendOverdue(db, candidates, today)
-      : await db.transaction().execute((tx) => appendOverdue(tx, candidates, today));
+    detected += batch.detected;
   }
   return { detected, batches };
 }
 
+type BatchResult = { detected: number; lastId: string | null };
+
+/** The next `batchSize` candidates after `after` (by id), claimed and announced in `tx`. */
+async function detectBatch(tx: Transaction<Database>, today: string, after: string, batchSize: number): Promise<BatchResult> {
+  const candidates = await tx
+    .selectFrom('invoices as i')
+    .select(['i.id', 'i.due_date', 'i.total', 'i.amount_paid'])
+    .where('i.status', '=', 'open')
+    .where('i.due_date', '<', today)
+    .where('i.id', '>', after)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('invoice_overdue_notices as n')
+            .select(sql`1`.as('one'))
+            .whereRef('n.invoice_id', '=', 'i.id')
+            .whereRef('n.due_date', '=', 'i.due_date'),
+        ),
+      ),
+    )
+    .orderBy('i.id')
+    .limit(batchSize)
+    .execute();
+  if (candidates.length === 0) return { detected: 0, lastId: null };
+  return { detected: await appendOverdue(tx, candidates, today), lastId: candidates.at(-1)!.id };
+}
+
 type Candidate = { id: string; due_date: string | null; total: number; amount_paid: number };
 
-async function appendOverdue(tx: Kysely<Database>, candidates: Candidate[], today: string): Promise<number> {
+async function appendOverdue(tx: Transaction<Database>, candidates: Candidate[], today: string): Promise<number> {
   // Re-check under the row locks: the invoice may have been paid, voided or given a
   // new due date since the scan.
   const open = await tx

@@ -2,7 +2,7 @@ import type { Config } from '../config.ts';
 import { overdueDetectionSchedule, type ScheduledTask } from './overdueDetectionSchedule.ts';
 
 export { registerSchedules } from './registerSchedules.ts';
-export { detectOverdueInvoices } from './detectOverdueInvoices.ts';
+export { detectOverdueInvoices, detectOverdueInvoicesInTransaction } from './detectOverdueInvoices.ts';
 export { overdueDetectionSchedule, OVERDUE_DETECTION_QUEUE, type ScheduledTask } from './overdueDetectionSchedule.ts';
 
 /** Every recurring job of accrue, for the worker to register (registerSchedules). */

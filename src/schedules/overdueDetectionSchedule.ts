@@ -1,9 +1,7 @@
-import type { Kysely } from 'kysely';
 import type { Config } from '../config.ts';
-import type { Database } from '../db/schema.ts';
 import type { SubscriberContext } from '../bus/subscriber.ts';
 import { todayUtc } from '../lib/dates.ts';
-import { detectOverdueInvoices } from './detectOverdueInvoices.ts';
+import { detectOverdueInvoicesInTransaction } from './detectOverdueInvoices.ts';
 
 /**
  * A recurring job: pg-boss queue `name`, a cron schedule on it, and `run` per tick.
@@ -16,8 +14,8 @@ export type ScheduledTask = {
   /** pg-boss cron expression, evaluated in `tz`. */
   cron: string;
   tz: string;
-  /** One tick, inside a transaction or not. Safe to run twice or concurrently. */
-  run(ctx: Omit<SubscriberContext, 'db'> & { db: Kysely<Database> }): Promise<void>;
+  /** One tick, in the transaction its registrar opened for it. Safe to run twice or concurrently. */
+  run(ctx: SubscriberContext): Promise<void>;
 };
 
 export const OVERDUE_DETECTION_QUEUE = 'overdue-detection';
@@ -30,7 +28,7 @@ export function overdueDetectionSchedule(config: Pick<Config, 'ACCRUE_OVERDUE_CR
     tz: 'UTC',
     async run({ db, log, now }) {
       const today = todayUtc(now);
-      const result = await detectOverdueInvoices(db, today);
+      const result = await detectOverdueInvoicesInTransaction(db, today);
       log.info({ today, ...result }, `overdue detection: ${result.detected} invoice(s) became overdue`);
     },
   };

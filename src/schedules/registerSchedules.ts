@@ -24,7 +24,8 @@ export async function registerSchedules(
     const log = deps.log.child({ schedule: task.name });
     workers.push(
       await boss.work(task.name, async (jobs) => {
-        for (const _job of jobs) await task.run({ db: deps.db, log, now: clock() });
+        // One transaction per tick, as the worker's runScheduledTasks: the task writes in it.
+        for (const _job of jobs) await deps.db.transaction().execute((tx) => task.run({ db: tx, log, now: clock() }));
       }),
     );
   }

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/schema.ts';
+import { ValidationError } from '../errors.ts';
 import type { Subscriber } from '../bus/subscriber.ts';
 import { createCircuitBreaker, type CircuitBreaker } from '../breaker/circuitBreaker.ts';
 import { INVOICE_EVENT_TYPES, REVENUE_EVENT_TYPES } from '../events/eventTypes.ts';
@@ -45,7 +46,11 @@ export function buildSubscribers(config: Config, deps: SubscriberDeps): Subscrib
 export function notificationChannel(config: Config, breaker: (name: string) => CircuitBreaker): NotificationChannel {
   const kind = config.ACCRUE_NOTIFY_CHANNEL ?? (config.ACCRUE_NOTIFY_WEBHOOK_URL ? 'webhook' : 'file');
   if (kind === 'webhook') {
-    if (!config.ACCRUE_NOTIFY_WEBHOOK_URL) throw new Error("ACCRUE_NOTIFY_CHANNEL 'webhook' needs ACCRUE_NOTIFY_WEBHOOK_URL");
+    if (!config.ACCRUE_NOTIFY_WEBHOOK_URL) {
+      throw new ValidationError("ACCRUE_NOTIFY_CHANNEL 'webhook' needs ACCRUE_NOTIFY_WEBHOOK_URL", [
+        { field: 'ACCRUE_NOTIFY_WEBHOOK_URL', message: "required when ACCRUE_NOTIFY_CHANNEL is 'webhook'" },
+      ]);
+    }
     return webhookChannel(config.ACCRUE_NOTIFY_WEBHOOK_URL, config.ACCRUE_OUTBOUND_TIMEOUT_MS, breaker('notifications-webhook'), {
       secret: config.ACCRUE_NOTIFY_WEBHOOK_SECRET,
     });

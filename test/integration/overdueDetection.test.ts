@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgBoss } from 'pg-boss';
-import { detectOverdueInvoices } from '../../src/schedules/detectOverdueInvoices.ts';
+import { detectOverdueInvoices, detectOverdueInvoicesInTransaction } from '../../src/schedules/detectOverdueInvoices.ts';
 import { buildSchedules, OVERDUE_DETECTION_QUEUE, registerSchedules } from '../../src/schedules/index.ts';
 import { loadConfig } from '../../src/config.ts';
 import { readStoredEvent } from '../../src/events/envelope.ts';
@@ -83,6 +83,22 @@ describe('overdue detection', () => {
       detectOverdueInvoices(t.db, '2026-04-02'),
     ]);
     expect(runs.reduce((n, r) => n + r.detected, 0)).toBe(7);
+    for (const id of ids) expect(await overdueEvents(id)).toHaveLength(1);
+  });
+
+  it("in the caller's transaction every batch joins it: a rollback undoes them all, a commit keeps them all", async () => {
+    const ids = ['od_tx_1', 'od_tx_2', 'od_tx_3'];
+    await addInvoices(ids.map((id) => ({ id, due: '2026-05-01' })));
+    const rolledBack = t.db.transaction().execute(async (tx) => {
+      expect(await detectOverdueInvoicesInTransaction(tx, '2026-05-02', { batchSize: 1 })).toEqual({ detected: 3, batches: 3 });
+      throw new Error('the caller gives up');
+    });
+    await expect(rolledBack).rejects.toThrow('the caller gives up');
+    for (const id of ids) expect(await overdueEvents(id)).toHaveLength(0);
+    const notices = await t.db.selectFrom('invoice_overdue_notices').select('invoice_id').where('invoice_id', 'in', ids).execute();
+    expect(notices).toHaveLength(0);
+
+    await t.db.transaction().execute((tx) => detectOverdueInvoicesInTransaction(tx, '2026-05-02', { batchSize: 2 }));
     for (const id of ids) expect(await overdueEvents(id)).toHaveLength(1);
   });
 

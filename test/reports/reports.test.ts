@@ -89,8 +89,8 @@ describe('reports', () => {
 
   it('every report route runs and renders CSV', async () => {
     for (const endpoint of revenueReportEndpoints) {
-      const report = await endpoint.run(t.db, { asOf: '2019-06-30' }, NOW);
-      const csv = (endpoint.csv as (r: unknown) => string)(report);
+      const report = await endpoint.load(t.db, { asOf: '2019-06-30' }, NOW);
+      const csv = report.csv();
       expect(csv.split('\r\n').length, endpoint.path).toBeGreaterThan(2);
     }
     expect(revenueEventsCsv(await revenueEventTotals(t.db, {}, NOW))).toBe(

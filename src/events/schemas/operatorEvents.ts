@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { identifier, safeText } from '../primitives.ts';
-import { SCOPES } from '../../auth/scopes.ts';
+import { SCOPES } from './scopes.ts';
 
 // Operator actions (aggregate 'operator'): who changed how accrue runs, kept as
 // events so the audit trail has them with their actor. Period closes are the

@@ -3,7 +3,7 @@ import { bootstrapPrincipal, findActiveKey } from '../../auth/apiKeys.ts';
 import { recordKeyUse } from '../../auth/recordKeyUse.ts';
 import { hasScope, type Scope } from '../../auth/scopes.ts';
 import { ForbiddenError, UnauthorizedError } from '../../errors.ts';
-import type { ApiDeps, ApiEnv } from '../context.ts';
+import type { ApiEnv, RouteDeps } from '../context.ts';
 
 const BEARER = /^Bearer\s+([A-Za-z0-9._~+/=-]{1,512})$/i;
 
@@ -11,8 +11,8 @@ const BEARER = /^Bearer\s+([A-Za-z0-9._~+/=-]{1,512})$/i;
  * Bearer token → principal (401 when missing, malformed, unknown, revoked or expired).
  * The key row is read on every request, so a revocation holds from the next one.
  */
-export function authenticate(deps: ApiDeps): MiddlewareHandler<ApiEnv> {
-  const clock = deps.now ?? (() => new Date());
+export function authenticate(deps: RouteDeps): MiddlewareHandler<ApiEnv> {
+  const clock = deps.now;
   return async (c, next) => {
     const match = BEARER.exec(c.req.header('authorization') ?? '');
     if (!match) throw new UnauthorizedError();

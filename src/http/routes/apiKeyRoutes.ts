@@ -1,13 +1,13 @@
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
-import { createApiKey } from '../../auth/apiKeys.ts';
+import { insertApiKey } from '../../auth/apiKeys.ts';
 import { resolveExpiry } from '../../auth/keyExpiry.ts';
 import { apiKeyResource, apiKeySchema, findApiKey, listApiKeys } from '../../auth/listApiKeys.ts';
 import { revokeApiKey } from '../../auth/revokeApiKey.ts';
 import { SCOPES, scopeSchema } from '../../auth/scopes.ts';
 import { NotFoundError, ValidationError } from '../../errors.ts';
 import { identifier, safeText } from '../../events/primitives.ts';
-import type { ApiApp, ApiDeps } from '../context.ts';
+import type { ApiApp, RouteDeps } from '../context.ts';
 import { requireScope } from '../middleware/authenticate.ts';
 import { runCommand } from '../runCommand.ts';
 import { conflict, errorResponses, idempotencyHeader, json, notFound, readErrorResponses } from './commonSchemas.ts';
@@ -52,8 +52,8 @@ const revoke = createRoute({
 });
 
 /** /v1/api-keys (admin scope): the same operations as `accrue api-key list|create|revoke`. */
-export function registerApiKeyRoutes(app: ApiApp, deps: ApiDeps): void {
-  const now = deps.now ?? (() => new Date());
+export function registerApiKeyRoutes(app: ApiApp, deps: RouteDeps): void {
+  const { now } = deps;
 
   app.openapi(list, async (c) => c.json({ items: await listApiKeys(deps.db, now()) }, 200));
 
@@ -74,19 +74,19 @@ export function registerApiKeyRoutes(app: ApiApp, deps: ApiDeps): void {
     const body = c.req.valid('json');
     const at = now();
     const expiresAt = resolveExpiry(body, at);
-    return (await runCommand(c, deps, async (tx, ctx) => {
-      const key = await createApiKey(tx, { name: body.name, scopes: body.scopes, expiresAt }, ctx, at);
+    return runCommand(c, deps, async (tx, ctx) => {
+      const key = await insertApiKey(tx, { name: body.name, scopes: body.scopes, expiresAt }, ctx, at);
       const resource = apiKeyResource({ ...key, created_at: key.createdAt, expires_at: key.expiresAt, last_used_at: null, revoked_at: null }, at);
       // no-store: no cache or proxy between here and the caller may keep the token.
       return { status: 201, body: { ...resource, token: key.token }, headers: { 'Cache-Control': 'no-store' } };
-    }, { command: 'api-key.create' })) as never;
+    }, { command: 'api-key.create' });
   });
 
   app.openapi(revoke, async (c) => {
     const { id } = c.req.valid('param');
-    return (await runCommand(c, deps, async (tx, ctx) => {
+    return runCommand(c, deps, async (tx, ctx) => {
       const { key, alreadyRevoked } = await revokeApiKey(tx, id, ctx, now());
       return { status: 200, body: { ...key, alreadyRevoked } };
-    }, { command: 'api-key.revoke' })) as never;
+    }, { command: 'api-key.revoke' });
   });
 }

@@ -6,7 +6,7 @@ import { InvoiceAudit } from '../../audit/invoiceAuditSchema.ts';
 import { hasScope, type Scope } from '../../auth/scopes.ts';
 import { ForbiddenError, UnauthorizedError } from '../../errors.ts';
 import { identifier } from '../../events/primitives.ts';
-import type { ApiApp, ApiDeps, ApiEnv } from '../context.ts';
+import type { ApiApp, ApiEnv, RouteDeps } from '../context.ts';
 import { json, notFound, readErrorResponses } from './commonSchemas.ts';
 
 /** 403 unless the key holds one of `scopes` (or admin): the audit serves both support and finance. */
@@ -30,7 +30,7 @@ const invoiceAudit = createRoute({
   responses: { 200: json(InvoiceAudit, 'the chain (same as `accrue audit invoice <id> --json`)'), ...readErrorResponses, ...notFound },
 });
 
-export function registerAuditRoutes(app: ApiApp, deps: ApiDeps): void {
+export function registerAuditRoutes(app: ApiApp, deps: RouteDeps): void {
   app.openapi(invoiceAudit, async (c) => {
     const { id } = c.req.valid('param');
     return c.json(await getInvoiceAudit(deps.db, id), 200);

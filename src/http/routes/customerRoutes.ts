@@ -5,7 +5,7 @@ import { createCustomer, findCustomer, listCustomers, updateCustomer } from '../
 import { NotFoundError } from '../../errors.ts';
 import { CustomerCreated, CustomerUpdated } from '../../events/schemas/otherEvents.ts';
 import { identifier } from '../../events/primitives.ts';
-import type { ApiApp, ApiDeps } from '../context.ts';
+import type { ApiApp, RouteDeps } from '../context.ts';
 import { requireScope } from '../middleware/authenticate.ts';
 import { runCommand } from '../runCommand.ts';
 import { decodeCursor, encodeCursor, etag, ifMatchVersion } from '../validation.ts';
@@ -80,15 +80,15 @@ const patch = createRoute({
   responses: { 200: json(customerSchema, 'updated'), ...errorResponses, ...notFound, ...conflict, ...precondition },
 });
 
-export function registerCustomerRoutes(app: ApiApp, deps: ApiDeps): void {
-  const now = deps.now ?? (() => new Date());
+export function registerCustomerRoutes(app: ApiApp, deps: RouteDeps): void {
+  const { now } = deps;
 
   app.openapi(create, async (c) => {
     const body = c.req.valid('json');
-    return (await runCommand(c, deps, async (tx, ctx) => {
+    return runCommand(c, deps, async (tx, ctx) => {
       const row = await createCustomer(tx, body, ctx, now());
       return { status: 201, body: customerResource(row), headers: { ETag: etag(row.version) } };
-    }, { command: 'customer.create' })) as never;
+    }, { command: 'customer.create' });
   });
 
   app.openapi(list, async (c) => {
@@ -108,9 +108,9 @@ export function registerCustomerRoutes(app: ApiApp, deps: ApiDeps): void {
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
     const expected = ifMatchVersion(c.req.header('if-match'), false);
-    return (await runCommand(c, deps, async (tx, ctx) => {
+    return runCommand(c, deps, async (tx, ctx) => {
       const row = await updateCustomer(tx, id, body, expected, ctx, now());
       return { status: 200, body: customerResource(row), headers: { ETag: etag(row.version) } };
-    }, { command: 'customer.update' })) as never;
+    }, { command: 'customer.update' });
   });
 }

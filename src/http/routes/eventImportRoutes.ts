@@ -2,7 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { importBody, importEvents } from '../../imports/importEvents.ts';
 import { authorizeImport } from '../../imports/importRules.ts';
-import type { ApiApp, ApiDeps } from '../context.ts';
+import type { ApiApp, RouteDeps } from '../context.ts';
 import { requireScope } from '../middleware/authenticate.ts';
 import { runCommand } from '../runCommand.ts';
 import { conflict, errorResponses, idempotencyHeader, json } from './commonSchemas.ts';
@@ -33,17 +33,17 @@ const route = createRoute({
   responses: { 201: json(resultSchema, 'at least one new event stored'), 200: json(resultSchema, 'every event was a duplicate'), ...errorResponses, ...conflict },
 });
 
-export function registerEventImportRoutes(app: ApiApp, deps: ApiDeps): void {
-  const now = deps.now ?? (() => new Date());
+export function registerEventImportRoutes(app: ApiApp, deps: RouteDeps): void {
+  const { now } = deps;
   app.openapi(route, async (c) => {
     const body = c.req.valid('json');
     const events = Array.isArray(body) ? body : [body];
     authorizeImport(c.get('principal'), events);
-    return (await runCommand(c, deps, async (tx, ctx) => {
+    return runCommand(c, deps, async (tx, ctx) => {
       const results = await importEvents(tx, events, ctx, now(), deps.limits);
       const duplicates = results.filter((r) => r.duplicate).map((r) => r.eventId);
       const stored = results.length - duplicates.length;
       return { status: stored > 0 ? 201 : 200, body: { events: results, stored, duplicates } };
-    }, { command: 'events.import' })) as never;
+    }, { command: 'events.import' });
   });
 }

@@ -4,7 +4,7 @@ import { identifier } from '../../events/primitives.ts';
 import { executeInvoiceCommand } from '../../invoices/executeInvoiceCommand.ts';
 import type { InvoiceCommand } from '../../invoices/decideInvoice.ts';
 import { invoiceResource } from '../../invoices/invoice.ts';
-import type { ApiApp, ApiDeps } from '../context.ts';
+import type { ApiApp, RouteDeps } from '../context.ts';
 import { requireScope } from '../middleware/authenticate.ts';
 import { runCommand } from '../runCommand.ts';
 import { etag } from '../validation.ts';
@@ -37,8 +37,8 @@ const reminderRoute = createRoute({
   summary: 'Record a reminder sent to the customer (InvoiceReminderSent)',
 });
 
-export function registerInvoiceActionRoutes(app: ApiApp, deps: ApiDeps): void {
-  const now = deps.now ?? (() => new Date());
+export function registerInvoiceActionRoutes(app: ApiApp, deps: RouteDeps): void {
+  const { now } = deps;
   const execute = (c: Parameters<typeof runCommand>[0], id: string, command: InvoiceCommand) =>
     runCommand(c, deps, async (tx, ctx) => {
       const { invoice } = await executeInvoiceCommand(tx, id, command, ctx, now(), deps.limits);
@@ -47,14 +47,14 @@ export function registerInvoiceActionRoutes(app: ApiApp, deps: ApiDeps): void {
 
   app.openapi(voidRoute, async (c) => {
     const { id } = c.req.valid('param');
-    return (await execute(c, id, { type: 'void', ...c.req.valid('json') })) as never;
+    return execute(c, id, { type: 'void', ...c.req.valid('json') });
   });
   app.openapi(paymentRoute, async (c) => {
     const { id } = c.req.valid('param');
-    return (await execute(c, id, { type: 'recordPayment', ...c.req.valid('json') })) as never;
+    return execute(c, id, { type: 'recordPayment', ...c.req.valid('json') });
   });
   app.openapi(reminderRoute, async (c) => {
     const { id } = c.req.valid('param');
-    return (await execute(c, id, { type: 'sendReminder', ...c.req.valid('json') })) as never;
+    return execute(c, id, { type: 'sendReminder', ...c.req.valid('json') });
   });
 }

@@ -6,7 +6,7 @@ import { executeInvoiceCommand, newInvoiceId } from '../../invoices/executeInvoi
 import type { InvoiceCommand } from '../../invoices/decideInvoice.ts';
 import { invoiceResource } from '../../invoices/invoice.ts';
 import { findInvoice, listInvoices } from '../../invoices/invoiceRepository.ts';
-import type { ApiApp, ApiDeps } from '../context.ts';
+import type { ApiApp, RouteDeps } from '../context.ts';
 import { requireScope } from '../middleware/authenticate.ts';
 import { runCommand } from '../runCommand.ts';
 import { decodeCursor, encodeCursor, etag, ifMatchVersion, parseOr400 } from '../validation.ts';
@@ -50,10 +50,10 @@ const remove = createRoute({
   responses: { 200: json(invoiceSchema, 'the tombstone'), ...errorResponses, ...notFound, ...conflict },
 });
 
-export function registerInvoiceRoutes(app: ApiApp, deps: ApiDeps): void {
-  const now = deps.now ?? (() => new Date());
+export function registerInvoiceRoutes(app: ApiApp, deps: RouteDeps): void {
+  const { now } = deps;
   /** Runs one invoice command in its own transaction and answers with the new state. */
-  const execute = (c: Parameters<typeof runCommand>[0], id: string, command: InvoiceCommand, status: number) =>
+  const execute = <S extends 200 | 201>(c: Parameters<typeof runCommand>[0], id: string, command: InvoiceCommand, status: S) =>
     runCommand(
       c,
       deps,
@@ -67,7 +67,7 @@ export function registerInvoiceRoutes(app: ApiApp, deps: ApiDeps): void {
   app.openapi(create, async (c) => {
     const body = c.req.valid('json');
     const id = newInvoiceId();
-    return (await execute(c, id, { type: 'create', invoiceId: id, ...body }, 201)) as never;
+    return execute(c, id, { type: 'create', invoiceId: id, ...body }, 201);
   });
 
   app.openapi(list, async (c) => {
@@ -87,12 +87,12 @@ export function registerInvoiceRoutes(app: ApiApp, deps: ApiDeps): void {
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
     const expectedVersion = ifMatchVersion(c.req.header('if-match'), true)!;
-    return (await execute(c, id, { type: 'update', expectedVersion, ...body }, 200)) as never;
+    return execute(c, id, { type: 'update', expectedVersion, ...body }, 200);
   });
 
   app.openapi(remove, async (c) => {
     const { id } = c.req.valid('param');
     const body = c.get('body') === undefined ? {} : parseOr400(deleteInvoiceBody, c.get('body'));
-    return (await execute(c, id, { type: 'delete', ...body }, 200)) as never;
+    return execute(c, id, { type: 'delete', ...body }, 200);
   });
 }

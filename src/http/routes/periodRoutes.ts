@@ -2,7 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { isoMonth } from '../../events/primitives.ts';
 import { closePeriod } from '../../periods/closePeriod.ts';
-import type { ApiApp, ApiDeps } from '../context.ts';
+import type { ApiApp, RouteDeps } from '../context.ts';
 import { requireScope } from '../middleware/authenticate.ts';
 import { runCommand } from '../runCommand.ts';
 import { conflict, errorResponses, idempotencyHeader, json } from './commonSchemas.ts';
@@ -20,13 +20,13 @@ const route = createRoute({
   responses: { 201: json(resultSchema, 'closed now'), 200: json(resultSchema, 'was already closed'), ...errorResponses, ...conflict },
 });
 
-export function registerPeriodRoutes(app: ApiApp, deps: ApiDeps): void {
-  const now = deps.now ?? (() => new Date());
+export function registerPeriodRoutes(app: ApiApp, deps: RouteDeps): void {
+  const { now } = deps;
   app.openapi(route, async (c) => {
     const { period } = c.req.valid('param');
-    return (await runCommand(c, deps, async (tx, ctx) => {
+    return runCommand(c, deps, async (tx, ctx) => {
       const result = await closePeriod(tx, period, ctx, now());
       return { status: result.alreadyClosed ? 200 : 201, body: result };
-    }, { command: 'period.close' })) as never;
+    }, { command: 'period.close' });
   });
 }

@@ -2,7 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { identifier } from '../../events/primitives.ts';
 import { getInvoiceBook, invoiceState, months, parseReportQuery, reportQuery, revenueReportEndpoints } from '../../reports/index.ts';
-import type { ApiApp, ApiDeps } from '../context.ts';
+import type { ApiApp, RouteDeps } from '../context.ts';
 import { requireScope } from '../middleware/authenticate.ts';
 import { notFound, readErrorResponses } from './commonSchemas.ts';
 
@@ -11,8 +11,8 @@ import { notFound, readErrorResponses } from './commonSchemas.ts';
 const query = reportQuery.extend({ format: z.enum(['json', 'csv']).optional() });
 const anyJson = { description: 'the report', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) }, 'text/csv': { schema: z.string() } } };
 
-export function registerReportRoutes(app: ApiApp, deps: ApiDeps): void {
-  const now = deps.now ?? (() => new Date());
+export function registerReportRoutes(app: ApiApp, deps: RouteDeps): void {
+  const { now } = deps;
   for (const endpoint of revenueReportEndpoints) {
     const route = createRoute({
       method: 'get',
@@ -26,12 +26,12 @@ export function registerReportRoutes(app: ApiApp, deps: ApiDeps): void {
     });
     app.openapi(route, async (c) => {
       const { format, ...rest } = c.req.valid('query');
-      const report = await endpoint.run(deps.db, parseReportQuery(rest, deps.limits), now());
+      const report = await endpoint.load(deps.db, parseReportQuery(rest, deps.limits), now());
       const wantsCsv = format === 'csv' || (format === undefined && (c.req.header('accept') ?? '').includes('text/csv'));
       if (wantsCsv) {
-        return c.body(endpoint.csv(report as never), 200, { 'Content-Type': 'text/csv; charset=utf-8' }) as never;
+        return c.body(report.csv(), 200, { 'Content-Type': 'text/csv; charset=utf-8' });
       }
-      return c.json(report as Record<string, unknown>, 200) as never;
+      return c.json(report.json, 200);
     });
   }
 
@@ -53,7 +53,7 @@ export function registerReportRoutes(app: ApiApp, deps: ApiDeps): void {
       request: { query: reportQuery },
       responses: { 200: anyJson, ...readErrorResponses },
     }),
-    async (c) => c.json((await invoiceState(deps.db, parseReportQuery(c.req.valid('query'), deps.limits))) as unknown as Record<string, unknown>, 200),
+    async (c) => c.json(await invoiceState(deps.db, parseReportQuery(c.req.valid('query'), deps.limits)), 200),
   );
 
   app.openapi(
@@ -67,6 +67,6 @@ export function registerReportRoutes(app: ApiApp, deps: ApiDeps): void {
       request: { params: z.object({ id: identifier }) },
       responses: { 200: { description: 'the book', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } }, ...readErrorResponses, ...notFound },
     }),
-    async (c) => c.json((await getInvoiceBook(deps.db, c.req.valid('param').id)) as unknown as Record<string, unknown>, 200),
+    async (c) => c.json(await getInvoiceBook(deps.db, c.req.valid('param').id), 200),
   );
 }

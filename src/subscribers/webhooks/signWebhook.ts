@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { ValidationError } from '../../errors.ts';
 
 // Deliveries are signed the Standard Webhooks way (https://www.standardwebhooks.com):
 //   webhook-id         the event id: the same on every retry, so receivers dedupe on it
@@ -25,7 +26,7 @@ export function webhookKey(secret: string): Buffer {
   if (!secret.startsWith(SECRET_PREFIX)) return Buffer.from(secret, 'utf8');
   const encoded = secret.slice(SECRET_PREFIX.length);
   // Buffer.from(…, 'base64') skips what it cannot read; a typo must not quietly change the key.
-  if (!BASE64.test(encoded)) throw new Error(`a ${SECRET_PREFIX} secret must be followed by standard base64`);
+  if (!BASE64.test(encoded)) throw new ValidationError(`a ${SECRET_PREFIX} secret must be followed by standard base64`);
   return Buffer.from(encoded, 'base64');
 }
 

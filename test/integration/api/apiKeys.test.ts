@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey } from '../../../src/auth/apiKeys.ts';
+import { createApiKey, findPrincipalByToken, insertApiKey } from '../../../src/auth/apiKeys.ts';
 import { createTestApi, type TestApi } from '../../helpers/testApi.ts';
 
 /** Costs: one test database, ~40 requests through app.request(); the clock is a variable. */
@@ -144,6 +144,20 @@ describe('/v1/api-keys', () => {
 
     const after = await api.t.db.selectFrom('events').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
     expect(after.n).toBe(before.n);
+  });
+
+  it("insertApiKey writes in the caller's transaction: a rollback leaves neither the key nor its ApiKeyCreated", async () => {
+    let token = '';
+    let id = '';
+    const attempt = api.t.db.transaction().execute(async (tx) => {
+      const key = await insertApiKey(tx, { name: 'rolled back', scopes: ['admin'] }, { actor: 'test', correlationId: 'rb-1' }, clock);
+      ({ token, id } = key);
+      expect(await findPrincipalByToken(tx, token, clock)).toMatchObject({ id });
+      throw new Error('the caller gives up');
+    });
+    await expect(attempt).rejects.toThrow('the caller gives up');
+    expect(await findPrincipalByToken(api.t.db, token, clock)).toBeNull();
+    expect(await operatorEvents(id)).toEqual([]);
   });
 
   it('is in the OpenAPI document', async () => {
