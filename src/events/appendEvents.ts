@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { Executor } from '../db/connect.ts';
 import { eventTypes, type EventType } from './eventTypes.ts';
@@ -68,18 +69,27 @@ export async function appendEvents(db: Executor, events: NewEvent[], ctx: EventC
   if (events.length === 0) return [];
   const rows = toEventRows(events, ctx);
 
-  const inserted = await db
-    .with('ins', (q) =>
-      q
-        .insertInto('events')
-        .values(rows)
-        .onConflict((oc) => oc.columns(['source', 'external_id']).where('external_id', 'is not', null).doNothing())
-        .returningAll(),
+  // One jsonb parameter however many events (a statement carries at most 65,535 bind
+  // parameters, and the daily recognition run appends tens of thousands in one call);
+  // WITH ORDINALITY keeps positions in the order given.
+  const { rows: inserted } = await sql<EventRow>`
+    WITH ins AS (
+      INSERT INTO events (event_id, type, schema_version, aggregate_type, aggregate_id, aggregate_version, occurred_at,
+                          correlation_id, causation_id, traceparent, actor, source, external_id, data)
+      SELECT event_id, type, schema_version, aggregate_type, aggregate_id, aggregate_version, occurred_at,
+             correlation_id, causation_id, traceparent, actor, source, external_id, data::jsonb
+      FROM ROWS FROM (jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS (
+        event_id uuid, type text, schema_version int, aggregate_type text, aggregate_id text, aggregate_version int,
+        occurred_at date, correlation_id text, causation_id text, traceparent text, actor text, source text,
+        external_id text, data text)) WITH ORDINALITY AS x
+      ORDER BY x.ordinality
+      ON CONFLICT (source, external_id) WHERE external_id IS NOT NULL DO NOTHING
+      RETURNING *
+    ), ob AS (
+      INSERT INTO outbox (position) SELECT position FROM ins
     )
-    .with('ob', (q) => q.insertInto('outbox').columns(['position']).expression((eb) => eb.selectFrom('ins').select('ins.position')))
-    .selectFrom('ins')
-    .selectAll()
-    .execute();
+    SELECT * FROM ins
+  `.execute(db);
 
   const byEventId = new Map(inserted.map((r) => [r.event_id, r]));
   const results: AppendResult[] = [];
