@@ -1,6 +1,7 @@
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { Executor } from '../db/connect.ts';
+import type { EventsTable } from '../db/tables/eventStoreTables.ts';
 import { eventTypes, type EventType } from './eventTypes.ts';
 import { parseEventData, type StoredEvent } from './envelope.ts';
 
@@ -114,24 +115,7 @@ export async function appendEvents(db: Executor, events: NewEvent[], ctx: EventC
   return results;
 }
 
-type EventRow = {
-  position: number;
-  event_id: string;
-  type: string;
-  schema_version: number;
-  aggregate_type: string;
-  aggregate_id: string;
-  aggregate_version: number | null;
-  occurred_at: string;
-  recorded_at: Date;
-  correlation_id: string;
-  causation_id: string | null;
-  traceparent: string | null;
-  actor: string;
-  source: string;
-  external_id: string | null;
-  data: unknown;
-};
+type EventRow = Omit<Selectable<EventsTable>, 'tx_id'>;
 
 export function toStoredEvent(row: EventRow): StoredEvent {
   return {
