@@ -26,8 +26,3 @@ export function cumulative(line: NetLine, t: string): number {
   const floored = Number.isSafeInteger(product) ? Math.floor(product / n) : Number((BigInt(abs) * BigInt(d)) / BigInt(n));
   return line.amount < 0 ? -floored : floored;
 }
-
-/** Σ C(t) over lines, keyed by line id (lines missing from a version count as 0). */
-export function cumulativeByLine(lines: readonly NetLine[], t: string): Map<string, number> {
-  return new Map(lines.map((l) => [l.lineId, cumulative(l, t)]));
-}
