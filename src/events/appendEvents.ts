@@ -36,7 +36,7 @@ export type AppendResult = { event: StoredEvent; inserted: boolean };
 /**
  * Validates each payload against its contract (ValidationError names the field) and
  * builds the `events` rows. appendEvents uses it; a command that writes its state
- * and events in one SQL statement (see invoices/insertInvoiceWithEvents.ts) too.
+ * and events in one SQL statement (insertInvoiceWithEvents in invoices/invoiceRepository.ts) too.
  */
 export function toEventRows(events: NewEvent[], ctx: EventContext) {
   return events.map((e, i) => {

@@ -63,7 +63,10 @@ type PostedRow = AccountColumnValues & {
   last_origin: string;
 };
 
-/** loadPostedTotals for many invoices; every asked invoice gets a map (empty when nothing is posted). */
+/**
+ * What is posted per entry key (kind, line, payment and origin day; recognition per month) of each
+ * invoice, in one statement; every asked invoice gets a map (empty when nothing is posted).
+ */
 export async function loadPostedTotalsOf(db: Executor, invoiceIds: readonly string[]): Promise<Map<string, Map<string, PostedTotal>>> {
   const out = new Map<string, Map<string, PostedTotal>>(invoiceIds.map((id) => [id, new Map()]));
   if (invoiceIds.length === 0) return out;
@@ -86,7 +89,7 @@ export async function loadPostedTotalsOf(db: Executor, invoiceIds: readonly stri
 }
 
 /**
- * saveInvoiceBook for many invoices (each at most once) in one statement: books
+ * Saves the books of many invoices (each at most once) in one statement: books
  * upserted, their current lines upserted, lines no longer on an invoice removed.
  */
 export async function saveInvoiceBooks(db: Executor, saves: readonly { book: InvoiceBook; outcome: InvoiceOutcome | null }[]): Promise<void> {
