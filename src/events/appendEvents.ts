@@ -1,4 +1,4 @@
-import { sql, type Selectable } from 'kysely';
+import { sql, type RawBuilder, type Selectable } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { Executor } from '../db/connect.ts';
 import type { EventsTable } from '../db/tables/eventStoreTables.ts';
@@ -61,6 +61,17 @@ export function toEventRows(events: NewEvent[], ctx: EventContext) {
 }
 
 /**
+ * appendEvents for a large set whose stored rows the caller does not read back (the
+ * daily recognition run appends tens of thousands): the same validation and the same
+ * statement, returning only how many events were written.
+ */
+export async function appendEventSet(db: Executor, events: NewEvent[], ctx: EventContext): Promise<number> {
+  if (events.length === 0) return 0;
+  const { rows } = await insertEventRows<{ position: number }>(db, toEventRows(events, ctx), sql`position`);
+  return rows.length;
+}
+
+/**
  * Appends events to the event store and the outbox in one statement, inside the
  * caller's transaction. Payloads are validated first (ValidationError names the
  * field). An event whose (source, externalId) is already stored is not written
@@ -70,27 +81,7 @@ export async function appendEvents(db: Executor, events: NewEvent[], ctx: EventC
   if (events.length === 0) return [];
   const rows = toEventRows(events, ctx);
 
-  // One jsonb parameter however many events (a statement carries at most 65,535 bind
-  // parameters, and the daily recognition run appends tens of thousands in one call);
-  // WITH ORDINALITY keeps positions in the order given.
-  const { rows: inserted } = await sql<EventRow>`
-    WITH ins AS (
-      INSERT INTO events (event_id, type, schema_version, aggregate_type, aggregate_id, aggregate_version, occurred_at,
-                          correlation_id, causation_id, traceparent, actor, source, external_id, data)
-      SELECT event_id, type, schema_version, aggregate_type, aggregate_id, aggregate_version, occurred_at,
-             correlation_id, causation_id, traceparent, actor, source, external_id, data::jsonb
-      FROM ROWS FROM (jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS (
-        event_id uuid, type text, schema_version int, aggregate_type text, aggregate_id text, aggregate_version int,
-        occurred_at date, correlation_id text, causation_id text, traceparent text, actor text, source text,
-        external_id text, data text)) WITH ORDINALITY AS x
-      ORDER BY x.ordinality
-      ON CONFLICT (source, external_id) WHERE external_id IS NOT NULL DO NOTHING
-      RETURNING *
-    ), ob AS (
-      INSERT INTO outbox (position) SELECT position FROM ins
-    )
-    SELECT * FROM ins
-  `.execute(db);
+  const { rows: inserted } = await insertEventRows<EventRow>(db, rows, sql`*`);
 
   const byEventId = new Map(inserted.map((r) => [r.event_id, r]));
   const results: AppendResult[] = [];
@@ -113,6 +104,32 @@ export async function appendEvents(db: Executor, events: NewEvent[], ctx: EventC
     }
   }
   return results;
+}
+
+/**
+ * Inserts validated rows into events and the outbox in one statement. One jsonb
+ * parameter however many events (a statement carries at most 65,535 bind parameters);
+ * WITH ORDINALITY keeps positions in the order given.
+ */
+function insertEventRows<R>(db: Executor, rows: ReturnType<typeof toEventRows>, returning: RawBuilder<unknown>) {
+  return sql<R>`
+    WITH ins AS (
+      INSERT INTO events (event_id, type, schema_version, aggregate_type, aggregate_id, aggregate_version, occurred_at,
+                          correlation_id, causation_id, traceparent, actor, source, external_id, data)
+      SELECT event_id, type, schema_version, aggregate_type, aggregate_id, aggregate_version, occurred_at,
+             correlation_id, causation_id, traceparent, actor, source, external_id, data::jsonb
+      FROM ROWS FROM (jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS (
+        event_id uuid, type text, schema_version int, aggregate_type text, aggregate_id text, aggregate_version int,
+        occurred_at date, correlation_id text, causation_id text, traceparent text, actor text, source text,
+        external_id text, data text)) WITH ORDINALITY AS x
+      ORDER BY x.ordinality
+      ON CONFLICT (source, external_id) WHERE external_id IS NOT NULL DO NOTHING
+      RETURNING ${returning}
+    ), ob AS (
+      INSERT INTO outbox (position) SELECT position FROM ins
+    )
+    SELECT * FROM ins
+  `.execute(db);
 }
 
 type EventRow = Omit<Selectable<EventsTable>, 'tx_id'>;

@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../db/connect.ts';
-import { appendEvents, type NewEvent } from '../events/appendEvents.ts';
+import { appendEventSet, type NewEvent } from '../events/appendEvents.ts';
 
 export type RecognitionBatch = { lines: number; entries: number };
 
@@ -21,7 +21,7 @@ type DueEntry = { lines: number; entry_id: number | null; currency: string; entr
  * recognised up to `horizon`, posts per line and month C(min(horizon, month end)) -
  * C(where it stood) as a recognition entry dated the last service day it covers and
  * moves the lines' recognized_through to `horizon` in one statement; then appends a
- * RevenueRecognized event per entry through the event contract (appendEvents), in the
+ * RevenueRecognized event per entry through the event contract (appendEventSet), in the
  * caller's transaction, so a crash leaves either all of a batch or none, and a rerun
  * continues where it stopped.
  *
@@ -87,6 +87,6 @@ export async function recognizeDueLines(
     causationId: null,
     data: { invoiceId: r.invoice_id, currency: r.currency, amount: -r.revenue, postedOn: r.entry_date, lineId: r.line_id, entryId: String(r.entry_id) },
   }));
-  await appendEvents(db, events, { correlationId, actor: 'revenue' });
+  await appendEventSet(db, events, { correlationId, actor: 'revenue' });
   return { lines: rows[0]?.lines ?? 0, entries: entries.length };
 }
