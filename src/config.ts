@@ -25,7 +25,7 @@ const ConfigSchema = z.object({
   OTEL_SERVICE_NAME: z.string().optional(),
   CI: boolFromEnv.optional(),
 
-  // --- Subscribers that reach outside accrue (issue 3) ---
+  // --- Subscribers that reach outside accrue ---
   // Notifications: 'file' appends JSON lines to ACCRUE_NOTIFY_FILE (default
   // <ACCRUE_DATA_DIR>/notifications.jsonl), 'log' writes them to the log, 'webhook'
   // POSTs them to ACCRUE_NOTIFY_WEBHOOK_URL behind the circuit breaker. Unset:
@@ -88,7 +88,7 @@ const ConfigSchema = z.object({
   ACCRUE_BOSS_SUPERVISE_SECONDS: z.coerce.number().int().min(1).default(10),
   // Bound on finishing in-hand work at SIGTERM before jobs are handed back.
   ACCRUE_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
-  // --- Bounds on what one client request can make the system do (issue 9; src/limits.ts) ---
+  // --- Bounds on what one client request can make the system do (src/limits.ts) ---
   // Lines per invoice. The revenue book keeps every version of an invoice, so lines x
   // versions is what a posting rewrites; 1,000 is also the event contract's ceiling.
   ACCRUE_MAX_INVOICE_LINES: z.coerce.number().int().min(1).max(1000).default(1000),
@@ -105,7 +105,7 @@ const ConfigSchema = z.object({
   ACCRUE_MAX_YEAR: z.coerce.number().int().min(1).max(9999).default(2199),
   // Longest from..to range of a report, in months (100 years).
   ACCRUE_MAX_REPORT_MONTHS: z.coerce.number().int().min(1).default(1200),
-  // --- Processes and their database (issue 9) ---
+  // --- Processes and their database ---
   // /livez, /readyz and /metrics of relay and worker, and of the API when set (then
   // /metrics leaves the public PORT). Unset: relay and worker take any free port and
   // log its URL, so api, relay and any number of workers share one host and one

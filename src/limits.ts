@@ -1,7 +1,7 @@
 import { loadConfig, type Config } from './config.ts';
 
 /**
- * What one client can make the system do (issue 9): how many lines and events an
+ * What one client can make the system do: how many lines and events an
  * invoice may hold, how long a service period may run, and which dates and report
  * ranges are accepted. Read from config once by the entry point and passed as a
  * parameter to the pure checks (decideInvoice, the import checks, report queries).

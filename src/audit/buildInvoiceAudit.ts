@@ -1,3 +1,7 @@
+import type { Selectable } from 'kysely';
+import type { LedgerEntriesTable } from '../db/tables/ledgerTables.ts';
+import { fromAccountColumns } from '../revenue/accountColumns.ts';
+import { ACCOUNTS } from '../revenue/accounts.ts';
 import type { AuditAttempt, AuditEvent, AuditLedgerEntry, AuditRevenueEvent, InvoiceAudit } from './invoiceAuditSchema.ts';
 
 export type HistoryRow = {
@@ -30,34 +34,7 @@ export type AttemptRow = {
   replay_count: number | null;
 };
 
-export type EntryRow = {
-  entry_id: number;
-  event_id: string | null;
-  kind: string;
-  currency: string;
-  entry_date: string;
-  origin_date: string;
-  period: string;
-  line_id: string | null;
-  payment_id: string | null;
-  note: string | null;
-  recorded_at: Date;
-  accounts_receivable: number;
-  cash: number;
-  deferred_revenue: number;
-  revenue: number;
-  tax_payable: number;
-  customer_credit: number;
-};
-
-const ACCOUNTS = [
-  ['AccountsReceivable', 'accounts_receivable'],
-  ['Cash', 'cash'],
-  ['DeferredRevenue', 'deferred_revenue'],
-  ['Revenue', 'revenue'],
-  ['TaxPayable', 'tax_payable'],
-  ['CustomerCredit', 'customer_credit'],
-] as const;
+export type EntryRow = Selectable<LedgerEntriesTable>;
 
 const iso = (d: Date | null) => (d === null ? null : d.toISOString());
 
@@ -124,7 +101,8 @@ function toAttempt(a: AttemptRow): AuditAttempt {
 
 function toEntry(e: EntryRow): AuditLedgerEntry {
   const lines: Record<string, number> = {};
-  for (const [name, column] of ACCOUNTS) if (e[column] !== 0) lines[name] = e[column];
+  const movement = fromAccountColumns(e);
+  for (const a of ACCOUNTS) if (movement[a] !== 0) lines[a] = movement[a];
   return {
     entryId: e.entry_id,
     kind: e.kind,

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../db/connect.ts';
 import { NotFoundError } from '../errors.ts';
-import { buildInvoiceAudit, type AttemptRow, type EntryRow, type HistoryRow } from './buildInvoiceAudit.ts';
+import { buildInvoiceAudit, type AttemptRow, type HistoryRow } from './buildInvoiceAudit.ts';
 import type { InvoiceAudit } from './invoiceAuditSchema.ts';
 
 /**
@@ -23,10 +23,7 @@ export async function getInvoiceAudit(db: Executor, invoiceId: string): Promise<
       SELECT event_id, subscriber, queue, outcome, attempt, job_id, started_at, finished_at, error_message, replay_count
       FROM audit_event_attempts WHERE event_id = ANY(${eventIds}::uuid[])
       ORDER BY subscriber, COALESCE(finished_at, started_at), outcome = 'applied', record_id`.execute(db),
-    sql<EntryRow>`
-      SELECT entry_id, event_id, kind, currency, entry_date, origin_date, period, line_id, payment_id, note, recorded_at,
-             accounts_receivable, cash, deferred_revenue, revenue, tax_payable, customer_credit
-      FROM ledger_entries WHERE invoice_id = ${invoiceId} ORDER BY entry_id`.execute(db),
+    db.selectFrom('ledger_entries').selectAll().where('invoice_id', '=', invoiceId).orderBy('entry_id').execute(),
   ]);
-  return buildInvoiceAudit(invoiceId, history.rows, attempts.rows, entries.rows);
+  return buildInvoiceAudit(invoiceId, history.rows, attempts.rows, entries);
 }

@@ -24,7 +24,3 @@ export class BreakerOpenError extends DeferDelivery {
     this.retryAfterMs = Math.max(0, retryAfterMs);
   }
 }
-
-export function isBreakerOpenError(err: unknown): err is BreakerOpenError {
-  return err instanceof BreakerOpenError;
-}

@@ -1,6 +1,8 @@
+import { sql, type RawBuilder, type Selectable } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { Executor } from '../db/connect.ts';
 import { InvariantError } from '../errors.ts';
+import type { EventsTable } from '../db/tables/eventStoreTables.ts';
 import { eventTypes, type EventType } from './eventTypes.ts';
 import { parseEventData, type StoredEvent } from './envelope.ts';
 
@@ -35,7 +37,7 @@ export type AppendResult = { event: StoredEvent; inserted: boolean };
 /**
  * Validates each payload against its contract (ValidationError names the field) and
  * builds the `events` rows. appendEvents uses it; a command that writes its state
- * and events in one SQL statement (see invoices/insertInvoiceWithEvents.ts) too.
+ * and events in one SQL statement (insertInvoiceWithEvents in invoices/invoiceRepository.ts) too.
  */
 export function toEventRows(events: NewEvent[], ctx: EventContext) {
   return events.map((e, i) => {
@@ -60,6 +62,17 @@ export function toEventRows(events: NewEvent[], ctx: EventContext) {
 }
 
 /**
+ * appendEvents for a large set whose stored rows the caller does not read back (the
+ * daily recognition run appends tens of thousands): the same validation and the same
+ * statement, returning only how many events were written.
+ */
+export async function appendEventSet(db: Executor, events: NewEvent[], ctx: EventContext): Promise<number> {
+  if (events.length === 0) return 0;
+  const { rows } = await insertEventRows<{ position: number }>(db, toEventRows(events, ctx), sql`position`);
+  return rows.length;
+}
+
+/**
  * Appends events to the event store and the outbox in one statement, inside the
  * caller's transaction. Payloads are validated first (ValidationError names the
  * field). An event whose (source, externalId) is already stored is not written
@@ -69,18 +82,7 @@ export async function appendEvents(db: Executor, events: NewEvent[], ctx: EventC
   if (events.length === 0) return [];
   const rows = toEventRows(events, ctx);
 
-  const inserted = await db
-    .with('ins', (q) =>
-      q
-        .insertInto('events')
-        .values(rows)
-        .onConflict((oc) => oc.columns(['source', 'external_id']).where('external_id', 'is not', null).doNothing())
-        .returningAll(),
-    )
-    .with('ob', (q) => q.insertInto('outbox').columns(['position']).expression((eb) => eb.selectFrom('ins').select('ins.position')))
-    .selectFrom('ins')
-    .selectAll()
-    .execute();
+  const { rows: inserted } = await insertEventRows<EventRow>(db, rows, sql`*`);
 
   const byEventId = new Map(inserted.map((r) => [r.event_id, r]));
   const results: AppendResult[] = [];
@@ -105,24 +107,33 @@ export async function appendEvents(db: Executor, events: NewEvent[], ctx: EventC
   return results;
 }
 
-type EventRow = {
-  position: number;
-  event_id: string;
-  type: string;
-  schema_version: number;
-  aggregate_type: string;
-  aggregate_id: string;
-  aggregate_version: number | null;
-  occurred_at: string;
-  recorded_at: Date;
-  correlation_id: string;
-  causation_id: string | null;
-  traceparent: string | null;
-  actor: string;
-  source: string;
-  external_id: string | null;
-  data: unknown;
-};
+/**
+ * Inserts validated rows into events and the outbox in one statement. One jsonb
+ * parameter however many events (a statement carries at most 65,535 bind parameters);
+ * WITH ORDINALITY keeps positions in the order given.
+ */
+function insertEventRows<R>(db: Executor, rows: ReturnType<typeof toEventRows>, returning: RawBuilder<unknown>) {
+  return sql<R>`
+    WITH ins AS (
+      INSERT INTO events (event_id, type, schema_version, aggregate_type, aggregate_id, aggregate_version, occurred_at,
+                          correlation_id, causation_id, traceparent, actor, source, external_id, data)
+      SELECT event_id, type, schema_version, aggregate_type, aggregate_id, aggregate_version, occurred_at,
+             correlation_id, causation_id, traceparent, actor, source, external_id, data::jsonb
+      FROM ROWS FROM (jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS (
+        event_id uuid, type text, schema_version int, aggregate_type text, aggregate_id text, aggregate_version int,
+        occurred_at date, correlation_id text, causation_id text, traceparent text, actor text, source text,
+        external_id text, data text)) WITH ORDINALITY AS x
+      ORDER BY x.ordinality
+      ON CONFLICT (source, external_id) WHERE external_id IS NOT NULL DO NOTHING
+      RETURNING ${returning}
+    ), ob AS (
+      INSERT INTO outbox (position) SELECT position FROM ins
+    )
+    SELECT * FROM ins
+  `.execute(db);
+}
+
+type EventRow = Omit<Selectable<EventsTable>, 'tx_id'>;
 
 export function toStoredEvent(row: EventRow): StoredEvent {
   return {

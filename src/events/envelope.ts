@@ -3,26 +3,6 @@ import { eventTypes, isEventType, type EventType } from './eventTypes.ts';
 import { upcast } from './upcasters.ts';
 import { ValidationError, type FieldIssue } from '../errors.ts';
 
-/** An event as stored and as subscribers receive it (DESIGN.md "Events"). */
-export type StoredEvent<T extends EventType = EventType> = {
-  position: number;
-  eventId: string;
-  type: T;
-  schemaVersion: number;
-  aggregateType: string;
-  aggregateId: string;
-  aggregateVersion: number | null;
-  occurredAt: string;
-  recordedAt: string;
-  correlationId: string;
-  causationId: string | null;
-  traceparent: string | null;
-  actor: string;
-  source: string;
-  externalId: string | null;
-  data: z.output<(typeof eventTypes)[T]['data']>;
-};
-
 export const storedEventShape = z.object({
   position: z.number().int(),
   eventId: z.uuid(),
@@ -41,6 +21,15 @@ export const storedEventShape = z.object({
   externalId: z.string().nullable(),
   data: z.record(z.string(), z.unknown()),
 });
+
+/**
+ * An event as stored and as subscribers receive it (DESIGN.md "Events"): the envelope
+ * storedEventShape checks, with the type narrowed and `data` as its contract gives it.
+ */
+export type StoredEvent<T extends EventType = EventType> = Omit<z.infer<typeof storedEventShape>, 'type' | 'data'> & {
+  type: T;
+  data: z.output<(typeof eventTypes)[T]['data']>;
+};
 
 export function zodIssues(error: z.ZodError, prefix: (string | number)[] = []): FieldIssue[] {
   return error.issues.map((i) => ({

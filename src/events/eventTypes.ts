@@ -44,3 +44,16 @@ export const INVOICE_EVENT_TYPES = EVENT_TYPE_NAMES.filter(
   (t) => eventTypes[t].aggregateType === 'invoice' && !t.startsWith('Revenue'),
 );
 export const REVENUE_EVENT_TYPES = ['RevenueDeferred', 'RevenueRecognized', 'RevenueAdjusted', 'RevenueReversed'] as const;
+
+/**
+ * The invoice events the revenue books are computed from: the ones that change what
+ * is owed, paid or delivered (a reminder or an overdue flag changes no amount).
+ */
+export const INVOICE_BOOK_EVENT_TYPES = [
+  'InvoiceCreated',
+  'InvoiceUpdated',
+  'InvoicePaymentReceived',
+  'InvoicePaid',
+  'InvoiceVoided',
+  'InvoiceDeleted',
+] as const satisfies readonly EventType[];

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from '../db/connect.ts';
+import { fromAccountColumns, sumAccountColumns, type AccountColumnValues } from '../revenue/accountColumns.ts';
 import type { BookEvent } from '../revenue/invoiceTimeline.ts';
 import type { InvoiceBook, PostedTotal } from '../revenue/postInvoiceEvent.ts';
 import { entryKey, type EntryKind, type InvoiceOutcome } from '../revenue/targetJournal.ts';
@@ -54,28 +55,23 @@ export async function loadInvoiceBooks(
   return { books, lockedThrough };
 }
 
-type PostedRow = {
+type PostedRow = AccountColumnValues & {
   invoice_id: string;
   kind: EntryKind;
   line_id: string | null;
   payment_id: string | null;
   last_origin: string;
-  ar: number;
-  cash: number;
-  deferred: number;
-  revenue: number;
-  tax: number;
-  credit: number;
 };
 
-/** loadPostedTotals for many invoices; every asked invoice gets a map (empty when nothing is posted). */
+/**
+ * What is posted per entry key (kind, line, payment and origin day; recognition per month) of each
+ * invoice, in one statement; every asked invoice gets a map (empty when nothing is posted).
+ */
 export async function loadPostedTotalsOf(db: Executor, invoiceIds: readonly string[]): Promise<Map<string, Map<string, PostedTotal>>> {
   const out = new Map<string, Map<string, PostedTotal>>(invoiceIds.map((id) => [id, new Map()]));
   if (invoiceIds.length === 0) return out;
   const { rows } = await sql<PostedRow>`
-    SELECT invoice_id, kind, line_id, payment_id, max(origin_date) AS last_origin,
-           sum(accounts_receivable)::bigint AS ar, sum(cash)::bigint AS cash, sum(deferred_revenue)::bigint AS deferred,
-           sum(revenue)::bigint AS revenue, sum(tax_payable)::bigint AS tax, sum(customer_credit)::bigint AS credit
+    SELECT invoice_id, kind, line_id, payment_id, max(origin_date) AS last_origin, ${sumAccountColumns()}
     FROM ledger_entries
     WHERE invoice_id = ANY(${[...invoiceIds]}::text[])
     GROUP BY invoice_id, kind, line_id, payment_id, CASE WHEN kind = 'recognition' THEN date_trunc('month', origin_date) ELSE origin_date END
@@ -86,14 +82,14 @@ export async function loadPostedTotalsOf(db: Executor, invoiceIds: readonly stri
       lineId: r.line_id,
       paymentId: r.payment_id,
       lastOriginDate: r.last_origin,
-      movement: { AccountsReceivable: r.ar, Cash: r.cash, DeferredRevenue: r.deferred, Revenue: r.revenue, TaxPayable: r.tax, CustomerCredit: r.credit },
+      movement: fromAccountColumns(r),
     });
   }
   return out;
 }
 
 /**
- * saveInvoiceBook for many invoices (each at most once) in one statement: books
+ * Saves the books of many invoices (each at most once) in one statement: books
  * upserted, their current lines upserted, lines no longer on an invoice removed.
  */
 export async function saveInvoiceBooks(db: Executor, saves: readonly { book: InvoiceBook; outcome: InvoiceOutcome | null }[]): Promise<void> {

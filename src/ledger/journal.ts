@@ -1,4 +1,5 @@
 import type { Executor } from '../db/connect.ts';
+import { toAccountColumns } from '../revenue/accountColumns.ts';
 import type { NewEntry } from '../revenue/postInvoiceEvent.ts';
 
 export type PostedEntry = NewEntry & { entryId: number; currency: string; invoiceId: string };
@@ -26,12 +27,7 @@ export async function appendEntriesOf(db: Executor, groups: readonly EntryGroup[
         payment_id: e.paymentId,
         event_id: g.eventId,
         note: e.entryDate !== e.originDate ? `relocated from ${e.originDate} (closed period)` : null,
-        accounts_receivable: e.movement.AccountsReceivable,
-        cash: e.movement.Cash,
-        deferred_revenue: e.movement.DeferredRevenue,
-        revenue: e.movement.Revenue,
-        tax_payable: e.movement.TaxPayable,
-        customer_credit: e.movement.CustomerCredit,
+        ...toAccountColumns(e.movement),
       })),
     )
     .returning('entry_id')

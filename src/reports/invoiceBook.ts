@@ -1,6 +1,7 @@
 import type { Executor } from '../db/connect.ts';
 import { NotFoundError } from '../errors.ts';
-import { ACCOUNTS, type Account } from '../revenue/accounts.ts';
+import { fromAccountColumns } from '../revenue/accountColumns.ts';
+import { ACCOUNTS, type Account, type Movement } from '../revenue/accounts.ts';
 import { lineSchedule } from '../revenue/lineSchedule.ts';
 import { toInvoiceStateEntry, type InvoiceStateEntry } from './invoiceState.ts';
 
@@ -25,15 +26,6 @@ export type InvoiceBookView = InvoiceStateEntry & {
     note: string | null;
     lines: { account: Account; debit: number; credit: number }[];
   }[];
-};
-
-const COLUMN: Record<Account, 'accounts_receivable' | 'cash' | 'deferred_revenue' | 'revenue' | 'tax_payable' | 'customer_credit'> = {
-  AccountsReceivable: 'accounts_receivable',
-  Cash: 'cash',
-  DeferredRevenue: 'deferred_revenue',
-  Revenue: 'revenue',
-  TaxPayable: 'tax_payable',
-  CustomerCredit: 'customer_credit',
 };
 
 /** GET /v1/invoices/{id}/book: the invoice's state, its recognition schedule and its journal entries. */
@@ -66,11 +58,11 @@ export async function getInvoiceBook(db: Executor, invoiceId: string): Promise<I
       paymentId: e.payment_id,
       eventId: e.event_id,
       note: e.note,
-      lines: ACCOUNTS.filter((a) => e[COLUMN[a]] !== 0).map((a) => ({
-        account: a,
-        debit: Math.max(e[COLUMN[a]], 0),
-        credit: Math.max(-e[COLUMN[a]], 0),
-      })),
+      lines: debitsAndCredits(fromAccountColumns(e)),
     })),
   };
+}
+
+function debitsAndCredits(movement: Movement): InvoiceBookView['entries'][number]['lines'] {
+  return ACCOUNTS.filter((a) => movement[a] !== 0).map((a) => ({ account: a, debit: Math.max(movement[a], 0), credit: Math.max(-movement[a], 0) }));
 }

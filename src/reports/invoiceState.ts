@@ -1,21 +1,13 @@
+import type { Selectable } from 'kysely';
 import type { Executor } from '../db/connect.ts';
+import type { RevenueInvoicesTable } from '../db/tables/ledgerTables.ts';
 import type { InvoiceOutcome } from '../revenue/targetJournal.ts';
 import type { ReportQuery } from './reportQuery.ts';
 
 /** FORMAT invoiceState entry: the invoice as the books see it now (the posting's outcome). */
 export type InvoiceStateEntry = Pick<InvoiceOutcome, 'status' | 'version' | 'total' | 'tax' | 'netRevenue' | 'amountPaid' | 'amountDue' | 'currency'>;
 
-type Row = {
-  invoice_id: string;
-  status: string;
-  version: number;
-  total: number;
-  tax: number;
-  net_revenue: number;
-  amount_paid: number;
-  amount_due: number;
-  currency: string | null;
-};
+type Row = Pick<Selectable<RevenueInvoicesTable>, 'status' | 'version' | 'total' | 'tax' | 'net_revenue' | 'amount_paid' | 'amount_due' | 'currency'>;
 
 export function toInvoiceStateEntry(r: Row): InvoiceStateEntry {
   return {

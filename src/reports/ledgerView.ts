@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import type { Executor } from '../db/connect.ts';
 import { monthOf, nextMonth, todayUtc } from '../lib/dates.ts';
-import { ACCOUNTS, naturalSign, zeroMovement, type Account, type Movement } from '../revenue/accounts.ts';
+import { fromAccountColumns, someAccountSumNonZero, sumAccountColumns, type AccountColumnValues } from '../revenue/accountColumns.ts';
+import { ACCOUNTS, naturalSign, zeroMovement, type Account } from '../revenue/accounts.ts';
 import type { ReportQuery } from './reportQuery.ts';
 
 export type AccountBalances = Record<Account, number>;
@@ -15,7 +16,7 @@ export type LedgerView = {
   movements: Map<string, Map<string, AccountBalances>>;
 };
 
-type MovementRow = { currency: string; period: string; ar: number; cash: number; deferred: number; revenue: number; tax: number; credit: number };
+type MovementRow = AccountColumnValues & { currency: string; period: string };
 
 export function monthRange(from: string, to: string): string[] {
   const out: string[] = [];
@@ -34,9 +35,7 @@ export function monthRange(from: string, to: string): string[] {
 export async function loadLedgerView(db: Executor, query: ReportQuery, now: Date = new Date()): Promise<LedgerView> {
   const asOf = query.asOf ?? todayUtc(now);
   const { rows } = await sql<MovementRow>`
-    SELECT currency, period,
-           sum(accounts_receivable)::bigint AS ar, sum(cash)::bigint AS cash, sum(deferred_revenue)::bigint AS deferred,
-           sum(revenue)::bigint AS revenue, sum(tax_payable)::bigint AS tax, sum(customer_credit)::bigint AS credit
+    SELECT currency, period, ${sumAccountColumns()}
     FROM ledger_entries
     WHERE entry_date <= ${asOf}::date
     GROUP BY currency, period
@@ -44,7 +43,7 @@ export async function loadLedgerView(db: Executor, query: ReportQuery, now: Date
   `.execute(db);
   const movements = new Map<string, Map<string, AccountBalances>>();
   for (const r of rows) {
-    const signed: Movement = { AccountsReceivable: r.ar, Cash: r.cash, DeferredRevenue: r.deferred, Revenue: r.revenue, TaxPayable: r.tax, CustomerCredit: r.credit };
+    const signed = fromAccountColumns(r);
     const natural = zeroMovement();
     for (const a of ACCOUNTS) natural[a] = naturalSign(a, signed[a]);
     const byMonth = movements.get(r.currency.trim()) ?? new Map<string, AccountBalances>();
@@ -81,8 +80,7 @@ async function lastMonthWithEntries(db: Executor, asOf: string): Promise<string 
       WHERE entry_date <= ${asOf}::date
       GROUP BY invoice_id, kind, line_id, payment_id, period,
                CASE WHEN kind = 'recognition' THEN date_trunc('month', origin_date) ELSE origin_date END
-      HAVING sum(accounts_receivable) <> 0 OR sum(cash) <> 0 OR sum(deferred_revenue) <> 0
-          OR sum(revenue) <> 0 OR sum(tax_payable) <> 0 OR sum(customer_credit) <> 0
+      HAVING ${someAccountSumNonZero()}
     ) AS kept
   `.execute(db);
   return rows[0]?.period ?? null;

@@ -1,15 +1,8 @@
+import type { INVOICE_BOOK_EVENT_TYPES } from '../events/eventTypes.ts';
 import type { InvoiceLine } from '../events/schemas/invoiceEvents.ts';
 import { netInvoice, type NetInvoice } from './netLines.ts';
 
-export const BOOK_EVENT_TYPES = [
-  'InvoiceCreated',
-  'InvoiceUpdated',
-  'InvoicePaymentReceived',
-  'InvoicePaid',
-  'InvoiceVoided',
-  'InvoiceDeleted',
-] as const;
-export type BookEventType = (typeof BOOK_EVENT_TYPES)[number];
+export type BookEventType = (typeof INVOICE_BOOK_EVENT_TYPES)[number];
 
 /** An invoice event kept in the invoice's book (the facts the books are computed from). */
 export type BookEvent = {

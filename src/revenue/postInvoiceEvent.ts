@@ -1,5 +1,6 @@
 import { addMovement, isZeroMovement, zeroMovement, type Movement } from './accounts.ts';
-import { BOOK_EVENT_TYPES, resolveTimeline, type BookEvent, type BookEventType } from './invoiceTimeline.ts';
+import { INVOICE_BOOK_EVENT_TYPES } from '../events/eventTypes.ts';
+import { resolveTimeline, type BookEvent, type BookEventType } from './invoiceTimeline.ts';
 import { entryKey, targetJournal, type EntryKind, type InvoiceOutcome } from './targetJournal.ts';
 
 /** The revenue subscriber's book of one invoice (persisted as revenue_invoices). */
@@ -59,7 +60,7 @@ export type PostingResult = {
 };
 
 function isBookEventType(type: string): type is BookEventType {
-  return (BOOK_EVENT_TYPES as readonly string[]).includes(type);
+  return (INVOICE_BOOK_EVENT_TYPES as readonly string[]).includes(type);
 }
 
 const later = (a: string, b: string | null) => (b !== null && b > a ? b : a);

@@ -3,9 +3,9 @@ import type { NewEntry, PostedTotal } from './postInvoiceEvent.ts';
 import { entryKey } from './targetJournal.ts';
 
 /**
- * The posted totals after appending entries, as loadPostedTotals would read them
- * back: grouped by entryKey (recognition per origin month), movements summed, the
- * latest origin date kept. Lets a batch chain an invoice's postings in memory.
+ * The posted totals after appending entries, as loadPostedTotalsOf
+ * (src/ledger/invoiceBooks.ts) would read them back: grouped by entryKey (recognition
+ * per origin month), movements summed, the latest origin date kept. Lets a batch chain an invoice's postings in memory.
  */
 export function withPosted(posted: ReadonlyMap<string, PostedTotal>, entries: readonly NewEntry[]): Map<string, PostedTotal> {
   const out = new Map(posted);

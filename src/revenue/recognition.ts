@@ -14,6 +14,8 @@ export type NetLine = {
  * Truncation toward zero never recognises ahead of delivery, and C(end) = A exactly.
  * A point-in-time line is wholly recognised from its issue date on, so C = A for any t
  * the books look at (never before issue).
+ * The daily run computes the same C(t) in SQL (cumulativeSql, src/ledger/recognizeDueLines.ts);
+ * test/revenue/recognitionSqlProperty.test.ts holds the two equal: change both together.
  */
 export function cumulative(line: NetLine, t: string): number {
   const p = line.servicePeriod;
@@ -25,9 +27,4 @@ export function cumulative(line: NetLine, t: string): number {
   const product = abs * d;
   const floored = Number.isSafeInteger(product) ? Math.floor(product / n) : Number((BigInt(abs) * BigInt(d)) / BigInt(n));
   return line.amount < 0 ? -floored : floored;
-}
-
-/** Σ C(t) over lines, keyed by line id (lines missing from a version count as 0). */
-export function cumulativeByLine(lines: readonly NetLine[], t: string): Map<string, number> {
-  return new Map(lines.map((l) => [l.lineId, cumulative(l, t)]));
 }

@@ -6,7 +6,7 @@ import { detectOverdueInvoicesInTransaction } from './detectOverdueInvoices.ts';
 /**
  * A recurring job: pg-boss queue `name`, a cron schedule on it, and `run` per tick.
  * The same shape as the bus's ScheduledTask (a subscriber's `schedules`), so the
- * worker can register it with boss.schedule + boss.work (or registerSchedules here).
+ * worker registers it with the subscribers' own (src/worker/runScheduledTasks.ts).
  */
 export type ScheduledTask = {
   /** Queue and schedule name. */

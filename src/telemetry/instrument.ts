@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { eventLogger } from './logContext.ts';
 import { recordArchived, recordHandled, recordHandlerDuration, recordRelayBatch, recordRetry, secondsSince } from './metrics.ts';
 import { ATTR, DB_SYSTEM_POSTGRESQL, MESSAGING_OPERATION, MESSAGING_SYSTEM, SPAN } from './names.ts';
-import { currentTraceparent, markSpanFailed, startEventSpan, tracer, withEventSpan, withSpan } from './tracing.ts';
+import { currentTraceparent, markSpanFailed, startEventSpan, tracer, withSpan } from './tracing.ts';
 
 /**
  * One call per pipeline step, so the API, relay and worker code stays free of span
@@ -94,19 +94,6 @@ function attemptAttributes(info: AttemptInfo, event: EventForTelemetry): Attribu
 }
 
 /**
- * Worker: one attempt of one job, as a child of the span that wrote the event (see
- * withEventSpan). fn gets a logger carrying the event's ids; it must return only
- * after the inbox transaction committed, so that commit → handled is recorded then.
- */
-export function traceJobAttempt<T>(info: AttemptInfo, event: EventForTelemetry, log: Logger, fn: (log: Logger) => Promise<T>): Promise<T> {
-  return withEventSpan(SPAN.jobAttempt(info.queue), event.traceparent, attemptAttributes(info, event), async () => {
-    const result = await fn(eventLogger(log, event, { subscriber: info.subscriber, queue: info.queue, jobId: info.jobId }));
-    recordHandled(info.subscriber, secondsSince(new Date(event.recordedAt)));
-    return result;
-  });
-}
-
-/**
  * How an attempt ended, once its transaction settled: handled (inbox committed),
  * deferred (re-enqueued, not a failure), retry (failed, pg-boss runs it again) or
  * archived (failed for the last time, or poison: it goes to the failed-job archive).
@@ -167,19 +154,6 @@ export function startJobAttempt(info: AttemptInfo, event: EventForTelemetry, log
       span.end();
     },
   };
-}
-
-/** Worker: the subscriber's handle() inside the inbox transaction; span + handler duration. */
-export async function traceHandler<T>(subscriber: string, eventId: string, fn: () => Promise<T>): Promise<T> {
-  const started = performance.now();
-  let outcome: 'ok' | 'error' = 'error';
-  try {
-    const result = await withSpan(SPAN.handler(subscriber), { [ATTR.subscriber]: subscriber, [ATTR.eventId]: eventId }, fn);
-    outcome = 'ok';
-    return result;
-  } finally {
-    recordHandlerDuration(subscriber, outcome, (performance.now() - started) / 1000);
-  }
 }
 
 /** Revenue subscriber: the ledger insert, as a database CLIENT span. */

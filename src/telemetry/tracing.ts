@@ -102,39 +102,24 @@ export function contextFromTraceparent(traceparent: string | null | undefined): 
 }
 
 /**
- * Runs a worker-side span that continues the trace of the request that wrote the
- * event.
+ * Starts a worker-side span that continues the trace of the request that wrote the
+ * event. The worker's batch runs several events' attempts in one transaction, so each
+ * attempt span is started before it and ended once it settled: run work inside it
+ * with `context.with(started.context, fn)`; the caller ends the span.
  *
  * Choice: CHILD of the producer's span, for every attempt (first, retries, and the
  * one that lands in the archive). One invoice's story is then one trace: the
  * `POST /v1/invoices` span, its transaction, the relay batch, and each attempt and
- * handler under it, failed attempts included, which is what issue 5 asks to see.
- * OTel messaging conventions allow parenting for single-message processing and ask
- * for links only when one span consumes many messages; our attempt handles one
- * event. Retries run later than the request ended (backoff: seconds to minutes);
- * trace viewers show that as a gap, which is the truth.
+ * handler under it, failed attempts included. OTel messaging conventions allow
+ * parenting for single-message processing and ask for links only when one span
+ * consumes many messages; our attempt handles one event. Retries run later than the
+ * request ended (backoff: seconds to minutes); trace viewers show that as a gap,
+ * which is the truth.
  *
  * The pg-boss span active around the handler (pg-boss emits `process {queue}`
  * spans once an SDK is registered) is kept as a LINK, so the job's own trace is
- * still one click away. `mode: 'link'` is for operator replays: a replay is a new
- * cause (an operator action), so it starts its own trace linked to the original.
- */
-export async function withEventSpan<T>(
-  name: string,
-  traceparent: string | null | undefined,
-  attributes: Attributes,
-  fn: (span: Span) => Promise<T>,
-  options: { kind?: SpanKind; mode?: 'child' | 'link' } = {},
-): Promise<T> {
-  const { parent, links } = eventSpanParent(traceparent, options.mode ?? 'child');
-  return withSpan(name, attributes, fn, { kind: options.kind ?? SpanKind.CONSUMER, parent, links });
-}
-
-/**
- * withEventSpan for callers that cannot wrap one function: the worker's batch runs
- * several events' attempts in one transaction, so each attempt span is started
- * before it and ended once it settled. Run work inside it with
- * `context.with(started.context, fn)`; the caller ends the span.
+ * still one click away. `mode: 'link'` is for replays: a replay is a new cause (an
+ * operator action), so it starts its own trace linked to the original.
  */
 export function startEventSpan(
   name: string,
@@ -155,11 +140,4 @@ function eventSpanParent(traceparent: string | null | undefined, mode: 'child' |
   if (active && trace.isSpanContextValid(active)) links.push({ context: active });
   if (mode === 'link' && producerSpan) links.push({ context: producerSpan });
   return { parent: mode === 'child' && producerSpan ? producer : ROOT_CONTEXT, links };
-}
-
-/** The active span's ids for log lines; undefined outside a span. */
-export function activeSpanIds(): { traceId: string; spanId: string } | undefined {
-  const sc = trace.getSpanContext(context.active());
-  if (!sc || !trace.isSpanContextValid(sc)) return undefined;
-  return { traceId: sc.traceId, spanId: sc.spanId };
 }

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgBoss } from 'pg-boss';
 import { detectOverdueInvoices, detectOverdueInvoicesInTransaction } from '../../src/schedules/detectOverdueInvoices.ts';
-import { buildSchedules, OVERDUE_DETECTION_QUEUE, registerSchedules } from '../../src/schedules/index.ts';
+import { buildSchedules, OVERDUE_DETECTION_QUEUE } from '../../src/schedules/index.ts';
+import { runScheduledTasks } from '../../src/worker/runScheduledTasks.ts';
 import { loadConfig } from '../../src/config.ts';
 import { readStoredEvent } from '../../src/events/envelope.ts';
 import { readStream } from '../../src/events/appendEvents.ts';
@@ -113,14 +114,20 @@ describe('overdue detection', () => {
     ]);
   });
 
-  it('runs as a pg-boss schedule: registered with its cron, and a tick appends the events', async () => {
+  it('runs as the worker schedules it (runScheduledTasks): registered with its cron, and a tick appends the events', async () => {
     await addInvoices([{ id: 'od_sched', due: '2000-01-01' }]);
     const boss = new PgBoss({ connectionString: t.url, supervise: false, registerInstance: false, createSchema: false });
     boss.on('error', () => {});
     await boss.start();
     try {
       const tasks = buildSchedules(loadConfig({ ACCRUE_OVERDUE_CRON: '*/15 * * * *' }));
-      await registerSchedules(boss, tasks, { db: t.db, log: silentLogger });
+      // As startWorker passes the registry's schedules (extra: work of no subscriber).
+      await runScheduledTasks(boss, t.db, [], {
+        polling: { pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 0.5 },
+        log: silentLogger,
+        extra: tasks,
+        now: () => new Date('2026-06-05T13:00:00Z'),
+      });
       const schedules = await boss.getSchedules(OVERDUE_DETECTION_QUEUE);
       expect(schedules.map((s) => [s.name, s.cron, s.timezone])).toEqual([[OVERDUE_DETECTION_QUEUE, '*/15 * * * *', 'UTC']]);
       // A tick, sent now instead of waiting for the cron.

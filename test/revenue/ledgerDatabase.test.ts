@@ -236,4 +236,20 @@ describe('daily recognition of lines that start later', () => {
     const books = await scenarioActual(t.db, {}, at('2020-03-01'));
     expect(books.revenueByMonth.USD).toEqual({ '2019-12': 0, '2020-01': 3100, '2020-02': 2900 });
   });
+
+  it('writes its RevenueRecognized events through the event contract: a payload it refuses writes nothing', async () => {
+    t = await createTestDatabase();
+    await createInProcessDriver(t.db, { now: at('2019-01-01') }).importEvents([create9000]);
+    const before = await t.db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    // A line whose currency the contract refuses (lower case): the run must not publish it.
+    await t.db.updateTable('revenue_lines').set({ currency: 'usd' }).where('invoice_id', '=', 'inv_1').execute();
+    await expect(runDailyRecognition(t.db, '2019-02-01')).rejects.toMatchObject({ name: 'ValidationError', issues: [{ field: 'data.currency' }] });
+    expect(await t.db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).toEqual(before);
+    expect(await t.db.selectFrom('ledger_entries').select('entry_id').where('kind', '=', 'recognition').execute()).toEqual([]);
+
+    await t.db.updateTable('revenue_lines').set({ currency: 'USD' }).where('invoice_id', '=', 'inv_1').execute();
+    expect(await runDailyRecognition(t.db, '2019-02-01')).toMatchObject({ lines: 1, entries: 1 });
+    const [recognized] = (await readStream(t.db, 'invoice', 'inv_1')).filter((e) => e.type === 'RevenueRecognized');
+    expect(recognized).toMatchObject({ schemaVersion: 1, source: 'revenue', actor: 'revenue', correlationId: 'daily-recognition:2019-02-01', data: { amount: 3100, currency: 'USD', lineId: 'l1', postedOn: '2019-01-31' } });
+  });
 });

@@ -4,7 +4,7 @@ import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { appendEvents, toStoredEvent } from '../../src/events/appendEvents.ts';
 import { createLogger } from '../../src/lib/logger.ts';
-import { traceHandler, traceJobAttempt, traceLedgerWrite, traceRelayBatch, traceTransaction } from '../../src/telemetry/instrument.ts';
+import { startJobAttempt, traceLedgerWrite, traceRelayBatch, traceTransaction } from '../../src/telemetry/instrument.ts';
 import { renderMetrics } from '../../src/telemetry/metrics.ts';
 import { ATTR } from '../../src/telemetry/names.ts';
 import { initTracing } from '../../src/telemetry/tracing.ts';
@@ -40,16 +40,17 @@ describe('pipeline instrumentation', () => {
     const row = await t.db.selectFrom('events').selectAll().where('position', '=', position).executeTakeFirstOrThrow();
     const event = toStoredEvent(row);
     const where = { queue: 'revenue', subscriber: 'revenue', jobId: 'job-1' };
-    await expect(traceJobAttempt({ ...where, attempt: 1 }, event, log, async (jobLog) => {
-      await traceHandler('revenue', event.eventId, async () => {
-        jobLog.warn('ledger busy');
-        throw new Error('deadlock detected');
-      });
+    // As the worker runs them (src/worker/attemptTelemetry.ts): the attempt span outlives the handler and ends once the transaction settled.
+    const first = startJobAttempt({ ...where, attempt: 1 }, event, log);
+    await expect(first.handle(async () => {
+      first.log.warn('ledger busy');
+      throw new Error('deadlock detected');
     })).rejects.toThrow('deadlock');
-    await traceJobAttempt({ ...where, attempt: 2 }, event, log, async (jobLog) => {
-      await traceHandler('revenue', event.eventId, () =>
-        traceLedgerWrite({ entries: 2, invoiceId: 'inv_story', eventId: event.eventId }, async () => jobLog.info('posted')));
-    });
+    first.end({ kind: 'retry', message: 'deadlock detected' });
+    const second = startJobAttempt({ ...where, attempt: 2 }, event, log);
+    await second.handle(() =>
+      traceLedgerWrite({ entries: 2, invoiceId: 'inv_story', eventId: event.eventId }, async () => second.log.info('posted')));
+    second.end({ kind: 'handled' });
 
     const spans = exporter.getFinishedSpans();
     const tx = spans.find((s) => s.name === 'transaction createInvoice')!;

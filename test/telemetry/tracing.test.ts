@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SpanKind, trace } from '@opentelemetry/api';
+import { context, SpanKind, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { appendEvents, toStoredEvent } from '../../src/events/appendEvents.ts';
 import { readStoredEvent } from '../../src/events/envelope.ts';
@@ -8,7 +8,7 @@ import {
   contextFromTraceparent,
   currentTraceparent,
   initTracing,
-  withEventSpan,
+  startEventSpan,
   withSpan,
 } from '../../src/telemetry/tracing.ts';
 import { Hono } from 'hono';
@@ -54,9 +54,10 @@ describe('trace propagation through the stored traceparent', () => {
     const row = await t.db.selectFrom('events').selectAll().where('position', '=', position).executeTakeFirstOrThrow();
     expect(row.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
     const event = readStoredEvent(toStoredEvent(row));
-    await withEventSpan(SPAN.jobAttempt('revenue'), event.traceparent,
-      { [ATTR.eventId]: event.eventId, [ATTR.correlationId]: event.correlationId, [ATTR.invoiceId]: event.aggregateId },
-      () => withSpan(SPAN.handler('revenue'), {}, async () => {}));
+    const started = startEventSpan(SPAN.jobAttempt('revenue'), event.traceparent,
+      { [ATTR.eventId]: event.eventId, [ATTR.correlationId]: event.correlationId, [ATTR.invoiceId]: event.aggregateId });
+    await context.with(started.context, () => withSpan(SPAN.handler('revenue'), {}, async () => {}));
+    started.span.end();
 
     const spans = exporter.getFinishedSpans();
     const byName = new Map(spans.map((s) => [s.name, s]));
@@ -78,7 +79,7 @@ describe('trace propagation through the stored traceparent', () => {
   it('starts a new trace linked to the original when replaying', async () => {
     exporter.reset();
     const stored = await withSpan('origin', {}, async () => currentTraceparent());
-    await withEventSpan('replay', stored, {}, async () => {}, { mode: 'link' });
+    startEventSpan('replay', stored, {}, { mode: 'link' }).span.end();
     const origin = exporter.getFinishedSpans().find((s) => s.name === 'origin')!;
     const replay = exporter.getFinishedSpans().find((s) => s.name === 'replay')!;
     expect(replay.spanContext().traceId).not.toBe(origin.spanContext().traceId);

@@ -1,13 +1,9 @@
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { identifier } from '../../events/primitives.ts';
-import { executeInvoiceCommand } from '../../invoices/executeInvoiceCommand.ts';
-import type { InvoiceCommand } from '../../invoices/decideInvoice.ts';
-import { invoiceResource } from '../../invoices/invoice.ts';
 import type { ApiApp, RouteDeps } from '../context.ts';
 import { requireScope } from '../middleware/authenticate.ts';
-import { runCommand } from '../runCommand.ts';
-import { etag } from '../validation.ts';
+import { runInvoiceCommand } from '../runInvoiceCommand.ts';
 import { conflict, errorResponses, idempotencyHeader, json, notFound } from './commonSchemas.ts';
 import { invoiceSchema, paymentBody, reminderBody, voidInvoiceBody } from './invoiceSchemas.ts';
 
@@ -38,23 +34,16 @@ const reminderRoute = createRoute({
 });
 
 export function registerInvoiceActionRoutes(app: ApiApp, deps: RouteDeps): void {
-  const { now } = deps;
-  const execute = (c: Parameters<typeof runCommand>[0], id: string, command: InvoiceCommand) =>
-    runCommand(c, deps, async (tx, ctx) => {
-      const { invoice } = await executeInvoiceCommand(tx, id, command, ctx, now(), deps.limits);
-      return { status: 200, body: invoiceResource(invoice), headers: { ETag: etag(invoice.version) } };
-    }, { command: `invoice.${command.type}`, invoiceId: id });
-
   app.openapi(voidRoute, async (c) => {
     const { id } = c.req.valid('param');
-    return execute(c, id, { type: 'void', ...c.req.valid('json') });
+    return runInvoiceCommand(c, deps, id, { type: 'void', ...c.req.valid('json') });
   });
   app.openapi(paymentRoute, async (c) => {
     const { id } = c.req.valid('param');
-    return execute(c, id, { type: 'recordPayment', ...c.req.valid('json') });
+    return runInvoiceCommand(c, deps, id, { type: 'recordPayment', ...c.req.valid('json') });
   });
   app.openapi(reminderRoute, async (c) => {
     const { id } = c.req.valid('param');
-    return execute(c, id, { type: 'sendReminder', ...c.req.valid('json') });
+    return runInvoiceCommand(c, deps, id, { type: 'sendReminder', ...c.req.valid('json') });
   });
 }

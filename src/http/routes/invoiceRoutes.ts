@@ -2,13 +2,13 @@ import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { NotFoundError } from '../../errors.ts';
 import { identifier } from '../../events/primitives.ts';
-import { executeInvoiceCommand, newInvoiceId } from '../../invoices/executeInvoiceCommand.ts';
+import { newInvoiceId } from '../../invoices/executeInvoiceCommand.ts';
 import type { InvoiceCommand } from '../../invoices/decideInvoice.ts';
 import { invoiceResource } from '../../invoices/invoice.ts';
 import { findInvoice, listInvoices } from '../../invoices/invoiceRepository.ts';
 import type { ApiApp, RouteDeps } from '../context.ts';
 import { requireScope } from '../middleware/authenticate.ts';
-import { runCommand } from '../runCommand.ts';
+import { runInvoiceCommand } from '../runInvoiceCommand.ts';
 import { decodeCursor, encodeCursor, etag, ifMatchVersion, parseOr400 } from '../validation.ts';
 import { conflict, errorResponses, readErrorResponses, idempotencyHeader, ifMatchHeader, json, notFound, precondition } from './commonSchemas.ts';
 import { createInvoiceBody, deleteInvoiceBody, invoiceListQuery, invoiceSchema, updateInvoiceBody } from './invoiceSchemas.ts';
@@ -51,18 +51,9 @@ const remove = createRoute({
 });
 
 export function registerInvoiceRoutes(app: ApiApp, deps: RouteDeps): void {
-  const { now } = deps;
-  /** Runs one invoice command in its own transaction and answers with the new state. */
-  const execute = <S extends 200 | 201>(c: Parameters<typeof runCommand>[0], id: string, command: InvoiceCommand, status: S) =>
-    runCommand(
-      c,
-      deps,
-      async (tx, ctx) => {
-        const { invoice } = await executeInvoiceCommand(tx, id, command, ctx, now(), deps.limits);
-        return { status, body: invoiceResource(invoice), headers: { ETag: etag(invoice.version), Location: `/v1/invoices/${invoice.id}` } };
-      },
-      { singleStatement: command.type === 'create', command: `invoice.${command.type}`, invoiceId: id },
-    );
+  // Every answer names the invoice's URL (Location), not only the create's.
+  const execute = <S extends 200 | 201>(c: Parameters<typeof runInvoiceCommand>[0], id: string, command: InvoiceCommand, status: S) =>
+    runInvoiceCommand(c, deps, id, command, { status, location: true });
 
   app.openapi(create, async (c) => {
     const body = c.req.valid('json');

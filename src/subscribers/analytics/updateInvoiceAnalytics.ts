@@ -1,19 +1,12 @@
 import { sql } from 'kysely';
 import type { SubscriberContext } from '../../bus/subscriber.ts';
 import type { Executor } from '../../db/connect.ts';
-import type { EventData, EventType } from '../../events/eventTypes.ts';
+import { INVOICE_BOOK_EVENT_TYPES, type EventData, type EventType } from '../../events/eventTypes.ts';
 import type { StoredEvent } from '../../events/envelope.ts';
 import { totals as invoiceAmounts } from '../../invoices/invoice.ts';
 
-export const ANALYTICS_EVENT_TYPES = [
-  'InvoiceCreated',
-  'InvoiceUpdated',
-  'InvoicePaymentReceived',
-  'InvoicePaid',
-  'InvoiceVoided',
-  'InvoiceDeleted',
-  'InvoiceOverdue',
-] as const satisfies readonly EventType[];
+// The book events and the overdue flag (aging): a reminder changes no figure.
+export const ANALYTICS_EVENT_TYPES = [...INVOICE_BOOK_EVENT_TYPES, 'InvoiceOverdue'] as const satisfies readonly EventType[];
 
 /**
  * Keeps per-invoice facts for the aggregates of migration 033 (analytics_monthly,
