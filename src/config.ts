@@ -115,7 +115,7 @@ const ConfigSchema = z.object({
   // database that does not answer, then fail with one line. api, relay, worker and
   // start wait as long as it takes (retrying 0.5 s doubling to 10 s), not ready meanwhile.
   ACCRUE_DB_WAIT_SECONDS: z.coerce.number().min(0).default(10),
-  // --- Database roles (issue 9) ---
+  // --- Database roles ---
   // The owner of accrue's tables, used only to migrate (`accrue migrate`, and at boot by
   // any process that has it) and to grant DATABASE_URL's role what the runtime needs.
   // Unset: DATABASE_URL is also the owner (one role, as before). README "Database roles".

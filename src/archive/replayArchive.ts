@@ -29,7 +29,7 @@ export async function replayArchive(
   db: Db,
   boss: PgBoss,
   filter: ArchiveFilter,
-  options: { dryRun?: boolean; onProgress?: (done: number, total: number) => void; audit?: EventContext } = {},
+  options: { now: Date; dryRun?: boolean; onProgress?: (done: number, total: number) => void; audit?: EventContext },
 ): Promise<ReplayResult> {
   const audit = options.audit ?? { actor: 'system', correlationId: uuidv7() };
   const where = archiveWhere(filter, { onlyNotReplayed: true });
@@ -62,7 +62,7 @@ export async function replayArchive(
         .insertInto('failed_job_replays')
         .values(sent.map((r) => ({ archive_id: r.id, job_id: r.jobId, actor: audit.actor })))
         .execute();
-      await recordReplay(tx, audit, filter, matched, rows.map((r) => r.id));
+      await recordReplay(tx, audit, options.now, filter, matched, rows.map((r) => r.id));
       return { count: rows.length, last: rows[rows.length - 1]!.id };
     });
     if (claimed.count === 0) break;
@@ -71,13 +71,13 @@ export async function replayArchive(
     options.onProgress?.(replayed, matched);
   }
   // A replay that sent nothing is still an operator action worth a line in the audit.
-  if (replayed === 0) await db.transaction().execute((tx) => recordReplay(tx, audit, filter, matched, []));
+  if (replayed === 0) await db.transaction().execute((tx) => recordReplay(tx, audit, options.now, filter, matched, []));
   return { matched, replayed, dryRun: false };
 }
 
-async function recordReplay(tx: Executor, audit: EventContext, filter: ArchiveFilter, matched: number, archiveIds: number[]): Promise<void> {
+async function recordReplay(tx: Executor, audit: EventContext, now: Date, filter: ArchiveFilter, matched: number, archiveIds: number[]): Promise<void> {
   const data = { filter: replayedFilter(filter), matched, replayed: archiveIds.length, archiveIds };
-  await appendEvents(tx, [{ type: 'ArchiveReplayed', aggregateId: 'archive', occurredAt: todayUtc(new Date()), source: 'system', data }], audit);
+  await appendEvents(tx, [{ type: 'ArchiveReplayed', aggregateId: 'archive', occurredAt: todayUtc(now), source: 'system', data }], audit);
 }
 
 /** The filter as the ArchiveReplayed event stores it (dates as ISO strings). */

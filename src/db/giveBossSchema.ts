@@ -5,7 +5,7 @@ export const BOSS_SCHEMA = 'pgboss';
 
 /**
  * Makes the runtime role the owner of schema pgboss and of everything in it (an
- * install from before issue 9 was made by the single role of that time).
+ * install made before the owner and runtime roles were split belongs to the single role of that time).
  */
 export async function giveBossSchema(client: pg.ClientBase, user: string): Promise<void> {
   const role = pg.escapeIdentifier(user);

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { BOSS_SCHEMA, giveBossSchema } from './giveBossSchema.ts';
+import { ValidationError } from '../errors.ts';
 
 /**
  * Tables whose rows are facts: the runtime role may read and append, never change,
@@ -17,14 +18,14 @@ export type RuntimeRole = { user: string; password?: string };
 export function roleOfUrl(url: string): RuntimeRole {
   const u = new URL(url);
   const user = decodeURIComponent(u.username);
-  if (!user) throw new Error('DATABASE_URL names no user: the runtime role must be explicit when ACCRUE_MIGRATE_DATABASE_URL is set');
+  if (!user) throw new ValidationError('DATABASE_URL names no user: the runtime role must be explicit when ACCRUE_MIGRATE_DATABASE_URL is set', [{ field: 'DATABASE_URL', message: 'names no user' }]);
   return { user, ...(u.password ? { password: decodeURIComponent(u.password) } : {}) };
 }
 
 /**
  * Run by `accrue migrate` as the owner, after the migrations, so tables added by any
  * migration are covered. When the runtime role is the connected role (one URL for
- * everything, as before issue 9) it only makes sure pg-boss's schema exists.
+ * everything, the single-role setup) it only makes sure pg-boss's schema exists.
  *
  * The runtime role gets, in this database only (roles are cluster-wide, grants are
  * not, so several accrue databases on one server share a role safely):
@@ -111,9 +112,10 @@ async function ensureRole(client: pg.ClientBase, runtime: RuntimeRole, owner: { 
   const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [runtime.user]);
   if (exists.rowCount) return;
   if (!owner.super && !owner.createrole) {
-    throw new Error(
+    throw new ValidationError(
       `role ${runtime.user} (the user of DATABASE_URL) does not exist and ${owner.user} may not create roles: ` +
         `create it first (CREATE ROLE ${runtime.user} LOGIN PASSWORD '…'), then run accrue migrate again`,
+      [{ field: 'DATABASE_URL', message: `role ${runtime.user} does not exist` }],
     );
   }
   const password = runtime.password === undefined ? '' : ` PASSWORD ${pg.escapeLiteral(runtime.password)}`;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { grantRuntimeRole, roleOfUrl } from './grantRuntimeRole.ts';
+import { ConflictError } from '../errors.ts';
 
 export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
 
@@ -54,7 +55,7 @@ export async function migrate(url: string, options: { dir?: string; log?: (msg: 
       const prior = byVersion.get(m.version);
       if (prior) {
         if (prior.checksum !== m.checksum) {
-          throw new Error(`migration ${m.name} was changed after it was applied (checksum differs); add a new migration instead`);
+          throw new ConflictError(`migration ${m.name} was changed after it was applied (checksum differs); add a new migration instead`);
         }
         continue;
       }

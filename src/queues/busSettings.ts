@@ -1,4 +1,5 @@
 import type { Config } from '../config.ts';
+import { InvariantError } from '../errors.ts';
 
 /** The queue policy every subscriber queue is created with (pg-boss units: seconds). */
 export type QueuePolicy = {
@@ -45,5 +46,5 @@ export function busSettings(config: Config): BusSettings {
 export function resolveBusSettings(options: { settings?: BusSettings; config?: Config }): BusSettings {
   if (options.settings) return options.settings;
   if (options.config) return busSettings(options.config);
-  throw new Error('pass bus settings or config');
+  throw new InvariantError('pass bus settings or config');
 }

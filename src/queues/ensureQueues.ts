@@ -1,5 +1,6 @@
 import type { PgBoss } from 'pg-boss';
 import type { QueuePolicy } from './busSettings.ts';
+import { InvariantError } from '../errors.ts';
 
 /**
  * Failed jobs land here (pg-boss dead letter, copied in the statement that fails
@@ -26,7 +27,7 @@ export const ARCHIVE_POLICY = { retryLimit: INT_MAX, retryDelay: 1, retryBackoff
 export async function ensureQueues(boss: PgBoss, names: readonly string[], policy: QueuePolicy): Promise<void> {
   await upsertQueue(boss, ARCHIVE_QUEUE, { ...ARCHIVE_POLICY, notify: true });
   for (const name of names) {
-    if (name === ARCHIVE_QUEUE) throw new Error(`queue name ${name} is reserved`);
+    if (name === ARCHIVE_QUEUE) throw new InvariantError(`queue name ${name} is reserved`);
     await upsertQueue(boss, name, { ...policy, deadLetter: ARCHIVE_QUEUE, notify: true });
   }
 }

@@ -1,4 +1,5 @@
 import type { BusSettings } from './busSettings.ts';
+import { ValidationError } from '../errors.ts';
 
 /**
  * Share of the queue's expiry an external subscriber's batch may spend waiting on
@@ -21,10 +22,10 @@ export function externalBatchSize(settings: Pick<BusSettings, 'queue' | 'worker'
   const budgetMs = settings.queue.expireInSeconds * 1000 * EXTERNAL_EXPIRY_SHARE;
   const fits = Math.floor(budgetMs / settings.worker.outboundTimeoutMs);
   if (fits < 1) {
-    throw new Error(
+    const message =
       `ACCRUE_OUTBOUND_TIMEOUT_MS (${settings.worker.outboundTimeoutMs} ms) must be at most ${EXTERNAL_EXPIRY_SHARE * 100} % of ` +
-        `ACCRUE_QUEUE_EXPIRE_SECONDS (${settings.queue.expireInSeconds} s): a job held through one slow outside call would expire and be handed out again`,
-    );
+      `ACCRUE_QUEUE_EXPIRE_SECONDS (${settings.queue.expireInSeconds} s): a job held through one slow outside call would expire and be handed out again`;
+    throw new ValidationError(message, [{ field: 'ACCRUE_OUTBOUND_TIMEOUT_MS', message: 'does not fit in the job expiry' }]);
   }
   return Math.min(settings.worker.batchSize, fits);
 }

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Logger } from '../lib/logger.ts';
+import { doublingDelay } from '../lib/backoff.ts';
 
 export const OUTBOX_CHANNEL = 'accrue_outbox';
 
@@ -26,8 +27,8 @@ export function listenForOutbox(url: string, onNotify: () => void, log: Logger):
       reconnecting = true;
       if (err) log.warn({ err: { message: err.message } }, 'outbox listener lost its connection; reconnecting');
       c.end().catch(() => {});
-      const delay = Math.min(100 * 2 ** failures, 5000);
       failures++;
+      const delay = doublingDelay(failures, 100, 5000);
       retryTimer = setTimeout(() => void connect(), delay);
     };
     c.on('error', reconnect);

@@ -1,4 +1,5 @@
 import type { Subscriber } from '../bus/subscriber.ts';
+import { InvariantError } from '../errors.ts';
 
 /** Event type -> the queues (one per subscriber) that take it. */
 export type Routes = ReadonlyMap<string, readonly string[]>;
@@ -8,7 +9,7 @@ export function buildRoutes(subscribers: readonly Pick<Subscriber, 'name' | 'eve
   const names = new Set<string>();
   const routes = new Map<string, string[]>();
   for (const s of subscribers) {
-    if (names.has(s.name)) throw new Error(`two subscribers are named ${s.name}`);
+    if (names.has(s.name)) throw new InvariantError(`two subscribers are named ${s.name}`);
     names.add(s.name);
     for (const type of new Set(s.eventTypes)) {
       const queues = routes.get(type) ?? [];

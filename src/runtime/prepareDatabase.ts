@@ -14,8 +14,8 @@ const WAIT_FOR_MIGRATE_MS = 2000;
  * What every process does before it starts: find the database (DATABASE_URL, or the
  * embedded one), bring the schema up to date as the owner when it knows the owner's
  * URL, and hand back the runtime role's URL to connect with. A process that only has
- * DATABASE_URL migrates with it if that role may (one role for everything, as before
- * issue 9); a least-privileged role may not, so it waits for `accrue migrate`.
+ * DATABASE_URL migrates with it if that role may (one role for everything, the
+ * setup before roles were split); a least-privileged role may not, so it waits for `accrue migrate`.
  * Warns once when the runtime connects as a superuser or as the tables' owner.
  */
 export async function prepareDatabase(config: Config, log: Logger, given?: ResolvedDatabase, wait: DatabaseWait = {}): Promise<PreparedDatabase> {

@@ -1,7 +1,7 @@
 import type { Config } from '../config.ts';
 import { connect } from '../db/connect.ts';
 import { createApp, type RouteModule } from '../http/app.ts';
-import { startApiServer } from '../http/server.ts';
+import { startApiServer } from '../lib/serveHttp.ts';
 import { migrationsCheck } from '../health/checks.ts';
 import { createOpsServer } from '../health/opsServer.ts';
 import { ensureLocalToken } from '../auth/localToken.ts';

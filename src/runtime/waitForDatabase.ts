@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Logger } from '../lib/logger.ts';
+import { doublingDelay } from '../lib/backoff.ts';
 
 /** A one-shot command gave up: the database did not answer within its bounded wait. */
 export class DatabaseUnreachableError extends Error {
@@ -33,7 +34,7 @@ export function isDatabaseUnreachable(err: unknown): boolean {
 
 /** 0.5 s, 1 s, 2 s ... capped at 10 s: a restart is caught within seconds, a long outage costs one probe per 10 s. */
 export function retryDelayMs(attempt: number, minMs = 500, maxMs = 10_000): number {
-  return Math.min(maxMs, minMs * 2 ** Math.max(0, attempt - 1));
+  return doublingDelay(attempt, minMs, maxMs);
 }
 
 /** host:port of a URL, never its password: what log lines and error messages name. */

@@ -1,22 +1,7 @@
 import type { Config } from '../config.ts';
-import type { SubscriberContext } from '../bus/subscriber.ts';
+import type { ScheduledTask } from '../bus/subscriber.ts';
 import { todayUtc } from '../lib/dates.ts';
 import { detectOverdueInvoicesInTransaction } from './detectOverdueInvoices.ts';
-
-/**
- * A recurring job: pg-boss queue `name`, a cron schedule on it, and `run` per tick.
- * The same shape as the bus's ScheduledTask (a subscriber's `schedules`), so the
- * worker registers it with the subscribers' own (src/worker/runScheduledTasks.ts).
- */
-export type ScheduledTask = {
-  /** Queue and schedule name. */
-  name: string;
-  /** pg-boss cron expression, evaluated in `tz`. */
-  cron: string;
-  tz: string;
-  /** One tick, in the transaction its registrar opened for it. Safe to run twice or concurrently. */
-  run(ctx: SubscriberContext): Promise<void>;
-};
 
 export const OVERDUE_DETECTION_QUEUE = 'overdue-detection';
 

@@ -3,7 +3,7 @@ import { BREAKER_STATE_VALUE, METRIC, type BreakerState } from './names.ts';
 import { initMetricsExport, otelInstruments } from './otelMetrics.ts';
 
 /**
- * The Prometheus instruments of one process (issue 5 "Metrics"). Names and help
+ * The Prometheus instruments of one process. Names and help
  * texts come from names.ts. Values the database knows better than the process
  * (outbox lag, jobs per queue and state, archive size) are read when /metrics is
  * scraped, through the sources the entry point sets with setScrapeSources(). A
@@ -143,10 +143,6 @@ export function recordUnrouted(eventType: string, events = 1): void {
 export function recordAfterCommitError(subscriber: string): void {
   afterCommitErrors.inc({ subscriber });
   otelInstruments()?.afterCommitErrors.add(1, { subscriber });
-}
-
-export function setBreakerState(subscriber: string, state: BreakerState): void {
-  breakerState.set({ subscriber }, BREAKER_STATE_VALUE[state]);
 }
 
 export function recordHttpRequest(method: string, route: string, statusCode: number, seconds: number): void {

@@ -79,7 +79,7 @@ describe('audit chain of an invoice created, paid and voided through the real pi
 
     // The operator fixes the downstream and replays what the archive holds.
     doomed.refusing = false;
-    const replay = await replayArchive(api.t.db, boss, { subscriber: 'doomed' }, { audit: { actor: 'cli:ops', correlationId: 'replay-1' } });
+    const replay = await replayArchive(api.t.db, boss, { subscriber: 'doomed' }, { now: new Date(), audit: { actor: 'cli:ops', correlationId: 'replay-1' } });
     expect(replay.replayed).toBe(1);
     await waitUntilDrained(api.t.db, { timeoutMs: 30_000 });
     audit = await getInvoiceAudit(api.t.db, invoiceId);

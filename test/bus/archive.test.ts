@@ -84,18 +84,18 @@ describe('retries, failed-job archive and replay', () => {
 
   it('replaying after a fix applies once; replaying again adds nothing', async () => {
     refuseAll = false;
-    const dry = await replayArchive(t.db, boss, { subscriber: 'flaky' }, { dryRun: true });
+    const dry = await replayArchive(t.db, boss, { subscriber: 'flaky' }, { now: new Date(), dryRun: true });
     expect(dry).toEqual({ matched: 1, replayed: 0, dryRun: true });
-    const first = await replayArchive(t.db, boss, { subscriber: 'flaky' });
+    const first = await replayArchive(t.db, boss, { subscriber: 'flaky' }, { now: new Date() });
     expect(first.replayed).toBe(1);
     await waitUntilDrained(t.db, { timeoutMs: 20_000 });
     const [entry] = (await listArchive(t.db, { subscriber: 'flaky' })).items;
     expect((await effectCounts(t.db, 'flaky')).get(entry!.eventId!)).toBe(1);
     expect(entry!.replayCount).toBe(1);
 
-    expect((await replayArchive(t.db, boss, { subscriber: 'flaky' })).replayed).toBe(0);
+    expect((await replayArchive(t.db, boss, { subscriber: 'flaky' }, { now: new Date() })).replayed).toBe(0);
     // Even sent again on purpose, the inbox keeps the effect single.
-    expect((await replayArchive(t.db, boss, { subscriber: 'flaky', includeReplayed: true })).replayed).toBe(1);
+    expect((await replayArchive(t.db, boss, { subscriber: 'flaky', includeReplayed: true }, { now: new Date() })).replayed).toBe(1);
     await waitUntilDrained(t.db, { timeoutMs: 20_000 });
     expect((await effectCounts(t.db, 'flaky')).get(entry!.eventId!)).toBe(1);
     expect((await getStatus(t.db)).archive.notReplayed).toBe(2); // only the poison ones
@@ -110,8 +110,8 @@ describe('retries, failed-job archive and replay', () => {
     expect(failed.total).toBe(30);
     broken.clear();
     const [a, b] = await Promise.all([
-      replayArchive(t.db, boss, { subscriber: 'flaky', ids }),
-      replayArchive(t.db, boss, { subscriber: 'flaky', ids }),
+      replayArchive(t.db, boss, { subscriber: 'flaky', ids }, { now: new Date() }),
+      replayArchive(t.db, boss, { subscriber: 'flaky', ids }, { now: new Date() }),
     ]);
     expect(a!.replayed + b!.replayed).toBe(30);
     await waitUntilDrained(t.db, { timeoutMs: 20_000 });

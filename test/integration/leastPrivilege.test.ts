@@ -101,7 +101,7 @@ describe('least privilege: the runtime role', () => {
   });
 
   it('replay still works: it appends failed_job_replays and the archive row counts it', async () => {
-    const result = await replayArchive(t.db, boss, { subscriber: 'lp' }, { audit: { actor: 'operator:lp', correlationId: 'c-lp' } });
+    const result = await replayArchive(t.db, boss, { subscriber: 'lp' }, { now: new Date(), audit: { actor: 'operator:lp', correlationId: 'c-lp' } });
     expect(result).toMatchObject({ matched: 1, replayed: 1 });
     const row = await t.db.selectFrom('failed_job_archive').select(['replay_count', 'last_replayed_at']).where('id', '=', archiveId).executeTakeFirstOrThrow();
     expect(row.replay_count).toBe(1);
@@ -112,7 +112,7 @@ describe('least privilege: the runtime role', () => {
     const job = await boss.getJobById('lp', replays[0]!.job_id);
     expect(job?.data).toEqual({ n: 1 });
     // A second replay of never-replayed rows finds none.
-    expect((await replayArchive(t.db, boss, { subscriber: 'lp' })).replayed).toBe(0);
+    expect((await replayArchive(t.db, boss, { subscriber: 'lp' }, { now: new Date() })).replayed).toBe(0);
   });
 
   it('a replay of an archive row that does not exist is refused', async () => {

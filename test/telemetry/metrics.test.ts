@@ -9,7 +9,6 @@ import {
   recordRelayBatch,
   recordRetry,
   renderMetrics,
-  setBreakerState,
   setScrapeSources,
 } from '../../src/telemetry/metrics.ts';
 import { busScrapeSources } from '../../src/ops/busScrapeSources.ts';
@@ -55,7 +54,8 @@ describe('metrics', () => {
     recordRelayBatch(250);
     recordRetry('revenue', 'revenue');
     recordArchived('webhooks', 'webhooks');
-    setBreakerState('webhooks', 'open');
+    // Breakers are read from the database on scrape (busScrapeSources); a stand-in source here.
+    setScrapeSources({ breakerStates: async () => [{ name: 'webhooks', state: 'open' }] });
     const { body } = await renderMetrics();
     expect(sample(body, 'accrue_event_processing_seconds_count{subscriber="revenue"}')).toBe(1);
     expect(sample(body, 'accrue_event_processing_seconds_bucket{le="0.025",subscriber="revenue"}')).toBe(1);

@@ -53,11 +53,11 @@ export function registerReplayCommand(program: Command): void {
       try {
         if (opts.dryRun) {
           const preview = await listArchive(handle.db, { ...filter, limit: Math.min(filter.limit ?? 20, 20) });
-          const result = await replayArchive(handle.db, boss, filter, { dryRun: true });
+          const result = await replayArchive(handle.db, boss, filter, { now: new Date(), dryRun: true });
           const sample = preview.items.filter((i) => filter.includeReplayed || i.replayCount === 0);
           print(opts.json, { ...result, sample: sample.map(({ payload: _p, errorStack: _s, ...rest }) => rest) });
         } else {
-          const result = await replayArchive(handle.db, boss, filter, { onProgress: (d, t) => bar.update(d, t), audit: cliContext() });
+          const result = await replayArchive(handle.db, boss, filter, { now: new Date(), onProgress: (d, t) => bar.update(d, t), audit: cliContext() });
           bar.stop();
           print(opts.json, result);
         }

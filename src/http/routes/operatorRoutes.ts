@@ -5,7 +5,7 @@ import { listArchive } from '../../archive/listArchive.ts';
 import { parseArchiveQuery } from '../../archive/archiveFilter.ts';
 import { replayArchive } from '../../archive/replayArchive.ts';
 import { getStatus } from '../../ops/getStatus.ts';
-import type { ApiApp, ApiDeps } from '../context.ts';
+import type { ApiApp, RouteDeps } from '../context.ts';
 import { requireScope } from '../middleware/authenticate.ts';
 import type { RouteModule } from '../app.ts';
 import { errorResponses, readErrorResponses } from './commonSchemas.ts';
@@ -32,7 +32,7 @@ const replayBody = archiveQuery.omit({ after: true }).extend({ dryRun: z.boolean
  * first use in processes that have none.
  */
 export function operatorRoutes(options: { getBoss: () => Promise<PgBoss> }): RouteModule {
-  return (app: ApiApp, deps: ApiDeps) => {
+  return (app: ApiApp, deps: RouteDeps) => {
     app.openapi(
       createRoute({
         method: 'get', path: '/v1/ops/status', tags: ['operations'],
@@ -40,7 +40,7 @@ export function operatorRoutes(options: { getBoss: () => Promise<PgBoss> }): Rou
         security: [{ bearer: [] }], middleware: [requireScope('admin')] as const,
         responses: { 200: anyJson('pipeline status'), ...readErrorResponses },
       }),
-      async (c) => c.json((await getStatus(deps.db)) as unknown as Record<string, unknown>, 200),
+      async (c) => c.json(await getStatus(deps.db), 200),
     );
     app.openapi(
       createRoute({
@@ -53,7 +53,7 @@ export function operatorRoutes(options: { getBoss: () => Promise<PgBoss> }): Rou
       async (c) => {
         const { after, ...q } = c.req.valid('query');
         const page = await listArchive(deps.db, parseArchiveQuery(q), { after: after ? Number(after) : undefined });
-        return c.json(page as unknown as Record<string, unknown>, 200);
+        return c.json(page, 200);
       },
     );
     app.openapi(
@@ -68,8 +68,8 @@ export function operatorRoutes(options: { getBoss: () => Promise<PgBoss> }): Rou
         const { dryRun, ...q } = c.req.valid('json');
         const filter = parseArchiveQuery(q);
         // Recorded as an ArchiveReplayed event with the caller as actor (audit trail).
-        const result = await replayArchive(deps.db, await options.getBoss(), filter, { dryRun: dryRun ?? false, audit: eventContext(c) });
-        return c.json(result as unknown as Record<string, unknown>, 200);
+        const result = await replayArchive(deps.db, await options.getBoss(), filter, { now: deps.now(), dryRun: dryRun ?? false, audit: eventContext(c) });
+        return c.json(result, 200);
       },
     );
   };
