@@ -11,8 +11,9 @@ Run at the repository root:  python3 scripts/restructure.py [--dry-run]
    with a warning.
 2. Before moving, every relative path in code (import/export specifiers, import(),
    vi.mock, new URL(..., import.meta.url), path.resolve/join literals), every
-   root-relative 'src/...', 'test/...' literal and every src/... or test/... path
-   mentioned in markdown, comments or config is rewritten from the old tree to the
+   root-relative 'src/...', 'test/...' literal, every src/... or test/... path
+   mentioned in markdown, comments or config, and every mention of a moved src/ file
+   without its prefix ("queues/startBoss.ts") is rewritten from the old tree to the
    new one. Only paths that name an existing file or moved folder are touched.
 3. Files move with `git mv` (untracked ones with a plain rename), empty folders go,
    src/README.md is regenerated from FOLDERS, and package.json gains the
@@ -108,6 +109,7 @@ MOVES: list[tuple[str, str]] = [
     ('test/bus/crash.test.ts', 'test/bus/worker/crash.test.ts'),
     ('test/bus/defer.test.ts', 'test/bus/worker/defer.test.ts'),
     ('test/bus/handleBatch.test.ts', 'test/bus/worker/handleBatch.test.ts'),
+    ('test/bus/rebuild.test.ts', 'test/bus/operator/rebuild.test.ts'),
     ('test/bus/schedules.test.ts', 'test/bus/worker/schedules.test.ts'),
     ('test/integration/api/', 'test/http/'),
     ('test/integration/analytics.test.ts', 'test/subscribers/analytics/analytics.test.ts'),
@@ -259,6 +261,7 @@ def main() -> int:
 
     rel_literal = re.compile(r"""(['"`])(\.\.?/[^'"`\s]*)\1""")
     mention = re.compile(r"""(?<![\w./@-])((?:src|test)/[\w./-]*[\w/])""")
+    short_mention = re.compile(r"""(?<![\w./@-])((?:[A-Za-z]\w*/)+\w+\.ts)\b""")
     md_link = re.compile(r"""(\]\()(\.\.?/[^)\s#]+)""")
 
     scan = []
@@ -284,6 +287,10 @@ def main() -> int:
             spec = m.group(group)
             target = os.path.normpath(os.path.join(old_dir, spec))
             mapped = map_repo_path(target + ('/' if spec.endswith('/') else ''))
+            if mapped is None and (target == '.' or target.startswith('..') or os.path.exists(target)):
+                # the repository root, a place outside it (../shared) or an untracked
+                # path: the same place, seen from where the file now lives
+                mapped = target
             if mapped is None:
                 return m.group(0)
             out = rel(new_dir, mapped.rstrip('/'), spec.endswith('/'))
@@ -301,12 +308,22 @@ def main() -> int:
             count += 1
             return m.group(0).replace(p, mapped)
 
+        def fix_short(m: re.Match[str]) -> str:
+            """A mention inside src/ without the prefix ("breaker/circuitBreaker.ts")."""
+            nonlocal count
+            p = 'src/' + m.group(1)
+            if p not in moved:
+                return m.group(0)
+            count += 1
+            return moved[p][len('src/'):]
+
         new = text
         if f.endswith(CODE_EXT):
             new = rel_literal.sub(fix_rel, new)
         if f.endswith('.md'):
             new = md_link.sub(fix_rel, new)
         new = mention.sub(fix_root, new)
+        new = short_mention.sub(fix_short, new)
         if new != text:
             rewrites[f] = new
             changed_refs += count

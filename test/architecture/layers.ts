@@ -31,7 +31,7 @@ export const ALLOWED_UPWARD: readonly { from: string; to: string; reason: string
   {
     from: 'src/config.ts',
     to: 'src/events/eventTypes.ts',
-    reason: 'config validates ACCRUE_*_EVENTS lists against the event type names; the names could move below config',
+    reason: 'config validates ACCRUE_WEBHOOK_EVENT_TYPES against the event type names; the names could move below config',
   },
   {
     from: 'src/config.ts',
