@@ -12,10 +12,9 @@ export async function runScheduledTasks(
   boss: PgBoss,
   db: Db,
   subscribers: readonly Subscriber[],
-  options: { polling: { pollingIntervalSeconds: number; notifyPollingIntervalSeconds: number }; log: Logger; extra?: readonly ScheduledTask[]; now?: () => Date },
+  options: { polling: { pollingIntervalSeconds: number; notifyPollingIntervalSeconds: number }; log: Logger; extra?: readonly ScheduledTask[]; now: () => Date },
 ): Promise<void> {
   const names = new Set(subscribers.map((s) => s.name));
-  const now = options.now ?? (() => new Date());
   const tasks = [...subscribers.flatMap((s) => s.schedules ?? []), ...(options.extra ?? [])];
   for (const task of tasks) {
     if (names.has(task.name)) throw new Error(`schedule ${task.name} collides with a subscriber queue`);
@@ -23,7 +22,7 @@ export async function runScheduledTasks(
     await boss.schedule(task.name, task.cron, null, { tz: task.tz ?? 'UTC' });
     const log = options.log.child({ schedule: task.name });
     await boss.work(task.name, { ...options.polling }, async () => {
-      await db.transaction().execute((tx) => task.run({ db: tx, log, now: now() }));
+      await db.transaction().execute((tx) => task.run({ db: tx, log, now: options.now() }));
     });
   }
 }

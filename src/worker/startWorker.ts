@@ -38,6 +38,8 @@ export type StartWorkerOptions = {
  */
 export async function startWorker(options: StartWorkerOptions): Promise<WorkerHandle> {
   const { log, subscribers } = options;
+  // The one reading of the system clock: everything below takes it injected.
+  const now = options.now ?? (() => new Date());
   const settings = resolveBusSettings(options);
   const { batchSize, concurrency, pollSeconds } = settings.worker;
   // Checked before anything starts: a timeout that does not fit the expiry is a config error.
@@ -60,7 +62,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
           queue: subscriber.name,
           log: queueLog,
           retryLimit: settings.queue.retryLimit,
-          now: options.now,
+          now,
           requeue: (tx, payloads, seconds) =>
             boss.insert(subscriber.name, payloads.map((data) => ({ data: data as object, startAfter: seconds })), { db: fromKysely(tx) }).then(() => {}),
         }),
@@ -69,7 +71,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   await boss.work(ARCHIVE_QUEUE, { ...polling, batchSize: 50, includeMetadata: true, perJobResults: true }, (jobs) =>
     archiveDeadLetters(handle.db, jobs.map(toDeadLetter), log),
   );
-  await runScheduledTasks(boss, handle.db, subscribers, { polling, log, extra: options.schedules ?? [], now: options.now });
+  await runScheduledTasks(boss, handle.db, subscribers, { polling, log, extra: options.schedules ?? [], now });
 
   log.info({ subscribers: subscribers.map((s) => s.name), batchSize, externalBatchSize: externalSize, concurrency }, 'worker started');
   let stopping: Promise<void> | undefined;

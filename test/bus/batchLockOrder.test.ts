@@ -39,8 +39,8 @@ describe('two batches in flight with the same invoices in opposite orders', () =
     const b2 = await append('inv_b');
     const job = (e: StoredEvent): BatchJob => ({ id: e.eventId, retryCount: 0, data: e });
     const [first, second] = await Promise.all([
-      applyBatch(t.db, lockingSubscriber, [job(a1), job(b1)], { queue: 'locking', log: silentLogger }),
-      applyBatch(t.db, lockingSubscriber, [job(b2), job(a2)], { queue: 'locking', log: silentLogger }),
+      applyBatch(t.db, lockingSubscriber, [job(a1), job(b1)], { queue: 'locking', log: silentLogger, now: () => new Date() }),
+      applyBatch(t.db, lockingSubscriber, [job(b2), job(a2)], { queue: 'locking', log: silentLogger, now: () => new Date() }),
     ]);
     expect([...first!, ...second!].map((r) => r.status)).toEqual(['completed', 'completed', 'completed', 'completed']);
     expect([a1, b1, a2, b2].map((e) => calls.get(e.eventId))).toEqual([1, 1, 1, 1]);

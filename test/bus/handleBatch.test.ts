@@ -42,7 +42,7 @@ describe('applyBatch with a subscriber that has handleBatch', () => {
       (await appendEvents(t.db, [{ type: 'InvoiceReminderSent', aggregateId: invoiceId, occurredAt: '2026-01-01', data: { channel: 'email' } }], { correlationId: 'c', actor: 'test' }))[0]!.event;
     const [c, a, b, d] = [await append('inv_c'), await append('inv_a'), await append('inv_b'), await append('inv_d')];
     const job = (e: StoredEvent): BatchJob => ({ id: uuidv7(), retryCount: 0, data: e });
-    const opts = { queue: 'batching', log: silentLogger };
+    const opts = { queue: 'batching', log: silentLogger, now: () => new Date() };
 
     const first = await applyBatch(t.db, subscriber, [job(c!), job(a!), job(c!)], opts);
     expect(first.map((r) => r.status)).toEqual(['completed', 'completed', 'completed']);

@@ -12,7 +12,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/testDatabase.t
  * A handler throwing RefuseEvent: the event can never apply, so the job is settled
  * 'deadletter' (pg-boss skips the retries and sends it to the archive queue) and
  * marked poison with the handler's reason, alone or beside events that apply; the
- * handler sees the injected clock. Costs: one test database, two batches.
+ * handler sees the injected clock, and failed_attempts is stamped with it. Costs: one test database, two batches.
  */
 describe('applyBatch and RefuseEvent', () => {
   let t: TestDatabase;
@@ -51,8 +51,9 @@ describe('applyBatch and RefuseEvent', () => {
     expect(await applyBatch(t.db, subscriber, [jc], opts)).toEqual([
       { id: jc.id, status: 'deadletter', output: expect.objectContaining({ message: 'refusing inv_c for good', poison: true, attempt: 1 }) },
     ]);
-    const attempts = await t.db.selectFrom('failed_attempts').select(['event_id', 'poison']).where('subscriber', '=', 'refusing').orderBy('event_id').execute();
-    expect(attempts).toEqual([{ event_id: b.eventId, poison: true }, { event_id: c.eventId, poison: true }]);
+    const attempts = await t.db.selectFrom('failed_attempts').select(['event_id', 'poison', 'started_at']).where('subscriber', '=', 'refusing').orderBy('event_id').execute();
+    // started_at is the batch's start on the injected clock, as the handlers see it.
+    expect(attempts).toEqual([{ event_id: b.eventId, poison: true, started_at: clock }, { event_id: c.eventId, poison: true, started_at: clock }]);
     expect(seen.every((d) => d === clock)).toBe(true);
   });
 });

@@ -55,7 +55,7 @@ describe('the file notification channel writes each notice once', () => {
         if (event.eventId === second!.eventId) throw new Error('a neighbour fails');
       },
     };
-    const results = await applyBatch(t.db, failing, [job(first!), job(second!)], { queue: 'notifications', log: silentLogger });
+    const results = await applyBatch(t.db, failing, [job(first!), job(second!)], { queue: 'notifications', log: silentLogger, now: () => new Date() });
     expect(results.map((r) => r.status)).toEqual(['completed', 'failed']);
 
     const lines = await linesOf(file);

@@ -66,7 +66,7 @@ describe('worker batch telemetry', () => {
       { id: uuidv7(), retryCount: 1, data: events[2] },
       { id: uuidv7(), retryCount: 0, data: { not: 'an event' } },
     ];
-    const results = await applyBatch(t.db, subscriber, jobs, { queue: 'batchtel', log, retryLimit: 1 });
+    const results = await applyBatch(t.db, subscriber, jobs, { queue: 'batchtel', log, retryLimit: 1, now: () => new Date() });
     expect(results.map((r) => r.status)).toEqual(['completed', 'failed', 'failed', 'deadletter']);
 
     const spans = exporter.getFinishedSpans();
