@@ -42,6 +42,7 @@ MOVES: list[tuple[str, str]] = [
     ('src/lib/', 'src/values/'),
     ('src/lib/dates.ts', 'src/values/dates.ts'),
     ('src/lib/currencies.ts', 'src/values/currencies.ts'),
+    ('src/lib/backoff.ts', 'src/db/backoff.ts'),  # the reconnect/retry backoff of the database loops
     ('src/limits.ts', 'src/values/limits.ts'),
     # telemetry: the logger joins logs, metrics and traces
     ('src/lib/logger.ts', 'src/telemetry/logger.ts'),
