@@ -7,15 +7,15 @@ import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { PgBoss } from 'pg-boss';
-import type { Subscriber } from '../src/bus/subscriber.ts';
+import type { Subscriber } from '../src/bus/contract/subscriber.ts';
 import { connect, type Db } from '../src/db/connect.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { appendEvents } from '../src/events/appendEvents.ts';
-import { silentLogger } from '../src/lib/logger.ts';
-import { waitUntilDrained } from '../src/ops/getStatus.ts';
-import type { BusSettings } from '../src/queues/busSettings.ts';
-import { startRelay } from '../src/relay/startRelay.ts';
-import { startWorker } from '../src/worker/startWorker.ts';
+import { silentLogger } from '../src/telemetry/logger.ts';
+import { waitUntilDrained } from '../src/bus/operator/getStatus.ts';
+import type { BusSettings } from '../src/bus/queues/busSettings.ts';
+import { startRelay } from '../src/bus/relay/startRelay.ts';
+import { startWorker } from '../src/bus/worker/startWorker.ts';
 
 export const benchSettings = (overrides: Partial<BusSettings['worker']> = {}): BusSettings => ({
   queue: { retryLimit: 5, retryDelay: 1, retryBackoff: true, retryDelayMax: 60, expireInSeconds: 60 },

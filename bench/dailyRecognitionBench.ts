@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../src/db/schema.ts';
-import { runDailyRecognition, type RecognitionRun } from '../src/revenue/runDailyRecognition.ts';
-import { createScratchDatabase } from '../src/scenarios/scratchDatabase.ts';
+import { runDailyRecognition, type RecognitionRun } from '../src/subscribers/revenue/runDailyRecognition.ts';
+import { createScratchDatabase } from '../src/cli/scenarios/scratchDatabase.ts';
 
 export type DailyRecognitionBench = {
   lines: number;

@@ -2,15 +2,15 @@
 // in-process, then EXPLAINs the revenue subscriber's statements for one invoice.
 // `DATABASE_URL=… node bench/explainWorker.ts 5000` (scratch database, dropped after).
 import { sql } from 'kysely';
-import { createScratchDatabase } from '../src/scenarios/scratchDatabase.ts';
-import { silentLogger } from '../src/lib/logger.ts';
-import { todayUtc } from '../src/lib/dates.ts';
-import { waitUntilDrained } from '../src/ops/getStatus.ts';
+import { createScratchDatabase } from '../src/cli/scenarios/scratchDatabase.ts';
+import { silentLogger } from '../src/telemetry/logger.ts';
+import { todayUtc } from '../src/values/dates.ts';
+import { waitUntilDrained } from '../src/bus/operator/getStatus.ts';
 import { loadConfig } from '../src/config.ts';
-import { busSettings } from '../src/queues/busSettings.ts';
-import { startRelay } from '../src/relay/startRelay.ts';
-import { startWorker } from '../src/worker/startWorker.ts';
-import { revenueSubscriber } from '../src/revenue/index.ts';
+import { busSettings } from '../src/bus/queues/busSettings.ts';
+import { startRelay } from '../src/bus/relay/startRelay.ts';
+import { startWorker } from '../src/bus/worker/startWorker.ts';
+import { revenueSubscriber } from '../src/subscribers/revenue/index.ts';
 import { loadOutbox } from './lib/invoiceEvents.ts';
 
 const url = process.env.DATABASE_URL;

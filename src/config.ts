@@ -88,7 +88,7 @@ const ConfigSchema = z.object({
   ACCRUE_BOSS_SUPERVISE_SECONDS: z.coerce.number().int().min(1).default(10),
   // Bound on finishing in-hand work at SIGTERM before jobs are handed back.
   ACCRUE_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
-  // --- Bounds on what one client request can make the system do (src/limits.ts) ---
+  // --- Bounds on what one client request can make the system do (src/values/limits.ts) ---
   // Lines per invoice. The revenue book keeps every version of an invoice, so lines x
   // versions is what a posting rewrites; 1,000 is also the event contract's ceiling.
   ACCRUE_MAX_INVOICE_LINES: z.coerce.number().int().min(1).max(1000).default(1000),
@@ -148,7 +148,7 @@ const CheckedConfigSchema = ConfigSchema.superRefine((c, ctx) => {
     ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'required when ACCRUE_MIGRATE_DATABASE_URL is set (the role api, relay and worker connect as)' });
   }
   // One outside call must fit in a job's expiry with room to spare, or a slow endpoint
-  // gets every job handed out twice (queues/externalBatchSize.ts sizes the batches).
+  // gets every job handed out twice (bus/queues/externalBatchSize.ts sizes the batches).
   if (c.ACCRUE_OUTBOUND_TIMEOUT_MS > c.ACCRUE_QUEUE_EXPIRE_SECONDS * 1000 * 0.8) {
     ctx.addIssue({ code: 'custom', path: ['ACCRUE_OUTBOUND_TIMEOUT_MS'], message: 'must be at most 80% of ACCRUE_QUEUE_EXPIRE_SECONDS (in ms)' });
   }

@@ -85,7 +85,7 @@ export class InvariantError extends AppError {
 
 /**
  * The Idempotency-Key was already used for a different request (422, as Stripe).
- * Here rather than in http/httpErrors.ts because src/idempotency raises it, below the HTTP layer.
+ * Here rather than in http/httpErrors.ts because src/http raises it, below the HTTP layer.
  */
 export class IdempotencyKeyReusedError extends AppError {
   readonly code = 'idempotency-key-reused';

@@ -10,11 +10,11 @@
 // increment and a short string key per query.
 import pg from 'pg';
 import { loadConfig } from '../../src/config.ts';
-import { silentLogger } from '../../src/lib/logger.ts';
-import { busSettings } from '../../src/queues/busSettings.ts';
-import { startRelay } from '../../src/relay/startRelay.ts';
-import { revenueSubscriber } from '../../src/revenue/index.ts';
-import { startWorker } from '../../src/worker/startWorker.ts';
+import { silentLogger } from '../../src/telemetry/logger.ts';
+import { busSettings } from '../../src/bus/queues/busSettings.ts';
+import { startRelay } from '../../src/bus/relay/startRelay.ts';
+import { revenueSubscriber } from '../../src/subscribers/revenue/index.ts';
+import { startWorker } from '../../src/bus/worker/startWorker.ts';
 
 const [role, url] = process.argv.slice(2);
 if ((role !== 'relay' && role !== 'worker') || !url) throw new Error('usage: busProcess.ts relay|worker <url>');

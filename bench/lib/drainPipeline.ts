@@ -1,8 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 import { connect } from '../../src/db/connect.ts';
 import type { Database } from '../../src/db/schema.ts';
-import { waitUntilDrained } from '../../src/ops/getStatus.ts';
-import { todayUtc } from '../../src/lib/dates.ts';
+import { waitUntilDrained } from '../../src/bus/operator/getStatus.ts';
+import { todayUtc } from '../../src/values/dates.ts';
 import { startBusChild, type QueryCounts } from './busChildren.ts';
 import { loadOutbox } from './invoiceEvents.ts';
 import { rssMb, sampleRss } from './rss.ts';

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../src/db/schema.ts';
 import { appendEvents, type NewEvent } from '../../src/events/appendEvents.ts';
-import { addDays } from '../../src/lib/dates.ts';
+import { addDays } from '../../src/values/dates.ts';
 import type { Task } from './progress.ts';
 
 /**

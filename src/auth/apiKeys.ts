@@ -2,8 +2,8 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { uuidv7 } from 'uuidv7';
 import type { Db, Executor } from '../db/connect.ts';
 import { appendEvents, type EventContext } from '../events/appendEvents.ts';
-import { todayUtc } from '../lib/dates.ts';
-import { registerSecret } from '../lib/logger.ts';
+import { todayUtc } from '../values/dates.ts';
+import { registerSecret } from '../telemetry/logger.ts';
 import { SCOPES, scopeSchema, type Principal, type Scope } from './scopes.ts';
 
 // Tokens are 32 random bytes (256 bits): a plain sha256 is enough to store them,

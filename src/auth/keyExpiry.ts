@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ValidationError } from '../errors.ts';
-import { isIsoDay } from '../lib/dates.ts';
+import { isIsoDay } from '../values/dates.ts';
 
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 } as const;
 const DURATION = /^(\d{1,6})([mhdw])$/;

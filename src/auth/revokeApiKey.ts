@@ -1,7 +1,7 @@
 import type { Executor } from '../db/connect.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { appendEvents, type EventContext } from '../events/appendEvents.ts';
-import { todayUtc } from '../lib/dates.ts';
+import { todayUtc } from '../values/dates.ts';
 import { findApiKey, type ApiKeyResource } from './listApiKeys.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { isCurrencyCode } from '../lib/currencies.ts';
-import { isIsoDay, isIsoMonth } from '../lib/dates.ts';
+import { isCurrencyCode } from '../values/currencies.ts';
+import { isIsoDay, isIsoMonth } from '../values/dates.ts';
 
 /**
  * Text stored verbatim: any unicode (emoji, RTL marks, SQL-looking strings) is kept

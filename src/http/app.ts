@@ -1,8 +1,8 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { NotFoundError, UnauthorizedError } from '../errors.ts';
-import { migrationsCheckOn } from '../health/checks.ts';
-import { opsRoutes } from '../health/opsRoutes.ts';
-import { registerSecret } from '../lib/logger.ts';
+import { migrationsCheckOn } from './health/checks.ts';
+import { opsRoutes } from './health/opsRoutes.ts';
+import { registerSecret } from '../telemetry/logger.ts';
 import { httpMetricsMiddleware } from '../telemetry/httpMetrics.ts';
 import { httpTracingMiddleware } from '../telemetry/httpTracing.ts';
 import type { ApiApp, ApiDeps, ApiEnv, RouteDeps } from './context.ts';
@@ -40,7 +40,7 @@ export type RouteModule = (app: ApiApp, deps: RouteDeps) => void;
  * then add it to ROUTES below, or pass it in `extraRoutes` from the entry point.
  * Everything under /v1 is authenticated (Bearer) before the route runs; the route
  * names its scope with requireScope(). Paths outside /v1 are public: /livez,
- * /readyz and /metrics (src/health/opsRoutes.ts), /openapi.json and /docs.
+ * /readyz and /metrics (src/http/health/opsRoutes.ts), /openapi.json and /docs.
  * Writes go through runCommand() (one transaction: state + events + Idempotency-Key).
  * Throw the errors of src/errors.ts: onError maps them to problem+json.
  */

@@ -1,9 +1,9 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Db } from '../db/connect.ts';
-import type { Logger } from '../lib/logger.ts';
+import type { Logger } from '../telemetry/logger.ts';
 import type { Principal } from '../auth/scopes.ts';
-import type { MigrationState } from '../health/checks.ts';
-import type { Limits } from '../limits.ts';
+import type { MigrationState } from './health/checks.ts';
+import type { Limits } from '../values/limits.ts';
 
 /** What the HTTP layer needs, passed by hand from the entry point (no container). */
 export type ApiDeps = {
@@ -13,7 +13,7 @@ export type ApiDeps = {
   bootstrapToken?: string;
   /** ACCRUE_BODY_LIMIT_BYTES, default 1 MiB. */
   bodyLimitBytes?: number;
-  /** ACCRUE_MAX_* bounds on invoices, imports and report ranges (src/limits.ts); default: the documented defaults. */
+  /** ACCRUE_MAX_* bounds on invoices, imports and report ranges (src/values/limits.ts); default: the documented defaults. */
   limits?: Limits;
   /** The clock; business dates default to its UTC day. Default: the system clock, set once in createApp. */
   now?: () => Date;

@@ -5,7 +5,7 @@ import { ValidationError } from '../errors.ts';
 import type { EventContext } from '../events/appendEvents.ts';
 import { routePattern } from '../telemetry/httpMetrics.ts';
 import { traceTransaction } from '../telemetry/instrument.ts';
-import { claimIdempotencyKey, completeIdempotencyKey, type IdempotentRequest } from '../idempotency/idempotencyKeys.ts';
+import { claimIdempotencyKey, completeIdempotencyKey, type IdempotentRequest } from './idempotencyKeys.ts';
 import type { ApiEnv, RouteDeps } from './context.ts';
 import { canonicalJson } from './middleware/jsonBody.ts';
 

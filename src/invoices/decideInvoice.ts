@@ -1,9 +1,9 @@
 import { ConflictError, InvariantError, PreconditionFailedError, ValidationError } from '../errors.ts';
 import type { EventType } from '../events/eventTypes.ts';
 import { MAX_INVOICE_MAGNITUDE, type InvoiceLine } from '../events/schemas/invoiceEvents.ts';
-import { currencyExponent } from '../lib/currencies.ts';
-import { todayUtc } from '../lib/dates.ts';
-import { DEFAULT_LIMITS, type Limits } from '../limits.ts';
+import { currencyExponent } from '../values/currencies.ts';
+import { todayUtc } from '../values/dates.ts';
+import { DEFAULT_LIMITS, type Limits } from '../values/limits.ts';
 import { totals, type InvoiceState } from './invoice.ts';
 import { invoiceContentIssues } from './invoiceBounds.ts';
 

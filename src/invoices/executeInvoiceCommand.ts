@@ -2,7 +2,7 @@ import { uuidv7 } from 'uuidv7';
 import type { Executor } from '../db/connect.ts';
 import { NotFoundError } from '../errors.ts';
 import { appendEvents, toEventRows, type EventContext } from '../events/appendEvents.ts';
-import type { Limits } from '../limits.ts';
+import type { Limits } from '../values/limits.ts';
 import { decideInvoice, type InvoiceCommand } from './decideInvoice.ts';
 import { findInvoice, insertInvoiceWithEvents, insertPayment, updateInvoice, type StoredInvoice } from './invoiceRepository.ts';
 

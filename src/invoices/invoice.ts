@@ -1,5 +1,5 @@
 import type { InvoiceLine } from '../events/schemas/invoiceEvents.ts';
-import { currencyExponent } from '../lib/currencies.ts';
+import { currencyExponent } from '../values/currencies.ts';
 
 export type InvoiceStatus = 'open' | 'paid' | 'void' | 'deleted';
 

@@ -1,9 +1,9 @@
 import type { FieldIssue } from '../errors.ts';
 import type { InvoiceLine } from '../events/schemas/invoiceEvents.ts';
-import type { Limits } from '../limits.ts';
+import type { Limits } from '../values/limits.ts';
 
 /**
- * The configurable bounds on an invoice's content (src/limits.ts), checked where a
+ * The configurable bounds on an invoice's content (src/values/limits.ts), checked where a
  * client writes one: the API (decideInvoice) and imports (checkImportBounds). Pure.
  * Not part of the event contract on purpose: lowering a limit must not make events
  * already stored unreadable for the subscribers.

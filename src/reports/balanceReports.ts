@@ -1,5 +1,5 @@
 import type { Executor } from '../db/connect.ts';
-import { ACCOUNTS, zeroMovement } from '../revenue/accounts.ts';
+import { ACCOUNTS, zeroMovement } from '../subscribers/revenue/accounts.ts';
 import { loadLedgerView, movementOf, type AccountBalances, type LedgerView } from './ledgerView.ts';
 import type { ReportQuery } from './reportQuery.ts';
 

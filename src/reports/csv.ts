@@ -1,4 +1,4 @@
-import { ACCOUNTS } from '../revenue/accounts.ts';
+import { ACCOUNTS } from '../subscribers/revenue/accounts.ts';
 import type { BalancesByMonth, RevenueByMonth } from './balanceReports.ts';
 import type { RevenueEventTotals } from './revenueEventTotals.ts';
 import type { TrialBalance } from './trialBalance.ts';

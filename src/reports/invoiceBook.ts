@@ -1,8 +1,8 @@
 import type { Executor } from '../db/connect.ts';
 import { NotFoundError } from '../errors.ts';
-import { fromAccountColumns } from '../revenue/accountColumns.ts';
-import { ACCOUNTS, type Account, type Movement } from '../revenue/accounts.ts';
-import { lineSchedule } from '../revenue/lineSchedule.ts';
+import { fromAccountColumns } from '../subscribers/revenue/accountColumns.ts';
+import { ACCOUNTS, type Account, type Movement } from '../subscribers/revenue/accounts.ts';
+import { lineSchedule } from '../subscribers/revenue/lineSchedule.ts';
 import { toInvoiceStateEntry, type InvoiceStateEntry } from './invoiceState.ts';
 
 export type InvoiceBookView = InvoiceStateEntry & {

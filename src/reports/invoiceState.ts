@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { Executor } from '../db/connect.ts';
 import type { RevenueInvoicesTable } from '../db/tables/ledgerTables.ts';
-import type { InvoiceOutcome } from '../revenue/targetJournal.ts';
+import type { InvoiceOutcome } from '../subscribers/revenue/targetJournal.ts';
 import type { ReportQuery } from './reportQuery.ts';
 
 /** FORMAT invoiceState entry: the invoice as the books see it now (the posting's outcome). */

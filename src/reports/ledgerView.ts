@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import type { Executor } from '../db/connect.ts';
-import { monthOf, nextMonth, todayUtc } from '../lib/dates.ts';
-import { fromAccountColumns, someAccountSumNonZero, sumAccountColumns, type AccountColumnValues } from '../revenue/accountColumns.ts';
-import { ACCOUNTS, naturalSign, zeroMovement, type Account } from '../revenue/accounts.ts';
+import { monthOf, nextMonth, todayUtc } from '../values/dates.ts';
+import { fromAccountColumns, someAccountSumNonZero, sumAccountColumns, type AccountColumnValues } from '../subscribers/revenue/accountColumns.ts';
+import { ACCOUNTS, naturalSign, zeroMovement, type Account } from '../subscribers/revenue/accounts.ts';
 import type { ReportQuery } from './reportQuery.ts';
 
 export type AccountBalances = Record<Account, number>;

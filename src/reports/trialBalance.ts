@@ -1,5 +1,5 @@
 import type { Executor } from '../db/connect.ts';
-import { ACCOUNTS, DEBIT_NORMAL, type Account } from '../revenue/accounts.ts';
+import { ACCOUNTS, DEBIT_NORMAL, type Account } from '../subscribers/revenue/accounts.ts';
 import { closingBalancesOf } from './balanceReports.ts';
 import { loadLedgerView } from './ledgerView.ts';
 import type { ReportQuery } from './reportQuery.ts';

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from '../db/connect.ts';
-import { todayUtc } from '../lib/dates.ts';
+import { todayUtc } from '../values/dates.ts';
 import type { ReportQuery } from './reportQuery.ts';
 
 /** Per currency and invoice (issue) month: revenue recognised to date and what the schedules still hold, by month. */

@@ -2,8 +2,8 @@ import path from 'node:path';
 import pg from 'pg';
 import { embeddedAppUrl, embeddedUrl } from '../db/embeddedCredentials.ts';
 import type { Config } from '../config.ts';
-import type { Logger } from '../lib/logger.ts';
-import { startWaitingServer } from '../health/waitingServer.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import { startWaitingServer } from '../http/health/waitingServer.ts';
 import { waitForDatabase } from './waitForDatabase.ts';
 import { ValidationError } from '../errors.ts';
 

@@ -1,8 +1,8 @@
 import type { Config } from '../config.ts';
 import { connect } from '../db/connect.ts';
 import { migrate, migrationStatus, type MigrateResult } from '../db/migrate.ts';
-import type { Logger } from '../lib/logger.ts';
-import { privilegeWarning, readDatabaseRole } from '../ops/databaseRole.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import { privilegeWarning, readDatabaseRole } from '../db/databaseRole.ts';
 import { resolveDatabase, type DatabaseWait, type ResolvedDatabase } from './database.ts';
 
 export type PreparedDatabase = ResolvedDatabase & { migrations: MigrateResult };

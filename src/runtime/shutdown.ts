@@ -1,4 +1,4 @@
-import type { Logger } from '../lib/logger.ts';
+import type { Logger } from '../telemetry/logger.ts';
 
 /**
  * Runs the given closers once on SIGTERM/SIGINT, in order, then exits 0. A second

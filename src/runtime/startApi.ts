@@ -1,19 +1,19 @@
 import type { Config } from '../config.ts';
 import { connect } from '../db/connect.ts';
 import { createApp, type RouteModule } from '../http/app.ts';
-import { startApiServer } from '../lib/serveHttp.ts';
-import { migrationsCheck } from '../health/checks.ts';
-import { createOpsServer } from '../health/opsServer.ts';
+import { startApiServer } from '../http/serveHttp.ts';
+import { migrationsCheck } from '../http/health/checks.ts';
+import { createOpsServer } from '../http/health/opsServer.ts';
 import { ensureLocalToken } from '../auth/localToken.ts';
-import { registerSecret, type Logger } from '../lib/logger.ts';
+import { registerSecret, type Logger } from '../telemetry/logger.ts';
 import { SERVICE_NAMES } from '../telemetry/names.ts';
 import { initTelemetry } from '../telemetry/initTelemetry.ts';
 import { redactUrl, type ResolvedDatabase } from './database.ts';
 import type { PgBoss } from 'pg-boss';
 import { operatorRoutes } from '../http/routes/operatorRoutes.ts';
-import { busSettings } from '../queues/busSettings.ts';
-import { startBoss } from '../queues/startBoss.ts';
-import { limitsOf } from '../limits.ts';
+import { busSettings } from '../bus/queues/busSettings.ts';
+import { startBoss } from '../bus/queues/startBoss.ts';
+import { limitsOf } from '../values/limits.ts';
 
 export type RunningApi = { url: string; port: number; close(): Promise<void> };
 

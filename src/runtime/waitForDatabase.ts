@@ -1,6 +1,6 @@
 import pg from 'pg';
-import type { Logger } from '../lib/logger.ts';
-import { doublingDelay } from '../lib/backoff.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import { doublingDelay } from '../db/backoff.ts';
 
 /** A one-shot command gave up: the database did not answer within its bounded wait. */
 export class DatabaseUnreachableError extends Error {

@@ -3,8 +3,8 @@ import type { Kysely } from 'kysely';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/schema.ts';
 import { ValidationError } from '../errors.ts';
-import type { Subscriber } from '../bus/subscriber.ts';
-import { createCircuitBreaker, type CircuitBreaker } from '../breaker/circuitBreaker.ts';
+import type { Subscriber } from '../bus/contract/subscriber.ts';
+import { createCircuitBreaker, type CircuitBreaker } from '../bus/breaker/circuitBreaker.ts';
 import { INVOICE_EVENT_TYPES, REVENUE_EVENT_TYPES } from '../events/eventTypes.ts';
 import { isEndpointFailure } from './postJson.ts';
 import { fileChannel, logChannel, webhookChannel, type NotificationChannel } from './notifications/notificationChannel.ts';
@@ -15,7 +15,7 @@ import { createWebhooksSubscriber } from './webhooks/forwardEventsToWebhook.ts';
 export type SubscriberDeps = {
   /**
    * Where circuit-breaker state is read and written: outside any job's transaction,
-   * ideally its own small pool (connect(url, { max: 2 })); see breaker/circuitBreaker.ts.
+   * ideally its own small pool (connect(url, { max: 2 })); see bus/breaker/circuitBreaker.ts.
    */
   breakerDb: Kysely<Database>;
 };

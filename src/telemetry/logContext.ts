@@ -4,7 +4,7 @@ import { LOG_FIELD } from './names.ts';
 
 /**
  * pino `mixin`: every line written inside an active span carries its trace_id and
- * span_id (createLogger in src/lib/logger.ts installs it). Outside a span it adds
+ * span_id (createLogger in src/telemetry/logger.ts installs it). Outside a span it adds
  * nothing. Cost: one context lookup per line.
  */
 export function traceMixin(): Record<string, string> {

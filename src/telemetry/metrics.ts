@@ -39,7 +39,7 @@ const archiveGrowth = new Counter(def('archiveGrowth'));
 const archiveErrors = new Counter(def('archiveErrors'));
 const unroutedEvents = new Counter(def('unroutedEvents'));
 const afterCommitErrors = new Counter(def('afterCommitErrors'));
-// Breakers live in the database, shared by every worker (src/breaker): when a scrape
+// Breakers live in the database, shared by every worker (src/bus/breaker): when a scrape
 // source is set the gauge reads them on scrape, so each process reports the fleet's
 // state, not only the transitions it happened to make itself.
 const breakerState = new Gauge({
@@ -63,7 +63,7 @@ export type ScrapeSources = {
   breakerStates?: () => Promise<{ name: string; state: BreakerState }[]>;
 };
 
-/** Called once by the entry point that serves /metrics (src/ops/busScrapeSources.ts is the one the processes use). */
+/** Called once by the entry point that serves /metrics (src/bus/operator/busScrapeSources.ts is the one the processes use). */
 export function setScrapeSources(next: ScrapeSources): void {
   sources = next;
 }

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
-import { silentLogger } from '../../src/lib/logger.ts';
-import { startRelay, type RelayHandle } from '../../src/relay/startRelay.ts';
-import { startWorker, type WorkerHandle } from '../../src/worker/startWorker.ts';
-import { waitUntilDrained, getStatus } from '../../src/ops/getStatus.ts';
+import { silentLogger } from '../../src/telemetry/logger.ts';
+import { startRelay, type RelayHandle } from '../../src/bus/relay/startRelay.ts';
+import { startWorker, type WorkerHandle } from '../../src/bus/worker/startWorker.ts';
+import { waitUntilDrained, getStatus } from '../../src/bus/operator/getStatus.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/testDatabase.ts';
 import { appendInvoices, createEffectsTable, effectCounts, recordingSubscriber, testSettings } from '../helpers/busTestKit.ts';
 

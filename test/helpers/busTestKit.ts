@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
-import type { Subscriber } from '../../src/bus/subscriber.ts';
+import type { Subscriber } from '../../src/bus/contract/subscriber.ts';
 import type { Executor } from '../../src/db/connect.ts';
 import { appendEvents } from '../../src/events/appendEvents.ts';
-import type { BusSettings } from '../../src/queues/busSettings.ts';
+import type { BusSettings } from '../../src/bus/queues/busSettings.ts';
 
 /** Tiny delays so the suite stays quick; pg-boss retryDelay is whole seconds. */
 export function testSettings(overrides: { queue?: Partial<BusSettings['queue']>; worker?: Partial<BusSettings['worker']>; relay?: Partial<BusSettings['relay']> } = {}): BusSettings {

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../src/db/schema.ts';
-import type { Subscriber } from '../../src/bus/subscriber.ts';
+import type { Subscriber } from '../../src/bus/contract/subscriber.ts';
 import { readStoredEvent, type StoredEvent } from '../../src/events/envelope.ts';
-import { silentLogger } from '../../src/lib/logger.ts';
+import { silentLogger } from '../../src/telemetry/logger.ts';
 
 /**
  * In-memory dispatch as the worker does it: the event goes through JSON (a job

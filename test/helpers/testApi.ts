@@ -1,5 +1,5 @@
 import { createApp, type ApiApp, type ApiDeps } from '../../src/http/app.ts';
-import { silentLogger } from '../../src/lib/logger.ts';
+import { silentLogger } from '../../src/telemetry/logger.ts';
 import { createTestDatabase, type TestDatabase } from './testDatabase.ts';
 
 export const BOOTSTRAP_TOKEN = 'test-bootstrap-token-0123456789';

@@ -18,9 +18,9 @@ import {
   waterfall,
   waterfallCsv,
 } from '../../src/reports/index.ts';
-import { createInProcessDriver } from '../../src/scenarios/inProcessDriver.ts';
-import { runScenario } from '../../src/scenarios/runScenario.ts';
-import { readScenario } from '../../src/scenarios/scenarioFile.ts';
+import { createInProcessDriver } from '../../src/cli/scenarios/inProcessDriver.ts';
+import { runScenario } from '../../src/cli/scenarios/runScenario.ts';
+import { readScenario } from '../../src/cli/scenarios/scenarioFile.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/testDatabase.ts';
 
 // S01 (365.00 over 2019, 100 a day, paid on issue) posted with the clock at Jul 1 2019:

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitUntilDrained } from '../../src/ops/getStatus.ts';
+import { waitUntilDrained } from '../../src/bus/operator/getStatus.ts';
 import { spawnAccrue, statusOf, waitFor, type AccrueProcess } from '../helpers/accrueProcess.ts';
 import { freePort } from '../helpers/freePort.ts';
 import { outageProxy } from '../helpers/outageProxy.ts';

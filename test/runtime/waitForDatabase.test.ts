@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
-import { silentLogger } from '../../src/lib/logger.ts';
+import { silentLogger } from '../../src/telemetry/logger.ts';
 import { resolveDatabase } from '../../src/runtime/database.ts';
 import { DatabaseUnreachableError, isDatabaseUnreachable, retryDelayMs, waitForDatabase } from '../../src/runtime/waitForDatabase.ts';
-import { startWaitingServer } from '../../src/health/waitingServer.ts';
+import { startWaitingServer } from '../../src/http/health/waitingServer.ts';
 import { freePort } from '../helpers/freePort.ts';
 import { outageProxy } from '../helpers/outageProxy.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/testDatabase.ts';

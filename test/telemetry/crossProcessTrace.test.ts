@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { silentLogger } from '../../src/lib/logger.ts';
+import { silentLogger } from '../../src/telemetry/logger.ts';
 import { ATTR } from '../../src/telemetry/names.ts';
 import { initTracing } from '../../src/telemetry/tracing.ts';
 import { freePort } from '../helpers/freePort.ts';

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { appendEvents, toStoredEvent } from '../../src/events/appendEvents.ts';
-import { createLogger } from '../../src/lib/logger.ts';
+import { createLogger } from '../../src/telemetry/logger.ts';
 import { startJobAttempt, traceLedgerWrite, traceRelayBatch, traceTransaction } from '../../src/telemetry/instrument.ts';
 import { renderMetrics } from '../../src/telemetry/metrics.ts';
 import { ATTR } from '../../src/telemetry/names.ts';
@@ -40,7 +40,7 @@ describe('pipeline instrumentation', () => {
     const row = await t.db.selectFrom('events').selectAll().where('position', '=', position).executeTakeFirstOrThrow();
     const event = toStoredEvent(row);
     const where = { queue: 'revenue', subscriber: 'revenue', jobId: 'job-1' };
-    // As the worker runs them (src/worker/attemptTelemetry.ts): the attempt span outlives the handler and ends once the transaction settled.
+    // As the worker runs them (src/bus/worker/attemptTelemetry.ts): the attempt span outlives the handler and ends once the transaction settled.
     const first = startJobAttempt({ ...where, attempt: 1 }, event, log);
     await expect(first.handle(async () => {
       first.log.warn('ledger busy');

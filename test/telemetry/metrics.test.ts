@@ -11,7 +11,7 @@ import {
   renderMetrics,
   setScrapeSources,
 } from '../../src/telemetry/metrics.ts';
-import { busScrapeSources } from '../../src/ops/busScrapeSources.ts';
+import { busScrapeSources } from '../../src/bus/operator/busScrapeSources.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/testDatabase.ts';
 
 function sample(text: string, series: string): number | undefined {

@@ -3,13 +3,13 @@ import { uuidv7 } from 'uuidv7';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
-import type { Subscriber } from '../../src/bus/subscriber.ts';
+import type { Subscriber } from '../../src/bus/contract/subscriber.ts';
 import { appendEvents } from '../../src/events/appendEvents.ts';
-import { createLogger } from '../../src/lib/logger.ts';
+import { createLogger } from '../../src/telemetry/logger.ts';
 import { renderMetrics } from '../../src/telemetry/metrics.ts';
 import { ATTR } from '../../src/telemetry/names.ts';
 import { currentTraceparent, initTracing, withSpan } from '../../src/telemetry/tracing.ts';
-import { applyBatch } from '../../src/worker/applyBatch.ts';
+import { applyBatch } from '../../src/bus/worker/applyBatch.ts';
 import { invoiceCreated } from '../helpers/busTestKit.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/testDatabase.ts';
 

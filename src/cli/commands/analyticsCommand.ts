@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.ts';
 import { connect } from '../../db/connect.ts';
-import { todayUtc } from '../../lib/dates.ts';
+import { todayUtc } from '../../values/dates.ts';
 import { dayArg } from '../cliArgs.ts';
-import { createLogger } from '../../lib/logger.ts';
+import { createLogger } from '../../telemetry/logger.ts';
 import { prepareDatabase } from '../../runtime/prepareDatabase.ts';
 import { getAgingBuckets, getMonthlyAggregates } from '../../subscribers/analytics/queryAnalytics.ts';
-import { detectOverdueInvoices } from '../../schedules/detectOverdueInvoices.ts';
+import { detectOverdueInvoices } from '../../subscribers/schedules/detectOverdueInvoices.ts';
 
 /** `accrue analytics` prints the analytics subscriber's aggregates; `accrue detect-overdue` runs one overdue tick by hand. */
 export function registerAnalyticsCommand(program: Command): void {

@@ -4,12 +4,12 @@ import { formatApiKeys } from '../../auth/formatApiKeys.ts';
 import { resolveExpiry } from '../../auth/keyExpiry.ts';
 import { listApiKeys } from '../../auth/listApiKeys.ts';
 import { revokeApiKey } from '../../auth/revokeApiKey.ts';
-import { cliContext } from '../../audit/operatorContext.ts';
+import { cliContext } from '../../reports/audit/operatorContext.ts';
 import { parseScopes, type Scope } from '../../auth/scopes.ts';
 import { loadConfig } from '../../config.ts';
 import { connect, type Db } from '../../db/connect.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
-import { createLogger } from '../../lib/logger.ts';
+import { createLogger } from '../../telemetry/logger.ts';
 import { prepareDatabase } from '../../runtime/prepareDatabase.ts';
 import { exitWithError } from './exitWithError.ts';
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { formatInvoiceAudit } from '../../audit/formatInvoiceAudit.ts';
-import { getInvoiceAudit } from '../../audit/getInvoiceAudit.ts';
+import { formatInvoiceAudit } from '../../reports/audit/formatInvoiceAudit.ts';
+import { getInvoiceAudit } from '../../reports/audit/getInvoiceAudit.ts';
 import { connect } from '../../db/connect.ts';
 import { NotFoundError } from '../../errors.ts';
 import { openBusRuntime } from './busRuntime.ts';

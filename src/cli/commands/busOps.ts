@@ -1,6 +1,6 @@
 import { connect } from '../../db/connect.ts';
-import { createOpsServer } from '../../health/opsServer.ts';
-import { busScrapeSources } from '../../ops/busScrapeSources.ts';
+import { createOpsServer } from '../../http/health/opsServer.ts';
+import { busScrapeSources } from '../../bus/operator/busScrapeSources.ts';
 import { SERVICE_NAMES } from '../../telemetry/names.ts';
 import { initTelemetry } from '../../telemetry/initTelemetry.ts';
 import { opsPort, type BusRuntime } from './busRuntime.ts';

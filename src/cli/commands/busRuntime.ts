@@ -1,6 +1,6 @@
 import { loadConfig, type Config } from '../../config.ts';
-import { createLogger, type Logger } from '../../lib/logger.ts';
-import { busSettings, type BusSettings } from '../../queues/busSettings.ts';
+import { createLogger, type Logger } from '../../telemetry/logger.ts';
+import { busSettings, type BusSettings } from '../../bus/queues/busSettings.ts';
 import type { DatabaseWait, ResolvedDatabase } from '../../runtime/database.ts';
 import { prepareDatabase } from '../../runtime/prepareDatabase.ts';
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.ts';
 import { migrate } from '../../db/migrate.ts';
-import { createLogger } from '../../lib/logger.ts';
+import { createLogger } from '../../telemetry/logger.ts';
 import { resolveDatabase } from '../../runtime/database.ts';
 
 export function registerMigrateCommand(program: Command): void {

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { buildSubscriberRegistry, findSubscriber } from '../../bus/registeredSubscribers.ts';
+import { buildSubscriberRegistry, findSubscriber } from '../../runtime/registeredSubscribers.ts';
 import { connect } from '../../db/connect.ts';
-import { rebuildSubscriber } from '../../ops/rebuildSubscriber.ts';
-import { startBoss } from '../../queues/startBoss.ts';
-import { ensureQueues } from '../../queues/ensureQueues.ts';
+import { rebuildSubscriber } from '../../bus/operator/rebuildSubscriber.ts';
+import { startBoss } from '../../bus/queues/startBoss.ts';
+import { ensureQueues } from '../../bus/queues/ensureQueues.ts';
 import { openBusRuntime } from './busRuntime.ts';
 import { exitWithError } from './exitWithError.ts';
 import { progressBar } from './progressBar.ts';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { buildSubscriberRegistry } from '../../bus/registeredSubscribers.ts';
-import { startRelay } from '../../relay/startRelay.ts';
+import { buildSubscriberRegistry } from '../../runtime/registeredSubscribers.ts';
+import { startRelay } from '../../bus/relay/startRelay.ts';
 import { onShutdown } from '../../runtime/shutdown.ts';
 import { openBusRuntime } from './busRuntime.ts';
 import { exitWithError } from './exitWithError.ts';

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { parseArchiveQuery, type ArchiveFilter } from '../../archive/archiveFilter.ts';
+import { parseArchiveQuery, type ArchiveFilter } from '../../bus/archive/archiveFilter.ts';
 import { ValidationError } from '../../errors.ts';
-import { listArchive } from '../../archive/listArchive.ts';
-import { replayArchive } from '../../archive/replayArchive.ts';
-import { cliContext } from '../../audit/operatorContext.ts';
+import { listArchive } from '../../bus/archive/listArchive.ts';
+import { replayArchive } from '../../bus/archive/replayArchive.ts';
+import { cliContext } from '../../reports/audit/operatorContext.ts';
 import { connect } from '../../db/connect.ts';
-import { startBoss } from '../../queues/startBoss.ts';
+import { startBoss } from '../../bus/queues/startBoss.ts';
 import { openBusRuntime } from './busRuntime.ts';
 import { exitWithError } from './exitWithError.ts';
 import { progressBar } from './progressBar.ts';

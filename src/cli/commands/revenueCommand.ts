@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.ts';
 import { connect } from '../../db/connect.ts';
-import { todayUtc } from '../../lib/dates.ts';
+import { todayUtc } from '../../values/dates.ts';
 import { dayArg, positiveIntArg } from '../cliArgs.ts';
-import { createLogger } from '../../lib/logger.ts';
-import { runDailyRecognition } from '../../revenue/runDailyRecognition.ts';
+import { createLogger } from '../../telemetry/logger.ts';
+import { runDailyRecognition } from '../../subscribers/revenue/runDailyRecognition.ts';
 import { resolveDatabase } from '../../runtime/database.ts';
 
 export function registerRevenueCommand(program: Command): void {

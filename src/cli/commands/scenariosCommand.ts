@@ -2,12 +2,12 @@ import type { Command } from 'commander';
 import { ValidationError } from '../../errors.ts';
 import { loadConfig } from '../../config.ts';
 import { dayArg } from '../cliArgs.ts';
-import { createLogger } from '../../lib/logger.ts';
+import { createLogger } from '../../telemetry/logger.ts';
 import { resolveDatabase } from '../../runtime/database.ts';
-import { createScenarioDriver } from '../../scenarios/chooseDriver.ts';
-import { formatDifferences } from '../../scenarios/compareBooks.ts';
-import { runScenario, type ScenarioOutcome } from '../../scenarios/runScenario.ts';
-import { loadScenarios } from '../../scenarios/scenarioFile.ts';
+import { createScenarioDriver } from '../scenarios/chooseDriver.ts';
+import { formatDifferences } from '../scenarios/compareBooks.ts';
+import { runScenario, type ScenarioOutcome } from '../scenarios/runScenario.ts';
+import { loadScenarios } from '../scenarios/scenarioFile.ts';
 
 export function registerScenariosCommand(program: Command): void {
   const scenarios = program.command('scenarios').description('revenue scenarios (../shared/scenarios/FORMAT.json)');

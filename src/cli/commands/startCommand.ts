@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.ts';
-import { createLogger } from '../../lib/logger.ts';
+import { createLogger } from '../../telemetry/logger.ts';
 import { onShutdown } from '../../runtime/shutdown.ts';
 import { startService } from '../../runtime/startService.ts';
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { connect } from '../../db/connect.ts';
-import { getStatus } from '../../ops/getStatus.ts';
+import { getStatus } from '../../bus/operator/getStatus.ts';
 import { openBusRuntime } from './busRuntime.ts';
 
 export function registerStatusCommand(program: Command): void {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { buildSubscriberRegistry } from '../../bus/registeredSubscribers.ts';
-import { startWorker } from '../../worker/startWorker.ts';
+import { buildSubscriberRegistry } from '../../runtime/registeredSubscribers.ts';
+import { startWorker } from '../../bus/worker/startWorker.ts';
 import { onShutdown } from '../../runtime/shutdown.ts';
 import { openBusRuntime } from './busRuntime.ts';
 import { initBusTracing, serveBusOps } from './busOps.ts';

@@ -19,7 +19,7 @@ export const ApiKeyCreated = z
 /** A key refused from now on (`accrue api-key revoke`, POST /v1/api-keys/{id}/revoke). */
 export const ApiKeyRevoked = z.object({ keyId: identifier, name: safeText(200).pipe(z.string().min(1)) }).strict();
 
-/** The archive filter as given (times as ISO strings); see src/archive/archiveFilter.ts. */
+/** The archive filter as given (times as ISO strings); see src/bus/archive/archiveFilter.ts. */
 const replayFilter = z
   .object({
     subscriber: z.string().min(1).max(200).optional(),

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
-import { OPS_PATHS } from '../../health/opsRoutes.ts';
-import type { Logger } from '../../lib/logger.ts';
+import { OPS_PATHS } from '../health/opsRoutes.ts';
+import type { Logger } from '../../telemetry/logger.ts';
 import { routePattern } from '../../telemetry/httpMetrics.ts';
 import { requestLogger } from '../../telemetry/logContext.ts';
 import type { ApiEnv } from '../context.ts';

@@ -1,8 +1,8 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
-import { getInvoiceAudit } from '../../audit/getInvoiceAudit.ts';
-import { InvoiceAudit } from '../../audit/invoiceAuditSchema.ts';
+import { getInvoiceAudit } from '../../reports/audit/getInvoiceAudit.ts';
+import { InvoiceAudit } from '../../reports/audit/invoiceAuditSchema.ts';
 import { hasScope, type Scope } from '../../auth/scopes.ts';
 import { ForbiddenError, UnauthorizedError } from '../../errors.ts';
 import { identifier } from '../../events/primitives.ts';

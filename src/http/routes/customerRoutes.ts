@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
-import { customerResource } from '../../customers/customer.ts';
-import { createCustomer, findCustomer, listCustomers, updateCustomer } from '../../customers/customerCommands.ts';
+import { customerResource } from '../../invoices/customer.ts';
+import { createCustomer, findCustomer, listCustomers, updateCustomer } from '../../invoices/customerCommands.ts';
 import { NotFoundError } from '../../errors.ts';
 import { CustomerCreated, CustomerUpdated } from '../../events/schemas/otherEvents.ts';
 import { identifier } from '../../events/primitives.ts';

@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
-import { importBody, importEvents } from '../../imports/importEvents.ts';
-import { authorizeImport } from '../../imports/importRules.ts';
+import { importBody, importEvents } from '../../invoices/imports/importEvents.ts';
+import { authorizeImport } from '../../invoices/imports/importRules.ts';
 import type { ApiApp, RouteDeps } from '../context.ts';
 import { requireScope } from '../middleware/authenticate.ts';
 import { runCommand } from '../runCommand.ts';

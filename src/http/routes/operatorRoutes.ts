@@ -1,10 +1,10 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { PgBoss } from 'pg-boss';
 import { z } from 'zod';
-import { listArchive } from '../../archive/listArchive.ts';
-import { parseArchiveQuery } from '../../archive/archiveFilter.ts';
-import { replayArchive } from '../../archive/replayArchive.ts';
-import { getStatus } from '../../ops/getStatus.ts';
+import { listArchive } from '../../bus/archive/listArchive.ts';
+import { parseArchiveQuery } from '../../bus/archive/archiveFilter.ts';
+import { replayArchive } from '../../bus/archive/replayArchive.ts';
+import { getStatus } from '../../bus/operator/getStatus.ts';
 import type { ApiApp, RouteDeps } from '../context.ts';
 import { requireScope } from '../middleware/authenticate.ts';
 import type { RouteModule } from '../app.ts';

@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { isoMonth } from '../../events/primitives.ts';
-import { closePeriod } from '../../periods/closePeriod.ts';
+import { closePeriod } from '../../invoices/closePeriod.ts';
 import type { ApiApp, RouteDeps } from '../context.ts';
 import { requireScope } from '../middleware/authenticate.ts';
 import { runCommand } from '../runCommand.ts';

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { SubscriberContext } from '../../bus/subscriber.ts';
+import type { SubscriberContext } from '../../bus/contract/subscriber.ts';
 import type { Executor } from '../../db/connect.ts';
 import { INVOICE_BOOK_EVENT_TYPES, type EventData, type EventType } from '../../events/eventTypes.ts';
 import type { StoredEvent } from '../../events/envelope.ts';

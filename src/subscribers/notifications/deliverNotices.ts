@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db, Executor } from '../../db/connect.ts';
-import type { Logger } from '../../lib/logger.ts';
+import type { Logger } from '../../telemetry/logger.ts';
 import type { NotificationChannel } from './notificationChannel.ts';
 import type { NotificationMessage } from './renderNotification.ts';
 

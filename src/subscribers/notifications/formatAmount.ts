@@ -1,4 +1,4 @@
-import { currencyExponent } from '../../lib/currencies.ts';
+import { currencyExponent } from '../../values/currencies.ts';
 
 /** 12345 USD -> "USD 123.45", 500 JPY -> "JPY 500", -5 EUR -> "EUR -0.05"; integer math, no floats. */
 export function formatAmount(minor: number, currency: string | null): string {

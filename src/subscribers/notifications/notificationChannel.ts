@@ -3,7 +3,7 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { CircuitBreaker } from '../../breaker/circuitBreaker.ts';
+import type { CircuitBreaker } from '../../bus/breaker/circuitBreaker.ts';
 import { postJson } from '../postJson.ts';
 import { standardWebhookHeaders } from '../webhooks/signWebhook.ts';
 import type { NotificationMessage } from './renderNotification.ts';

@@ -1,4 +1,4 @@
-import type { Subscriber } from '../../bus/subscriber.ts';
+import type { Subscriber } from '../../bus/contract/subscriber.ts';
 import type { NotificationChannel } from './notificationChannel.ts';
 import { loadInvoiceFacts } from './loadInvoiceFacts.ts';
 import { NOTIFIED_EVENT_TYPES, renderNotification } from './renderNotification.ts';

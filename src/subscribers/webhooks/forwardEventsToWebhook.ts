@@ -1,7 +1,7 @@
-import type { Subscriber } from '../../bus/subscriber.ts';
+import type { Subscriber } from '../../bus/contract/subscriber.ts';
 import type { EventType } from '../../events/eventTypes.ts';
 import type { StoredEvent } from '../../events/envelope.ts';
-import type { CircuitBreaker } from '../../breaker/circuitBreaker.ts';
+import type { CircuitBreaker } from '../../bus/breaker/circuitBreaker.ts';
 import { postJson, safeUrl } from '../postJson.ts';
 import { SIGNATURE_HEADER, signWebhookBody, standardWebhookHeaders } from './signWebhook.ts';
 

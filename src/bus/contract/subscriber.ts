@@ -1,0 +1,72 @@
+import type { Logger } from 'pino';
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../../db/schema.ts';
+import type { EventType } from '../../events/eventTypes.ts';
+import type { StoredEvent } from '../../events/envelope.ts';
+
+/**
+ * The event-bus interface of the original plan, independent of pg-boss: a subscriber
+ * is a name, the event types it takes, and a plain function. The worker calls
+ * `handle` inside one transaction that also records (subscriber, eventId) in the
+ * inbox, so its effects happen exactly once; unit tests call it in memory with the
+ * same validation (readStoredEvent).
+ */
+export type SubscriberContext = {
+  /** The transaction the effect must be written in (inbox record commits with it). */
+  db: Transaction<Database>;
+  log: Logger;
+  /** The processing clock; business dates come from the event, never from here. */
+  now: Date;
+  /**
+   * Runs `effect` after this context's transaction (or the event's savepoint) has
+   * committed, and never if it rolls back: for an effect outside the database that
+   * must not happen for undone work (a notice appended to a file, where a batch
+   * rolled back and re-applied event by event would append it twice). A crash can
+   * still fall between the commit and the effect, so the handler records the effect
+   * as pending in the transaction and the effect marks it done (at-least-once, keyed
+   * by event id). Absent where no worker transaction wraps the call (in-memory
+   * dispatch, tools): the handler then does the effect in place.
+   */
+  afterCommit?(effect: AfterCommitEffect): void;
+};
+
+/** An effect run after commit, on the worker's pool (outside any job transaction). */
+export type AfterCommitEffect = (db: Kysely<Database>) => Promise<void>;
+
+/**
+ * Work a subscriber needs on a clock rather than on an event (e.g. overdue detection).
+ * The worker creates a pg-boss queue `name`, registers the cron schedule on it and
+ * calls `run` in a transaction for each tick; pg-boss's schedule makes one tick per
+ * occurrence across all workers.
+ */
+export type ScheduledTask = {
+  /** Queue and schedule name; must not collide with a subscriber name. */
+  name: string;
+  /** Cron expression (5 fields) or RRULE, evaluated in `tz`. */
+  cron: string;
+  tz?: string;
+  run(ctx: SubscriberContext): Promise<void>;
+};
+
+export type Subscriber = {
+  name: string;
+  eventTypes: readonly EventType[];
+  handle(event: StoredEvent, ctx: SubscriberContext): Promise<void>;
+  /**
+   * Optional: the same effect as calling `handle` for each event in order, in fewer
+   * round trips. The worker uses it for a batch it applies in one transaction; the
+   * event-by-event fallback, replays and tests keep calling `handle`. Throwing rolls
+   * back the whole batch (the worker then retries it event by event).
+   */
+  handleBatch?(events: readonly StoredEvent[], ctx: SubscriberContext): Promise<void>;
+  /** Calls systems outside accrue: runs behind a circuit breaker. */
+  external?: boolean;
+  /**
+   * Deletes everything this subscriber derived from events, so `accrue rebuild`
+   * can re-feed it from the event store. Runs in the transaction that also clears
+   * the subscriber's inbox rows. Without it, rebuild refuses.
+   */
+  reset?(db: Transaction<Database>): Promise<void>;
+  /** pg-boss schedules this subscriber needs; the worker registers and runs them. */
+  schedules?: readonly ScheduledTask[];
+};

@@ -1,0 +1,52 @@
+import type { Subscriber } from '../contract/subscriber.ts';
+import { InvariantError } from '../../errors.ts';
+
+/** Event type -> the queues (one per subscriber) that take it. */
+export type Routes = ReadonlyMap<string, readonly string[]>;
+
+/** The subscription map: each subscriber's queue is named after it. */
+export function buildRoutes(subscribers: readonly Pick<Subscriber, 'name' | 'eventTypes'>[]): Routes {
+  const names = new Set<string>();
+  const routes = new Map<string, string[]>();
+  for (const s of subscribers) {
+    if (names.has(s.name)) throw new InvariantError(`two subscribers are named ${s.name}`);
+    names.add(s.name);
+    for (const type of new Set(s.eventTypes)) {
+      const queues = routes.get(type) ?? [];
+      queues.push(s.name);
+      routes.set(type, queues);
+    }
+  }
+  return routes;
+}
+
+/** The routes the subscriptions table gives (one row per subscriber and event type). */
+export function routesFromSubscriptions(rows: readonly { subscriber: string; event_type: string }[]): Routes {
+  const routes = new Map<string, string[]>();
+  for (const { subscriber, event_type } of rows) {
+    const queues = routes.get(event_type) ?? [];
+    if (!queues.includes(subscriber)) queues.push(subscriber);
+    routes.set(event_type, queues);
+  }
+  return routes;
+}
+
+/** Event type -> how many of `events` no queue takes. */
+export function unroutedTypes(routes: Routes, events: readonly { type: string }[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const { type } of events) if (!routes.get(type)?.length) counts.set(type, (counts.get(type) ?? 0) + 1);
+  return counts;
+}
+
+/** Groups events by the queue each must go to, keeping their order. */
+export function routeEvents<E extends { type: string }>(routes: Routes, events: readonly E[]): Map<string, E[]> {
+  const byQueue = new Map<string, E[]>();
+  for (const event of events) {
+    for (const queue of routes.get(event.type) ?? []) {
+      const list = byQueue.get(queue) ?? [];
+      list.push(event);
+      byQueue.set(queue, list);
+    }
+  }
+  return byQueue;
+}

@@ -1,0 +1,133 @@
+import type { Subscriber } from '../contract/subscriber.ts';
+import { connect } from '../../db/connect.ts';
+import type { Logger } from '../../telemetry/logger.ts';
+import type { Config } from '../../config.ts';
+import { resolveBusSettings, type BusSettings } from '../queues/busSettings.ts';
+import { startBoss } from '../queues/startBoss.ts';
+import { ensureQueues } from '../queues/ensureQueues.ts';
+import { listenForOutbox } from './listenForOutbox.ts';
+import { relayBatch } from './relayBatch.ts';
+import { traceRelayBatch } from '../../telemetry/instrument.ts';
+import { buildRoutes } from './routes.ts';
+import { registerSubscriptions } from '../contract/subscriptions.ts';
+import { recordUnrouted } from '../../telemetry/metrics.ts';
+import { doublingDelay } from '../../db/backoff.ts';
+import { InvariantError } from '../../errors.ts';
+
+export type RelayHandle = { stop(): Promise<void> };
+
+export type StartRelayOptions = {
+  url: string;
+  subscribers: readonly Pick<Subscriber, 'name' | 'eventTypes'>[];
+  /** Bus settings; or pass `config` and they are read from it (busSettings(config)). */
+  settings?: BusSettings;
+  config?: Config;
+  log: Logger;
+  /** Relay loops in this process (default settings.relay.loops); they split the outbox with SKIP LOCKED. */
+  loops?: number;
+};
+
+/**
+ * Runs the relay until stop(): wakes on NOTIFY accrue_outbox within milliseconds of
+ * a commit, drains the outbox in batches, and polls every relay.pollMs as a
+ * fallback (lost notification, listener reconnecting). Database errors (restart,
+ * pg_terminate_backend) are logged and retried with backoff; the process never
+ * needs a restart. stop() lets the batch in flight commit, then closes.
+ */
+export async function startRelay(options: StartRelayOptions): Promise<RelayHandle> {
+  const { log } = options;
+  const settings = resolveBusSettings(options);
+  if (options.subscribers.length === 0) {
+    // Every event would be marked relayed with nowhere to go.
+    throw new InvariantError('relay: no subscribers registered; refusing to drain the outbox into nothing');
+  }
+  buildRoutes(options.subscribers); // refuses two subscribers with one name
+  const loops = Math.max(1, options.loops ?? settings.relay.loops);
+  const handle = connect(options.url, { max: loops + 1, applicationName: 'accrue-relay' });
+  const boss = await startBoss(options.url, { role: 'relay', settings, log, max: loops + 1 });
+  await ensureQueues(boss, options.subscribers.map((s) => s.name), settings.queue);
+  // What this process knows joins what the workers registered: routing reads the table.
+  await registerSubscriptions(handle.db, options.subscribers);
+
+  // One line per event type per process (revenue's own events have no subscriber unless
+  // webhooks take them: a line per batch would drown the log); the metric counts each.
+  const reported = new Set<string>();
+  const onUnrouted = (counts: ReadonlyMap<string, number>) => {
+    for (const [type, n] of counts) {
+      recordUnrouted(type, n);
+      if (reported.has(type)) continue;
+      reported.add(type);
+      log.info({ eventType: type }, 'no subscription takes this event type: its events make no job and stay in the event store only (logged once per type)');
+    }
+  };
+
+  let stopped = false;
+  // Idle loops, oldest first. A commit wakes one of them: at 200 events/s two loops
+  // racing for the same row would only add a skipped claim. Under a backlog a loop
+  // that moved a full batch wakes another to help.
+  const idle: Array<() => void> = [];
+  let notified = 0;
+  const wakeOne = () => {
+    notified++;
+    idle.shift()?.();
+  };
+  const wakeAll = () => {
+    notified++;
+    for (const wake of idle.splice(0)) wake();
+  };
+
+  const runLoop = async () => {
+    let failures = 0;
+    while (!stopped) {
+      const seen = notified;
+      let moved = 0;
+      try {
+        moved = await traceRelayBatch(() => relayBatch(handle.pool, boss, settings.relay.batchSize, { onUnrouted }));
+        failures = 0;
+      } catch (err) {
+        failures++;
+        log.warn({ err: { message: (err as Error).message }, failures }, 'relay batch failed; retrying');
+        // Back off 100 ms doubling to 5 s while the database is away; a NOTIFY (or stop) cuts it short.
+        await wakeOrTimeout(doublingDelay(failures, 100, 5000));
+        continue;
+      }
+      if (moved >= settings.relay.batchSize) {
+        wakeOne();
+        continue;
+      }
+      // A notification during the batch may be for rows this batch did not see.
+      if (notified !== seen) continue;
+      await wakeOrTimeout(settings.relay.pollMs);
+    }
+  };
+
+  const wakeOrTimeout = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        const at = idle.indexOf(done);
+        if (at >= 0) idle.splice(at, 1);
+        resolve();
+      }
+      idle.push(done);
+    });
+
+  const listener = listenForOutbox(options.url, wakeOne, log);
+  const running = Array.from({ length: loops }, () => runLoop());
+  log.info({ subscribers: options.subscribers.map((s) => s.name), loops }, 'relay started');
+
+  return {
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      wakeAll();
+      await Promise.all(running);
+      await listener.close();
+      await boss.stop({ graceful: true, close: true });
+      await handle.close();
+      log.info('relay stopped');
+    },
+  };
+}
+

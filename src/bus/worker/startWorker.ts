@@ -1,0 +1,104 @@
+import { fromKysely, type PgBoss, type JobWithMetadata } from 'pg-boss';
+import type { ScheduledTask, Subscriber } from '../contract/subscriber.ts';
+import { connect } from '../../db/connect.ts';
+import type { Logger } from '../../telemetry/logger.ts';
+import { archiveDeadLetters } from '../archive/archiveDeadLetters.ts';
+import type { Config } from '../../config.ts';
+import { resolveBusSettings, type BusSettings } from '../queues/busSettings.ts';
+import { startBoss } from '../queues/startBoss.ts';
+import { ARCHIVE_QUEUE, ensureQueues } from '../queues/ensureQueues.ts';
+import { externalBatchSize } from '../queues/externalBatchSize.ts';
+import { applyBatch } from './applyBatch.ts';
+import { registerSubscriptions } from '../contract/subscriptions.ts';
+import { runScheduledTasks } from './runScheduledTasks.ts';
+
+export type WorkerHandle = { boss: PgBoss; stop(): Promise<void> };
+
+export type StartWorkerOptions = {
+  url: string;
+  subscribers: readonly Subscriber[];
+  /** Clock-driven tasks that belong to no subscriber (e.g. overdue detection). */
+  schedules?: readonly ScheduledTask[];
+  /** Bus settings; or pass `config` and they are read from it (busSettings(config)). */
+  settings?: BusSettings;
+  config?: Config;
+  log: Logger;
+  /** The subscribers' processing clock (ctx.now, e.g. which months have ended); default the real one. Tests inject one. */
+  now?: () => Date;
+};
+
+/**
+ * Runs every subscriber's queue, the archive queue and the subscribers' schedules
+ * until stop(). Batches of worker.batchSize jobs are applied in one transaction
+ * each (applyBatch) and settled per job; NOTIFY wakes idle workers, worker.pollSeconds
+ * is the backstop (and when retries, whose start is in the future, get picked up).
+ * stop() stops fetching, lets in-hand batches finish for up to shutdownTimeoutMs,
+ * then closes; a batch it had to abandon comes back after its expiry and applies
+ * once thanks to the inbox.
+ */
+export async function startWorker(options: StartWorkerOptions): Promise<WorkerHandle> {
+  const { log, subscribers } = options;
+  // The one reading of the system clock: everything below takes it injected.
+  const now = options.now ?? (() => new Date());
+  const settings = resolveBusSettings(options);
+  const { batchSize, concurrency, pollSeconds } = settings.worker;
+  // Checked before anything starts: a timeout that does not fit the expiry is a config error.
+  const externalSize = subscribers.some((s) => s.external) ? externalBatchSize(settings) : batchSize;
+  const connections = subscribers.length * concurrency + 2;
+  const handle = connect(options.url, { max: connections, applicationName: 'accrue-worker' });
+  const boss = await startBoss(options.url, { role: 'worker', settings, log, max: connections + 2 });
+  await ensureQueues(boss, subscribers.map((s) => s.name), settings.queue);
+  // Every relay routes by this table, whatever subscribers its own process knows.
+  await registerSubscriptions(handle.db, subscribers);
+
+  const polling = { pollingIntervalSeconds: pollSeconds, notifyPollingIntervalSeconds: pollSeconds };
+  for (const subscriber of subscribers) {
+    const queueLog = log.child({ subscriber: subscriber.name });
+    await boss.work(
+      subscriber.name,
+      { ...polling, batchSize: subscriber.external ? externalSize : batchSize, localConcurrency: concurrency, perJobResults: true, burstWhenBatchFull: true },
+      (jobs) =>
+        applyBatch(handle.db, subscriber, jobs, {
+          queue: subscriber.name,
+          log: queueLog,
+          retryLimit: settings.queue.retryLimit,
+          now,
+          requeue: (tx, payloads, seconds) =>
+            boss.insert(subscriber.name, payloads.map((data) => ({ data: data as object, startAfter: seconds })), { db: fromKysely(tx) }).then(() => {}),
+        }),
+    );
+  }
+  await boss.work(ARCHIVE_QUEUE, { ...polling, batchSize: 50, includeMetadata: true, perJobResults: true }, (jobs) =>
+    archiveDeadLetters(handle.db, jobs.map(toDeadLetter), log),
+  );
+  await runScheduledTasks(boss, handle.db, subscribers, { polling, log, extra: options.schedules ?? [], now });
+
+  log.info({ subscribers: subscribers.map((s) => s.name), batchSize, externalBatchSize: externalSize, concurrency }, 'worker started');
+  let stopping: Promise<void> | undefined;
+  return {
+    boss,
+    stop() {
+      stopping ??= (async () => {
+        await boss.stop({ graceful: true, close: true, timeout: Math.max(settings.shutdownTimeoutMs, 1000) });
+        await handle.close();
+        log.info('worker stopped');
+      })();
+      return stopping;
+    },
+  };
+}
+
+function toDeadLetter(job: JobWithMetadata<unknown>) {
+  return {
+    id: job.id,
+    retryCount: job.retryCount,
+    data: job.data,
+    createdOn: job.createdOn,
+    sourceName: job.sourceName,
+    sourceId: job.sourceId,
+    sourceCreatedOn: job.sourceCreatedOn,
+    sourceRetryCount: job.sourceRetryCount,
+    sourceOutput: job.sourceOutput,
+  };
+}
+

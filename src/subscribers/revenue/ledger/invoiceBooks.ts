@@ -1,0 +1,162 @@
+import { sql } from 'kysely';
+import type { Executor } from '../../../db/connect.ts';
+import { fromAccountColumns, sumAccountColumns, type AccountColumnValues } from '../accountColumns.ts';
+import type { BookEvent } from '../invoiceTimeline.ts';
+import type { InvoiceBook, PostedTotal } from '../postInvoiceEvent.ts';
+import { entryKey, type EntryKind, type InvoiceOutcome } from '../targetJournal.ts';
+
+/**
+ * The revenue books of the invoices a posting touches (one event, or a worker batch):
+ * one statement each however many invoices, since each round trip costs ~1 ms here
+ * (docs/performance.md). Keyed by invoice id. The invoice's line rows are locked on
+ * load, so the daily run waits for (or skips) an invoice being posted and the journal
+ * read next includes whatever it posted; the caller holds the invoice advisory locks.
+ */
+
+type BookRow = {
+  invoice_id: string;
+  applied: BookEvent[] | null;
+  parked: BookEvent[] | null;
+  first_event_on: string | null;
+  horizon: string | null;
+  lines_through: string | null;
+  locked_through: string | null;
+};
+
+/** Books (null = none yet), line rows locked, and the period lock state. */
+export async function loadInvoiceBooks(
+  db: Executor,
+  invoiceIds: readonly string[],
+): Promise<{ books: Map<string, InvoiceBook | null>; lockedThrough: string | null }> {
+  const { rows } = await sql<BookRow>`
+    WITH ids AS (SELECT DISTINCT unnest(${[...invoiceIds]}::text[]) AS invoice_id),
+    locked_lines AS MATERIALIZED (
+      SELECT invoice_id, recognized_through FROM revenue_lines WHERE invoice_id = ANY(${[...invoiceIds]}::text[]) FOR UPDATE
+    ), lines_through AS (
+      SELECT invoice_id, max(recognized_through) AS lines_through FROM locked_lines GROUP BY invoice_id
+    )
+    SELECT ids.invoice_id, i.applied, i.parked, i.first_event_on, i.horizon, l.lines_through,
+           (SELECT max(period) FROM ledger_period_locks) AS locked_through
+    FROM ids
+    LEFT JOIN revenue_invoices i ON i.invoice_id = ids.invoice_id
+    LEFT JOIN lines_through l ON l.invoice_id = ids.invoice_id
+  `.execute(db);
+  const books = new Map<string, InvoiceBook | null>();
+  let lockedThrough: string | null = null;
+  for (const row of rows) {
+    lockedThrough = row.locked_through;
+    if (row.first_event_on === null) {
+      books.set(row.invoice_id, null);
+      continue;
+    }
+    const horizon = row.lines_through !== null && (row.horizon === null || row.lines_through > row.horizon) ? row.lines_through : row.horizon;
+    books.set(row.invoice_id, { invoiceId: row.invoice_id, applied: row.applied ?? [], parked: row.parked ?? [], firstEventOn: row.first_event_on, horizon });
+  }
+  return { books, lockedThrough };
+}
+
+type PostedRow = AccountColumnValues & {
+  invoice_id: string;
+  kind: EntryKind;
+  line_id: string | null;
+  payment_id: string | null;
+  last_origin: string;
+};
+
+/**
+ * What is posted per entry key (kind, line, payment and origin day; recognition per month) of each
+ * invoice, in one statement; every asked invoice gets a map (empty when nothing is posted).
+ */
+export async function loadPostedTotalsOf(db: Executor, invoiceIds: readonly string[]): Promise<Map<string, Map<string, PostedTotal>>> {
+  const out = new Map<string, Map<string, PostedTotal>>(invoiceIds.map((id) => [id, new Map()]));
+  if (invoiceIds.length === 0) return out;
+  const { rows } = await sql<PostedRow>`
+    SELECT invoice_id, kind, line_id, payment_id, max(origin_date) AS last_origin, ${sumAccountColumns()}
+    FROM ledger_entries
+    WHERE invoice_id = ANY(${[...invoiceIds]}::text[])
+    GROUP BY invoice_id, kind, line_id, payment_id, CASE WHEN kind = 'recognition' THEN date_trunc('month', origin_date) ELSE origin_date END
+  `.execute(db);
+  for (const r of rows) {
+    out.get(r.invoice_id)!.set(entryKey(r.kind, r.last_origin, r.line_id, r.payment_id), {
+      kind: r.kind,
+      lineId: r.line_id,
+      paymentId: r.payment_id,
+      lastOriginDate: r.last_origin,
+      movement: fromAccountColumns(r),
+    });
+  }
+  return out;
+}
+
+/**
+ * Saves the books of many invoices (each at most once) in one statement: books
+ * upserted, their current lines upserted, lines no longer on an invoice removed.
+ */
+export async function saveInvoiceBooks(db: Executor, saves: readonly { book: InvoiceBook; outcome: InvoiceOutcome | null }[]): Promise<void> {
+  if (saves.length === 0) return;
+  const books = saves.map(({ book, outcome: o }) => ({
+    invoice_id: book.invoiceId,
+    currency: o?.currency ?? null,
+    status: o?.status ?? 'pending',
+    version: o?.version ?? 0,
+    total: o?.total ?? 0,
+    tax: o?.tax ?? 0,
+    net_revenue: o?.netRevenue ?? 0,
+    amount_paid: o?.amountPaid ?? 0,
+    amount_due: o?.amountDue ?? 0,
+    issued_on: o?.issuedOn ?? null,
+    first_event_on: book.firstEventOn,
+    horizon: book.horizon,
+    applied: book.applied,
+    parked: book.parked,
+  }));
+  const lines = saves.flatMap(({ book, outcome: o }) =>
+    (o?.lines ?? []).map((l) => ({
+      invoice_id: book.invoiceId,
+      line_id: l.lineId,
+      currency: o?.currency ?? 'XXX',
+      position: l.position,
+      net_amount: l.amount,
+      service_start: l.servicePeriod?.start ?? null,
+      service_end: l.servicePeriod?.end ?? null,
+      recognized: l.recognized,
+      recognized_through: book.horizon,
+      active: l.active,
+    })),
+  );
+  await sql`
+    WITH new_books AS (
+      SELECT * FROM jsonb_to_recordset(${JSON.stringify(books)}::jsonb) AS x (
+        invoice_id text, currency text, status text, version int, total bigint, tax bigint, net_revenue bigint, amount_paid bigint,
+        amount_due bigint, issued_on date, first_event_on date, horizon date, applied jsonb, parked jsonb)
+    ), book AS (
+      INSERT INTO revenue_invoices (invoice_id, currency, status, version, total, tax, net_revenue, amount_paid, amount_due,
+                                    issued_on, first_event_on, horizon, applied, parked, updated_at)
+      SELECT invoice_id, currency, status, version, total, tax, net_revenue, amount_paid, amount_due,
+             issued_on, first_event_on, horizon, applied, parked, clock_timestamp()
+      FROM new_books
+      ON CONFLICT (invoice_id) DO UPDATE SET
+        currency = excluded.currency, status = excluded.status, version = excluded.version, total = excluded.total,
+        tax = excluded.tax, net_revenue = excluded.net_revenue, amount_paid = excluded.amount_paid,
+        amount_due = excluded.amount_due, issued_on = excluded.issued_on, first_event_on = excluded.first_event_on,
+        horizon = excluded.horizon, applied = excluded.applied, parked = excluded.parked, updated_at = excluded.updated_at
+    ), new_lines AS (
+      SELECT * FROM jsonb_to_recordset(${JSON.stringify(lines)}::jsonb) AS x (
+        invoice_id text, line_id text, currency text, position int, net_amount bigint, service_start date, service_end date,
+        recognized bigint, recognized_through date, active boolean)
+    ), upserted AS (
+      INSERT INTO revenue_lines (invoice_id, line_id, currency, position, net_amount, service_start, service_end,
+                                 recognized, recognized_through, active)
+      SELECT invoice_id, line_id, currency, position, net_amount, service_start, service_end, recognized, recognized_through, active
+      FROM new_lines
+      ON CONFLICT (invoice_id, line_id) DO UPDATE SET
+        position = excluded.position, net_amount = excluded.net_amount, service_start = excluded.service_start,
+        service_end = excluded.service_end, recognized = excluded.recognized,
+        recognized_through = excluded.recognized_through, active = excluded.active
+    )
+    DELETE FROM revenue_lines r
+    USING new_books b
+    WHERE r.invoice_id = b.invoice_id
+      AND NOT EXISTS (SELECT 1 FROM new_lines n WHERE n.invoice_id = r.invoice_id AND n.line_id = r.line_id)
+  `.execute(db);
+}

@@ -1,0 +1,51 @@
+import { sql } from 'kysely';
+import type { Executor } from '../../../db/connect.ts';
+import { firstDayOfMonth, nextMonth } from '../../../values/dates.ts';
+
+// Invoice postings and the daily run hold this lock shared; closing a period holds
+// it exclusively, so no entry can slip into a month while it is being locked.
+const PERIOD_LOCK = 7_301_998_020;
+
+export async function holdPeriodsShared(db: Executor): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock_shared(${PERIOD_LOCK}::bigint)`.execute(db);
+}
+
+export async function holdPeriodsExclusive(db: Executor): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(${PERIOD_LOCK}::bigint)`.execute(db);
+}
+
+/**
+ * What every invoice posting takes first, in one round trip: the period lock shared
+ * (as the daily run takes it), then each invoice's lock in the order given (the caller sorts
+ * them as the worker sorts its batches, so concurrent batches never wait in a cycle).
+ * WITH ORDINALITY + ORDER BY keeps that order: the locks are taken row by row as the
+ * sorted rows come out.
+ */
+export async function holdForInvoicePostings(db: Executor, invoiceIds: readonly string[]): Promise<void> {
+  await sql`
+    SELECT pg_advisory_xact_lock_shared(${PERIOD_LOCK}::bigint),
+           (SELECT count(pg_advisory_xact_lock(hashtextextended('accrue:revenue:' || k, 0)))
+            FROM (SELECT k FROM unnest(${[...invoiceIds]}::text[]) WITH ORDINALITY AS ids (k, n) ORDER BY n OFFSET 0) sorted)
+  `.execute(db);
+}
+
+/** The last locked month ('YYYY-MM'), or null when no month is closed. */
+export async function lockedThrough(db: Executor): Promise<string | null> {
+  const row = await db
+    .selectFrom('ledger_period_locks')
+    .select((eb) => eb.fn.max('period').as('period'))
+    .executeTakeFirst();
+  return row?.period ?? null;
+}
+
+export function firstOpenDayAfter(locked: string | null): string | null {
+  return locked === null ? null : firstDayOfMonth(nextMonth(locked));
+}
+
+export async function firstOpenDay(db: Executor): Promise<string | null> {
+  return firstOpenDayAfter(await lockedThrough(db));
+}
+
+export async function recordPeriodLock(db: Executor, period: string, eventId: string | null): Promise<void> {
+  await db.insertInto('ledger_period_locks').values({ period, event_id: eventId }).onConflict((oc) => oc.column('period').doNothing()).execute();
+}

@@ -1,0 +1,161 @@
+import { addDays, firstDayOfMonth, monthOf, nextMonth } from '../../values/dates.ts';
+import { addMovement, movement, type Movement } from './accounts.ts';
+import type { NetInvoice } from './netLines.ts';
+import { cumulative, type NetLine } from './recognition.ts';
+import type { Timeline } from './invoiceTimeline.ts';
+
+export const ENTRY_KINDS = [
+  'invoice_issued',
+  'recognition',
+  'invoice_updated',
+  'revenue_adjusted',
+  'payment_received',
+  'revenue_reversed',
+  'invoice_voided',
+] as const;
+export type EntryKind = (typeof ENTRY_KINDS)[number];
+
+/** What the journal of one invoice must add up to for one key. */
+export type TargetEntry = {
+  kind: EntryKind;
+  originDate: string;
+  lineId: string | null;
+  paymentId: string | null;
+  movement: Movement;
+};
+
+/**
+ * Entries are compared per key. Recognition is keyed by month (its date moves
+ * forward as days pass), everything else by its business date.
+ */
+export function entryKey(kind: EntryKind, originDate: string, lineId: string | null, paymentId: string | null): string {
+  const when = kind === 'recognition' ? monthOf(originDate) : originDate;
+  return `${kind}|${when}|${lineId ?? ''}|${paymentId ?? ''}`;
+}
+
+export type LineState = NetLine & { position: number; recognized: number; active: boolean };
+
+export type InvoiceOutcome = {
+  currency: string;
+  status: 'open' | 'paid' | 'void';
+  version: number;
+  total: number;
+  tax: number;
+  netRevenue: number;
+  amountPaid: number;
+  amountDue: number;
+  issuedOn: string;
+  lines: LineState[];
+};
+
+/**
+ * The full journal an invoice's events call for, with recognition posted for
+ * service days before `horizon` (exclusive). At every day t the revenue recognised
+ * for a line is C_v(t) of the version v in effect at t: issue books C(issue day) as
+ * catch-up, each day range adds C(b) - C(a), an update adds C_new(d) - C_old(d)
+ * (RevenueAdjusted), a void takes back C(d) (RevenueReversed).
+ */
+export function targetJournal(t: Timeline, horizon: string): { entries: Map<string, TargetEntry>; outcome: InvoiceOutcome } {
+  const entries = new Map<string, TargetEntry>();
+  const add = (kind: EntryKind, date: string, lineId: string | null, paymentId: string | null, m: Movement) => {
+    const key = entryKey(kind, date, lineId, paymentId);
+    const prior = entries.get(key);
+    if (!prior) entries.set(key, { kind, originDate: date, lineId, paymentId, movement: m });
+    else entries.set(key, { ...prior, originDate: date > prior.originDate ? date : prior.originDate, movement: addMovement(prior.movement, m) });
+  };
+  const recognise = (line: NetLine, date: string, amount: number) => {
+    if (amount !== 0) add('recognition', date, line.lineId, null, movement({ DeferredRevenue: amount, Revenue: -amount }));
+  };
+
+  const issuedOn = t.issuedOn;
+  let inv: NetInvoice = t.initial;
+  let version = t.initialVersion;
+  let applied = 0;
+  let received = 0;
+  let voided = false;
+  let cursor = issuedOn;
+
+  add('invoice_issued', issuedOn, null, null, movement({ AccountsReceivable: inv.total, DeferredRevenue: -inv.netRevenue, TaxPayable: -inv.tax }));
+  for (const line of inv.lines) recognise(line, issuedOn, cumulative(line, issuedOn));
+
+  // Service days in [cursor, to), split by month; each month's part is dated the
+  // last service day it covers.
+  const recogniseUntil = (to: string) => {
+    if (to <= cursor) return;
+    for (let m = monthOf(cursor); firstDayOfMonth(m) < to; m = nextMonth(m)) {
+      const s = cursor > firstDayOfMonth(m) ? cursor : firstDayOfMonth(m);
+      const e = firstDayOfMonth(nextMonth(m)) < to ? firstDayOfMonth(nextMonth(m)) : to;
+      for (const line of inv.lines) {
+        const amount = cumulative(line, e) - cumulative(line, s);
+        const end = line.servicePeriod && line.servicePeriod.end < e ? line.servicePeriod.end : e;
+        const date = addDays(end, -1) < issuedOn ? issuedOn : addDays(end, -1);
+        recognise(line, date, amount);
+      }
+    }
+    cursor = to;
+  };
+
+  for (const item of t.items) {
+    if (!voided) recogniseUntil(item.on < horizon ? item.on : horizon);
+    if (item.kind === 'update') {
+      const next = item.invoice;
+      add('invoice_updated', item.on, null, null, movement({
+        AccountsReceivable: next.total - inv.total,
+        DeferredRevenue: -(next.netRevenue - inv.netRevenue),
+        TaxPayable: -(next.tax - inv.tax),
+      }));
+      const ids = [...new Set([...inv.lines, ...next.lines].map((l) => l.lineId))];
+      for (const id of ids) {
+        const before = inv.lines.find((l) => l.lineId === id);
+        const after = next.lines.find((l) => l.lineId === id);
+        const delta = (after ? cumulative(after, item.on) : 0) - (before ? cumulative(before, item.on) : 0);
+        if (delta !== 0) add('revenue_adjusted', item.on, id, null, movement({ DeferredRevenue: delta, Revenue: -delta }));
+      }
+      inv = next;
+      version = item.version;
+    } else if (item.kind === 'payment') {
+      if (item.amount === 0) continue;
+      const open = inv.total - applied;
+      const toReceivable = voided ? 0 : Math.max(0, Math.min(item.amount, open));
+      add('payment_received', item.on, null, item.paymentId, movement({
+        Cash: item.amount,
+        AccountsReceivable: -toReceivable,
+        CustomerCredit: -(item.amount - toReceivable),
+      }));
+      applied += toReceivable;
+      received += item.amount;
+    } else {
+      for (const line of inv.lines) {
+        const taken = cumulative(line, item.on);
+        if (taken !== 0) add('revenue_reversed', item.on, line.lineId, null, movement({ Revenue: taken, DeferredRevenue: -taken }));
+      }
+      add('invoice_voided', item.on, null, null, movement({
+        DeferredRevenue: inv.netRevenue,
+        TaxPayable: inv.tax,
+        AccountsReceivable: -(inv.total - applied),
+        CustomerCredit: -applied,
+      }));
+      voided = true;
+    }
+  }
+  if (!voided) recogniseUntil(horizon);
+
+  const outcome: InvoiceOutcome = {
+    currency: inv.currency,
+    status: voided ? 'void' : applied >= inv.total ? 'paid' : 'open',
+    version,
+    total: voided ? 0 : inv.total,
+    tax: voided ? 0 : inv.tax,
+    netRevenue: voided ? 0 : inv.netRevenue,
+    amountPaid: received,
+    amountDue: voided ? 0 : inv.total - applied,
+    issuedOn,
+    lines: inv.lines.map((l, position) => ({
+      ...l,
+      position,
+      recognized: voided ? 0 : cumulative(l, cursor),
+      active: !voided && l.servicePeriod !== undefined && cursor < l.servicePeriod.end,
+    })),
+  };
+  return { entries, outcome };
+}

@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { createApiKey, hashToken } from '../../src/auth/apiKeys.ts';
+import { readStream } from '../../src/events/appendEvents.ts';
+import { createCustomer, createTestApi, invoiceBody, type TestApi } from '../helpers/testApi.ts';
+
+let api: TestApi;
+beforeAll(async () => {
+  api = await createTestApi();
+});
+afterAll(async () => {
+  await api.drop();
+});
+
+describe('bearer auth and scopes', () => {
+  it('401 without a token, with a malformed or unknown one, and with a revoked key', async () => {
+    const revoked = await createApiKey(api.t.db, { name: 'old', scopes: ['admin'] });
+    await api.t.db.updateTable('api_keys').set({ revoked_at: new Date() }).where('id', '=', revoked.id).execute();
+    for (const token of [null, 'nope', 'acc_unknownunknownunknown', revoked.token]) {
+      const res = await api.call('GET', '/v1/invoices', { token });
+      expect(res.status, String(token)).toBe(401);
+      expect(res.headers.get('www-authenticate')).toBe('Bearer');
+      expect(res.headers.get('content-type')).toBe('application/problem+json');
+    }
+    const basic = await api.app.request('/v1/invoices', { headers: { authorization: 'Basic dXNlcjpwdw==' } });
+    expect(basic.status).toBe(401);
+  });
+
+  it('stores only a sha256 of the token', async () => {
+    const key = await createApiKey(api.t.db, { name: 'hash-check', scopes: ['invoices:read'] });
+    const row = await api.t.db.selectFrom('api_keys').selectAll().where('id', '=', key.id).executeTakeFirstOrThrow();
+    expect(row.token_hash).toBe(hashToken(key.token));
+    const leaked = await sql<{ n: number }>`SELECT count(*)::int AS n FROM api_keys WHERE token_hash = ${key.token} OR name = ${key.token}`.execute(api.t.db);
+    expect(leaked.rows[0]!.n).toBe(0);
+  });
+
+  it('403 per scope; admin and the bootstrap token can do everything; the key is the actor', async () => {
+    const reader = await createApiKey(api.t.db, { name: 'reader', scopes: ['invoices:read'] });
+    const writer = await createApiKey(api.t.db, { name: 'writer', scopes: ['invoices:write'] });
+    const importer = await createApiKey(api.t.db, { name: 'importer', scopes: ['events:write'] });
+    const admin = await createApiKey(api.t.db, { name: 'admin', scopes: ['admin'] });
+    const customerId = await createCustomer(api);
+    const event = { eventId: 'auth-e1', type: 'InvoiceReminderSent', occurredAt: '2026-01-01', invoiceId: 'inv_x', data: { channel: 'email' } };
+    const cases: Array<[string, string, string, unknown, number]> = [
+      [reader.token, 'GET', '/v1/invoices', undefined, 200],
+      [reader.token, 'POST', '/v1/invoices', invoiceBody(customerId), 403],
+      [reader.token, 'POST', '/v1/events', event, 403],
+      [writer.token, 'GET', '/v1/invoices', undefined, 403],
+      [writer.token, 'POST', '/v1/periods/2025-01/close', undefined, 403],
+      [importer.token, 'POST', '/v1/invoices', invoiceBody(customerId), 403],
+      [importer.token, 'POST', '/v1/events', event, 201],
+      [writer.token, 'POST', '/v1/invoices', invoiceBody(customerId), 201],
+      [admin.token, 'GET', '/v1/customers', undefined, 200],
+      [admin.token, 'POST', '/v1/periods/2025-01/close', undefined, 201],
+    ];
+    for (const [token, method, path, body, status] of cases) {
+      const res = await api.call(method, path, { token, body });
+      expect(res.status, `${method} ${path}`).toBe(status);
+    }
+    const created = await api.call('POST', '/v1/invoices', { token: writer.token, body: invoiceBody(customerId) });
+    const [e] = await readStream(api.t.db, 'invoice', created.body.id);
+    expect(e!.actor).toBe(`api-key:${writer.id}`);
+  });
+
+  it('a 403 is decided before the body is validated (no field leaks to callers without the scope)', async () => {
+    const reader = await createApiKey(api.t.db, { name: 'reader2', scopes: ['invoices:read'] });
+    const res = await api.call('POST', '/v1/invoices', { token: reader.token, body: { nonsense: true } });
+    expect(res.status).toBe(403);
+  });
+});
+
+describe('OpenAPI', () => {
+  it('serves an OpenAPI 3.1 document from the zod schemas, and a docs page, without auth', async () => {
+    const doc = await api.call('GET', '/openapi.json', { token: null });
+    expect(doc.status).toBe(200);
+    expect(doc.body.openapi).toBe('3.1.0');
+    for (const path of ['/v1/customers', '/v1/customers/{id}', '/v1/invoices', '/v1/invoices/{id}', '/v1/invoices/{id}/void',
+      '/v1/invoices/{id}/payments', '/v1/invoices/{id}/reminders', '/v1/events', '/v1/periods/{period}/close']) {
+      expect(doc.body.paths[path], path).toBeDefined();
+    }
+    const lineKinds = doc.body.components.schemas.CreateInvoice.properties.lines.items.properties.kind.enum;
+    expect(lineKinds).toEqual(['revenue', 'discount', 'tax']);
+    const docs = await api.call('GET', '/docs', { token: null });
+    expect(docs.status).toBe(200);
+    expect(docs.body).toContain('/openapi.json');
+  });
+
+  it('unknown routes are problem+json 404', async () => {
+    const res = await api.call('GET', '/v1/nothing-here');
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+  });
+});
