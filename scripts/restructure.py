@@ -129,12 +129,12 @@ MOVES: list[tuple[str, str]] = [
 
 # One line per folder of the new src/ tree, written to src/README.md.
 FOLDERS: list[tuple[str, str]] = [
-    ('config.ts', 'the one reader of process.env: every setting, validated at start'),
     ('errors.ts', 'the error classes with their codes (mapped to problem+json in http/problem.ts)'),
-    ('values/', 'value types and bounds every layer uses: dates, currencies, limits'),
+    ('values/', 'value types and bounds every layer uses: dates, currencies, limits, the webhook-secret format'),
     ('telemetry/', 'logger, metrics, traces and the names they share'),
-    ('db/', 'connection, migrations, table types, the embedded Postgres and database roles'),
+    ('db/', 'connection, migrations, table types, the embedded Postgres, database roles, the backoff of database loops'),
     ('events/', 'the event contract (zod schemas, envelope, upcasters) and the one append path into events + outbox'),
+    ('config.ts', 'the one reader of process.env: every setting, validated at start (against event types and the webhook-secret format)'),
     ('auth/', 'API keys, scopes and the local token: who may call'),
     ('invoices/', 'write side: invoice, customer and period-close commands, and event imports (imports/)'),
     ('bus/', 'moving events: contract/ (what a subscriber is and may signal), queues/, relay/ (outbox to queues), worker/, archive/ (dead letters), breaker/, operator/ (status, scrape sources, rebuild)'),

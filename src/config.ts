@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { ValidationError } from './errors.ts';
 import { EVENT_TYPE_NAMES, type EventType } from './events/eventTypes.ts';
-import { webhookSecretProblem } from './subscribers/webhooks/signWebhook.ts';
+import type { Limits } from './values/limits.ts';
+import { webhookSecretProblem } from './values/webhookSecret.ts';
 
 // The only reader of process.env. Every setting, its default and its meaning
 // is here; README's config table is written from this file.
@@ -170,3 +171,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   return parsed.data;
 }
+
+/** The bounds of one client's requests (values/limits.ts), as configured. */
+export function limitsOf(config: Config): Limits {
+  return {
+    maxInvoiceLines: config.ACCRUE_MAX_INVOICE_LINES,
+    maxInvoiceEvents: config.ACCRUE_MAX_INVOICE_EVENTS,
+    maxServicePeriodYears: config.ACCRUE_MAX_SERVICE_PERIOD_YEARS,
+    minYear: config.ACCRUE_MIN_YEAR,
+    maxYear: config.ACCRUE_MAX_YEAR,
+    maxReportMonths: config.ACCRUE_MAX_REPORT_MONTHS,
+  };
+}
+
+/** The documented defaults (above), for callers that were given no config (tests, tools). */
+export const DEFAULT_LIMITS: Limits = limitsOf(loadConfig({}));

@@ -3,7 +3,8 @@ import type { EventType } from '../events/eventTypes.ts';
 import { MAX_INVOICE_MAGNITUDE, type InvoiceLine } from '../events/schemas/invoiceEvents.ts';
 import { currencyExponent } from '../values/currencies.ts';
 import { todayUtc } from '../values/dates.ts';
-import { DEFAULT_LIMITS, type Limits } from '../values/limits.ts';
+import { DEFAULT_LIMITS } from '../config.ts';
+import { type Limits } from '../values/limits.ts';
 import { totals, type InvoiceState } from './invoice.ts';
 import { invoiceContentIssues } from './invoiceBounds.ts';
 

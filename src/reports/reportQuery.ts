@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { ValidationError, type FieldIssue } from '../errors.ts';
 import { zodIssues } from '../events/envelope.ts';
 import { currencyCode, isoDay, isoMonth } from '../events/primitives.ts';
-import { DEFAULT_LIMITS, type Limits } from '../values/limits.ts';
+import { DEFAULT_LIMITS } from '../config.ts';
+import { type Limits } from '../values/limits.ts';
 
 /** Query parameters every report takes (GET /v1/reports/...?currency=&from=&to=&asOf=). */
 export const reportQuery = z

@@ -13,7 +13,7 @@ import type { PgBoss } from 'pg-boss';
 import { operatorRoutes } from '../http/routes/operatorRoutes.ts';
 import { busSettings } from '../bus/queues/busSettings.ts';
 import { startBoss } from '../bus/queues/startBoss.ts';
-import { limitsOf } from '../values/limits.ts';
+import { limitsOf } from '../config.ts';
 
 export type RunningApi = { url: string; port: number; close(): Promise<void> };
 

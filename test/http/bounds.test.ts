@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readStream, toEventRows } from '../../src/events/appendEvents.ts';
 import { insertInvoiceWithEvents } from '../../src/invoices/invoiceRepository.ts';
-import { DEFAULT_LIMITS } from '../../src/values/limits.ts';
+import { DEFAULT_LIMITS } from '../../src/config.ts';
 import { countRows, createCustomer, createTestApi, invoiceBody, revenueLine, type TestApi } from '../helpers/testApi.ts';
 
 // Issue 9, defects 4 and 6: what one client can make the system store and compute.

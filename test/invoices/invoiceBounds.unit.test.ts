@@ -5,7 +5,7 @@ import type { InvoiceLine } from '../../src/events/schemas/invoiceEvents.ts';
 import { decideInvoice, type InvoiceCommand } from '../../src/invoices/decideInvoice.ts';
 import type { InvoiceState } from '../../src/invoices/invoice.ts';
 import { invoiceContentIssues } from '../../src/invoices/invoiceBounds.ts';
-import { DEFAULT_LIMITS } from '../../src/values/limits.ts';
+import { DEFAULT_LIMITS } from '../../src/config.ts';
 import { reportRangeIssues } from '../../src/reports/reportQuery.ts';
 
 // Pure: the limits are parameters (src/values/limits.ts), nothing here reads config.

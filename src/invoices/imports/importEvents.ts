@@ -5,7 +5,8 @@ import { appendEvents, type EventContext, type NewEvent } from '../../events/app
 import { parseEventData } from '../../events/envelope.ts';
 import { INVOICE_EVENT_TYPES, type EventType } from '../../events/eventTypes.ts';
 import { identifier, isoDay } from '../../events/primitives.ts';
-import { DEFAULT_LIMITS, type Limits } from '../../values/limits.ts';
+import { DEFAULT_LIMITS } from '../../config.ts';
+import { type Limits } from '../../values/limits.ts';
 import { checkImportBounds } from './checkImportBounds.ts';
 import { findApiOwnedInvoices } from './findApiOwnedInvoices.ts';
 import { findChangedDuplicates } from './findChangedDuplicates.ts';
