@@ -2,7 +2,8 @@ import pg from 'pg';
 import type { Logger } from '../../telemetry/logger.ts';
 import { doublingDelay } from '../../db/backoff.ts';
 
-export const OUTBOX_CHANNEL = 'accrue_outbox';
+export { OUTBOX_CHANNEL } from '../../db/wakeRelay.ts';
+import { OUTBOX_CHANNEL } from '../../db/wakeRelay.ts';
 
 /**
  * Holds a dedicated connection LISTENing on the outbox channel (a pooled one would
