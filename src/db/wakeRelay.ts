@@ -107,8 +107,9 @@ export function wakingDialect(pool: pg.Pool, log?: WakeLog): { dialect: Postgres
           if (woke) notifier.wake();
         },
         async destroy() {
-          closed = true;
+          // Let the wake-ups of the last commits go out before the pool ends.
           await notifier.idle();
+          closed = true;
           await inner.destroy();
         },
       };
