@@ -151,14 +151,6 @@ BEGIN
   RETURN NULL;
 END $$;
 
-CREATE FUNCTION public.outbox_notify() RETURNS trigger
-    LANGUAGE plpgsql
-    AS $$
-BEGIN
-  PERFORM pg_notify('accrue_outbox', '');
-  RETURN NULL;
-END $$;
-
 CREATE TABLE public.analytics_invoices (
     invoice_id text NOT NULL,
     customer_id text,
@@ -956,8 +948,6 @@ CREATE TRIGGER ledger_period_locks_append_only BEFORE DELETE OR UPDATE ON public
 
 CREATE TRIGGER ledger_period_locks_no_truncate BEFORE TRUNCATE ON public.ledger_period_locks FOR EACH STATEMENT EXECUTE FUNCTION public.ledger_refuse_change();
 
-CREATE TRIGGER outbox_notify_relay AFTER INSERT ON public.outbox FOR EACH STATEMENT EXECUTE FUNCTION public.outbox_notify();
-
 ALTER TABLE ONLY public.invoice_payments
     ADD CONSTRAINT invoice_payments_invoice_id_fkey FOREIGN KEY (invoice_id) REFERENCES public.invoices(id);
 
@@ -991,8 +981,6 @@ GRANT ALL ON FUNCTION public.failed_job_replays_refuse_change() TO accrue_app;
 GRANT ALL ON FUNCTION public.ledger_refuse_change() TO accrue_app;
 
 GRANT ALL ON FUNCTION public.ledger_refuse_locked_period() TO accrue_app;
-
-GRANT ALL ON FUNCTION public.outbox_notify() TO accrue_app;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.analytics_invoices TO accrue_app;
 

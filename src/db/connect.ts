@@ -1,15 +1,27 @@
 import './pgTypes.ts';
 import pg from 'pg';
-import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import { Kysely, type Transaction } from 'kysely';
 import type { Database } from './schema.ts';
+import { wakingDialect, type WakeLog } from './wakeRelay.ts';
 
 export type Db = Kysely<Database>;
 /** Any executor: the pool-backed Kysely or an open transaction. Functions take it first. */
 export type Executor = Kysely<Database> | Transaction<Database>;
 
-export type DbHandle = { db: Db; pool: pg.Pool; url: string; close(): Promise<void> };
+export type DbHandle = {
+  db: Db;
+  pool: pg.Pool;
+  url: string;
+  /** Wakes the relay now (coalesced); writes through `db` that add outbox rows already do it after commit. */
+  wakeRelay(): void;
+  close(): Promise<void>;
+};
 
-export function connect(url: string, options: { max?: number; applicationName?: string } = {}): DbHandle {
+/**
+ * A pool and its Kysely. Every commit through `db` that added outbox rows wakes the
+ * relay afterwards (db/wakeRelay.ts); `log` receives a failed wake-up at debug.
+ */
+export function connect(url: string, options: { max?: number; applicationName?: string; log?: WakeLog } = {}): DbHandle {
   const pool = new pg.Pool({
     connectionString: url,
     max: options.max ?? 10,
@@ -23,11 +35,13 @@ export function connect(url: string, options: { max?: number; applicationName?: 
   // a restart) emits 'error' while the pool's idle listener is detached; the query
   // it runs is rejected anyway, so a no-op listener keeps the process alive.
   pool.on('connect', (client) => client.on('error', () => {}));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const waking = wakingDialect(pool, options.log);
+  const db = new Kysely<Database>({ dialect: waking.dialect });
   return {
     db,
     pool,
     url,
+    wakeRelay: waking.wake,
     async close() {
       await db.destroy();
     },

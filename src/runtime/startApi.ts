@@ -46,7 +46,7 @@ export async function startApi(options: {
       ? async () => {}
       : initTelemetry({ serviceName: config.OTEL_SERVICE_NAME ?? SERVICE_NAMES.api, endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
   registerSecret(config.ACCRUE_BOOTSTRAP_TOKEN);
-  const handle = connect(database.url, { max: config.ACCRUE_DB_POOL_MAX, applicationName: 'accrue-api' });
+  const handle = connect(database.url, { max: config.ACCRUE_DB_POOL_MAX, applicationName: 'accrue-api', log });
   let lazyBoss: Promise<PgBoss> | undefined;
   const getBoss = async () => options.boss ?? (lazyBoss ??= startBoss(database.url, { role: 'client', settings: busSettings(config), log, max: 2 }));
   const app = createApp(

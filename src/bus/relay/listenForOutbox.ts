@@ -2,12 +2,14 @@ import pg from 'pg';
 import type { Logger } from '../../telemetry/logger.ts';
 import { doublingDelay } from '../../db/backoff.ts';
 
-export const OUTBOX_CHANNEL = 'accrue_outbox';
+export { OUTBOX_CHANNEL } from '../../db/wakeRelay.ts';
+import { OUTBOX_CHANNEL } from '../../db/wakeRelay.ts';
 
 /**
  * Holds a dedicated connection LISTENing on the outbox channel (a pooled one would
- * lose the LISTEN when returned) and calls `onNotify` for each commit that added
- * outbox rows. Reconnects with backoff (100 ms doubling to 5 s) when the
+ * lose the LISTEN when returned) and calls `onNotify` for each wake-up a writer
+ * sends after committing outbox rows (db/wakeRelay.ts; coalesced, so one may stand
+ * for many commits). Reconnects with backoff (100 ms doubling to 5 s) when the
  * connection drops, and calls `onNotify` after each (re)connect so commits made
  * while it was away are picked up at once rather than at the next poll.
  */

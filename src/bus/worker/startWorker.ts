@@ -45,7 +45,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   // Checked before anything starts: a timeout that does not fit the expiry is a config error.
   const externalSize = subscribers.some((s) => s.external) ? externalBatchSize(settings) : batchSize;
   const connections = subscribers.length * concurrency + 2;
-  const handle = connect(options.url, { max: connections, applicationName: 'accrue-worker' });
+  const handle = connect(options.url, { max: connections, applicationName: 'accrue-worker', log });
   const boss = await startBoss(options.url, { role: 'worker', settings, log, max: connections + 2 });
   await ensureQueues(boss, subscribers.map((s) => s.name), settings.queue);
   // Every relay routes by this table, whatever subscribers its own process knows.

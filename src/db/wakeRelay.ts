@@ -1,0 +1,119 @@
+import type pg from 'pg';
+import { PostgresDialect, type CompiledQuery, type DatabaseConnection, type Driver, type TransactionSettings } from 'kysely';
+
+/** The channel the relay LISTENs on (bus/relay/listenForOutbox.ts). */
+export const OUTBOX_CHANNEL = 'accrue_outbox';
+
+/**
+ * A statement that adds outbox rows: appendEvents' `INSERT INTO outbox` and the
+ * invoice create's kysely `insert into "outbox"`. Matching the statement text (not
+ * a flag each writer sets) means a new writer cannot forget the wake-up.
+ */
+const WRITES_OUTBOX = /\binsert\s+into\s+"?outbox"?[\s(]/i;
+
+export type WakeLog = { debug(obj: object, msg: string): void };
+
+/**
+ * Coalesces wake-ups: at most one `send` in flight; wakes while it runs collapse into
+ * exactly one more send after it, so the last commit's wake-up is never lost.
+ * Errors go to `onError` and are otherwise ignored (the relay's poll is the fallback).
+ */
+export function coalescedWake(send: () => Promise<unknown>, onError: (err: Error) => void): { wake(): void; idle(): Promise<void> } {
+  let inFlight: Promise<void> | undefined;
+  let again = false;
+  const wake = () => {
+    if (inFlight) {
+      again = true;
+      return;
+    }
+    inFlight = Promise.resolve()
+      .then(send)
+      .then(
+        () => {},
+        (err: Error) => onError(err),
+      )
+      .finally(() => {
+        inFlight = undefined;
+        if (again) {
+          again = false;
+          wake();
+        }
+      });
+  };
+  return {
+    wake,
+    async idle() {
+      while (inFlight) await inFlight;
+    },
+  };
+}
+
+/**
+ * The pool's kysely dialect, plus the relay's wake-up after commit. The outbox once
+ * had a trigger that NOTIFYed inside every write transaction; a transaction that
+ * NOTIFYs takes a database-wide lock at commit, which serialised every write
+ * (migration 060 drops it). Instead the driver notes when a connection ran an outbox
+ * insert and, once that work is committed (the transaction's COMMIT, or the statement
+ * itself outside one) and the connection released, sends one cheap
+ * `SELECT pg_notify(...)` on its own, coalesced per pool. A rollback forgets the note.
+ */
+export function wakingDialect(pool: pg.Pool, log?: WakeLog): { dialect: PostgresDialect; wake(): void; idle(): Promise<void> } {
+  let closed = false;
+  const notifier = coalescedWake(
+    () => (closed ? Promise.resolve() : pool.query(`SELECT pg_notify('${OUTBOX_CHANNEL}', '')`)),
+    (err) => log?.debug({ err: { message: err.message } }, 'relay wake-up failed; the relay poll will pick the events up'),
+  );
+  const wrote = new WeakSet<DatabaseConnection>();
+  const patched = new WeakSet<DatabaseConnection>();
+
+  class WakingDialect extends PostgresDialect {
+    override createDriver(): Driver {
+      const inner = super.createDriver();
+      return {
+        init: () => inner.init(),
+        async acquireConnection() {
+          const connection = await inner.acquireConnection();
+          if (!patched.has(connection)) {
+            // The same connection object comes back for the same pg client; patch it once.
+            patched.add(connection);
+            const execute = connection.executeQuery.bind(connection);
+            connection.executeQuery = (async (query: CompiledQuery) => {
+              const result = await execute(query);
+              if (WRITES_OUTBOX.test(query.sql)) wrote.add(connection);
+              return result;
+            }) as DatabaseConnection['executeQuery'];
+          }
+          return connection;
+        },
+        beginTransaction: (c: DatabaseConnection, settings: TransactionSettings) => inner.beginTransaction(c, settings),
+        async commitTransaction(c) {
+          try {
+            await inner.commitTransaction(c);
+          } catch (err) {
+            wrote.delete(c);
+            throw err;
+          }
+        },
+        async rollbackTransaction(c) {
+          wrote.delete(c);
+          await inner.rollbackTransaction(c);
+        },
+        savepoint: inner.savepoint?.bind(inner),
+        rollbackToSavepoint: inner.rollbackToSavepoint?.bind(inner),
+        releaseSavepoint: inner.releaseSavepoint?.bind(inner),
+        async releaseConnection(c) {
+          const woke = wrote.delete(c);
+          await inner.releaseConnection(c);
+          if (woke) notifier.wake();
+        },
+        async destroy() {
+          // Let the wake-ups of the last commits go out before the pool ends.
+          await notifier.idle();
+          closed = true;
+          await inner.destroy();
+        },
+      };
+    }
+  }
+  return { dialect: new WakingDialect({ pool }), wake: notifier.wake, idle: notifier.idle };
+}

@@ -1,0 +1,97 @@
+import pg from 'pg';
+import { Kysely, PostgresDialect } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/db/schema.ts';
+import { OUTBOX_CHANNEL } from '../../src/db/wakeRelay.ts';
+import { appendInvoices } from '../helpers/busTestKit.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/testDatabase.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A second connection LISTENing on the relay's channel, counting what arrives. */
+async function listen(url: string) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const seen = { count: 0 };
+  client.on('notification', (n) => {
+    if (n.channel === OUTBOX_CHANNEL) seen.count++;
+  });
+  await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+  return { seen, close: () => client.end() };
+}
+
+async function waitFor(check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(10);
+  }
+}
+
+describe('relay wake-up after commit', () => {
+  let t: TestDatabase;
+  let listener: Awaited<ReturnType<typeof listen>>;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    listener = await listen(t.url);
+  });
+  afterAll(async () => {
+    await listener.close();
+    await t.drop();
+  });
+
+  it('an append transaction issues no NOTIFY of its own (no outbox trigger)', async () => {
+    // A plain Kysely, not connect(): only the database itself could notify here.
+    const plain = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: t.url, max: 1 }) }) });
+    try {
+      const before = listener.seen.count;
+      await plain.transaction().execute((tx) => appendInvoices(tx, 1, 3));
+      await appendInvoices(plain, 10, 1); // autocommit, the invoice create's shape
+      await sleep(300);
+      expect(listener.seen.count).toBe(before);
+    } finally {
+      await plain.destroy();
+    }
+  });
+
+  it('a writer through connect() wakes the relay after its commit, not before', async () => {
+    const before = listener.seen.count;
+    await t.db.transaction().execute(async (tx) => {
+      await appendInvoices(tx, 20, 2);
+      await sleep(300);
+      expect(listener.seen.count).toBe(before);
+    });
+    await waitFor(() => listener.seen.count > before);
+    await sleep(200);
+    expect(listener.seen.count).toBe(before + 1);
+  });
+
+  it('an autocommitted append wakes the relay too; a rolled-back one does not', async () => {
+    let before = listener.seen.count;
+    await appendInvoices(t.db, 30, 1);
+    await waitFor(() => listener.seen.count > before);
+
+    await sleep(100);
+    before = listener.seen.count;
+    await t.db
+      .transaction()
+      .execute(async (tx) => {
+        await appendInvoices(tx, 40, 1);
+        throw new Error('roll back');
+      })
+      .catch(() => {});
+    await sleep(300);
+    expect(listener.seen.count).toBe(before);
+  });
+
+  it('many concurrent commits coalesce into few wake-ups, the last commit still followed by one', async () => {
+    await sleep(100);
+    const before = listener.seen.count;
+    await Promise.all(Array.from({ length: 20 }, (_, i) => appendInvoices(t.db, 100 + i, 1)));
+    await waitFor(() => listener.seen.count > before);
+    await sleep(300);
+    const woke = listener.seen.count - before;
+    expect(woke).toBeGreaterThanOrEqual(1);
+    expect(woke).toBeLessThan(20);
+  });
+});
