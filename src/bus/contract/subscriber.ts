@@ -30,8 +30,8 @@ export type SubscriberContext = {
   afterCommit?(effect: AfterCommitEffect): void;
 };
 
-/** An effect run after commit, on the worker's pool (outside any job transaction). */
-export type AfterCommitEffect = (db: Kysely<Database>) => Promise<void>;
+/** An effect run after commit, on the worker's pool (outside any job transaction), at the worker clock's `now`. */
+export type AfterCommitEffect = (db: Kysely<Database>, now: Date) => Promise<void>;
 
 /**
  * Work a subscriber needs on a clock rather than on an event (e.g. overdue detection).

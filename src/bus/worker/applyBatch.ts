@@ -40,7 +40,7 @@ export async function applyBatch(
   const { results, effects } = await applyJobs(db, { subscriber, log, now, telemetry }, events, (executor, outcomes, where) =>
     settleJobs(executor, settling, [...poison, ...outcomes], where),
   );
-  await runAfterCommit(db, subscriber.name, log, effects);
+  if (effects.length > 0) await runAfterCommit(db, subscriber.name, log, effects, now());
   const settled = jobs.map((j) => results.get(j.id)!);
   settleBatchTelemetry(telemetry, jobs, settled);
   return settled;

@@ -13,17 +13,17 @@ export const PENDING_NOTICE_GRACE_MS = 60_000;
 
 /**
  * Delivers one recorded notice after its transaction committed (the worker's
- * after-commit effect). Locks the row first and delivers only while it is pending, so
- * the sweep and this never both write it; marks it delivered in the same short
- * transaction. A crash between the append and this commit leaves it pending for the
- * sweep, which recognises the line already written by its event id.
+ * after-commit effect), in one short transaction: marking the row delivered while it
+ * is still pending both claims it (the row stays locked until commit, so the sweep
+ * skips it) and records the delivery; a delivery that throws rolls the mark back.
+ * A crash between the append and this commit leaves it pending for the sweep, which
+ * recognises the line already written by its event id.
  */
 export async function deliverNotice(db: Db, channel: NotificationChannel, message: NotificationMessage, ctx: { now: Date; log: Logger }): Promise<void> {
   await db.transaction().execute(async (tx) => {
-    const pending = await lockPending(tx, [message.eventId]);
-    if (pending.length === 0) return;
+    const claimed = await markDelivered(tx, [message.eventId], ctx.now);
+    if (claimed === 0) return;
     await channel.deliver(message, ctx);
-    await markDelivered(tx, [message.eventId], ctx.now);
   });
 }
 
@@ -59,23 +59,20 @@ export async function deliverPendingNotices(
     };
     const written = already.has(row.event_id);
     if (!written) await channel.deliver(message, ctx);
-    await markDelivered(db, [row.event_id], ctx.now);
     ctx.log.warn({ eventId: row.event_id, alreadyWritten: written }, 'delivered a notice left pending after its commit');
   }
+  // One statement for the run: the marks commit with the sweep's transaction either way.
+  if (rows.length > 0) await markDelivered(db, rows.map((r) => r.event_id), ctx.now);
   return rows.length;
 }
 
-async function lockPending(db: Executor, eventIds: readonly string[]): Promise<{ event_id: string }[]> {
-  return db
-    .selectFrom('notification_deliveries')
-    .select('event_id')
+/** Marks the still-pending ones of these notices delivered; returns how many it marked. */
+async function markDelivered(db: Executor, eventIds: readonly string[], now: Date): Promise<number> {
+  const result = await db
+    .updateTable('notification_deliveries')
+    .set({ delivered_at: now })
     .where('event_id', 'in', eventIds)
     .where('delivered_at', 'is', null)
-    .forUpdate()
-    .skipLocked()
-    .execute();
-}
-
-async function markDelivered(db: Executor, eventIds: readonly string[], now: Date): Promise<void> {
-  await db.updateTable('notification_deliveries').set({ delivered_at: now }).where('event_id', 'in', eventIds).where('delivered_at', 'is', null).execute();
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }

@@ -54,7 +54,7 @@ export function createNotificationsSubscriber(channel: NotificationChannel, opti
         await channel.deliver(message, { now, log });
         return;
       }
-      ctx.afterCommit!((pool) => deliverNotice(pool, channel, message, { now: new Date(), log }));
+      ctx.afterCommit!((pool, at) => deliverNotice(pool, channel, message, { now: at, log }));
     },
     schedules: [
       {
