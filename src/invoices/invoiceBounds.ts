@@ -51,11 +51,3 @@ function addYears(day: string, n: number): string {
   return `${String(Number(day.slice(0, 4)) + n).padStart(4, '0')}${day.slice(4)}`;
 }
 
-/** Why one more event cannot be added to an invoice that has `events` already, or null. */
-export function eventCapIssue(events: number, adding: number, limits: Limits, field: string): FieldIssue | null {
-  if (events + adding <= limits.maxInvoiceEvents) return null;
-  return {
-    field,
-    message: `an invoice holds at most ${limits.maxInvoiceEvents} events (ACCRUE_MAX_INVOICE_EVENTS); it has ${events}: void it and issue a new one`,
-  };
-}

@@ -7,6 +7,7 @@ import { MAX_INVOICE_MAGNITUDE, type InvoiceLine } from '../../events/schemas/in
 import { dayIssue, invoiceContentIssues } from '../invoiceBounds.ts';
 import type { Limits } from '../../values/limits.ts';
 import type { ImportedEvent } from './importEvents.ts';
+import { importField } from './importRules.ts';
 
 const PAYMENT_TYPES = ['InvoicePaymentReceived', 'InvoicePaid'];
 /** May follow an invoice at its event cap (as on the API): settling, voiding, deleting. */
@@ -23,7 +24,7 @@ const CLOSING_TYPES = ['InvoicePaid', 'InvoiceVoided', 'InvoiceDeleted'];
  * cap. Events already stored (a retried request) are not counted again.
  */
 export async function checkImportBounds(db: Executor, events: readonly ImportedEvent[], limits: Limits): Promise<void> {
-  const at = (i: number, field: string) => (events.length > 1 ? `${i}.${field}` : field);
+  const at = (i: number, field: string) => importField(events, i, field);
   const issues: FieldIssue[] = [];
   const payments = new Map<number, { paymentId: string; amount: number }>();
   events.forEach((e, i) => {
@@ -78,26 +79,33 @@ type Tally = { events: number; payments: Map<string, bigint> };
 /** Per invoice: its stored invoice events (not Revenue*) and, per paymentId, the largest amount stored. */
 async function loadInvoiceTallies(db: Executor, invoiceIds: string[], eventIds: string[]) {
   await sql`SELECT count(pg_advisory_xact_lock(hashtextextended('accrue:import:' || id, 0))) FROM unnest(${invoiceIds}::text[]) AS id`.execute(db);
-  const { rows } = await sql<{ invoice_id: string; events: number; payment_id: string | null; amount: string | null }>`
-    SELECT aggregate_id AS invoice_id, count(*)::int AS events, NULL AS payment_id, NULL AS amount
+  // One round trip: the tallies, and which of these eventIds are already stored (`seen`).
+  const { rows } = await sql<{ invoice_id: string | null; events: number; payment_id: string | null; amount: string | null; seen: string | null }>`
+    SELECT aggregate_id AS invoice_id, count(*)::int AS events, NULL AS payment_id, NULL AS amount, NULL AS seen
     FROM events
     WHERE aggregate_type = 'invoice' AND aggregate_id = ANY(${invoiceIds}::text[]) AND type = ANY(${INVOICE_EVENT_TYPES}::text[])
     GROUP BY aggregate_id
     UNION ALL
-    SELECT aggregate_id, 0, data ->> 'paymentId', max((data ->> 'amount')::numeric)::text
+    SELECT aggregate_id, 0, data ->> 'paymentId', max((data ->> 'amount')::numeric)::text, NULL
     FROM events
     WHERE aggregate_type = 'invoice' AND aggregate_id = ANY(${invoiceIds}::text[]) AND type = ANY(${PAYMENT_TYPES}::text[])
     GROUP BY aggregate_id, data ->> 'paymentId'
+    UNION ALL
+    SELECT NULL, 0, NULL, NULL, external_id
+    FROM events
+    WHERE source = 'import' AND external_id = ANY(${eventIds}::text[])
   `.execute(db);
   const byInvoice = new Map<string, Tally>();
+  const storedEventIds = new Set<string>();
   for (const r of rows) {
-    const tally = byInvoice.get(r.invoice_id) ?? { events: 0, payments: new Map<string, bigint>() };
-    byInvoice.set(r.invoice_id, tally);
+    if (r.seen !== null) {
+      storedEventIds.add(r.seen);
+      continue;
+    }
+    const tally = byInvoice.get(r.invoice_id!) ?? { events: 0, payments: new Map<string, bigint>() };
+    byInvoice.set(r.invoice_id!, tally);
     tally.events += r.events;
     if (r.payment_id !== null && r.amount !== null) tally.payments.set(r.payment_id, BigInt(r.amount));
   }
-  const { rows: seen } = await sql<{ external_id: string }>`
-    SELECT external_id FROM events WHERE source = 'import' AND external_id = ANY(${eventIds}::text[])
-  `.execute(db);
-  return { byInvoice, storedEventIds: new Set(seen.map((r) => r.external_id)) };
+  return { byInvoice, storedEventIds };
 }
