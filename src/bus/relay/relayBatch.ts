@@ -1,10 +1,10 @@
 import type pg from 'pg';
 import type { PgBoss } from 'pg-boss';
 import { toStoredEvent } from '../../events/appendEvents.ts';
+import type { SubscriptionRow } from '../contract/subscriptions.ts';
 import { routeEvents, routesFromSubscriptions, unroutedTypes } from './routes.ts';
 
 type EventRow = Parameters<typeof toStoredEvent>[0];
-type SubscriptionRow = { subscriber: string; event_type: string };
 
 /**
  * Moves up to `batchSize` committed events from the outbox into one pg-boss job per

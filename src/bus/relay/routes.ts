@@ -1,27 +1,22 @@
 import type { Subscriber } from '../contract/subscriber.ts';
 import { InvariantError } from '../../errors.ts';
+import { subscriptionRows, type SubscriptionRow } from '../contract/subscriptions.ts';
 
 /** Event type -> the queues (one per subscriber) that take it. */
 export type Routes = ReadonlyMap<string, readonly string[]>;
 
-/** The subscription map: each subscriber's queue is named after it. */
+/** The subscription map of a process's own subscribers: each subscriber's queue is named after it. */
 export function buildRoutes(subscribers: readonly Pick<Subscriber, 'name' | 'eventTypes'>[]): Routes {
   const names = new Set<string>();
-  const routes = new Map<string, string[]>();
   for (const s of subscribers) {
     if (names.has(s.name)) throw new InvariantError(`two subscribers are named ${s.name}`);
     names.add(s.name);
-    for (const type of new Set(s.eventTypes)) {
-      const queues = routes.get(type) ?? [];
-      queues.push(s.name);
-      routes.set(type, queues);
-    }
   }
-  return routes;
+  return routesFromSubscriptions(subscriptionRows(subscribers));
 }
 
 /** The routes the subscriptions table gives (one row per subscriber and event type). */
-export function routesFromSubscriptions(rows: readonly { subscriber: string; event_type: string }[]): Routes {
+export function routesFromSubscriptions(rows: readonly SubscriptionRow[]): Routes {
   const routes = new Map<string, string[]>();
   for (const { subscriber, event_type } of rows) {
     const queues = routes.get(event_type) ?? [];
