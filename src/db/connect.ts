@@ -12,8 +12,6 @@ export type DbHandle = {
   db: Db;
   pool: pg.Pool;
   url: string;
-  /** Wakes the relay now (coalesced); writes through `db` that add outbox rows already do it after commit. */
-  wakeRelay(): void;
   close(): Promise<void>;
 };
 
@@ -41,7 +39,6 @@ export function connect(url: string, options: { max?: number; applicationName?: 
     db,
     pool,
     url,
-    wakeRelay: waking.wake,
     async close() {
       await db.destroy();
     },

@@ -57,7 +57,7 @@ export function coalescedWake(send: () => Promise<unknown>, onError: (err: Error
  * itself outside one) and the connection released, sends one cheap
  * `SELECT pg_notify(...)` on its own, coalesced per pool. A rollback forgets the note.
  */
-export function wakingDialect(pool: pg.Pool, log?: WakeLog): { dialect: PostgresDialect; wake(): void; idle(): Promise<void> } {
+export function wakingDialect(pool: pg.Pool, log?: WakeLog): { dialect: PostgresDialect } {
   let closed = false;
   const notifier = coalescedWake(
     () => (closed ? Promise.resolve() : pool.query(`SELECT pg_notify('${OUTBOX_CHANNEL}', '')`)),
@@ -115,5 +115,5 @@ export function wakingDialect(pool: pg.Pool, log?: WakeLog): { dialect: Postgres
       };
     }
   }
-  return { dialect: new WakingDialect({ pool }), wake: notifier.wake, idle: notifier.idle };
+  return { dialect: new WakingDialect({ pool }) };
 }
