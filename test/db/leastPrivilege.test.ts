@@ -6,7 +6,7 @@ import pg from 'pg';
 import type { PgBoss } from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replayArchive } from '../../src/bus/archive/replayArchive.ts';
-import { connect, type DbHandle } from '../../src/db/connect.ts';
+import { connect } from '../../src/db/connect.ts';
 import { APPEND_ONLY_TABLES } from '../../src/db/grantRuntimeRole.ts';
 import { MIGRATIONS_DIR, migrate } from '../../src/db/migrate.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -21,13 +21,11 @@ import { createTestDatabase, type TestDatabase } from '../helpers/testDatabase.t
 // that `accrue migrate` grants (test/helpers/globalSetup.ts), the owner as a superuser.
 describe('least privilege: the runtime role', () => {
   let t: TestDatabase;
-  let owner: DbHandle;
   let boss: PgBoss;
   let archiveId: number;
 
   beforeAll(async () => {
     t = await createTestDatabase();
-    owner = connect(t.ownerUrl, { max: 2 });
     boss = await startBoss(t.url, { role: 'client', settings: testSettings(), log: silentLogger });
     // One row in each append-only table, written as the runtime role: INSERT is allowed.
     await appendInvoices(t.db, 1, 1);
@@ -41,15 +39,21 @@ describe('least privilege: the runtime role', () => {
   });
   afterAll(async () => {
     await boss?.stop({ graceful: false });
-    await owner?.close();
     await t?.drop();
   });
 
   it('is neither a superuser nor the owner, and /v1/ops/status says so (a superuser gets a warning)', async () => {
     expect((await getStatus(t.db)).database).toEqual({ role: 'accrue_test_app', superuser: false, ownsTables: false });
-    const asOwner = (await getStatus(owner.db)).database;
+    const asOwner = (await getStatus(t.owner)).database;
     expect(asOwner).toMatchObject({ superuser: true, ownsTables: true });
     expect(asOwner.warning).toMatch(/superuser/);
+  });
+
+  it('treats as append-only exactly the tables whose triggers refuse changes (the grants and these tests follow that list)', async () => {
+    const { rows } = await sql<{ table: string }>`
+      SELECT DISTINCT tgrelid::regclass::text AS table FROM pg_trigger WHERE tgname LIKE '%\\_append\\_only'`.execute(t.owner);
+    expect(rows.map((r) => r.table).sort()).toEqual([...APPEND_ONLY_TABLES].sort());
+    expect([...APPEND_ONLY_TABLES].sort()).toEqual(['events', 'failed_job_archive', 'failed_job_replays', 'ledger_entries', 'ledger_period_locks']);
   });
 
   it('reads and appends to every append-only table', async () => {
@@ -87,17 +91,17 @@ describe('least privilege: the runtime role', () => {
   });
 
   it('even the owner cannot TRUNCATE ledger_period_locks (closing a month is irreversible)', async () => {
-    await expect(sql`TRUNCATE ledger_period_locks`.execute(owner.db)).rejects.toThrow(/append-only/);
+    await expect(sql`TRUNCATE ledger_period_locks`.execute(t.owner)).rejects.toThrow(/append-only/);
     const locks = await sql<{ n: number }>`SELECT count(*)::int AS n FROM ledger_period_locks`.execute(t.db);
     expect(locks.rows[0]!.n).toBe(1);
   });
 
   it('the archive changes only its replay counters, and only its owner deletes rows', async () => {
-    await expect(sql`UPDATE failed_job_archive SET error_message = 'rewritten' WHERE id = ${archiveId}`.execute(owner.db)).rejects.toThrow(/append-only/);
-    await expect(sql`UPDATE failed_job_archive SET replay_count = replay_count - 1 WHERE id = ${archiveId}`.execute(owner.db)).rejects.toThrow(/append-only/);
+    await expect(sql`UPDATE failed_job_archive SET error_message = 'rewritten' WHERE id = ${archiveId}`.execute(t.owner)).rejects.toThrow(/append-only/);
+    await expect(sql`UPDATE failed_job_archive SET replay_count = replay_count - 1 WHERE id = ${archiveId}`.execute(t.owner)).rejects.toThrow(/append-only/);
     const spare = await sql<{ id: number }>`INSERT INTO failed_job_archive (job_id, queue, subscriber, payload, error_message, attempts)
       VALUES (gen_random_uuid(), 'lp-spare', 'lp-spare', '{}', 'x', 1) RETURNING id`.execute(t.db);
-    await expect(sql`DELETE FROM failed_job_archive WHERE id = ${spare.rows[0]!.id}`.execute(owner.db)).resolves.toBeDefined();
+    await expect(sql`DELETE FROM failed_job_archive WHERE id = ${spare.rows[0]!.id}`.execute(t.owner)).resolves.toBeDefined();
   });
 
   it('replay still works: it appends failed_job_replays and the archive row counts it', async () => {

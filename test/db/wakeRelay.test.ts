@@ -49,6 +49,9 @@ describe('relay wake-up after commit', () => {
       await appendInvoices(plain, 10, 1); // autocommit, the invoice create's shape
       await sleep(300);
       expect(listener.seen.count).toBe(before);
+      // The listener hears: the same append through connect() is followed by a wake-up.
+      await appendInvoices(t.db, 15, 1);
+      await waitFor(() => listener.seen.count > before);
     } finally {
       await plain.destroy();
     }
@@ -73,13 +76,12 @@ describe('relay wake-up after commit', () => {
 
     await sleep(100);
     before = listener.seen.count;
-    await t.db
-      .transaction()
-      .execute(async (tx) => {
+    await expect(
+      t.db.transaction().execute(async (tx) => {
         await appendInvoices(tx, 40, 1);
         throw new Error('roll back');
-      })
-      .catch(() => {});
+      }),
+    ).rejects.toThrow('roll back');
     await sleep(300);
     expect(listener.seen.count).toBe(before);
   });

@@ -11,6 +11,7 @@ import {
   renderMetrics,
   setScrapeSources,
 } from '../../src/telemetry/metrics.ts';
+import { createCircuitBreaker } from '../../src/bus/breaker/circuitBreaker.ts';
 import { busScrapeSources } from '../../src/bus/operator/busScrapeSources.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/testDatabase.ts';
 
@@ -54,8 +55,10 @@ describe('metrics', () => {
     recordRelayBatch(250);
     recordRetry('revenue', 'revenue');
     recordArchived('webhooks', 'webhooks');
-    // Breakers are read from the database on scrape (busScrapeSources); a stand-in source here.
-    setScrapeSources({ breakerStates: async () => [{ name: 'webhooks', state: 'open' }] });
+    // Breakers are read from the database on scrape (busScrapeSources): open a real one.
+    const breaker = createCircuitBreaker({ db: t.db, name: 'webhooks', policy: { failureThreshold: 1, coolDownMs: 60_000, probeLeaseMs: 1_000 } });
+    await breaker.run(new Date(), () => Promise.reject(new Error('endpoint down'))).catch(() => {});
+    setScrapeSources({ breakerStates: busScrapeSources(t.db).breakerStates });
     const { body } = await renderMetrics();
     expect(sample(body, 'accrue_event_processing_seconds_count{subscriber="revenue"}')).toBe(1);
     expect(sample(body, 'accrue_event_processing_seconds_bucket{le="0.025",subscriber="revenue"}')).toBe(1);

@@ -9,6 +9,7 @@ import { renderMetrics } from '../../../src/telemetry/metrics.ts';
 import { startWorker, type WorkerHandle } from '../../../src/bus/worker/startWorker.ts';
 import { appendInvoices, testSettings } from '../../helpers/busTestKit.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/testDatabase.ts';
+import { waitFor } from '../../helpers/accrueProcess.ts';
 
 const doomed: Subscriber = {
   name: 'doomed',
@@ -27,14 +28,12 @@ async function deadLetters(t: TestDatabase): Promise<DeadLetter[]> {
   return rows;
 }
 
-async function waitFor<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+/** Reads until `ok` holds for what it read (the shared waitFor's poll and timeout). */
+function readUntil<T>(read: () => Promise<T>, ok: (v: T) => boolean): Promise<T> {
+  return waitFor('the dead-letter copy', async () => {
     const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`condition not met in time: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+    return ok(v) ? v : undefined;
+  }, 20_000);
 }
 
 describe('a failed job whose archive insert keeps failing', () => {
@@ -66,7 +65,7 @@ describe('a failed job whose archive insert keeps failing', () => {
 
   it('stays in the dead-letter queue, retried and logged, past any retry count and retention, until it is archived', async () => {
     const [eventId] = await appendInvoices(t.db, 0, 1);
-    const [first] = await waitFor(() => deadLetters(t), (r) => r.length === 1 && r[0]!.retry_count >= 1);
+    const [first] = await readUntil(() => deadLetters(t), (r) => r.length === 1 && r[0]!.retry_count >= 1);
     // Waiting for its next try, or in it: never failed or completed.
     expect(['retry', 'active']).toContain(first!.state);
     expect(first!.kept_a_year).toBe(true); // pg-boss deletes waiting jobs at keep_until (default: 14 days)
@@ -80,16 +79,16 @@ describe('a failed job whose archive insert keeps failing', () => {
     // Fast-forward through many failed attempts (a bounded retry limit ends here in 'failed',
     // which pg-boss deletes after its retention): it must still be waiting to be archived.
     // Only while it waits: pg-boss ignores the result of a try whose job was changed under it.
-    await waitFor(
+    await readUntil(
       async () => Number((await sql`UPDATE pgboss.job SET retry_count = 100, start_after = now() WHERE name = ${ARCHIVE_QUEUE} AND state = 'retry'`.execute(t.db)).numAffectedRows),
       (n) => n === 1,
     );
-    const [later] = await waitFor(() => deadLetters(t), (r) => r[0]!.retry_count > 100);
+    const [later] = await readUntil(() => deadLetters(t), (r) => r[0]!.retry_count > 100);
     expect(['retry', 'active']).toContain(later!.state);
 
     // The cause is fixed: the next try archives it, and only then the dead-letter copy completes.
     await sql`DELETE FROM archive_blocked`.execute(t.owner);
-    const archived = await waitFor(
+    const archived = await readUntil(
       async () => {
         // Skip the backoff (up to a minute) of whichever try is next.
         await sql`UPDATE pgboss.job SET start_after = now() WHERE name = ${ARCHIVE_QUEUE} AND state = 'retry'`.execute(t.db);
@@ -98,6 +97,6 @@ describe('a failed job whose archive insert keeps failing', () => {
       (rows) => rows.length === 1,
     );
     expect(archived[0]).toMatchObject({ event_id: eventId, subscriber: 'doomed', error_message: 'always fails' });
-    await waitFor(() => deadLetters(t), (r) => r[0]!.state === 'completed');
+    await readUntil(() => deadLetters(t), (r) => r[0]!.state === 'completed');
   });
 });

@@ -5,15 +5,8 @@ import { startRelay, type RelayHandle } from '../../../src/bus/relay/startRelay.
 import { startWorker, type WorkerHandle } from '../../../src/bus/worker/startWorker.ts';
 import { revenueSubscriber } from '../../../src/subscribers/revenue/index.ts';
 import { testSettings } from '../../helpers/busTestKit.ts';
+import { waitFor } from '../../helpers/accrueProcess.ts';
 import { createCustomer, createTestApi, invoiceBody, type TestApi } from '../../helpers/testApi.ts';
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 // The outbox has no NOTIFY trigger any more (migration 060): the API's pool wakes the
 // relay after its commit, the worker's after the batch that appended revenue events.
@@ -30,7 +23,7 @@ describe('relay wake-up after commit, end to end', () => {
     relay = await startRelay({ url: api.t.url, subscribers, settings: testSettings({ relay: { pollMs: 60_000 } }), log: silentLogger });
     worker = await startWorker({ url: api.t.url, subscribers, settings: testSettings(), log: silentLogger });
     // Let the relay's start-up batch and listener settle, so what follows waits on a wake-up.
-    await waitFor(async () => (await sql<{ n: number }>`SELECT count(*)::int AS n FROM outbox`.execute(api.t.db)).rows[0]!.n === 0, 10_000);
+    await waitFor('the start-up batch', async () => (await sql<{ n: number }>`SELECT count(*)::int AS n FROM outbox`.execute(api.t.db)).rows[0]!.n === 0, 10_000);
     await new Promise((r) => setTimeout(r, 500));
   });
   afterAll(async () => {
@@ -44,13 +37,13 @@ describe('relay wake-up after commit, end to end', () => {
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     const invoiceId = res.body.id as string;
     const started = Date.now();
-    await waitFor(async () => {
+    await waitFor('the invoice in the ledger', async () => {
       const rows = await api.t.db.selectFrom('ledger_entries').select('entry_id').where('invoice_id', '=', invoiceId).execute();
       return rows.length > 0;
     }, 10_000);
     const outboxEmpty = async () => (await sql<{ n: number }>`SELECT count(*)::int AS n FROM outbox`.execute(api.t.db)).rows[0]!.n === 0;
     // The revenue subscriber's own events, appended in the worker's batch transaction.
-    await waitFor(outboxEmpty, 10_000);
+    await waitFor('the revenue events relayed', outboxEmpty, 10_000);
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 });
