@@ -1,14 +1,14 @@
 import type { Subscriber } from '../contract/subscriber.ts';
 import type { Db } from '../../db/connect.ts';
 import type { Logger } from '../../telemetry/logger.ts';
-import type { BatchJob, BatchResult, Requeue } from './batchJob.ts';
+import type { BatchJob, BatchResult, CompleteInTransaction, Requeue } from './batchJob.ts';
 import { triageJobs } from './triageJobs.ts';
 import { applyJobs } from './applyJobs.ts';
 import { settleJobs } from './settleJobs.ts';
 import { runAfterCommit } from './runAfterCommit.ts';
 import { settleBatchTelemetry, startBatchTelemetry } from './attemptTelemetry.ts';
 
-export type { BatchJob, BatchResult, Requeue } from './batchJob.ts';
+export type { BatchJob, BatchResult, CompleteInTransaction, Requeue } from './batchJob.ts';
 
 /**
  * Applies a batch of one subscriber's jobs and says how each ended, for pg-boss's
@@ -26,6 +26,8 @@ export async function applyBatch(
     queue: string;
     log: Logger;
     requeue?: Requeue;
+    /** Completes applied jobs inside the batch's transaction; without it pg-boss completes them after commit. */
+    complete?: CompleteInTransaction;
     /** The queue's retry limit: tells a retried failure from an archived one in metrics. */
     retryLimit?: number;
     /** The worker's clock: the handlers' SubscriberContext.now and failed attempts' startedAt. */
@@ -37,7 +39,7 @@ export async function applyBatch(
   const { poison, events } = triageJobs(jobs);
   const telemetry = startBatchTelemetry(events, { queue, subscriber: subscriber.name, log, retryLimit: options.retryLimit });
   const settling = { queue, subscriber: subscriber.name, log, startedAt, requeue: options.requeue };
-  const { results, effects } = await applyJobs(db, { subscriber, log, now, telemetry }, events, (executor, outcomes, where) =>
+  const { results, effects } = await applyJobs(db, { subscriber, log, now, telemetry, complete: options.complete }, events, (executor, outcomes, where) =>
     settleJobs(executor, settling, [...poison, ...outcomes], where),
   );
   if (effects.length > 0) await runAfterCommit(db, subscriber.name, log, effects, now());

@@ -3,13 +3,20 @@ import type { AfterCommitEffect, Subscriber } from '../contract/subscriber.ts';
 import type { Db, Executor } from '../../db/connect.ts';
 import type { Database } from '../../db/schema.ts';
 import type { Logger } from '../../telemetry/logger.ts';
-import type { BatchResult, EventJob, JobOutcome } from './batchJob.ts';
+import type { BatchResult, CompleteInTransaction, EventJob, JobOutcome } from './batchJob.ts';
 import { claimInbox } from './inboxAndFailures.ts';
 import { describeFailure } from '../contract/jobFailure.ts';
 import type { SettleWhere } from './settleJobs.ts';
 import { handleBatchTraced, handleTraced, type BatchTelemetry } from './attemptTelemetry.ts';
 
-export type ApplyContext = { subscriber: Subscriber; log: Logger; now: () => Date; telemetry: BatchTelemetry };
+export type ApplyContext = {
+  subscriber: Subscriber;
+  log: Logger;
+  now: () => Date;
+  telemetry: BatchTelemetry;
+  /** Completes the applied jobs in the transaction that applied them (pg-boss then finds them settled). */
+  complete?: CompleteInTransaction;
+};
 /** Turns the outcomes into results and writes them with `db` (settleJobs, with the batch's poison). */
 export type Settle = (db: Executor, outcomes: readonly JobOutcome[], where: SettleWhere) => Promise<Map<string, BatchResult>>;
 
@@ -17,10 +24,10 @@ export type Settle = (db: Executor, outcomes: readonly JobOutcome[], where: Sett
  * Applies the batch's events, the inbox row and the handler's effect in one
  * transaction each, so a redelivered event changes nothing (settled 'completed'
  * without calling the handler), and settles them through `settle`.
- * The happy path is one transaction for the whole batch with one inbox statement and,
+ * The happy path is one transaction for the whole batch with one inbox statement,
  * when the subscriber has one, one handleBatch call for the fresh events (no
  * savepoints: at 200 events/s most batches hold one event, and every round trip is
- * latency). If a handler throws, the batch is rolled back and re-applied event by
+ * latency), and the jobs' completion (ctx.complete): one commit for work and jobs. If a handler throws, the batch is rolled back and re-applied event by
  * event with a savepoint each, so one bad event cannot hold back the others; that
  * transaction also holds the settlement's writes. External subscribers always go
  * event by event, so a neighbour's failure never repeats their outside call.
@@ -42,6 +49,8 @@ export async function applyJobs(db: Db, ctx: ApplyContext, events: readonly Even
   try {
     return await db.transaction().execute(async (tx) => {
       const { outcomes, effects } = await applyOneByOne(tx, ctx, events);
+      const applied = outcomes.flatMap((o) => (o.kind === 'applied' ? [o.job] : []));
+      if (ctx.complete && applied.length > 0) await ctx.complete(tx, applied);
       return { results: await settle(tx, outcomes, 'inTransaction'), effects };
     });
   } catch (error) {
@@ -68,6 +77,8 @@ async function applyTogether(db: Db, ctx: ApplyContext, events: readonly EventJo
       } else {
         for (const { job, event } of toHandle) await handleTraced(ctx.telemetry, subscriber, job, event, handlerCtx);
       }
+      // The jobs' completion commits with their work (duplicates and redeliveries included).
+      if (ctx.complete) await ctx.complete(tx, events.map((e) => e.job));
     });
     return { ok: true, effects };
   } catch (error) {

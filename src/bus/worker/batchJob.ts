@@ -10,6 +10,13 @@ export type BatchResult = { id: string; status: 'completed' | 'failed' | 'deadle
 /** Enqueues the given payloads again on this queue, starting after `seconds`, inside `db`'s transaction. */
 export type Requeue = (db: Executor, payloads: unknown[], seconds: number) => Promise<void>;
 
+/**
+ * Marks the given jobs completed inside `db`'s transaction (pg-boss `complete` on the
+ * caller's connection, fenced to the attempts fetched), so the batch's work and its
+ * jobs' completion commit together: one commit per batch, not two.
+ */
+export type CompleteInTransaction = (db: Executor, jobs: readonly BatchJob[]) => Promise<void>;
+
 /** A job whose payload is a valid event; `duplicate`: an earlier job of this batch carries the same event. */
 export type EventJob = { job: BatchJob; event: StoredEvent; duplicate: boolean };
 

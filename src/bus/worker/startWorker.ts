@@ -30,7 +30,8 @@ export type StartWorkerOptions = {
 /**
  * Runs every subscriber's queue, the archive queue and the subscribers' schedules
  * until stop(). Batches of worker.batchSize jobs are applied in one transaction
- * each (applyBatch) and settled per job; NOTIFY wakes idle workers, worker.pollSeconds
+ * each (applyBatch), which also completes the applied jobs (pg-boss `complete` on the
+ * batch's connection: one commit per batch); failures are settled per job after it; NOTIFY wakes idle workers, worker.pollSeconds
  * is the backstop (and when retries, whose start is in the future, get picked up).
  * stop() stops fetching, lets in-hand batches finish for up to shutdownTimeoutMs,
  * then closes; a batch it had to abandon comes back after its expiry and applies
@@ -63,6 +64,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
           log: queueLog,
           retryLimit: settings.queue.retryLimit,
           now,
+          complete: (tx, batch) =>
+            boss.complete(subscriber.name, batch.map(({ id, retryCount }) => ({ id, retryCount })), undefined, { db: fromKysely(tx) }).then(() => {}),
           requeue: (tx, payloads, seconds) =>
             boss.insert(subscriber.name, payloads.map((data) => ({ data: data as object, startAfter: seconds })), { db: fromKysely(tx) }).then(() => {}),
         }),
