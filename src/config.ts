@@ -80,8 +80,10 @@ const ConfigSchema = z.object({
   ACCRUE_QUEUE_EXPIRE_SECONDS: z.coerce.number().int().min(1).default(60),
   // Handlers per queue per worker process (pg-boss localConcurrency).
   ACCRUE_WORKER_CONCURRENCY: z.coerce.number().int().min(1).default(2),
-  // Jobs fetched and applied per transaction.
-  ACCRUE_WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
+  // Most jobs fetched and applied per transaction. A fetch takes what is ready up to this,
+  // so a batch is one job when the bus is idle and this many under a backlog (500: about
+  // 30 % less CPU per event than 100 in a drain, docs/performance.md).
+  ACCRUE_WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(500),
   // Backstop poll of each queue; NOTIFY wakes workers sooner. Retries (start_after in the
   // future) are picked up by this poll, so it bounds how late a retry may run.
   ACCRUE_WORKER_POLL_SECONDS: z.coerce.number().min(0.5).default(1),
