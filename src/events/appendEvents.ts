@@ -113,24 +113,40 @@ export async function appendEvents(db: Executor, events: NewEvent[], ctx: EventC
  * WITH ORDINALITY keeps positions in the order given.
  */
 function insertEventRows<R>(db: Executor, rows: ReturnType<typeof toEventRows>, returning: RawBuilder<unknown>) {
-  return sql<R>`
-    WITH ins AS (
+  return sql<R>`WITH ${insertEventsCtes(eventRowsQuery(rows), returning)} SELECT * FROM ins`.execute(db);
+}
+
+/**
+ * toEventRows' rows as a query (one jsonb parameter), with their order as `ordinality`;
+ * the source insertEventsCtes takes, or the base of one that rewrites a column first.
+ */
+export function eventRowsQuery(rows: ReturnType<typeof toEventRows>): RawBuilder<unknown> {
+  return sql`SELECT * FROM ROWS FROM (jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS (
+        event_id uuid, type text, schema_version int, aggregate_type text, aggregate_id text, aggregate_version int,
+        occurred_at date, correlation_id text, causation_id text, traceparent text, actor text, source text,
+        external_id text, data text)) WITH ORDINALITY AS x`;
+}
+
+/**
+ * The one append path into events + outbox, as two CTEs for a statement of the
+ * caller's: `ins` inserts the rows `source` yields (the columns of eventRowsQuery,
+ * `data` as text, in `ordinality` order), skipping a (source, externalId) already
+ * stored, and returns `returning`; `ob` adds their outbox rows. A writer that puts
+ * other rows in the same round trip (the revenue postings) adds its CTEs beside these.
+ */
+export function insertEventsCtes(source: RawBuilder<unknown>, returning: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`ins AS (
       INSERT INTO events (event_id, type, schema_version, aggregate_type, aggregate_id, aggregate_version, occurred_at,
                           correlation_id, causation_id, traceparent, actor, source, external_id, data)
       SELECT event_id, type, schema_version, aggregate_type, aggregate_id, aggregate_version, occurred_at,
              correlation_id, causation_id, traceparent, actor, source, external_id, data::jsonb
-      FROM ROWS FROM (jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS (
-        event_id uuid, type text, schema_version int, aggregate_type text, aggregate_id text, aggregate_version int,
-        occurred_at date, correlation_id text, causation_id text, traceparent text, actor text, source text,
-        external_id text, data text)) WITH ORDINALITY AS x
+      FROM (${source}) AS x
       ORDER BY x.ordinality
       ON CONFLICT (source, external_id) WHERE external_id IS NOT NULL DO NOTHING
       RETURNING ${returning}
     ), ob AS (
       INSERT INTO outbox (position) SELECT position FROM ins
-    )
-    SELECT * FROM ins
-  `.execute(db);
+    )`;
 }
 
 type EventRow = Omit<Selectable<EventsTable>, 'tx_id'>;

@@ -1,9 +1,10 @@
 import type { Executor } from '../../db/connect.ts';
-import { appendEvents, type NewEvent } from '../../events/appendEvents.ts';
+import type { NewEvent } from '../../events/appendEvents.ts';
 import type { StoredEvent } from '../../events/envelope.ts';
 import { todayUtc } from '../../values/dates.ts';
-import { loadInvoiceBooks, loadPostedTotalsOf, saveInvoiceBooks } from './ledger/invoiceBooks.ts';
-import { appendEntriesOf, type EntryGroup } from './ledger/journal.ts';
+import { loadInvoiceBooks, loadPostedTotalsOf } from './ledger/invoiceBooks.ts';
+import { entriesByOrdinal, type EntryGroup } from './ledger/journal.ts';
+import { writePostings } from './ledger/writePostings.ts';
 import { firstOpenDayAfter, holdForInvoicePostings } from './ledger/periodLocks.ts';
 import { traceLedgerWrite } from '../../telemetry/instrument.ts';
 import { incomingOf } from './incomingEvent.ts';
@@ -22,7 +23,8 @@ type InvoiceState = {
  * applyInvoiceEvent for many invoice events in one transaction, with a fixed number
  * of statements instead of ~4.8 per event (each ~1 ms of round trip: the worker's
  * ceiling was ~430 events/s, docs/performance.md): all invoice locks, all books,
- * the posted totals, then all books, entries and revenue events written once each.
+ * the posted totals, then books, entries and revenue events in one statement
+ * (writePostings).
  * In between, the pure posting runs event by event in the order given, each
  * invoice's book and posted totals chained in memory exactly as the next
  * applyInvoiceEvent would read them back. Each invoice's book is saved once, in its
@@ -55,19 +57,23 @@ export async function applyInvoiceBatch(db: Executor, events: readonly StoredEve
     groups.push({ invoiceId: event.aggregateId, currency: result.outcome.currency, eventId: event.eventId, entries: result.entries, event });
   }
 
-  await saveInvoiceBooks(db, [...states.values()].flatMap((s) => (s.save ? [s.save] : [])));
-  if (groups.length === 0) return results;
-  const entryCount = groups.reduce((n, g) => n + g.entries.length, 0);
-  const single = groups.length === 1 ? groups[0]! : undefined;
-  const written = await traceLedgerWrite({ entries: entryCount, invoiceId: single?.invoiceId, eventId: groups[0]!.eventId! }, () => appendEntriesOf(db, groups));
+  const saves = [...states.values()].flatMap((s) => (s.save ? [s.save] : []));
+  const postedEntries = entriesByOrdinal(groups);
   const revenueEvents: NewEvent[] = groups.flatMap((g, i) =>
-    revenueEventsOf(g.invoiceId, g.currency, written[i]!).map((e) => ({
+    revenueEventsOf(g.invoiceId, g.currency, postedEntries[i]!).map((e) => ({
       ...e,
       correlationId: g.event.correlationId,
       causationId: g.event.eventId,
       traceparent: g.event.traceparent,
     })),
   );
-  await appendEvents(db, revenueEvents, { correlationId: groups[0]!.event.correlationId, actor: 'revenue' });
+  const write = () => writePostings(db, { books: saves, entries: groups, revenueEvents }, { correlationId: groups[0]?.event.correlationId ?? events[0]!.correlationId, actor: 'revenue' });
+  if (groups.length === 0) {
+    await write();
+    return results;
+  }
+  const entryCount = groups.reduce((n, g) => n + g.entries.length, 0);
+  const single = groups.length === 1 ? groups[0]! : undefined;
+  await traceLedgerWrite({ entries: entryCount, invoiceId: single?.invoiceId, eventId: groups[0]!.eventId! }, write);
   return results;
 }

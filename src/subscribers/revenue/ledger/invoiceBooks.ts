@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../../../db/connect.ts';
 import { fromAccountColumns, sumAccountColumns, type AccountColumnValues } from '../accountColumns.ts';
 import type { BookEvent } from '../invoiceTimeline.ts';
@@ -89,11 +89,11 @@ export async function loadPostedTotalsOf(db: Executor, invoiceIds: readonly stri
 }
 
 /**
- * Saves the books of many invoices (each at most once) in one statement: books
- * upserted, their current lines upserted, lines no longer on an invoice removed.
+ * The CTEs that save the books of many invoices (each at most once), for writePostings'
+ * one statement: books upserted, their current lines upserted, lines no longer on an
+ * invoice removed.
  */
-export async function saveInvoiceBooks(db: Executor, saves: readonly { book: InvoiceBook; outcome: InvoiceOutcome | null }[]): Promise<void> {
-  if (saves.length === 0) return;
+export function bookSaveCtes(saves: readonly { book: InvoiceBook; outcome: InvoiceOutcome | null }[]): RawBuilder<unknown> {
   const books = saves.map(({ book, outcome: o }) => ({
     invoice_id: book.invoiceId,
     currency: o?.currency ?? null,
@@ -124,8 +124,7 @@ export async function saveInvoiceBooks(db: Executor, saves: readonly { book: Inv
       active: l.active,
     })),
   );
-  await sql`
-    WITH new_books AS (
+  return sql`new_books AS (
       SELECT * FROM jsonb_to_recordset(${JSON.stringify(books)}::jsonb) AS x (
         invoice_id text, currency text, status text, version int, total bigint, tax bigint, net_revenue bigint, amount_paid bigint,
         amount_due bigint, issued_on date, first_event_on date, horizon date, applied jsonb, parked jsonb)
@@ -153,10 +152,10 @@ export async function saveInvoiceBooks(db: Executor, saves: readonly { book: Inv
         position = excluded.position, net_amount = excluded.net_amount, service_start = excluded.service_start,
         service_end = excluded.service_end, recognized = excluded.recognized,
         recognized_through = excluded.recognized_through, active = excluded.active
-    )
-    DELETE FROM revenue_lines r
-    USING new_books b
-    WHERE r.invoice_id = b.invoice_id
-      AND NOT EXISTS (SELECT 1 FROM new_lines n WHERE n.invoice_id = r.invoice_id AND n.line_id = r.line_id)
-  `.execute(db);
+    ), dropped_lines AS (
+      DELETE FROM revenue_lines r
+      USING new_books b
+      WHERE r.invoice_id = b.invoice_id
+        AND NOT EXISTS (SELECT 1 FROM new_lines n WHERE n.invoice_id = r.invoice_id AND n.line_id = r.line_id)
+    )`;
 }

@@ -1,37 +1,57 @@
-import type { Executor } from '../../../db/connect.ts';
-import { toAccountColumns } from '../accountColumns.ts';
+import { sql, type RawBuilder } from 'kysely';
+import { ACCOUNT_COLUMNS, toAccountColumns } from '../accountColumns.ts';
+import { ACCOUNTS } from '../accounts.ts';
 import type { NewEntry } from '../postInvoiceEvent.ts';
 
 export type PostedEntry = NewEntry & { entryId: number; currency: string; invoiceId: string };
 
-/** Entries of one invoice event, for appendEntriesOf. */
+/** Entries of one invoice event, for entryInsertCtes. */
 export type EntryGroup = { invoiceId: string; currency: string; eventId: string | null; entries: readonly NewEntry[] };
 
+const ACCOUNT_LIST = ACCOUNTS.map((a) => ACCOUNT_COLUMNS[a]);
+
 /**
- * Appends the entries of many invoice events (a worker batch, or one event) in one statement; the
- * posted entries come back per group, in the order given.
+ * The CTEs that append the entries of many invoice events (a worker batch, or one event)
+ * in writePostings' one statement: `new_entries` numbers them in the order given
+ * (`ordinality`, 1-based) and draws each one's id from the identity sequence, so the
+ * revenue events written in the same statement can carry it; `entries` inserts them.
  */
-export async function appendEntriesOf(db: Executor, groups: readonly EntryGroup[]): Promise<PostedEntry[][]> {
-  const flat = groups.flatMap((g) => g.entries.map((e) => ({ g, e })));
-  if (flat.length === 0) return groups.map(() => []);
-  const rows = await db
-    .insertInto('ledger_entries')
-    .values(
-      flat.map(({ g, e }) => ({
-        currency: g.currency,
-        entry_date: e.entryDate,
-        origin_date: e.originDate,
-        kind: e.kind,
-        invoice_id: g.invoiceId,
-        line_id: e.lineId,
-        payment_id: e.paymentId,
-        event_id: g.eventId,
-        note: e.entryDate !== e.originDate ? `relocated from ${e.originDate} (closed period)` : null,
-        ...toAccountColumns(e.movement),
-      })),
-    )
-    .returning('entry_id')
-    .execute();
-  let i = 0;
-  return groups.map((g) => g.entries.map((e) => ({ ...e, entryId: rows[i++]!.entry_id, currency: g.currency, invoiceId: g.invoiceId })));
+export function entryInsertCtes(groups: readonly EntryGroup[]): RawBuilder<unknown> {
+  const rows = groups.flatMap((g) =>
+    g.entries.map((e) => ({
+      currency: g.currency,
+      entry_date: e.entryDate,
+      origin_date: e.originDate,
+      kind: e.kind,
+      invoice_id: g.invoiceId,
+      line_id: e.lineId,
+      payment_id: e.paymentId,
+      event_id: g.eventId,
+      note: e.entryDate !== e.originDate ? `relocated from ${e.originDate} (closed period)` : null,
+      ...toAccountColumns(e.movement),
+    })),
+  );
+  const accounts = sql.join(ACCOUNT_LIST.map((c) => sql.ref(c)));
+  const accountTypes = sql.join(ACCOUNT_LIST.map((c) => sql`${sql.ref(c)} bigint`));
+  return sql`new_entries AS MATERIALIZED (
+      SELECT nextval('ledger_entries_entry_id_seq') AS entry_id, x.*
+      FROM ROWS FROM (jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS (
+        currency text, entry_date date, origin_date date, kind text, invoice_id text, line_id text, payment_id text,
+        event_id uuid, note text, ${accountTypes})) WITH ORDINALITY AS x
+    ), entries AS (
+      INSERT INTO ledger_entries (entry_id, currency, entry_date, origin_date, kind, invoice_id, line_id, payment_id, event_id, note, ${accounts})
+      OVERRIDING SYSTEM VALUE
+      SELECT entry_id, currency, entry_date, origin_date, kind, invoice_id, line_id, payment_id, event_id, note, ${accounts}
+      FROM new_entries ORDER BY ordinality
+    )`;
+}
+
+/**
+ * The entries of each group as posted, with `entryId` standing for the entry's place in
+ * the statement (`new_entries.ordinality`) until the database assigns the id:
+ * writePostings swaps it in for the revenue events that name it.
+ */
+export function entriesByOrdinal(groups: readonly EntryGroup[]): PostedEntry[][] {
+  let ordinal = 0;
+  return groups.map((g) => g.entries.map((e) => ({ ...e, entryId: ++ordinal, currency: g.currency, invoiceId: g.invoiceId })));
 }
