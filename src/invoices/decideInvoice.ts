@@ -7,7 +7,7 @@ import { DEFAULT_LIMITS } from '../config.ts';
 import { type Limits } from '../values/limits.ts';
 import { totals, type InvoiceState } from './invoice.ts';
 import { invoiceContentIssues } from './invoiceBounds.ts';
-import { aheadOfClockIssue, refuseAheadOfClock } from './aheadOfClock.ts';
+import { aheadOfClockIssue, refuseAheadOfClock } from '../values/aheadOfClock.ts';
 
 export type InvoiceCommand =
   | {

@@ -34,7 +34,7 @@ export async function createPipelineDriver(options: { databaseUrl: string; confi
     if (op && res.status >= 400 && res.status < 500) {
       const problem = JSON.parse(text) as { detail?: string; errors?: { field: string; message: string }[] };
       const fields = problem.errors?.map((e) => `${e.field}: ${e.message}`).join('; ');
-      throw new OperationRefusedError({ ...op, status: res.status, detail: fields ? `${problem.detail} (${fields})` : (problem.detail ?? text) });
+      throw new OperationRefusedError({ eventId: op.eventId, type: op.type, status: res.status, detail: fields ? `${problem.detail} (${fields})` : (problem.detail ?? text) });
     }
     if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${text}`);
     return (text ? JSON.parse(text) : undefined) as T;

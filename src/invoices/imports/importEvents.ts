@@ -11,7 +11,7 @@ import { checkImportBounds } from './checkImportBounds.ts';
 import { findApiOwnedInvoices } from './findApiOwnedInvoices.ts';
 import { findChangedDuplicates } from './findChangedDuplicates.ts';
 import { findInvoiceConflict } from './findInvoiceConflicts.ts';
-import { aheadOfClockIssue, refuseAheadOfClock } from '../aheadOfClock.ts';
+import { aheadOfClockIssue, refuseAheadOfClock } from '../../values/aheadOfClock.ts';
 import { importField } from './importRules.ts';
 import { refuseUnendedCloses } from './importRules.ts';
 

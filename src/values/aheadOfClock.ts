@@ -1,7 +1,11 @@
 import { UnprocessableError, type FieldIssue } from '../errors.ts';
-import { addDays, todayUtc } from '../values/dates.ts';
+import { addDays, todayUtc } from './dates.ts';
 
 /**
+ * The latest business date the books hold today: tomorrow (UTC). Reports read the
+ * books up to it by default, so an invoice's amountDue and the open AR agree even
+ * while a payment dated tomorrow is posted.
+ *
  * The books never post ahead of the clock (FORMAT.json conventions.conflicts): an
  * event may be dated at most one day after today (UTC), the slack a billing system a
  * time zone ahead needs; later is refused (422), before anything is written. Pure:
