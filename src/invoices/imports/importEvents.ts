@@ -66,7 +66,6 @@ export type ImportResult = { eventId: string; storedEventId: string; position: n
  */
 export async function importEvents(tx: Executor, events: ImportedEvent[], ctx: EventContext, now: Date, limits: Limits = DEFAULT_LIMITS): Promise<ImportResult[]> {
   refuseUnendedCloses(events, now);
-  refuseAheadOfClock(events.map((e, i) => aheadOfClockIssue(e.occurredAt, importField(events, i, 'occurredAt'), now)));
   const invoiceIds = events.flatMap((e) => (e.type === 'PeriodClosed' ? [] : [e.invoiceId!]));
   const owned = await findApiOwnedInvoices(tx, invoiceIds);
   const clash = events.findIndex((e) => e.invoiceId !== undefined && owned.has(e.invoiceId));
@@ -77,6 +76,8 @@ export async function importEvents(tx: Executor, events: ImportedEvent[], ctx: E
     );
   }
   await checkImportBounds(tx, events, limits);
+  // After the year bounds (a 400), before anything is written.
+  refuseAheadOfClock(events.map((e, i) => aheadOfClockIssue(e.occurredAt, importField(events, i, 'occurredAt'), now)));
 
   const rows: NewEvent[] = events.map((e) => ({
     type: e.type,
