@@ -5,7 +5,7 @@ import type { ScenarioActual } from '../../reports/scenarioActual.ts';
 import { startService, type RunningService } from '../../runtime/startService.ts';
 import type { ScenarioDriver } from './scenarioDriver.ts';
 import type { InvoiceOperation } from './scenarioFile.ts';
-import { OperationRefusedError } from './refusedOperation.ts';
+import { refusalFromProblem } from './refusedOperation.ts';
 
 /**
  * The production path, in one process: the scenario's operations are POSTed to
@@ -31,11 +31,7 @@ export async function createPipelineDriver(options: { databaseUrl: string; confi
     });
     const text = await res.text();
     // A 4xx to an operation is the service refusing it: the runner reports it and goes on.
-    if (op && res.status >= 400 && res.status < 500) {
-      const problem = JSON.parse(text) as { detail?: string; errors?: { field: string; message: string }[] };
-      const fields = problem.errors?.map((e) => `${e.field}: ${e.message}`).join('; ');
-      throw new OperationRefusedError({ eventId: op.eventId, type: op.type, status: res.status, detail: fields ? `${problem.detail} (${fields})` : (problem.detail ?? text) });
-    }
+    if (op && res.status >= 400 && res.status < 500) throw refusalFromProblem(op, { status: res.status, ...problemOf(text) });
     if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${text}`);
     return (text ? JSON.parse(text) : undefined) as T;
   };
@@ -74,4 +70,13 @@ export async function createPipelineDriver(options: { databaseUrl: string; confi
     },
     close: () => service.close(),
   };
+}
+
+/** The problem+json body of a refusal, or its text as the detail. */
+function problemOf(text: string): { detail?: string; errors?: { field: string; message: string }[] } {
+  try {
+    return JSON.parse(text) as { detail?: string; errors?: { field: string; message: string }[] };
+  } catch {
+    return { detail: text };
+  }
 }

@@ -1,4 +1,4 @@
-import { AppError } from '../../errors.ts';
+import { AppError, type FieldIssue } from '../../errors.ts';
 import { toProblem } from '../../http/problem.ts';
 
 /** An operation the service refused, as the runner reports it: which one, the status and why. */
@@ -19,13 +19,18 @@ export class OperationRefusedError extends Error {
   }
 }
 
-/** The refusal of `op` when `err` is a user-facing AppError (4xx), else `err` unchanged. */
+/** The refusal of `op` as the API's problem+json states it (status, detail and the fields named). */
+export function refusalFromProblem(op: { eventId?: string; type: string }, problem: { status: number; detail?: string; errors?: FieldIssue[] }): OperationRefusedError {
+  const fields = problem.errors?.map((e) => `${e.field}: ${e.message}`).join('; ');
+  const detail = fields ? `${problem.detail ?? ''} (${fields})` : (problem.detail ?? '');
+  return new OperationRefusedError({ eventId: op.eventId ?? op.type, type: op.type, status: problem.status, detail });
+}
+
+/** The refusal of `op` when `err` is a user-facing AppError (4xx, mapped as the API maps it), else `err` unchanged. */
 export function asRefusal(op: { eventId?: string; type: string }, err: unknown): unknown {
   if (!(err instanceof AppError)) return err;
   const { problem } = toProblem(err);
-  if (problem.status >= 500) return err;
-  const fields = problem.errors?.map((e) => `${e.field}: ${e.message}`).join('; ');
-  return new OperationRefusedError({ eventId: op.eventId ?? op.type, type: op.type, status: problem.status, detail: fields ? `${problem.detail} (${fields})` : problem.detail }, { cause: err });
+  return problem.status >= 500 ? err : refusalFromProblem(op, problem);
 }
 
 export function describeRefusal(r: RefusedOperation): string {
