@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'payload-too-large'
   | 'unsupported-media-type'
   | 'idempotency-key-reused'
+  | 'unprocessable'
   | 'precondition-required'
   | 'internal';
 
@@ -29,6 +30,20 @@ export class ValidationError extends AppError {
   constructor(message: string, issues: FieldIssue[] = [], options?: ErrorOptions) {
     super(message, options);
     this.name = 'ValidationError';
+    this.issues = issues;
+  }
+}
+
+/**
+ * Well-formed input the books cannot take as it stands (422), e.g. an event dated
+ * ahead of the clock: the same request may succeed later, unlike a 400.
+ */
+export class UnprocessableError extends AppError {
+  readonly code = 'unprocessable';
+  readonly issues: FieldIssue[];
+  constructor(message: string, issues: FieldIssue[] = [], options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'UnprocessableError';
     this.issues = issues;
   }
 }

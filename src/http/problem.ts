@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { AppError, ValidationError, toError, type ErrorCode, type FieldIssue } from '../errors.ts';
+import { AppError, UnprocessableError, ValidationError, toError, type ErrorCode, type FieldIssue } from '../errors.ts';
 
 /** RFC 9457 problem details, plus the fields that failed and the call's correlation id. */
 export type Problem = {
@@ -23,6 +23,7 @@ const STATUS: Record<ErrorCode, number> = {
   'payload-too-large': 413,
   'unsupported-media-type': 415,
   'idempotency-key-reused': 422,
+  unprocessable: 422,
   'precondition-required': 428,
   internal: 500,
 };
@@ -59,7 +60,7 @@ export function toProblem(value: unknown): { problem: Problem; internal: boolean
   const err = toError(value);
   if (err instanceof AppError) {
     const status = STATUS[err.code];
-    const issues = err instanceof ValidationError ? err.issues : undefined;
+    const issues = err instanceof ValidationError || err instanceof UnprocessableError ? err.issues : undefined;
     const detail = status >= 500 ? 'internal error' : err.message;
     return { problem: problem(status, err.code, detail, issues), internal: status >= 500 };
   }

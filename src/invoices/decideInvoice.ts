@@ -7,6 +7,7 @@ import { DEFAULT_LIMITS } from '../config.ts';
 import { type Limits } from '../values/limits.ts';
 import { totals, type InvoiceState } from './invoice.ts';
 import { invoiceContentIssues } from './invoiceBounds.ts';
+import { aheadOfClockIssue, refuseAheadOfClock } from '../values/aheadOfClock.ts';
 
 export type InvoiceCommand =
   | {
@@ -30,7 +31,9 @@ export type Decision = { events: DecidedEvent[]; state: InvoiceState };
 
 /**
  * The invoice state machine, pure: command + current state + clock → events and
- * the new state. open → paid (payment settles it) ; open|paid → void | deleted.
+ * the new state. open → paid (a payment settles it, or an update cuts the total to
+ * what was paid or below: the books keep the excess as customer credit); open|paid →
+ * void | deleted. An issue date more than a day ahead of the clock is refused (422).
  * Nothing else moves: any other transition is a ConflictError (409), decided
  * before anything is written. `limits` bound what a client can make an invoice hold
  * (lines, service periods, dates, events): a breach is a ValidationError naming the
@@ -40,7 +43,7 @@ export function decideInvoice(command: InvoiceCommand, state: InvoiceState | nul
   const today = todayUtc(now);
   if (command.type === 'create') {
     if (state) throw new ConflictError(`invoice ${command.invoiceId} already exists`);
-    return create(command, today, limits);
+    return create(command, now, limits);
   }
   if (!state) throw new InvariantError('decideInvoice needs the current state for everything but create');
   const next = (events: Omit<DecidedEvent, 'aggregateVersion'>[], changes: Partial<InvoiceState>): Decision => {
@@ -59,9 +62,8 @@ export function decideInvoice(command: InvoiceCommand, state: InvoiceState | nul
       checkDueDate(state.issuedAt, dueDate);
       checkContent({ dueDate, lines: command.lines }, limits);
       const { total, tax } = totals(command.lines);
-      if (total < state.amountPaid) {
-        throw new ConflictError(`new total ${total} is below the ${state.amountPaid} already paid`);
-      }
+      // A cut below what was paid is allowed: the books move the excess to CustomerCredit
+      // (REVENUE.md) and the invoice reads paid with nothing due.
       const data = {
         customerId: state.customerId,
         currency: state.currency,
@@ -70,7 +72,8 @@ export function decideInvoice(command: InvoiceCommand, state: InvoiceState | nul
         lines: command.lines,
         ...(command.reason !== undefined ? { reason: command.reason } : {}),
       };
-      return next([{ type: 'InvoiceUpdated', occurredAt: today, data }], { lines: command.lines, dueDate, total, tax });
+      const status = state.amountPaid >= total ? 'paid' : 'open';
+      return next([{ type: 'InvoiceUpdated', occurredAt: today, data }], { lines: command.lines, dueDate, total, tax, status });
     }
     case 'void':
     case 'delete': {
@@ -110,7 +113,8 @@ export function decideInvoice(command: InvoiceCommand, state: InvoiceState | nul
   }
 }
 
-function create(command: Extract<InvoiceCommand, { type: 'create' }>, today: string, limits: Limits): Decision {
+function create(command: Extract<InvoiceCommand, { type: 'create' }>, now: Date, limits: Limits): Decision {
+  const today = todayUtc(now);
   const exponent = currencyExponent(command.currency);
   if (command.currencyExponent !== undefined && command.currencyExponent !== exponent) {
     throw new ValidationError('wrong currency precision', [
@@ -118,6 +122,7 @@ function create(command: Extract<InvoiceCommand, { type: 'create' }>, today: str
     ]);
   }
   const issuedAt = command.issuedAt ?? today;
+  refuseAheadOfClock([aheadOfClockIssue(issuedAt, 'issuedAt', now)]);
   checkDueDate(issuedAt, command.dueDate ?? null);
   checkContent({ issuedAt, dueDate: command.dueDate, lines: command.lines }, limits);
   const { total, tax } = totals(command.lines);

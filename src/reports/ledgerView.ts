@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../db/connect.ts';
 import { monthOf, nextMonth, todayUtc } from '../values/dates.ts';
+import { latestEventDay } from '../values/aheadOfClock.ts';
 import { fromAccountColumns, someAccountSumNonZero, sumAccountColumns, type AccountColumnValues } from '../subscribers/revenue/accountColumns.ts';
 import { ACCOUNTS, naturalSign, zeroMovement, type Account } from '../subscribers/revenue/accounts.ts';
 import type { ReportQuery } from './reportQuery.ts';
@@ -33,7 +34,8 @@ export function monthRange(from: string, to: string): string[] {
  * a month counts when some entry key of some invoice nets to non-zero in it.
  */
 export async function loadLedgerView(db: Executor, query: ReportQuery, now: Date = new Date()): Promise<LedgerView> {
-  const asOf = query.asOf ?? todayUtc(now);
+  // By default as far as anything can be dated (tomorrow: see latestEventDay).
+  const asOf = query.asOf ?? latestEventDay(now);
   const { rows } = await sql<MovementRow>`
     SELECT currency, period, ${sumAccountColumns()}
     FROM ledger_entries
@@ -62,7 +64,7 @@ export async function loadLedgerView(db: Executor, query: ReportQuery, now: Date
     .sort();
 
   const first = invoices?.first ? monthOf(invoices.first) : null;
-  const start = query.from ?? first ?? lastActive ?? monthOf(asOf);
+  const start = query.from ?? first ?? lastActive ?? monthOf(query.asOf ?? todayUtc(now));
   const end = query.to ?? (lastActive !== null && lastActive > start ? lastActive : start);
   return { asOf, months: monthRange(start, end), currencies, movements };
 }

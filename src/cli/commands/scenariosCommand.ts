@@ -6,6 +6,7 @@ import { createLogger } from '../../telemetry/logger.ts';
 import { resolveDatabase } from '../../runtime/database.ts';
 import { createScenarioDriver } from '../scenarios/chooseDriver.ts';
 import { formatDifferences } from '../scenarios/compareBooks.ts';
+import { describeRefusal } from '../scenarios/refusedOperation.ts';
 import { runScenario, type ScenarioOutcome } from '../scenarios/runScenario.ts';
 import { loadScenarios } from '../scenarios/scenarioFile.ts';
 
@@ -41,19 +42,24 @@ export function registerScenariosCommand(program: Command): void {
       } finally {
         await database.stop();
       }
-      const failed = outcomes.filter((o) => o.differences !== null && o.differences.length > 0);
+      // A refused operation fails its scenario, whatever the books say.
+      const failed = outcomes.filter((o) => o.refused.length > 0 || (o.differences !== null && o.differences.length > 0));
       if (opts.json) {
         const out = outcomes.map((o) => ({
           id: o.id,
           actual: o.actual,
-          ...(o.differences === null ? {} : { matches: o.differences.length === 0, differences: o.differences }),
+          ...(o.differences === null ? {} : { matches: o.differences.length === 0 && o.refused.length === 0, differences: o.differences }),
+          ...(o.refused.length > 0 ? { refused: o.refused } : {}),
         }));
         process.stdout.write(`${JSON.stringify(out, null, 1)}\n`);
       } else {
         for (const o of outcomes) {
+          const refusals = o.refused.map((r) => `  ${describeRefusal(r)}\n`).join('');
+          if (o.refused.length > 0) process.stdout.write(`REFUSED ${o.id} (${o.refused.length} operations refused)\n${refusals}`);
           if (o.differences === null) process.stdout.write(`${JSON.stringify({ id: o.id, actual: o.actual })}\n`);
-          else if (o.differences.length === 0) process.stdout.write(`ok    ${o.id}\n`);
-          else process.stdout.write(`DIFF  ${o.id} (${o.differences.length} differences)\n${formatDifferences(o.differences)}\n`);
+          else if (o.differences.length === 0) {
+            if (o.refused.length === 0) process.stdout.write(`ok    ${o.id}\n`);
+          } else process.stdout.write(`DIFF  ${o.id} (${o.differences.length} differences)\n${formatDifferences(o.differences)}\n`);
         }
         process.stdout.write(`${outcomes.length - failed.length}/${outcomes.length} scenarios match\n`);
       }

@@ -10,6 +10,7 @@ import { scenarioActual } from '../../reports/scenarioActual.ts';
 import { revenueSubscriber } from '../../subscribers/revenue/revenueSubscriber.ts';
 import type { ScenarioDriver } from './scenarioDriver.ts';
 import type { InvoiceOperation } from './scenarioFile.ts';
+import { asRefusal } from './refusedOperation.ts';
 
 /**
  * Drives a scenario without HTTP and the bus: imports each operation with the code
@@ -18,7 +19,8 @@ import type { InvoiceOperation } from './scenarioFile.ts';
  * that has ended by `now`), then hands the stored event to revenueSubscriber.handle
  * in its own transaction, skipping events already handled (the worker's inbox does
  * this in production). A repeated eventId is stored once and delivered again, like
- * an at-least-once redelivery.
+ * an at-least-once redelivery. A refused operation throws OperationRefusedError (the
+ * status and problem detail the API would answer), with nothing of it written.
  */
 export function createInProcessDriver(db: Kysely<Database>, options: { now: Date; log?: Logger; correlationId?: string }): ScenarioDriver {
   const inbox = new Set<string>();
@@ -39,15 +41,24 @@ export function createInProcessDriver(db: Kysely<Database>, options: { now: Date
   return {
     async importEvents(ops: readonly InvoiceOperation[]) {
       for (const op of ops) {
-        const parsed = importedEvent.safeParse(op);
-        if (!parsed.success) throw new ValidationError(`invalid operation ${op.eventId}`, zodIssues(parsed.error));
-        const [result] = await db.transaction().execute((tx) => importEvents(tx, [parsed.data], ctx, options.now));
-        await deliver(await stored(result!.storedEventId));
+        try {
+          // The contract of POST /v1/events (importedEvent): an operation it refuses there is refused here.
+          const parsed = importedEvent.safeParse(op);
+          if (!parsed.success) throw new ValidationError(`invalid operation ${op.eventId}`, zodIssues(parsed.error));
+          const [result] = await db.transaction().execute((tx) => importEvents(tx, [parsed.data], ctx, options.now));
+          await deliver(await stored(result!.storedEventId));
+        } catch (err) {
+          throw asRefusal(op, err);
+        }
       }
     },
     async closePeriod(period: string) {
-      const result = await closePeriod(db, period, ctx, options.now);
-      await deliver(await stored(result.eventId));
+      try {
+        const result = await closePeriod(db, period, ctx, options.now);
+        await deliver(await stored(result.eventId));
+      } catch (err) {
+        throw asRefusal({ eventId: `PeriodClosed ${period}`, type: 'PeriodClosed' }, err);
+      }
     },
     async waitUntilDrained() {
       // Every event is handled before importEvents returns.

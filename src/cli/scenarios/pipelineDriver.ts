@@ -5,6 +5,7 @@ import type { ScenarioActual } from '../../reports/scenarioActual.ts';
 import { startService, type RunningService } from '../../runtime/startService.ts';
 import type { ScenarioDriver } from './scenarioDriver.ts';
 import type { InvoiceOperation } from './scenarioFile.ts';
+import { refusalFromProblem } from './refusedOperation.ts';
 
 /**
  * The production path, in one process: the scenario's operations are POSTed to
@@ -22,13 +23,15 @@ export async function createPipelineDriver(options: { databaseUrl: string; confi
     print: () => {},
   });
   const base = service.api.url.replace('localhost', '127.0.0.1');
-  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+  const call = async <T>(method: string, path: string, body?: unknown, op?: { eventId: string; type: string }): Promise<T> => {
     const res = await fetch(`${base}${path}`, {
       method,
       headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
+    // A 4xx to an operation is the service refusing it: the runner reports it and goes on.
+    if (op && res.status >= 400 && res.status < 500) throw refusalFromProblem(op, { status: res.status, ...problemOf(text) });
     if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${text}`);
     return (text ? JSON.parse(text) : undefined) as T;
   };
@@ -39,11 +42,11 @@ export async function createPipelineDriver(options: { databaseUrl: string; confi
       // One request per operation, in file order: the order a billing system would send them.
       for (const op of ops) {
         invoiceIds.add(op.invoiceId);
-        await call('POST', '/v1/events', op);
+        await call('POST', '/v1/events', op, op);
       }
     },
     async closePeriod(period: string) {
-      await call('POST', `/v1/periods/${period}/close`);
+      await call('POST', `/v1/periods/${period}/close`, undefined, { eventId: `PeriodClosed ${period}`, type: 'PeriodClosed' });
     },
     async waitUntilDrained() {
       const deadline = Date.now() + 120_000;
@@ -67,4 +70,13 @@ export async function createPipelineDriver(options: { databaseUrl: string; confi
     },
     close: () => service.close(),
   };
+}
+
+/** The problem+json body of a refusal, or its text as the detail. */
+function problemOf(text: string): { detail?: string; errors?: { field: string; message: string }[] } {
+  try {
+    return JSON.parse(text) as { detail?: string; errors?: { field: string; message: string }[] };
+  } catch {
+    return { detail: text };
+  }
 }

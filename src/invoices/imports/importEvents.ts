@@ -10,6 +10,9 @@ import { type Limits } from '../../values/limits.ts';
 import { checkImportBounds } from './checkImportBounds.ts';
 import { findApiOwnedInvoices } from './findApiOwnedInvoices.ts';
 import { findChangedDuplicates } from './findChangedDuplicates.ts';
+import { findInvoiceConflict } from './findInvoiceConflicts.ts';
+import { aheadOfClockIssue, refuseAheadOfClock } from '../../values/aheadOfClock.ts';
+import { importField } from './importRules.ts';
 import { refuseUnendedCloses } from './importRules.ts';
 
 /** Types an external billing system may send: the invoice events and PeriodClosed. Revenue* are ours only. */
@@ -51,7 +54,11 @@ export type ImportResult = { eventId: string; storedEventId: string; position: n
  * - an event for an invoice the API owns (409 naming the invoiceId): imported and
  *   API-owned invoices are separate books, and the API in turn only acts on its own
  *   rows (an imported-only id is 404 there);
- * - an eventId already imported with other content (409 naming the eventId).
+ * - an eventId already imported with other content (409 naming the eventId);
+ * - an event dated more than one day after today by `now` (422 naming occurredAt);
+ * - a conflict within its invoice (409 naming both eventIds): a version already
+ *   taken with other content, a paymentId already received with another amount, a
+ *   second InvoiceCreated (findInvoiceConflict).
  * eventIds are one namespace for all imports (not per key: a rotated key re-sending
  * must still de-duplicate); (source 'import', externalId = eventId) is unique, so
  * the same eventId with the same content is acknowledged with the stored row.
@@ -69,6 +76,8 @@ export async function importEvents(tx: Executor, events: ImportedEvent[], ctx: E
     );
   }
   await checkImportBounds(tx, events, limits);
+  // After the year bounds (a 400), before anything is written.
+  refuseAheadOfClock(events.map((e, i) => aheadOfClockIssue(e.occurredAt, importField(events, i, 'occurredAt'), now)));
 
   const rows: NewEvent[] = events.map((e) => ({
     type: e.type,
@@ -95,6 +104,11 @@ export async function importEvents(tx: Executor, events: ImportedEvent[], ctx: E
     throw new ConflictError(
       `eventId ${events[first]!.eventId}${at(events, first)} was already imported with different content (type, occurredAt, invoiceId, version or data): an eventId names one event for good; send a change as a new event with its own eventId`,
     );
+  }
+  const conflict = await findInvoiceConflict(tx, appended.flatMap((a, index) => (a.inserted ? [{ index, storedEventId: a.event.eventId }] : [])));
+  if (conflict) {
+    const e = events[conflict.index]!;
+    throw new ConflictError(`${e.type} ${e.eventId}${at(events, conflict.index)} conflicts with invoice ${e.invoiceId}: ${conflict.detail}`);
   }
   return appended.map((a, i) => ({
     eventId: events[i]!.eventId,

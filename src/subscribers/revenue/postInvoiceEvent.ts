@@ -100,9 +100,9 @@ export function postInvoiceEvent(
 export function reconcile(book: InvoiceBook, clock: PostingClock, posted: ReadonlyMap<string, PostedTotal>, changed = false): PostingResult {
   const timeline = resolveTimeline(book.applied);
   if (!timeline) return { changed, book, outcome: null, horizon: book.horizon, entries: [] };
-  let horizon = later(clock.today, book.horizon);
-  horizon = later(horizon, clock.firstOpenDay);
-  for (const e of book.applied) horizon = later(horizon, e.effectiveOn);
+  // Recognition stops at the clock: an event dated ahead (at most tomorrow, the
+  // import's bound) does not move it; its entries take their catch-up where it stands.
+  const horizon = later(later(clock.today, book.horizon), clock.firstOpenDay);
   const { entries: target, outcome } = targetJournal(timeline, horizon);
 
   const entries: NewEntry[] = [];

@@ -3,6 +3,7 @@ import { addMovement, movement, type Movement } from './accounts.ts';
 import type { NetInvoice } from './netLines.ts';
 import { cumulative, type NetLine } from './recognition.ts';
 import type { Timeline } from './invoiceTimeline.ts';
+import { priceCutCredit } from './priceCutCredit.ts';
 
 export const ENTRY_KINDS = [
   'invoice_issued',
@@ -71,6 +72,7 @@ export function targetJournal(t: Timeline, horizon: string): { entries: Map<stri
   let inv: NetInvoice = t.initial;
   let version = t.initialVersion;
   let applied = 0;
+  let cutCredit = 0;
   let received = 0;
   let voided = false;
   let cursor = issuedOn;
@@ -99,16 +101,22 @@ export function targetJournal(t: Timeline, horizon: string): { entries: Map<stri
     if (!voided) recogniseUntil(item.on < horizon ? item.on : horizon);
     if (item.kind === 'update') {
       const next = item.invoice;
+      const credit = priceCutCredit(next.total, applied, cutCredit);
       add('invoice_updated', item.on, null, null, movement({
-        AccountsReceivable: next.total - inv.total,
+        AccountsReceivable: next.total - inv.total + credit.toCredit,
         DeferredRevenue: -(next.netRevenue - inv.netRevenue),
         TaxPayable: -(next.tax - inv.tax),
+        CustomerCredit: -credit.toCredit,
       }));
+      applied = credit.applied;
+      cutCredit = credit.cutCredit;
+      // The catch-up is taken where recognition stands (the update's day, or today when
+      // the update is dated tomorrow): the books never recognise a day that has not passed.
       const ids = [...new Set([...inv.lines, ...next.lines].map((l) => l.lineId))];
       for (const id of ids) {
         const before = inv.lines.find((l) => l.lineId === id);
         const after = next.lines.find((l) => l.lineId === id);
-        const delta = (after ? cumulative(after, item.on) : 0) - (before ? cumulative(before, item.on) : 0);
+        const delta = (after ? cumulative(after, cursor) : 0) - (before ? cumulative(before, cursor) : 0);
         if (delta !== 0) add('revenue_adjusted', item.on, id, null, movement({ DeferredRevenue: delta, Revenue: -delta }));
       }
       inv = next;
@@ -126,7 +134,7 @@ export function targetJournal(t: Timeline, horizon: string): { entries: Map<stri
       received += item.amount;
     } else {
       for (const line of inv.lines) {
-        const taken = cumulative(line, item.on);
+        const taken = cumulative(line, cursor);
         if (taken !== 0) add('revenue_reversed', item.on, line.lineId, null, movement({ Revenue: taken, DeferredRevenue: -taken }));
       }
       add('invoice_voided', item.on, null, null, movement({

@@ -13,6 +13,7 @@ import { createInProcessDriver } from '../../../src/cli/scenarios/inProcessDrive
 import { runScenario } from '../../../src/cli/scenarios/runScenario.ts';
 import { loadScenarios, type InvoiceOperation } from '../../../src/cli/scenarios/scenarioFile.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/testDatabase.ts';
+import { addDays } from '../../../src/values/dates.ts';
 
 const SCENARIOS = path.resolve(import.meta.dirname, '../../../../shared/scenarios');
 const TODAY = '2026-11-26';
@@ -202,9 +203,19 @@ describe('daily recognition', () => {
     it(`${scenario.id}: events processed on their own day, then daily runs, give the expected books`, async () => {
       t = await createTestDatabase();
       const first = (scenario.operations[0] as InvoiceOperation).occurredAt;
-      await runScenario(scenario, createInProcessDriver(t.db, { now: at(first) }));
-      // Step through the year in 9-day jumps (crossing month ends at odd days), then to today.
+      // Each event on its own day (the clock never runs back; one dated ahead of the
+      // clock would be refused), with daily runs in 9-day jumps in between (crossing
+      // month ends at odd days), then on through the year and to today.
       let day = first;
+      for (const op of scenario.operations as InvoiceOperation[]) {
+        while (addDays(day, 9) < op.occurredAt) {
+          day = addDays(day, 9);
+          await runDailyRecognition(t.db, day, { batchSize: 1 });
+        }
+        if (op.occurredAt > day) day = op.occurredAt;
+        const outcome = await runScenario({ ...scenario, operations: [op] }, createInProcessDriver(t.db, { now: at(day) }));
+        expect(outcome.refused).toEqual([]);
+      }
       for (let i = 0; i < 45; i++) {
         day = new Date(Date.parse(`${day}T00:00:00Z`) + 9 * 86_400_000).toISOString().slice(0, 10);
         await runDailyRecognition(t.db, day, { batchSize: 1 });
