@@ -1,18 +1,19 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../../db/connect.ts';
 import type { AttemptFailure } from '../contract/jobFailure.ts';
 
 /**
  * Records (subscriber, eventId) for each event not yet applied and returns the ids
  * that were new: one statement for the whole batch. Inside the effect's
- * transaction this is what makes a second delivery change nothing.
+ * transaction this is what makes a second delivery change nothing. `locks` (a
+ * subscriber's batchLocks) is taken in the same round trip, after the inbox gate.
  */
-export async function claimInbox(db: Executor, subscriber: string, eventIds: readonly string[]): Promise<Set<string>> {
+export async function claimInbox(db: Executor, subscriber: string, eventIds: readonly string[], locks?: RawBuilder<unknown>): Promise<Set<string>> {
   if (eventIds.length === 0) return new Set();
   // The shared lock lets `rebuild` (which takes it exclusively) wait for batches in
   // flight and hold new ones back while it resets; batches never block each other.
   const { rows } = await sql<{ event_id: string }>`
-    WITH gate AS (SELECT pg_advisory_xact_lock_shared(${inboxLockKey(subscriber)}))
+    WITH gate AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared(${inboxLockKey(subscriber)})${locks ? sql`, ${locks}` : sql``})
     INSERT INTO inbox (subscriber, event_id)
     SELECT ${subscriber}, id FROM unnest(${eventIds}::uuid[]) AS t(id), gate
     ON CONFLICT DO NOTHING

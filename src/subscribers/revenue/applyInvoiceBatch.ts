@@ -1,3 +1,4 @@
+import type { RawBuilder } from 'kysely';
 import type { Executor } from '../../db/connect.ts';
 import type { NewEvent } from '../../events/appendEvents.ts';
 import type { StoredEvent } from '../../events/envelope.ts';
@@ -5,7 +6,7 @@ import { todayUtc } from '../../values/dates.ts';
 import { loadInvoiceBooks, loadPostedTotalsOf } from './ledger/invoiceBooks.ts';
 import { entriesByOrdinal, type EntryGroup } from './ledger/journal.ts';
 import { writePostings } from './ledger/writePostings.ts';
-import { firstOpenDayAfter, holdForInvoicePostings } from './ledger/periodLocks.ts';
+import { firstOpenDayAfter, holdForInvoicePostings, invoicePostingLocks } from './ledger/periodLocks.ts';
 import { traceLedgerWrite } from '../../telemetry/instrument.ts';
 import { incomingOf } from './incomingEvent.ts';
 import { postInvoiceEvent, type InvoiceBook, type PostedTotal, type PostingResult } from './postInvoiceEvent.ts';
@@ -30,11 +31,11 @@ type InvoiceState = {
  * applyInvoiceEvent would read them back. Each invoice's book is saved once, in its
  * last saved state. The caller must not mix in a PeriodClosed (it moves the clock).
  */
-export async function applyInvoiceBatch(db: Executor, events: readonly StoredEvent[], now: Date): Promise<PostingResult[]> {
+export async function applyInvoiceBatch(db: Executor, events: readonly StoredEvent[], now: Date, options: { locked?: boolean } = {}): Promise<PostingResult[]> {
   if (events.length === 0) return [];
-  // The worker's order (JS string order), so concurrent batches lock in one order.
-  const invoiceIds = [...new Set(events.map((e) => e.aggregateId))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  await holdForInvoicePostings(db, invoiceIds);
+  const invoiceIds = invoiceIdsInLockOrder(events);
+  // locked: the worker took invoiceBatchLocks(events) in its inbox claim already.
+  if (!options.locked) await holdForInvoicePostings(db, invoiceIds);
   const { books, lockedThrough } = await loadInvoiceBooks(db, invoiceIds);
   const clock = { today: todayUtc(now), firstOpenDay: firstOpenDayAfter(lockedThrough) };
   // Only an invoice with a book and applied events can have journal entries.
@@ -76,4 +77,14 @@ export async function applyInvoiceBatch(db: Executor, events: readonly StoredEve
   const single = groups.length === 1 ? groups[0]! : undefined;
   await traceLedgerWrite({ entries: entryCount, invoiceId: single?.invoiceId, eventId: groups[0]!.eventId! }, write);
   return results;
+}
+
+/** The invoices of a batch in the worker's order (JS string order), so concurrent batches lock in one order. */
+function invoiceIdsInLockOrder(events: readonly StoredEvent[]): string[] {
+  return [...new Set(events.map((e) => e.aggregateId))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** The locks applyInvoiceBatch takes first, as the SQL expression the worker's inbox claim evaluates (Subscriber.batchLocks). */
+export function invoiceBatchLocks(events: readonly StoredEvent[]): RawBuilder<unknown> {
+  return invoicePostingLocks(invoiceIdsInLockOrder(events));
 }

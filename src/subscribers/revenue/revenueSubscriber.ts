@@ -1,7 +1,7 @@
 import type { Subscriber } from '../../bus/contract/subscriber.ts';
 import type { StoredEvent } from '../../events/envelope.ts';
 import { INVOICE_EVENT_TYPES } from '../../events/eventTypes.ts';
-import { applyInvoiceBatch } from './applyInvoiceBatch.ts';
+import { applyInvoiceBatch, invoiceBatchLocks } from './applyInvoiceBatch.ts';
 import { applyInvoiceEvent } from './applyInvoiceEvent.ts';
 import { applyPeriodClose } from './applyPeriodClose.ts';
 import { revenueSchedules, type RevenueSchedule } from './revenueSchedules.ts';
@@ -27,13 +27,15 @@ export const revenueSubscriber: Subscriber & { schedules: readonly RevenueSchedu
     const result = await applyInvoiceEvent(ctx.db, event, ctx.now);
     ctx.log.debug({ invoiceId: event.aggregateId, type: event.type, entries: result.entries.length }, 'revenue posted');
   },
+  // Every invoice lock of the batch (a superset of each run's), taken with the inbox claim.
+  batchLocks: (events) => invoiceBatchLocks(events.filter((e) => e.type !== 'PeriodClosed')),
   // Invoice events between PeriodClosed events post together (applyInvoiceBatch); a
   // PeriodClosed moves the clock, so it runs alone, in its place (rare: once a month).
   async handleBatch(events, ctx) {
     let run: StoredEvent[] = [];
     const flush = async () => {
       if (run.length === 0) return;
-      const results = await applyInvoiceBatch(ctx.db, run, ctx.now);
+      const results = await applyInvoiceBatch(ctx.db, run, ctx.now, { locked: ctx.batchLocked });
       run.forEach((event, i) => ctx.log.debug({ invoiceId: event.aggregateId, type: event.type, entries: results[i]!.entries.length }, 'revenue posted'));
       run = [];
     };

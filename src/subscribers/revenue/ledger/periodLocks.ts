@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../../../db/connect.ts';
 import { firstDayOfMonth, nextMonth } from '../../../values/dates.ts';
 
@@ -18,15 +18,20 @@ export async function holdPeriodsExclusive(db: Executor): Promise<void> {
  * What every invoice posting takes first, in one round trip: the period lock shared
  * (as the daily run takes it), then each invoice's lock in the order given (the caller sorts
  * them as the worker sorts its batches, so concurrent batches never wait in a cycle).
- * WITH ORDINALITY + ORDER BY keeps that order: the locks are taken row by row as the
- * sorted rows come out.
  */
 export async function holdForInvoicePostings(db: Executor, invoiceIds: readonly string[]): Promise<void> {
-  await sql`
-    SELECT pg_advisory_xact_lock_shared(${PERIOD_LOCK}::bigint),
+  await sql`SELECT ${invoicePostingLocks(invoiceIds)}`.execute(db);
+}
+
+/**
+ * holdForInvoicePostings as a select-list expression, for a statement of the caller's
+ * (the worker's inbox claim: revenueSubscriber.batchLocks). WITH ORDINALITY + ORDER BY
+ * keeps the order given: the locks are taken row by row as the sorted rows come out.
+ */
+export function invoicePostingLocks(invoiceIds: readonly string[]): RawBuilder<unknown> {
+  return sql`pg_advisory_xact_lock_shared(${PERIOD_LOCK}::bigint),
            (SELECT count(pg_advisory_xact_lock(hashtextextended('accrue:revenue:' || k, 0)))
-            FROM (SELECT k FROM unnest(${[...invoiceIds]}::text[]) WITH ORDINALITY AS ids (k, n) ORDER BY n OFFSET 0) sorted)
-  `.execute(db);
+            FROM (SELECT k FROM unnest(${[...invoiceIds]}::text[]) WITH ORDINALITY AS ids (k, n) ORDER BY n OFFSET 0) sorted)`;
 }
 
 /** The last locked month ('YYYY-MM'), or null when no month is closed. */
