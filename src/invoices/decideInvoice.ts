@@ -19,7 +19,7 @@ export type InvoiceCommand =
       dueDate?: string;
       lines: InvoiceLine[];
     }
-  | { type: 'update'; expectedVersion: number; lines: InvoiceLine[]; dueDate?: string | null; reason?: string }
+  | { type: 'update'; /** undefined: any version (If-Match: *) */ expectedVersion: number | undefined; lines?: InvoiceLine[]; dueDate?: string | null; reason?: string }
   | { type: 'void'; reason: string }
   | { type: 'delete'; reason?: string }
   | { type: 'recordPayment'; paymentId: string; amount: number; receivedAt?: string }
@@ -50,15 +50,17 @@ export function decideInvoice(command: InvoiceCommand, state: InvoiceState | nul
 
   switch (command.type) {
     case 'update': {
-      if (command.expectedVersion !== state.version) {
+      if (command.expectedVersion !== undefined && command.expectedVersion !== state.version) {
         throw new PreconditionFailedError(`invoice ${state.id} is at version ${state.version}, not ${command.expectedVersion}`);
       }
       requireStatus(state, ['open'], 'update');
       checkEventCap(state, limits);
+      // A merge patch: what the command leaves out stays; `lines`, when given, is the whole new set.
       const dueDate = command.dueDate === undefined ? state.dueDate : command.dueDate;
+      const lines = command.lines ?? state.lines;
       checkDueDate(state.issuedAt, dueDate);
-      checkContent({ dueDate, lines: command.lines }, limits);
-      const { total, tax } = totals(command.lines);
+      checkContent({ dueDate, lines }, limits);
+      const { total, tax } = totals(lines);
       if (total < state.amountPaid) {
         throw new ConflictError(`new total ${total} is below the ${state.amountPaid} already paid`);
       }
@@ -67,10 +69,10 @@ export function decideInvoice(command: InvoiceCommand, state: InvoiceState | nul
         currency: state.currency,
         issuedAt: state.issuedAt,
         ...(dueDate ? { dueDate } : {}),
-        lines: command.lines,
+        lines,
         ...(command.reason !== undefined ? { reason: command.reason } : {}),
       };
-      return next([{ type: 'InvoiceUpdated', occurredAt: today, data }], { lines: command.lines, dueDate, total, tax });
+      return next([{ type: 'InvoiceUpdated', occurredAt: today, data }], { lines, dueDate, total, tax });
     }
     case 'void':
     case 'delete': {

@@ -85,6 +85,27 @@ describe('OpenAPI', () => {
     expect(docs.body).toContain('/openapi.json');
   });
 
+  it('every operation has a unique operationId and a tag; If-Match is required where the server answers 428 without it', async () => {
+    const doc = (await api.call('GET', '/openapi.json', { token: null })).body;
+    const ops = Object.values(doc.paths as Record<string, Record<string, { operationId?: string; tags?: string[] }>>).flatMap((item) => Object.values(item));
+    expect(ops.every((op) => op.operationId && op.tags && op.tags.length > 0)).toBe(true);
+    expect(new Set(ops.map((op) => op.operationId)).size).toBe(ops.length);
+    expect(doc.servers).toHaveLength(1);
+    expect(doc.info.license.name).toBeTruthy();
+    const ifMatch = (path: string) => doc.paths[path].patch.parameters.find((p: { name: string }) => p.name === 'if-match');
+    expect(ifMatch('/v1/invoices/{id}').required).toBe(true);
+    expect(ifMatch('/v1/customers/{id}').required).toBe(false);
+  });
+
+  it('GET / answers a small index with links', async () => {
+    const res = await api.call('GET', '/', { token: null });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ name: 'accrue', version: expect.stringMatching(/^\d+\.\d+\.\d+/), links: { docs: '/docs', openapi: '/openapi.json' } });
+    for (const link of Object.values(res.body.links as Record<string, string>).filter((l) => l !== '/v1')) {
+      expect((await api.call('GET', link, { token: null })).status, link).toBe(200);
+    }
+  });
+
   it('unknown routes are problem+json 404', async () => {
     const res = await api.call('GET', '/v1/nothing-here');
     expect(res.status).toBe(404);

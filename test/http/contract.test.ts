@@ -22,7 +22,14 @@ beforeAll(async () => {
   api = await createTestApi({ now: () => NOW }, {}, [
     operatorRoutes({ getBoss: async () => (boss ??= await startBoss(api.t.url, { role: 'client', settings: testSettings(), log: silentLogger, max: 2 })) }),
   ]);
-  await runScenario(await readScenario(S01), createInProcessDriver(api.t.db, { now: NOW }));
+  const s01 = await readScenario(S01);
+  await runScenario(s01, createInProcessDriver(api.t.db, { now: NOW }));
+  // The same plan in JPY from April: a second currency whose data starts later.
+  const jpy = JSON.parse(
+    JSON.stringify(s01).replaceAll('"USD"', '"JPY"').replaceAll('_s01', '_jpy').replaceAll('"e1"', '"j1"').replaceAll('"e2"', '"j2"')
+      .replaceAll('2019-01-01', '2019-04-01').replaceAll('2020-01-01', '2020-04-01'),
+  ) as typeof s01;
+  await runScenario(jpy, createInProcessDriver(api.t.db, { now: NOW }));
 });
 afterAll(async () => {
   await boss?.stop({ graceful: false });
@@ -34,17 +41,26 @@ describe('the answers /openapi.json promises', () => {
     for (const report of ['revenue-by-month', 'closing-balances', 'net-movement', 'revenue-events', 'trial-balance', 'waterfall']) {
       const json = await api.call('GET', `/v1/reports/${report}?currency=USD`);
       expect(json.status, report).toBe(200);
-      expect(Object.keys(json.body)).toEqual(['USD']);
+      expect(Object.keys(json.body), report).toEqual(['USD']);
       const csv = await api.call('GET', `/v1/reports/${report}`, { headers: { accept: 'text/csv' } });
       expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
     }
-    const revenue = await api.call('GET', '/v1/reports/revenue-by-month?from=2019-02&to=2019-03');
+    const revenue = await api.call('GET', '/v1/reports/revenue-by-month?currency=USD&from=2019-02&to=2019-03');
     expect(revenue.body).toEqual({ USD: { '2019-02': 2800, '2019-03': 3100 } });
     expect((await api.call('GET', '/v1/reports/months')).body.months).toHaveLength(6);
     const state = await api.call('GET', '/v1/reports/invoice-state');
     const [invoiceId] = Object.keys(state.body);
     const book = await api.call('GET', `/v1/invoices/${invoiceId}/book`);
     expect(book.body.entries.length).toBeGreaterThan(0);
+  });
+
+  it("a report's months default to the data of the currency asked for", async () => {
+    const months = async (query: string) => (await api.call('GET', `/v1/reports/months${query}`)).body.months;
+    expect(await months('?currency=JPY')).toEqual(['2019-04', '2019-05', '2019-06']);
+    expect(await months('?currency=USD')).toHaveLength(6);
+    expect(await months('')).toHaveLength(6);
+    expect(Object.keys((await api.call('GET', '/v1/reports/revenue-by-month?currency=JPY')).body.JPY)).toEqual(['2019-04', '2019-05', '2019-06']);
+    expect(await months('?currency=JPY&from=2019-03&to=2019-04')).toEqual(['2019-03', '2019-04']);
   });
 
   it('ops status, the archive and a dry-run replay', async () => {

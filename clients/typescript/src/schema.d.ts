@@ -73,7 +73,10 @@ export interface paths {
         delete: operations["deleteInvoice"];
         options?: never;
         head?: never;
-        /** Replace the line set (InvoiceUpdated); If-Match with the version is required */
+        /**
+         * Change the due date or replace the line set (InvoiceUpdated); If-Match is required
+         * @description A JSON merge patch (RFC 7396) of the fields other than `lines`: a field left out keeps its value, `dueDate: null` removes it. `lines`, when sent, is the complete new line set (every line, not a per-line merge). If-Match names the version read (ETag); `*` changes whatever the current version is.
+         */
         patch: operations["updateInvoice"];
         trace?: never;
     };
@@ -584,7 +587,8 @@ export interface components {
             currencyExponent?: number;
         };
         UpdateInvoice: {
-            lines: {
+            /** @description the complete new line set (replaces every line); leave out to keep the lines */
+            lines?: {
                 lineId: string;
                 /** @enum {string} */
                 kind: "revenue" | "discount" | "tax";
@@ -600,8 +604,12 @@ export interface components {
                 };
                 appliesToLineId?: string;
             }[];
-            /** Format: date */
+            /**
+             * Format: date
+             * @description leave out to keep it; null removes it
+             */
             dueDate?: string | null;
+            /** @description why, stored on the InvoiceUpdated event */
             reason?: string;
         };
         ImportResult: {
@@ -1948,6 +1956,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["UpdateInvoice"];
+                "application/merge-patch+json": components["schemas"]["UpdateInvoice"];
             };
         };
         responses: {
@@ -3548,6 +3557,8 @@ export interface operations {
             /** @description created; keep the token now */
             201: {
                 headers: {
+                    /** @description the URL of the resource */
+                    Location: string;
                     "X-Correlation-Id": components["headers"]["CorrelationId"];
                     [name: string]: unknown;
                 };

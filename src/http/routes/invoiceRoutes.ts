@@ -41,8 +41,19 @@ const get = createRoute({
 });
 const patch = createRoute({
   method: 'patch', path: '/v1/invoices/{id}', operationId: 'updateInvoice', tags, security, middleware: write,
-  summary: 'Replace the line set (InvoiceUpdated); If-Match with the version is required',
-  request: { params: idParam, headers: requiredIfMatchHeader, body: { required: true, content: { 'application/json': { schema: updateInvoiceBody } } } },
+  summary: 'Change the due date or replace the line set (InvoiceUpdated); If-Match is required',
+  description:
+    'A JSON merge patch (RFC 7396) of the fields other than `lines`: a field left out keeps its value, `dueDate: null` removes it. ' +
+    '`lines`, when sent, is the complete new line set (every line, not a per-line merge). If-Match names the version read (ETag); ' +
+    '`*` changes whatever the current version is.',
+  request: {
+    params: idParam,
+    headers: requiredIfMatchHeader,
+    body: {
+      required: true,
+      content: { 'application/json': { schema: updateInvoiceBody }, 'application/merge-patch+json': { schema: updateInvoiceBody } },
+    },
+  },
   responses: { 200: json(invoiceSchema, 'updated', written), ...errorResponses, ...notFound, ...conflict, ...precondition },
 });
 const remove = createRoute({
@@ -79,7 +90,7 @@ export function registerInvoiceRoutes(app: ApiApp, deps: RouteDeps): void {
   app.openapi(patch, async (c) => {
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
-    const expectedVersion = ifMatchVersion(c.req.header('if-match'), true)!;
+    const expectedVersion = ifMatchVersion(c.req.header('if-match'), true);
     return execute(c, id, { type: 'update', expectedVersion, ...body }, 200);
   });
 

@@ -12,10 +12,19 @@ export const createInvoiceBody = invoiceState
   .strict()
   .meta({ id: 'CreateInvoice' });
 
-/** PATCH /v1/invoices/{id}: the complete new line set (InvoiceUpdated carries the full state). */
+/**
+ * PATCH /v1/invoices/{id}: a JSON merge patch (RFC 7396) of the fields other than
+ * `lines` (a field left out stays; dueDate null removes it); `lines`, when sent, is the
+ * complete new line set, never merged line by line. InvoiceUpdated carries the full state.
+ */
 export const updateInvoiceBody = z
-  .object({ lines: invoiceLines, dueDate: isoDay.nullable().optional(), reason: safeText(500).optional() })
+  .object({
+    lines: invoiceLines.optional().meta({ description: 'the complete new line set (replaces every line); leave out to keep the lines' }),
+    dueDate: isoDay.nullable().optional().meta({ description: 'leave out to keep it; null removes it' }),
+    reason: safeText(500).optional().meta({ description: 'why, stored on the InvoiceUpdated event' }),
+  })
   .strict()
+  .refine((b) => b.lines !== undefined || b.dueDate !== undefined, { message: 'send lines, dueDate or both' })
   .meta({ id: 'UpdateInvoice' });
 
 export const voidInvoiceBody = z.object({ reason: safeText(500).pipe(z.string().min(1)) }).strict();
