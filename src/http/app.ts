@@ -7,6 +7,7 @@ import { httpMetricsMiddleware } from '../telemetry/httpMetrics.ts';
 import { httpTracingMiddleware } from '../telemetry/httpTracing.ts';
 import type { ApiApp, ApiDeps, ApiEnv, RouteDeps } from './context.ts';
 import { accessLog } from './middleware/accessLog.ts';
+import { cors } from './middleware/cors.ts';
 import { authenticate } from './middleware/authenticate.ts';
 import { correlation } from './middleware/correlation.ts';
 import { jsonBody } from './middleware/jsonBody.ts';
@@ -69,6 +70,8 @@ export function createApp(apiDeps: ApiDeps, extraRoutes: RouteModule[] = []): Ap
   app.use('*', httpMetricsMiddleware());
   app.use('*', correlation());
   app.use('*', accessLog(deps.log));
+  // Before authenticate: a browser's preflight carries no Authorization header.
+  if (deps.corsOrigins && deps.corsOrigins.length > 0) app.use('*', cors(deps.corsOrigins));
   app.route(
     '/',
     opsRoutes({
