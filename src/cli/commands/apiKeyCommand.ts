@@ -12,6 +12,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
 import { createLogger } from '../../telemetry/logger.ts';
 import { prepareDatabase } from '../../runtime/prepareDatabase.ts';
 import { exitWithError } from './exitWithError.ts';
+import { announceDatabase } from './busRuntime.ts';
 
 // Field names of resolveExpiry's errors → the flags the user typed.
 const FLAGS: Record<string, string> = { expiresIn: '--expires-in', expiresAt: '--expires-at' };
@@ -67,6 +68,7 @@ async function withKeysDatabase<T>(fn: (db: Db) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const log = createLogger({ level: 'warn', pretty: config.ACCRUE_LOG_PRETTY });
   const database = await prepareDatabase(config, log);
+  announceDatabase(database);
   const handle = connect(database.url, { max: 1, applicationName: 'accrue-cli' });
   let mistake: string | undefined;
   let usage = false;
