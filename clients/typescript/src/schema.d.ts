@@ -989,13 +989,29 @@ export interface components {
         ApiKey: {
             id: string;
             name: string;
+            /** @description invoices:read, invoices:write, events:write, reports:read or admin */
             scopes: string[];
             /** @enum {string} */
             status: "active" | "revoked" | "expired";
+            /**
+             * Format: date-time
+             * @description ISO 8601 instant (UTC)
+             */
             createdAt: string;
-            /** @description at most a minute stale */
+            /**
+             * Format: date-time
+             * @description at most a minute stale
+             */
             lastUsedAt: string | null;
+            /**
+             * Format: date-time
+             * @description ISO 8601 instant (UTC)
+             */
             revokedAt: string | null;
+            /**
+             * Format: date-time
+             * @description ISO 8601 instant (UTC)
+             */
             expiresAt: string | null;
         };
         CreateApiKey: {
@@ -3566,13 +3582,29 @@ export interface operations {
                     "application/json": {
                         id: string;
                         name: string;
+                        /** @description invoices:read, invoices:write, events:write, reports:read or admin */
                         scopes: string[];
                         /** @enum {string} */
                         status: "active" | "revoked" | "expired";
+                        /**
+                         * Format: date-time
+                         * @description ISO 8601 instant (UTC)
+                         */
                         createdAt: string;
-                        /** @description at most a minute stale */
+                        /**
+                         * Format: date-time
+                         * @description at most a minute stale
+                         */
                         lastUsedAt: string | null;
+                        /**
+                         * Format: date-time
+                         * @description ISO 8601 instant (UTC)
+                         */
                         revokedAt: string | null;
+                        /**
+                         * Format: date-time
+                         * @description ISO 8601 instant (UTC)
+                         */
                         expiresAt: string | null;
                         /** @description shown only in this answer; only its sha256 is stored */
                         token: string;
@@ -3759,13 +3791,29 @@ export interface operations {
                     "application/json": {
                         id: string;
                         name: string;
+                        /** @description invoices:read, invoices:write, events:write, reports:read or admin */
                         scopes: string[];
                         /** @enum {string} */
                         status: "active" | "revoked" | "expired";
+                        /**
+                         * Format: date-time
+                         * @description ISO 8601 instant (UTC)
+                         */
                         createdAt: string;
-                        /** @description at most a minute stale */
+                        /**
+                         * Format: date-time
+                         * @description at most a minute stale
+                         */
                         lastUsedAt: string | null;
+                        /**
+                         * Format: date-time
+                         * @description ISO 8601 instant (UTC)
+                         */
                         revokedAt: string | null;
+                        /**
+                         * Format: date-time
+                         * @description ISO 8601 instant (UTC)
+                         */
                         expiresAt: string | null;
                         alreadyRevoked: boolean;
                     };
