@@ -8,7 +8,7 @@ COPY package.json package-lock.json ./
 # Production dependencies only. embedded-postgres is optional and left out: in a
 # container accrue talks to the DATABASE_URL server, and without one any command
 # stops with one line, "accrue: DATABASE_URL is not set and embedded Postgres is not
-# installed ...", exit 1.
+# installed ...", exit 2 (a setting to change).
 RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund
 
 FROM node:24-bookworm-slim AS runtime

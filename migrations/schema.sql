@@ -655,7 +655,8 @@ CREATE TABLE public.idempotency_keys (
     request_hash text NOT NULL,
     status integer NOT NULL,
     response jsonb,
-    created_at timestamp with time zone DEFAULT now() NOT NULL
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    response_headers jsonb
 );
 
 CREATE TABLE public.invoice_overdue_notices (

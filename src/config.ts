@@ -20,6 +20,14 @@ const ConfigSchema = z.object({
   ACCRUE_DB_POOL_MAX: z.coerce.number().int().min(1).default(10),
   ACCRUE_BOOTSTRAP_TOKEN: z.string().min(16).optional(),
   ACCRUE_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  // Browser origins allowed to call the API (CORS), comma-separated, e.g.
+  // https://books.example.com; '*' allows any. Unset: none (no CORS headers; a
+  // server-side client needs none).
+  ACCRUE_CORS_ORIGINS: z
+    .string()
+    .transform((s) => s.split(',').map((o) => o.trim()).filter((o) => o.length > 0))
+    .pipe(z.array(z.union([z.literal('*'), z.string().regex(/^https?:\/\/[^/\s]+$/, 'an origin is scheme://host[:port], no path')])))
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ACCRUE_LOG_PRETTY: boolFromEnv.optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),

@@ -3,17 +3,19 @@ import type { Selectable } from 'kysely';
 import type { Executor } from '../db/connect.ts';
 import type { ApiKeysTable } from '../db/tables/invoicingTables.ts';
 
+const instant = z.string().meta({ format: 'date-time', description: 'ISO 8601 instant (UTC)' });
+
 /** A key as operators see it (CLI `api-key list --json`, GET /v1/api-keys): never the token or its hash. */
 export const apiKeySchema = z
   .object({
     id: z.string(),
     name: z.string(),
-    scopes: z.array(z.string()),
+    scopes: z.array(z.string()).meta({ description: 'invoices:read, invoices:write, events:write, reports:read or admin' }),
     status: z.enum(['active', 'revoked', 'expired']),
-    createdAt: z.string(),
-    lastUsedAt: z.string().nullable().meta({ description: 'at most a minute stale' }),
-    revokedAt: z.string().nullable(),
-    expiresAt: z.string().nullable(),
+    createdAt: instant,
+    lastUsedAt: instant.nullable().meta({ description: 'at most a minute stale' }),
+    revokedAt: instant.nullable(),
+    expiresAt: instant.nullable(),
   })
   .meta({ id: 'ApiKey' });
 export type ApiKeyResource = z.infer<typeof apiKeySchema>;

@@ -14,14 +14,18 @@ import { registerStatusCommand } from './commands/statusCommand.ts';
 import { registerAuditCommand } from './commands/auditCommand.ts';
 import { debugRequested } from '../config.ts';
 import { describeError } from './describeError.ts';
+import { SERVICE_VERSION } from '../values/serviceVersion.ts';
 
 // One CLI for every process (DESIGN.md "Processes"). Each command lives in
 // commands/ and registers itself here.
 const program = new Command()
   .name('accrue')
   .description('Revenue books kept in step with invoices: API, relay, workers, ledger and operations.')
+  .version(SERVICE_VERSION, '-V, --version', 'print the version of accrue')
   .option('--debug', "on failure, print the error's stack (also with LOG_LEVEL=debug)")
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Usage errors come back as a CommanderError (exit 2 in describeError), not process.exit(1).
+  .exitOverride();
 
 registerStartCommand(program);
 registerMigrateCommand(program);

@@ -32,10 +32,26 @@ export type StoredEvent<T extends EventType = EventType> = Omit<z.infer<typeof s
 };
 
 export function zodIssues(error: z.ZodError, prefix: (string | number)[] = []): FieldIssue[] {
-  return error.issues.map((i) => ({
+  return withUnionBranches(error.issues).map((i) => ({
     field: [...prefix, ...i.path.map((p) => (typeof p === 'symbol' ? String(p) : p))].join('.') || '(root)',
     message: i.message,
   }));
+}
+
+type Issue = z.core.$ZodIssue;
+
+/**
+ * A union (one event or an array of them) fails as a whole, at its own path; when
+ * exactly one branch got past the value's type (the object when an object came, the
+ * array when an array came), its issues are what the caller got wrong: `type`, not `(root)`.
+ */
+function withUnionBranches(issues: readonly Issue[]): Issue[] {
+  return issues.flatMap((issue) => {
+    if (issue.code !== 'invalid_union') return [issue];
+    const meant = issue.errors.filter((branch) => !branch.some((i) => i.code === 'invalid_type' && i.path.length === 0));
+    if (meant.length !== 1) return [issue];
+    return withUnionBranches(meant[0]!.map((i) => ({ ...i, path: [...issue.path, ...i.path] })));
+  });
 }
 
 /** Validates `data` against the current schema of its type; throws ValidationError naming the field. */

@@ -18,16 +18,25 @@ export const identifier = safeText(128).pipe(z.string().min(1));
 
 export const isoDay = z
   .string()
-  .refine(isIsoDay, { message: 'must be a calendar day YYYY-MM-DD' });
+  .refine(isIsoDay, { message: 'must be a calendar day YYYY-MM-DD' })
+  .meta({ format: 'date' });
 
-export const isoMonth = z.string().refine(isIsoMonth, { message: 'must be a month YYYY-MM' });
+export const isoMonth = z
+  .string()
+  .refine(isIsoMonth, { message: 'must be a month YYYY-MM' })
+  .meta({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$' });
 
 export const currencyCode = z
   .string()
-  .refine(isCurrencyCode, { message: 'must be an upper-case ISO 4217 currency code' });
+  .refine(isCurrencyCode, { message: 'must be an upper-case ISO 4217 currency code' })
+  .meta({ pattern: '^[A-Z]{3}$' });
 
 /** Integer minor units (cents), safe in a JS number and in bigint. */
-export const minorAmount = z.number().int().refine(Number.isSafeInteger, { message: 'must be a safe integer' });
+export const minorAmount = z
+  .number()
+  .int()
+  .refine(Number.isSafeInteger, { message: 'must be a safe integer' })
+  .meta({ description: 'integer minor units of the currency (cents for USD, yen for JPY)' });
 export const nonNegativeAmount = minorAmount.refine((n) => n >= 0, { message: 'must not be negative' });
 
 export const servicePeriod = z

@@ -7,10 +7,12 @@ import { httpMetricsMiddleware } from '../telemetry/httpMetrics.ts';
 import { httpTracingMiddleware } from '../telemetry/httpTracing.ts';
 import type { ApiApp, ApiDeps, ApiEnv, RouteDeps } from './context.ts';
 import { accessLog } from './middleware/accessLog.ts';
+import { cors } from './middleware/cors.ts';
 import { authenticate } from './middleware/authenticate.ts';
 import { correlation } from './middleware/correlation.ts';
 import { jsonBody } from './middleware/jsonBody.ts';
 import { registerOpenApi } from './openapi.ts';
+import { registerIndexRoute } from './indexRoute.ts';
 import { problemResponse, toProblem } from './problem.ts';
 import { registerCustomerRoutes } from './routes/customerRoutes.ts';
 import { registerEventImportRoutes } from './routes/eventImportRoutes.ts';
@@ -40,7 +42,7 @@ export type RouteModule = (app: ApiApp, deps: RouteDeps) => void;
  * then add it to ROUTES below, or pass it in `extraRoutes` from the entry point.
  * Everything under /v1 is authenticated (Bearer) before the route runs; the route
  * names its scope with requireScope(). Paths outside /v1 are public: /livez,
- * /readyz and /metrics (src/http/health/opsRoutes.ts), /openapi.json and /docs.
+ * /readyz and /metrics (src/http/health/opsRoutes.ts), /openapi.json, /docs and the index at /.
  * Writes go through runCommand() (one transaction: state + events + Idempotency-Key).
  * Throw the errors of src/errors.ts: onError maps them to problem+json.
  */
@@ -68,6 +70,8 @@ export function createApp(apiDeps: ApiDeps, extraRoutes: RouteModule[] = []): Ap
   app.use('*', httpMetricsMiddleware());
   app.use('*', correlation());
   app.use('*', accessLog(deps.log));
+  // Before authenticate: a browser's preflight carries no Authorization header.
+  if (deps.corsOrigins && deps.corsOrigins.length > 0) app.use('*', cors(deps.corsOrigins));
   app.route(
     '/',
     opsRoutes({
@@ -82,6 +86,7 @@ export function createApp(apiDeps: ApiDeps, extraRoutes: RouteModule[] = []): Ap
 
   for (const register of [...ROUTES, ...extraRoutes]) register(app, deps);
   registerOpenApi(app);
+  registerIndexRoute(app);
 
   app.notFound((c) => problemResponse(c, { ...toProblem(new NotFoundError(`no route ${c.req.method} ${c.req.path}`)).problem, correlationId: c.get('correlationId') }));
   app.onError((err, c) => {

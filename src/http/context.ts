@@ -11,6 +11,8 @@ export type ApiDeps = {
   log: Logger;
   /** ACCRUE_BOOTSTRAP_TOKEN: a token with every scope (local use and tests). */
   bootstrapToken?: string;
+  /** ACCRUE_CORS_ORIGINS: browser origins allowed to call the API; none by default. */
+  corsOrigins?: readonly string[];
   /** ACCRUE_BODY_LIMIT_BYTES, default 1 MiB. */
   bodyLimitBytes?: number;
   /** ACCRUE_MAX_* bounds on invoices, imports and report ranges (src/values/limits.ts); default: the documented defaults. */

@@ -3,7 +3,7 @@ import type { Executor } from '../db/connect.ts';
 import { ConflictError, IdempotencyKeyReusedError } from '../errors.ts';
 
 export type IdempotentRequest = { principal: string; key: string; method: string; path: string; body: string };
-export type StoredResponse = { status: number; body: unknown };
+export type StoredResponse = { status: number; body: unknown; headers: Record<string, string> };
 
 export function requestHash(r: IdempotentRequest): string {
   return createHash('sha256').update(`${r.method}\n${r.path}\n${r.body}`).digest('hex');
@@ -29,20 +29,20 @@ export async function claimIdempotencyKey(
   if (inserted) return { claimed: true };
   const prior = await tx
     .selectFrom('idempotency_keys')
-    .select(['request_hash', 'status', 'response'])
+    .select(['request_hash', 'status', 'response', 'response_headers'])
     .where('principal', '=', r.principal)
     .where('key', '=', r.key)
     .executeTakeFirstOrThrow();
   if (prior.request_hash !== hash) throw new IdempotencyKeyReusedError();
   // status 0 is only ever visible inside the claiming transaction.
   if (prior.status === 0) throw new ConflictError('a request with this Idempotency-Key is still in progress');
-  return { claimed: false, response: { status: prior.status, body: prior.response } };
+  return { claimed: false, response: { status: prior.status, body: prior.response, headers: prior.response_headers ?? {} } };
 }
 
 export async function completeIdempotencyKey(tx: Executor, r: IdempotentRequest, response: StoredResponse): Promise<void> {
   await tx
     .updateTable('idempotency_keys')
-    .set({ status: response.status, response: JSON.stringify(response.body ?? null) })
+    .set({ status: response.status, response: JSON.stringify(response.body ?? null), response_headers: JSON.stringify(response.headers) })
     .where('principal', '=', r.principal)
     .where('key', '=', r.key)
     .execute();

@@ -33,7 +33,8 @@ export function eventContext(c: Context<ApiEnv>): EventContext {
 /**
  * Runs a write in ONE transaction — state, events and the Idempotency-Key record —
  * and answers only after it committed. A repeated key with the same body returns
- * the stored first response and runs nothing; with another body, 422.
+ * the stored first response (status, body and headers such as ETag and Location,
+ * plus Idempotent-Replayed: true) and runs nothing; with another body, 422.
  *
  * `singleStatement`: the command's writes are one SQL statement, so without an
  * Idempotency-Key it skips BEGIN/COMMIT (the invoice-create hot path).
@@ -69,7 +70,7 @@ export async function runCommand<T extends object, S extends ContentfulStatusCod
         if (!claim.claimed) return { result: claim.response as CommandResult<T, S>, replayed: true };
       }
       const result = await fn(tx, ctx);
-      if (request) await completeIdempotencyKey(tx, request, { status: result.status, body: result.body });
+      if (request) await completeIdempotencyKey(tx, request, { status: result.status, body: result.body, headers: result.headers ?? {} });
       return { result, replayed: false };
     });
   });

@@ -20,12 +20,18 @@ export function parseOr400<T>(schema: { safeParse(v: unknown): { success: true; 
 
 const VERSION_TAG = /^(?:W\/)?"?(\d{1,9})"?$/;
 
-/** If-Match: "3", 3 or W/"3" → 3. Missing → 428; unparsable → 412 (it cannot match). */
+/**
+ * If-Match: "3", 3 or W/"3" → 3 (a weak tag is read as the version it names: the
+ * version is the only validator). `*` → undefined: any current version (RFC 9110
+ * 13.1.1; the resource exists or the command answers 404). Missing → 428 when
+ * required, else undefined; unparsable → 400 naming If-Match.
+ */
 export function ifMatchVersion(header: string | undefined, required: boolean): number | undefined {
   if (header === undefined || header.trim() === '') {
     if (required) throw new PreconditionRequiredError();
     return undefined;
   }
+  if (header.trim() === '*') return undefined;
   const m = VERSION_TAG.exec(header.trim());
   if (!m) throw new ValidationError('invalid If-Match', [{ field: 'If-Match', message: 'must be the resource version, e.g. "3"' }]);
   return Number(m[1]);

@@ -20,7 +20,7 @@ export type InvoiceCommand =
       dueDate?: string;
       lines: InvoiceLine[];
     }
-  | { type: 'update'; expectedVersion: number; lines: InvoiceLine[]; dueDate?: string | null; reason?: string }
+  | { type: 'update'; /** undefined: any version (If-Match: *) */ expectedVersion: number | undefined; lines?: InvoiceLine[]; dueDate?: string | null; reason?: string }
   | { type: 'void'; reason: string }
   | { type: 'delete'; reason?: string }
   | { type: 'recordPayment'; paymentId: string; amount: number; receivedAt?: string }
@@ -53,15 +53,17 @@ export function decideInvoice(command: InvoiceCommand, state: InvoiceState | nul
 
   switch (command.type) {
     case 'update': {
-      if (command.expectedVersion !== state.version) {
+      if (command.expectedVersion !== undefined && command.expectedVersion !== state.version) {
         throw new PreconditionFailedError(`invoice ${state.id} is at version ${state.version}, not ${command.expectedVersion}`);
       }
       requireStatus(state, ['open'], 'update');
       checkEventCap(state, limits);
+      // A merge patch: what the command leaves out stays; `lines`, when given, is the whole new set.
       const dueDate = command.dueDate === undefined ? state.dueDate : command.dueDate;
+      const lines = command.lines ?? state.lines;
       checkDueDate(state.issuedAt, dueDate);
-      checkContent({ dueDate, lines: command.lines }, limits);
-      const { total, tax } = totals(command.lines);
+      checkContent({ dueDate, lines }, limits);
+      const { total, tax } = totals(lines);
       // A cut below what was paid is allowed: the books move the excess to CustomerCredit
       // (REVENUE.md) and the invoice reads paid with nothing due.
       const data = {
@@ -69,11 +71,11 @@ export function decideInvoice(command: InvoiceCommand, state: InvoiceState | nul
         currency: state.currency,
         issuedAt: state.issuedAt,
         ...(dueDate ? { dueDate } : {}),
-        lines: command.lines,
+        lines,
         ...(command.reason !== undefined ? { reason: command.reason } : {}),
       };
       const status = state.amountPaid >= total ? 'paid' : 'open';
-      return next([{ type: 'InvoiceUpdated', occurredAt: today, data }], { lines: command.lines, dueDate, total, tax, status });
+      return next([{ type: 'InvoiceUpdated', occurredAt: today, data }], { lines, dueDate, total, tax, status });
     }
     case 'void':
     case 'delete': {

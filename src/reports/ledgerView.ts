@@ -28,7 +28,8 @@ export function monthRange(from: string, to: string): string[] {
 /**
  * Loads the journal's monthly movements as of a day. The month range runs from the
  * month of the earliest invoice event to the latest month with a journal entry, or
- * just the first month when there is none; `from`/`to` override either end. An
+ * just the first month when there is none — of the currency asked for, when one is
+ * (a JPY report does not start at the first USD invoice); `from`/`to` override either end. An
  * entry that a later correction cancelled (e.g. March recognition posted at issue
  * and taken back when a void dated February arrived) is not an entry of the books:
  * a month counts when some entry key of some invoice nets to non-zero in it.
@@ -52,12 +53,13 @@ export async function loadLedgerView(db: Executor, query: ReportQuery, now: Date
     byMonth.set(r.period, natural);
     movements.set(r.currency.trim(), byMonth);
   }
-  const lastActive = await lastMonthWithEntries(db, asOf);
-  const invoices = await db
+  const lastActive = await lastMonthWithEntries(db, asOf, query.currency);
+  let firstInvoice = db
     .selectFrom('revenue_invoices')
     .select((eb) => [eb.fn.min('first_event_on').as('first')])
-    .where('first_event_on', '<=', asOf)
-    .executeTakeFirst();
+    .where('first_event_on', '<=', asOf);
+  if (query.currency !== undefined) firstInvoice = firstInvoice.where('currency', '=', query.currency);
+  const invoices = await firstInvoice.executeTakeFirst();
   const currencyRows = await db.selectFrom('revenue_invoices').select('currency').distinct().where('currency', 'is not', null).execute();
   const currencies = [...new Set([...currencyRows.map((c) => c.currency!.trim()), ...movements.keys()])]
     .filter((c) => query.currency === undefined || c === query.currency)
@@ -74,12 +76,12 @@ export function movementOf(view: LedgerView, currency: string, month: string): A
 }
 
 /** The latest month holding an entry that was not cancelled by a correction (same invoice, kind, line, payment and origin). */
-async function lastMonthWithEntries(db: Executor, asOf: string): Promise<string | null> {
+async function lastMonthWithEntries(db: Executor, asOf: string, currency: string | undefined): Promise<string | null> {
   const { rows } = await sql<{ period: string | null }>`
     SELECT max(period) AS period FROM (
       SELECT period
       FROM ledger_entries
-      WHERE entry_date <= ${asOf}::date
+      WHERE entry_date <= ${asOf}::date AND (${currency ?? null}::text IS NULL OR currency = ${currency ?? null})
       GROUP BY invoice_id, kind, line_id, payment_id, period,
                CASE WHEN kind = 'recognition' THEN date_trunc('month', origin_date) ELSE origin_date END
       HAVING ${someAccountSumNonZero()}

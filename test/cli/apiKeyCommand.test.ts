@@ -52,18 +52,18 @@ describe('accrue api-key list / revoke / create --expires-* (CLI, a child proces
     for (const e of events.rows) expect(e.actor).toMatch(/^cli:/);
   });
 
-  it('a mistake is one line on stderr and exit code 1: unknown id, bootstrap, bad or past dates, both expiries', async () => {
+  it('a mistake is one line on stderr: exit 1 for an unknown id or the bootstrap token, 2 for bad or past dates, both expiries', async () => {
     const key = await createApiKey(t.db, { name: 'keep', scopes: ['admin'] });
-    const cases: Array<[string[], RegExp]> = [
-      [['revoke', 'key_nope'], /^accrue: no API key key_nope$/],
-      [['revoke', 'bootstrap'], /^accrue: the bootstrap token is not a stored key .*ACCRUE_BOOTSTRAP_TOKEN/],
-      [['create', '--name', 'x', '--scopes', 'admin', '--expires-at', '31/12/2026'], /^accrue: --expires-at: '31\/12\/2026' is not a day YYYY-MM-DD/],
-      [['create', '--name', 'x', '--scopes', 'admin', '--expires-at', '2020-01-01'], /^accrue: --expires-at: must be in the future/],
-      [['create', '--name', 'x', '--scopes', 'admin', '--expires-in', '1d', '--expires-at', '2030-01-01'], /^accrue: --expires-at: not together with expiresIn/],
+    const cases: Array<[string[], RegExp, number]> = [
+      [['revoke', 'key_nope'], /^accrue: no API key key_nope$/, 1],
+      [['revoke', 'bootstrap'], /^accrue: the bootstrap token is not a stored key .*ACCRUE_BOOTSTRAP_TOKEN/, 1],
+      [['create', '--name', 'x', '--scopes', 'admin', '--expires-at', '31/12/2026'], /^accrue: --expires-at: '31\/12\/2026' is not a day YYYY-MM-DD/, 2],
+      [['create', '--name', 'x', '--scopes', 'admin', '--expires-at', '2020-01-01'], /^accrue: --expires-at: must be in the future/, 2],
+      [['create', '--name', 'x', '--scopes', 'admin', '--expires-in', '1d', '--expires-at', '2030-01-01'], /^accrue: --expires-at: not together with expiresIn/, 2],
     ];
-    for (const [args, message] of cases) {
+    for (const [args, message, exitCode] of cases) {
       const { code, stderr } = await refused(...args);
-      expect(code, args.join(' ')).toBe(1);
+      expect(code, args.join(' ')).toBe(exitCode);
       expect(stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
       expect(stderr.trim(), args.join(' ')).toMatch(message);
     }

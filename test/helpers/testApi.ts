@@ -1,5 +1,6 @@
-import { createApp, type ApiApp, type ApiDeps } from '../../src/http/app.ts';
+import { createApp, type ApiApp, type ApiDeps, type RouteModule } from '../../src/http/app.ts';
 import { silentLogger } from '../../src/telemetry/logger.ts';
+import { openApiContract, type Contract, type OpenApiDocument } from './openApiContract.ts';
 import { createTestDatabase, type TestDatabase } from './testDatabase.ts';
 
 export const BOOTSTRAP_TOKEN = 'test-bootstrap-token-0123456789';
@@ -13,7 +14,19 @@ export type CallOptions = {
   /** Bearer token; null sends none. Defaults to the bootstrap token. */
   token?: string | null;
   contentType?: string | null;
+  /**
+   * false: do not hold the answer to /openapi.json (only for answers no client
+   * should see, e.g. a database taken away mid-request). Default: every answer is checked.
+   */
+  contract?: false;
 };
+
+/** The contract of the app's own /openapi.json; a call whose answer breaks it throws. */
+async function contractOf(app: ApiApp): Promise<Contract> {
+  const res = await app.request('/openapi.json');
+  if (res.status !== 200) throw new Error(`/openapi.json answered ${res.status}`);
+  return openApiContract((await res.json()) as OpenApiDocument);
+}
 
 export type TestApi = {
   t: TestDatabase;
@@ -23,9 +36,14 @@ export type TestApi = {
 };
 
 /** The real app on a fresh database, called through app.request() (no socket). */
-export async function createTestApi(deps: Partial<ApiDeps> = {}, options: { poolMax?: number } = {}): Promise<TestApi> {
+export async function createTestApi(
+  deps: Partial<ApiDeps> = {},
+  options: { poolMax?: number } = {},
+  extraRoutes: RouteModule[] = [],
+): Promise<TestApi> {
   const t = await createTestDatabase(options);
-  const app = createApp({ db: t.db, log: silentLogger, bootstrapToken: BOOTSTRAP_TOKEN, ...deps });
+  const app = createApp({ db: t.db, log: silentLogger, bootstrapToken: BOOTSTRAP_TOKEN, ...deps }, extraRoutes);
+  let contract: Promise<Contract> | undefined;
   return {
     t,
     app,
@@ -38,6 +56,10 @@ export async function createTestApi(deps: Partial<ApiDeps> = {}, options: { pool
       if (contentType !== null) headers['content-type'] = contentType;
       const res = await app.request(path, { method, headers, body: payload as RequestInit["body"] });
       const text = await res.text();
+      if (o.contract !== false) {
+        const problems = (await (contract ??= contractOf(app))).check({ method, path, status: res.status, headers: res.headers, text });
+        if (problems.length > 0) throw new Error(`the answer breaks /openapi.json:\n  ${problems.join('\n  ')}`);
+      }
       let body: unknown = text;
       try {
         body = text ? JSON.parse(text) : null;

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { createApiKey, hashToken } from '../../src/auth/apiKeys.ts';
 import { readStream } from '../../src/events/appendEvents.ts';
+import { loadConfig } from '../../src/config.ts';
 import { createCustomer, createTestApi, invoiceBody, type TestApi } from '../helpers/testApi.ts';
 
 let api: TestApi;
@@ -85,9 +86,63 @@ describe('OpenAPI', () => {
     expect(docs.body).toContain('/openapi.json');
   });
 
+  it('every operation has a unique operationId and a tag; If-Match is required where the server answers 428 without it', async () => {
+    const doc = (await api.call('GET', '/openapi.json', { token: null })).body;
+    const ops = Object.values(doc.paths as Record<string, Record<string, { operationId?: string; tags?: string[] }>>).flatMap((item) => Object.values(item));
+    expect(ops.every((op) => op.operationId && op.tags && op.tags.length > 0)).toBe(true);
+    expect(new Set(ops.map((op) => op.operationId)).size).toBe(ops.length);
+    expect(doc.servers).toHaveLength(1);
+    expect(doc.info.license.name).toBeTruthy();
+    const ifMatch = (path: string) => doc.paths[path].patch.parameters.find((p: { name: string }) => p.name === 'if-match');
+    expect(ifMatch('/v1/invoices/{id}').required).toBe(true);
+    expect(ifMatch('/v1/customers/{id}').required).toBe(false);
+  });
+
+  it('GET / answers a small index with links', async () => {
+    const res = await api.call('GET', '/', { token: null });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ name: 'accrue', version: expect.stringMatching(/^\d+\.\d+\.\d+/), links: { docs: '/docs', openapi: '/openapi.json' } });
+    for (const link of Object.values(res.body.links as Record<string, string>).filter((l) => l !== '/v1')) {
+      expect((await api.call('GET', link, { token: null })).status, link).toBe(200);
+    }
+  });
+
   it('unknown routes are problem+json 404', async () => {
     const res = await api.call('GET', '/v1/nothing-here');
     expect(res.status).toBe(404);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
+  });
+});
+
+describe('CORS (ACCRUE_CORS_ORIGINS)', () => {
+  it('is a comma-separated list of origins, checked at start', () => {
+    expect(loadConfig({ ACCRUE_CORS_ORIGINS: 'https://a.example, http://localhost:5173' }).ACCRUE_CORS_ORIGINS).toEqual(['https://a.example', 'http://localhost:5173']);
+    expect(() => loadConfig({ ACCRUE_CORS_ORIGINS: 'https://a.example/app' })).toThrow(/ACCRUE_CORS_ORIGINS.*no path/);
+    expect(loadConfig({}).ACCRUE_CORS_ORIGINS).toBeUndefined();
+  });
+
+  it('none by default: no CORS headers, a preflight is not let through', async () => {
+    const res = await api.call('OPTIONS', '/v1/invoices', { token: null, headers: { origin: 'https://books.example.com', 'access-control-request-method': 'POST' } });
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('a configured origin gets a 204 preflight without a token, and the headers a client reads are exposed', async () => {
+    const corsApi = await createTestApi({ corsOrigins: ['https://books.example.com'] });
+    try {
+      const preflight = await corsApi.call('OPTIONS', '/v1/invoices', {
+        token: null,
+        headers: { origin: 'https://books.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, idempotency-key' },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-allow-origin')).toBe('https://books.example.com');
+      expect(preflight.headers.get('access-control-allow-headers')).toMatch(/Idempotency-Key/);
+      const get = await corsApi.call('GET', '/v1/customers', { headers: { origin: 'https://books.example.com' } });
+      expect(get.status).toBe(200);
+      expect(get.headers.get('access-control-expose-headers')).toMatch(/ETag.*Location/);
+      const other = await corsApi.call('GET', '/v1/customers', { headers: { origin: 'https://evil.example' } });
+      expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    } finally {
+      await corsApi.drop();
+    }
   });
 });

@@ -124,4 +124,13 @@ describe('bad input gets a 4xx and changes nothing', () => {
     const cus = await api.call('POST', '/v1/customers', { body: { name, email: 'ob@example.com' } });
     expect((await api.call('GET', `/v1/customers/${cus.body.id}`)).body.name).toBe(name);
   });
+
+  it('an imported event with an unknown type names the field type, not (root)', async () => {
+    const event = { eventId: 'ext_bad_type', type: 'InvoiceExploded', occurredAt: '2026-01-01', invoiceId: 'inv_ext_1', data: {} };
+    const one = await api.call('POST', '/v1/events', { body: event });
+    expect(one.status).toBe(400);
+    expect(one.body.errors.map((e: { field: string }) => e.field)).toEqual(['type']);
+    const many = await api.call('POST', '/v1/events', { body: [event] });
+    expect(many.body.errors.map((e: { field: string }) => e.field)).toEqual(['0.type']);
+  });
 });

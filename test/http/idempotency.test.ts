@@ -24,6 +24,10 @@ describe('Idempotency-Key', () => {
     expect(second.status).toBe(201);
     expect(second.body).toEqual(first.body);
     expect(second.headers.get('idempotent-replayed')).toBe('true');
+    // the first answer's headers too: a client retrying a create can follow it
+    expect(second.headers.get('etag')).toBe(first.headers.get('etag'));
+    expect(second.headers.get('location')).toBe(`/v1/invoices/${first.body.id}`);
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
     expect(await countRows(api.t)).toEqual(after);
   });
 

@@ -17,7 +17,7 @@ afterAll(async () => {
 async function issue(overrides: Record<string, unknown> = {}) {
   const res = await api.call('POST', '/v1/invoices', { body: invoiceBody(customerId, overrides) });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return res.body as { id: string; version: number; status: string };
+  return res.body as { id: string; version: number; status: string; lines: unknown[]; total: number };
 }
 
 describe('invoices', () => {
@@ -83,6 +83,23 @@ describe('invoices', () => {
     expect(events.map((e) => [e.type, e.aggregateVersion])).toEqual([['InvoiceCreated', 1], ['InvoiceUpdated', 2]]);
     expect(events[1]!.occurredAt).toBe(todayUtc());
     expect(readStoredEvent(events[1]).data).toMatchObject({ customerId, currency: 'USD', reason: 'credit half' });
+  });
+
+  it('PATCH is a merge patch: only dueDate keeps the lines, lines replace them all; If-Match: * takes any version', async () => {
+    const inv = await issue();
+    const due = await api.call('PATCH', `/v1/invoices/${inv.id}`, { body: { dueDate: '2026-02-28' }, headers: { 'if-match': '"1"' } });
+    expect(due.status).toBe(200);
+    expect(due.body).toMatchObject({ version: 2, dueDate: '2026-02-28', lines: inv.lines, total: inv.total });
+    const mergePatch = await api.call('PATCH', `/v1/invoices/${inv.id}`, {
+      body: { dueDate: null }, headers: { 'if-match': '*' }, contentType: 'application/merge-patch+json',
+    });
+    expect(mergePatch.status).toBe(200);
+    expect(mergePatch.body).toMatchObject({ version: 3, dueDate: null, total: inv.total });
+    const lines = await api.call('PATCH', `/v1/invoices/${inv.id}`, { body: { lines: [revenueLine({ lineId: 'li_2', amount: 100 })] }, headers: { 'if-match': 'W/"3"' } });
+    expect(lines.body.lines.map((l: { lineId: string }) => l.lineId)).toEqual(['li_2']);
+    const nothing = await api.call('PATCH', `/v1/invoices/${inv.id}`, { body: { reason: 'no change' }, headers: { 'if-match': '*' } });
+    expect(nothing.status).toBe(400);
+    expect((await api.call('PATCH', `/v1/invoices/${inv.id}`, { body: { dueDate: '2026-03-31' } })).status).toBe(428);
   });
 
   it('payments: partial keeps it open, settling adds InvoicePaid; a duplicate paymentId is 409', async () => {

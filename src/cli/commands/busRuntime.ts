@@ -18,7 +18,18 @@ export async function openBusRuntime(name: string, options: { serving?: boolean 
   // Migrating is idempotent and serialised by an advisory lock, so any number of
   // processes may start at once.
   const database = await prepareDatabase(config, log, undefined, wait);
+  if (!options.serving) announceDatabase(database);
   return { config, log, settings: busSettings(config), database };
+}
+
+/**
+ * A one-shot command without DATABASE_URL says which embedded Postgres it uses: that
+ * of a running `accrue start`, or one it started (empty on a fresh ACCRUE_DATA_DIR),
+ * so a user does not read an empty answer as "nothing happened". stderr: stdout stays
+ * the command's answer (--json).
+ */
+export function announceDatabase(database: ResolvedDatabase): void {
+  if (database.origin) process.stderr.write(`accrue: ${database.origin}\n`);
 }
 
 /** Where relay and worker serve /livez, /readyz and /metrics: ACCRUE_OPS_PORT, else any free port (logged). */

@@ -1,5 +1,10 @@
-/** Ends a command with a one-line message on stderr and exit code 1 (no usage dump). */
-export function exitWithError(message: string): never {
+import { EXIT_RUNTIME, EXIT_USAGE } from '../describeError.ts';
+
+/**
+ * Ends a command with a one-line message on stderr (no usage dump): exit code 2 when
+ * the user must change the command or its settings (`usage`), else 1.
+ */
+export function exitWithError(message: string, kind: 'usage' | 'runtime' = 'runtime'): never {
   process.stderr.write(`accrue: ${message}\n`);
-  process.exit(1);
+  process.exit(kind === 'usage' ? EXIT_USAGE : EXIT_RUNTIME);
 }

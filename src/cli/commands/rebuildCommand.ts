@@ -24,7 +24,7 @@ export function registerRebuildCommand(program: Command): void {
       if (refusal || !subscriber) {
         await registry.close();
         await database.stop();
-        exitWithError(refusal ?? `unknown subscriber ${name}`);
+        exitWithError(refusal ?? `unknown subscriber ${name}`, 'usage');
       }
       const handle = connect(database.url, { max: 2, applicationName: 'accrue-rebuild' });
       const boss = await startBoss(database.url, { role: 'client', settings, log, max: 2 });

@@ -44,7 +44,7 @@ export function registerReplayCommand(program: Command): void {
         filter = parseArchiveQuery({ ...flags, includeReplayed: includeReplayed ? 'true' : undefined });
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
-        exitWithError(err.issues.map((i) => `--${i.field}: ${i.message}`).join('; '));
+        exitWithError(err.issues.map((i) => `--${i.field}: ${i.message}`).join('; '), 'usage');
       }
       const { log, settings, database } = await openBusRuntime('replay');
       const handle = connect(database.url, { max: 2, applicationName: 'accrue-replay' });

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { announceDatabase } from './busRuntime.ts';
 import { loadConfig } from '../../config.ts';
 import { connect } from '../../db/connect.ts';
 import { todayUtc } from '../../values/dates.ts';
@@ -20,6 +21,7 @@ export function registerRevenueCommand(program: Command): void {
       const config = loadConfig();
       const log = createLogger({ level: config.LOG_LEVEL, pretty: config.ACCRUE_LOG_PRETTY });
       const database = await resolveDatabase(config, log);
+      announceDatabase(database);
       const handle = connect(database.url, { max: 2, applicationName: 'accrue-recognize' });
       try {
         const started = performance.now();

@@ -58,6 +58,8 @@ export interface IdempotencyKeysTable {
   request_hash: string;
   status: number;
   response: ColumnType<unknown, string | null, string | null>;
+  /** The first answer's headers a replay repeats (ETag, Location...); NULL on rows from before 080. */
+  response_headers: ColumnType<Record<string, string> | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
 }
 

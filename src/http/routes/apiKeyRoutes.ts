@@ -10,7 +10,7 @@ import { identifier, safeText } from '../../events/primitives.ts';
 import type { ApiApp, RouteDeps } from '../context.ts';
 import { requireScope } from '../middleware/authenticate.ts';
 import { runCommand } from '../runCommand.ts';
-import { conflict, errorResponses, idempotencyHeader, json, notFound, readErrorResponses } from './commonSchemas.ts';
+import { conflict, errorResponses, idempotencyHeader, json, locationHeader, notFound, readErrorResponses } from './commonSchemas.ts';
 
 const security = [{ bearer: [] }];
 const admin = [requireScope('admin')];
@@ -29,23 +29,23 @@ const createdSchema = apiKeySchema.extend({ token: z.string().meta({ description
 const revokedSchema = apiKeySchema.extend({ alreadyRevoked: z.boolean() });
 
 const list = createRoute({
-  method: 'get', path: '/v1/api-keys', tags: ['api keys'], security, middleware: admin,
+  method: 'get', path: '/v1/api-keys', operationId: 'listApiKeys', tags: ['api keys'], security, middleware: admin,
   summary: 'Every API key: name, scopes, status, created, last used (≤ 1 min stale), revoked, expires; never a token',
   responses: { 200: json(z.object({ items: z.array(apiKeySchema) }), 'all keys, oldest first'), ...readErrorResponses },
 });
 const get = createRoute({
-  method: 'get', path: '/v1/api-keys/{id}', tags: ['api keys'], security, middleware: admin,
+  method: 'get', path: '/v1/api-keys/{id}', operationId: 'getApiKey', tags: ['api keys'], security, middleware: admin,
   summary: 'One API key', request: { params: idParam },
   responses: { 200: json(apiKeySchema, 'the key'), ...readErrorResponses, ...notFound },
 });
 const create = createRoute({
-  method: 'post', path: '/v1/api-keys', tags: ['api keys'], security, middleware: admin,
+  method: 'post', path: '/v1/api-keys', operationId: 'createApiKey', tags: ['api keys'], security, middleware: admin,
   summary: 'Create a key (ApiKeyCreated); the token is in this answer only. Idempotency-Key is refused here: the answer would have to be stored with the token in it',
   request: { body: { required: true, content: { 'application/json': { schema: createBody } } } },
-  responses: { 201: json(createdSchema, 'created; keep the token now'), ...errorResponses },
+  responses: { 201: json(createdSchema, 'created; keep the token now', locationHeader), ...errorResponses },
 });
 const revoke = createRoute({
-  method: 'post', path: '/v1/api-keys/{id}/revoke', tags: ['api keys'], security, middleware: admin,
+  method: 'post', path: '/v1/api-keys/{id}/revoke', operationId: 'revokeApiKey', tags: ['api keys'], security, middleware: admin,
   summary: 'Revoke a key (ApiKeyRevoked): its next request gets 401. Revoking it again changes nothing',
   request: { params: idParam, headers: idempotencyHeader },
   responses: { 200: json(revokedSchema, 'revoked (now or before)'), ...errorResponses, ...notFound, ...conflict },
@@ -78,7 +78,7 @@ export function registerApiKeyRoutes(app: ApiApp, deps: RouteDeps): void {
       const key = await insertApiKey(tx, { name: body.name, scopes: body.scopes, expiresAt }, ctx, at);
       const resource = apiKeyResource({ ...key, created_at: key.createdAt, expires_at: key.expiresAt, last_used_at: null, revoked_at: null }, at);
       // no-store: no cache or proxy between here and the caller may keep the token.
-      return { status: 201, body: { ...resource, token: key.token }, headers: { 'Cache-Control': 'no-store' } };
+      return { status: 201, body: { ...resource, token: key.token }, headers: { 'Cache-Control': 'no-store', Location: `/v1/api-keys/${key.id}` } };
     }, { command: 'api-key.create' });
   });
 

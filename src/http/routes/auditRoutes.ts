@@ -22,6 +22,7 @@ function requireAnyScope(scopes: readonly Scope[]): MiddlewareHandler<ApiEnv> {
 const invoiceAudit = createRoute({
   method: 'get',
   path: '/v1/invoices/{id}/audit',
+  operationId: 'getInvoiceAudit',
   tags: ['invoices', 'audit'],
   security: [{ bearer: [] }],
   middleware: [requireAnyScope(['invoices:read', 'reports:read'])] as const,

@@ -9,7 +9,7 @@ import type { ApiApp, RouteDeps } from '../context.ts';
 import { requireScope } from '../middleware/authenticate.ts';
 import { runCommand } from '../runCommand.ts';
 import { decodeCursor, encodeCursor, etag, ifMatchVersion } from '../validation.ts';
-import { conflict, errorResponses, readErrorResponses, idempotencyHeader, ifMatchHeader, json, listQuery, notFound, precondition } from './commonSchemas.ts';
+import { conflict, errorResponses, etagHeader, instant, locationHeader, readErrorResponses, idempotencyHeader, ifMatchHeader, json, listQuery, notFound, precondition } from './commonSchemas.ts';
 
 const customerSchema = z
   .object({
@@ -18,8 +18,8 @@ const customerSchema = z
     name: z.string(),
     email: z.string(),
     externalId: z.string().nullable(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
+    createdAt: instant,
+    updatedAt: instant,
   })
   .meta({ id: 'Customer' });
 const idParam = z.object({ id: identifier });
@@ -28,17 +28,19 @@ const security = [{ bearer: [] }];
 const create = createRoute({
   method: 'post',
   path: '/v1/customers',
+  operationId: 'createCustomer',
   tags: ['customers'],
   summary: 'Create a customer (CustomerCreated)',
   security,
   middleware: [requireScope('invoices:write')],
   request: { headers: idempotencyHeader, body: { required: true, content: { 'application/json': { schema: CustomerCreated } } } },
-  responses: { 201: json(customerSchema, 'created'), ...errorResponses, ...conflict },
+  responses: { 201: json(customerSchema, 'created', { ...etagHeader, ...locationHeader }), ...errorResponses, ...conflict },
 });
 
 const list = createRoute({
   method: 'get',
   path: '/v1/customers',
+  operationId: 'listCustomers',
   tags: ['customers'],
   summary: 'List customers (cursor pagination)',
   security,
@@ -50,17 +52,19 @@ const list = createRoute({
 const get = createRoute({
   method: 'get',
   path: '/v1/customers/{id}',
+  operationId: 'getCustomer',
   tags: ['customers'],
   summary: 'Read a customer',
   security,
   middleware: [requireScope('invoices:read')],
   request: { params: idParam },
-  responses: { 200: json(customerSchema, 'the customer'), ...readErrorResponses, ...notFound },
+  responses: { 200: json(customerSchema, 'the customer', etagHeader), ...readErrorResponses, ...notFound },
 });
 
 const patch = createRoute({
   method: 'patch',
   path: '/v1/customers/{id}',
+  operationId: 'updateCustomer',
   tags: ['customers'],
   summary: 'Change name, email or externalId (CustomerUpdated); If-Match optional',
   security,
@@ -77,7 +81,7 @@ const patch = createRoute({
       },
     },
   },
-  responses: { 200: json(customerSchema, 'updated'), ...errorResponses, ...notFound, ...conflict, ...precondition },
+  responses: { 200: json(customerSchema, 'updated', etagHeader), ...errorResponses, ...notFound, ...conflict, ...precondition },
 });
 
 export function registerCustomerRoutes(app: ApiApp, deps: RouteDeps): void {
@@ -87,7 +91,7 @@ export function registerCustomerRoutes(app: ApiApp, deps: RouteDeps): void {
     const body = c.req.valid('json');
     return runCommand(c, deps, async (tx, ctx) => {
       const row = await createCustomer(tx, body, ctx, now());
-      return { status: 201, body: customerResource(row), headers: { ETag: etag(row.version) } };
+      return { status: 201, body: customerResource(row), headers: { ETag: etag(row.version), Location: `/v1/customers/${row.id}` } };
     }, { command: 'customer.create' });
   });
 

@@ -20,6 +20,7 @@ const resultSchema = z
 const route = createRoute({
   method: 'post',
   path: '/v1/events',
+  operationId: 'importEvents',
   tags: ['events'],
   summary: 'Import one event or an array (all or nothing) from an external billing system',
   description:

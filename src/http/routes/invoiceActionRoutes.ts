@@ -4,7 +4,7 @@ import { identifier } from '../../events/primitives.ts';
 import type { ApiApp, RouteDeps } from '../context.ts';
 import { requireScope } from '../middleware/authenticate.ts';
 import { runInvoiceCommand } from '../runInvoiceCommand.ts';
-import { conflict, errorResponses, idempotencyHeader, json, notFound } from './commonSchemas.ts';
+import { conflict, errorResponses, etagHeader, idempotencyHeader, json, notFound } from './commonSchemas.ts';
 import { invoiceSchema, paymentBody, reminderBody, voidInvoiceBody } from './invoiceSchemas.ts';
 
 const base = {
@@ -18,18 +18,18 @@ const request = <T extends z.ZodType>(schema: T) => ({
   headers: idempotencyHeader,
   body: { required: true, content: { 'application/json': { schema } } },
 });
-const responses = { 200: json(invoiceSchema, 'the invoice after the command'), ...errorResponses, ...notFound, ...conflict };
+const responses = { 200: json(invoiceSchema, 'the invoice after the command', etagHeader), ...errorResponses, ...notFound, ...conflict };
 
 const voidRoute = createRoute({
-  ...base, path: '/v1/invoices/{id}/void', request: request(voidInvoiceBody), responses,
+  ...base, path: '/v1/invoices/{id}/void', operationId: 'voidInvoice', request: request(voidInvoiceBody), responses,
   summary: 'Void an open or paid invoice (InvoiceVoided, dated today)',
 });
 const paymentRoute = createRoute({
-  ...base, path: '/v1/invoices/{id}/payments', request: request(paymentBody), responses,
+  ...base, path: '/v1/invoices/{id}/payments', operationId: 'recordPayment', request: request(paymentBody), responses,
   summary: 'Record a payment (InvoicePaymentReceived; InvoicePaid too when it settles the invoice)',
 });
 const reminderRoute = createRoute({
-  ...base, path: '/v1/invoices/{id}/reminders', request: request(reminderBody), responses,
+  ...base, path: '/v1/invoices/{id}/reminders', operationId: 'sendReminder', request: request(reminderBody), responses,
   summary: 'Record a reminder sent to the customer (InvoiceReminderSent)',
 });
 

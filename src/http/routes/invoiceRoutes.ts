@@ -10,7 +10,7 @@ import type { ApiApp, RouteDeps } from '../context.ts';
 import { requireScope } from '../middleware/authenticate.ts';
 import { runInvoiceCommand } from '../runInvoiceCommand.ts';
 import { decodeCursor, encodeCursor, etag, ifMatchVersion, parseOr400 } from '../validation.ts';
-import { conflict, errorResponses, readErrorResponses, idempotencyHeader, ifMatchHeader, json, notFound, precondition } from './commonSchemas.ts';
+import { conflict, errorResponses, etagHeader, locationHeader, readErrorResponses, idempotencyHeader, requiredIfMatchHeader, json, notFound, precondition } from './commonSchemas.ts';
 import { createInvoiceBody, deleteInvoiceBody, invoiceListQuery, invoiceSchema, updateInvoiceBody } from './invoiceSchemas.ts';
 
 const idParam = z.object({ id: identifier });
@@ -18,36 +18,49 @@ const security = [{ bearer: [] }];
 const tags = ['invoices'];
 const read = [requireScope('invoices:read')];
 const write = [requireScope('invoices:write')];
+// Every write answers with the new version (ETag) and the invoice's URL (Location).
+const written = { ...etagHeader, ...locationHeader };
 
 const create = createRoute({
-  method: 'post', path: '/v1/invoices', tags, security, middleware: write,
+  method: 'post', path: '/v1/invoices', operationId: 'createInvoice', tags, security, middleware: write,
   summary: 'Issue an invoice (InvoiceCreated, occurredAt = issuedAt)',
   request: { headers: idempotencyHeader, body: { required: true, content: { 'application/json': { schema: createInvoiceBody } } } },
-  responses: { 201: json(invoiceSchema, 'issued'), ...errorResponses },
+  responses: { 201: json(invoiceSchema, 'issued', written), ...errorResponses },
 });
 const list = createRoute({
-  method: 'get', path: '/v1/invoices', tags, security, middleware: read,
+  method: 'get', path: '/v1/invoices', operationId: 'listInvoices', tags, security, middleware: read,
   summary: 'List invoices by customer, status and issue date (cursor pagination)',
   request: { query: invoiceListQuery },
   responses: { 200: json(z.object({ items: z.array(invoiceSchema), nextCursor: z.string().nullable() }), 'a page'), ...readErrorResponses },
 });
 const get = createRoute({
-  method: 'get', path: '/v1/invoices/{id}', tags, security, middleware: read,
+  method: 'get', path: '/v1/invoices/{id}', operationId: 'getInvoice', tags, security, middleware: read,
   summary: 'Read an invoice (deleted ones remain readable as tombstones)',
   request: { params: idParam },
-  responses: { 200: json(invoiceSchema, 'the invoice; ETag is its version'), ...readErrorResponses, ...notFound },
+  responses: { 200: json(invoiceSchema, 'the invoice; ETag is its version', etagHeader), ...readErrorResponses, ...notFound },
 });
 const patch = createRoute({
-  method: 'patch', path: '/v1/invoices/{id}', tags, security, middleware: write,
-  summary: 'Replace the line set (InvoiceUpdated); If-Match with the version is required',
-  request: { params: idParam, headers: ifMatchHeader, body: { required: true, content: { 'application/json': { schema: updateInvoiceBody } } } },
-  responses: { 200: json(invoiceSchema, 'updated'), ...errorResponses, ...notFound, ...conflict, ...precondition },
+  method: 'patch', path: '/v1/invoices/{id}', operationId: 'updateInvoice', tags, security, middleware: write,
+  summary: 'Change the due date or replace the line set (InvoiceUpdated); If-Match is required',
+  description:
+    'A JSON merge patch (RFC 7396) of the fields other than `lines`: a field left out keeps its value, `dueDate: null` removes it. ' +
+    '`lines`, when sent, is the complete new line set (every line, not a per-line merge). If-Match names the version read (ETag); ' +
+    '`*` changes whatever the current version is.',
+  request: {
+    params: idParam,
+    headers: requiredIfMatchHeader,
+    body: {
+      required: true,
+      content: { 'application/json': { schema: updateInvoiceBody }, 'application/merge-patch+json': { schema: updateInvoiceBody } },
+    },
+  },
+  responses: { 200: json(invoiceSchema, 'updated', written), ...errorResponses, ...notFound, ...conflict, ...precondition },
 });
 const remove = createRoute({
-  method: 'delete', path: '/v1/invoices/{id}', tags, security, middleware: write,
+  method: 'delete', path: '/v1/invoices/{id}', operationId: 'deleteInvoice', tags, security, middleware: write,
   summary: 'Delete: a tombstone (status deleted, InvoiceDeleted); an issued invoice is never erased',
   request: { params: idParam },
-  responses: { 200: json(invoiceSchema, 'the tombstone'), ...errorResponses, ...notFound, ...conflict },
+  responses: { 200: json(invoiceSchema, 'the tombstone', written), ...errorResponses, ...notFound, ...conflict },
 });
 
 export function registerInvoiceRoutes(app: ApiApp, deps: RouteDeps): void {
@@ -77,7 +90,7 @@ export function registerInvoiceRoutes(app: ApiApp, deps: RouteDeps): void {
   app.openapi(patch, async (c) => {
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
-    const expectedVersion = ifMatchVersion(c.req.header('if-match'), true)!;
+    const expectedVersion = ifMatchVersion(c.req.header('if-match'), true);
     return execute(c, id, { type: 'update', expectedVersion, ...body }, 200);
   });
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { identifier, isoDay, minorAmount, safeText } from '../../events/primitives.ts';
 import { invoiceLines, invoiceState } from '../../events/schemas/invoiceEvents.ts';
+import { amount, currency, day, instant } from './commonSchemas.ts';
 
 /** POST /v1/invoices: the names of InvoiceCreated.data, plus an optional check of the currency's exponent. */
 export const createInvoiceBody = invoiceState
@@ -11,10 +12,19 @@ export const createInvoiceBody = invoiceState
   .strict()
   .meta({ id: 'CreateInvoice' });
 
-/** PATCH /v1/invoices/{id}: the complete new line set (InvoiceUpdated carries the full state). */
+/**
+ * PATCH /v1/invoices/{id}: a JSON merge patch (RFC 7396) of the fields other than
+ * `lines` (a field left out stays; dueDate null removes it); `lines`, when sent, is the
+ * complete new line set, never merged line by line. InvoiceUpdated carries the full state.
+ */
 export const updateInvoiceBody = z
-  .object({ lines: invoiceLines, dueDate: isoDay.nullable().optional(), reason: safeText(500).optional() })
+  .object({
+    lines: invoiceLines.optional().meta({ description: 'the complete new line set (replaces every line); leave out to keep the lines' }),
+    dueDate: isoDay.nullable().optional().meta({ description: 'leave out to keep it; null removes it' }),
+    reason: safeText(500).optional().meta({ description: 'why, stored on the InvoiceUpdated event' }),
+  })
   .strict()
+  .refine((b) => b.lines !== undefined || b.dueDate !== undefined, { message: 'send lines, dueDate or both' })
   .meta({ id: 'UpdateInvoice' });
 
 export const voidInvoiceBody = z.object({ reason: safeText(500).pipe(z.string().min(1)) }).strict();
@@ -34,29 +44,29 @@ const lineSchema = z.object({
   lineId: z.string(),
   kind: z.enum(['revenue', 'discount', 'tax']),
   description: z.string(),
-  amount: z.number().int(),
-  servicePeriod: z.object({ start: z.string(), end: z.string() }).optional(),
+  amount,
+  servicePeriod: z.object({ start: day, end: day.meta({ description: 'exclusive: the first day not served' }) }).optional(),
   appliesToLineId: z.string().optional(),
 });
 
 export const invoiceSchema = z
   .object({
     id: z.string(),
-    version: z.number().int(),
+    version: z.number().int().meta({ description: 'bumped by every change; the ETag' }),
     status: z.enum(['open', 'paid', 'void', 'deleted']),
     customerId: z.string(),
-    currency: z.string(),
-    currencyExponent: z.number().int(),
-    issuedAt: z.string(),
-    dueDate: z.string().nullable(),
+    currency,
+    currencyExponent: z.number().int().meta({ description: 'digits of the minor unit (USD 2, JPY 0, KWD 3)' }),
+    issuedAt: day,
+    dueDate: day.nullable(),
     lines: z.array(lineSchema),
-    total: z.number().int(),
-    tax: z.number().int(),
-    amountPaid: z.number().int(),
-    amountDue: z.number().int(),
+    total: amount,
+    tax: amount,
+    amountPaid: amount,
+    amountDue: amount,
     voidReason: z.string().nullable(),
-    createdAt: z.string().optional(),
-    updatedAt: z.string().optional(),
+    createdAt: instant.optional(),
+    updatedAt: instant.optional(),
   })
   .meta({ id: 'Invoice' });
 

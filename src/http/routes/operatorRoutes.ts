@@ -8,10 +8,57 @@ import { getStatus } from '../../bus/operator/getStatus.ts';
 import type { ApiApp, RouteDeps } from '../context.ts';
 import { requireScope } from '../middleware/authenticate.ts';
 import type { RouteModule } from '../app.ts';
-import { errorResponses, readErrorResponses } from './commonSchemas.ts';
+import { errorResponses, instant, json, readErrorResponses } from './commonSchemas.ts';
 import { eventContext } from '../runCommand.ts';
 
-const anyJson = (description: string) => ({ description, content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } });
+const count = z.number().int();
+const queueCounts = z.object({ created: count, retry: count, active: count, completed: count, failed: count, cancelled: count });
+const breaker = z.object({
+  state: z.enum(['closed', 'open', 'half_open']),
+  failures: count,
+  openedAt: instant.nullable(),
+  nextAttemptAt: instant.nullable().meta({ description: "open: when the next probe may go; half_open: when the running probe's lease ends" }),
+  lastError: z.string().nullable(),
+  lastFailureAt: instant.nullable(),
+  updatedAt: instant,
+});
+const statusSchema = z
+  .object({
+    outbox: z.object({ pending: count, oldestPendingSeconds: z.number() }),
+    queues: z.record(z.string(), queueCounts).meta({ description: 'queue name → jobs per state' }),
+    archive: z.object({ total: count, notReplayed: count }),
+    breakers: z.record(z.string(), breaker).meta({ description: 'breaker name (a webhook endpoint or dependency) → state' }),
+    database: z.object({
+      role: z.string(),
+      superuser: z.boolean(),
+      ownsTables: z.boolean(),
+      warning: z.string().optional().meta({ description: 'present when the role holds more than the runtime needs' }),
+    }),
+    drained: z.boolean().meta({ description: 'the outbox is empty and no queue has created, retry or active jobs' }),
+  })
+  .meta({ id: 'OpsStatus' });
+const archiveItem = z
+  .object({
+    id: count,
+    jobId: z.string(),
+    queue: z.string(),
+    subscriber: z.string(),
+    eventId: z.string().nullable(),
+    eventType: z.string().nullable(),
+    payload: z.unknown().meta({ description: 'the job data as it was enqueued' }),
+    poison: z.boolean(),
+    errorMessage: z.string(),
+    errorStack: z.string().nullable(),
+    attempts: count,
+    firstAttemptAt: instant.nullable(),
+    lastAttemptAt: instant.nullable(),
+    archivedAt: instant,
+    replayCount: count,
+    lastReplayedAt: instant.nullable(),
+  })
+  .meta({ id: 'ArchivedJob' });
+const archivePage = z.object({ items: z.array(archiveItem), total: count.meta({ description: 'every match, not only this page' }) }).meta({ id: 'ArchivePage' });
+const replayResult = z.object({ matched: count, replayed: count, dryRun: z.boolean() }).meta({ id: 'ReplayResult' });
 
 const archiveQuery = z.object({
   subscriber: z.string().optional(),
@@ -35,20 +82,20 @@ export function operatorRoutes(options: { getBoss: () => Promise<PgBoss> }): Rou
   return (app: ApiApp, deps: RouteDeps) => {
     app.openapi(
       createRoute({
-        method: 'get', path: '/v1/ops/status', tags: ['operations'],
+        method: 'get', path: '/v1/ops/status', operationId: 'getOpsStatus', tags: ['operations'],
         summary: 'Outbox backlog, jobs per queue and state, archive size, circuit breakers, the database role (warning when superuser or owner); drained = nothing pending',
         security: [{ bearer: [] }], middleware: [requireScope('admin')] as const,
-        responses: { 200: anyJson('pipeline status'), ...readErrorResponses },
+        responses: { 200: json(statusSchema, 'pipeline status'), ...readErrorResponses },
       }),
       async (c) => c.json(await getStatus(deps.db), 200),
     );
     app.openapi(
       createRoute({
-        method: 'get', path: '/v1/archive', tags: ['operations'],
+        method: 'get', path: '/v1/archive', operationId: 'listArchive', tags: ['operations'],
         summary: 'Failed jobs kept in the permanent archive (what failed, why, since when)',
         security: [{ bearer: [] }], middleware: [requireScope('admin')] as const,
         request: { query: archiveQuery },
-        responses: { 200: anyJson('archived jobs, oldest first, and the total matching'), ...readErrorResponses },
+        responses: { 200: json(archivePage, 'archived jobs, oldest first, and the total matching'), ...readErrorResponses },
       }),
       async (c) => {
         const { after, ...q } = c.req.valid('query');
@@ -58,11 +105,11 @@ export function operatorRoutes(options: { getBoss: () => Promise<PgBoss> }): Rou
     );
     app.openapi(
       createRoute({
-        method: 'post', path: '/v1/archive/replay', tags: ['operations'],
+        method: 'post', path: '/v1/archive/replay', operationId: 'replayArchive', tags: ['operations'],
         summary: 'Re-enqueue archived jobs matching the filter (each effect still applies once)',
         security: [{ bearer: [] }], middleware: [requireScope('admin')] as const,
         request: { body: { content: { 'application/json': { schema: replayBody } } } },
-        responses: { 200: anyJson('how many matched and were replayed'), ...errorResponses },
+        responses: { 200: json(replayResult, 'how many matched and were replayed'), ...errorResponses },
       }),
       async (c) => {
         const { dryRun, ...q } = c.req.valid('json');

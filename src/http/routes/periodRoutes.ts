@@ -5,13 +5,16 @@ import { closePeriod } from '../../invoices/closePeriod.ts';
 import type { ApiApp, RouteDeps } from '../context.ts';
 import { requireScope } from '../middleware/authenticate.ts';
 import { runCommand } from '../runCommand.ts';
-import { conflict, errorResponses, idempotencyHeader, json } from './commonSchemas.ts';
+import { conflict, errorResponses, idempotencyHeader, json, month } from './commonSchemas.ts';
 
-const resultSchema = z.object({ period: z.string(), eventId: z.string(), position: z.number().int(), alreadyClosed: z.boolean() });
+const resultSchema = z
+  .object({ period: month, eventId: z.string(), position: z.number().int(), alreadyClosed: z.boolean() })
+  .meta({ id: 'PeriodClose' });
 
 const route = createRoute({
   method: 'post',
   path: '/v1/periods/{period}/close',
+  operationId: 'closePeriod',
   tags: ['periods'],
   summary: 'Close an accounting month (records PeriodClosed once; the revenue ledger locks it)',
   security: [{ bearer: [] }],
