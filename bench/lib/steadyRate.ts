@@ -5,7 +5,7 @@
  * flight are capped at `maxInFlight`; resolves when every call has settled.
  *
  * What it did, for openLoopVerdict(): `firingSeconds` until the last call was fired,
- * `lateArrivals` fired more than `lateMs` (default 50 ms, at least two intervals)
+ * `lateArrivals` fired more than `lateMs` (default 100 ms, at least two intervals)
  * after their due time, and `lateStarts` the times the in-flight cap held one back.
  * `stopAfterLateArrivals`: stop firing once more arrivals than that were late (the
  * run is invalid by then; going on would only spend minutes of a slow machine), and
@@ -19,7 +19,7 @@ export async function steadyRate(
 ): Promise<{ seconds: number; firingSeconds: number; fired: number; stoppedEarly: boolean; lateStarts: number; lateArrivals: number }> {
   const maxInFlight = options.maxInFlight ?? 64;
   const interval = 1000 / ratePerSec;
-  const lateMs = Math.max(options.lateMs ?? 50, 2 * interval);
+  const lateMs = Math.max(options.lateMs ?? 100, 2 * interval);
   const start = performance.now();
   let next = 0;
   let inFlight = 0;
