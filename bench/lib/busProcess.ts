@@ -66,6 +66,14 @@ const handle = role === 'relay'
 // Counts from here on: startup (migrations, pg-boss schema checks) is not per-event work.
 counts.clear();
 process.stdout.write(`${JSON.stringify({ ready: true, settings, subscribers: subscribers.map((s) => s.name) })}\n`);
+// A bench killed mid-run (Ctrl-C, kill) sends no SIGTERM: without this its relay and
+// worker would poll a dead database for ever on a machine others share. The parent's
+// death shows as a new ppid (re-parented to init).
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) process.exit(1);
+}, 1_000).unref();
+
 process.once('SIGTERM', () => {
   void handle.stop().then(async () => {
     await registry?.close();
