@@ -118,11 +118,15 @@ export function renderTable(r: BenchResults, events: number): string {
     ['5b backlog grows @1,000/s', r.e2e1000.backlogGrows === null ? '—' : r.e2e1000.backlogGrows ? 'yes' : 'no', '—', '—', 'no', '—'],
     ['6 worker peak RSS', v(r.worker.peakRssMb, 'MiB', 'worker', 'peakRssMb'), '—', '—', 'flat, <= 200 MiB', fmtMet(t.workerRss?.met)],
     [`7 recognition run (${r.recognitionRun.lines === null ? '?' : fmtN(r.recognitionRun.lines, 0)} lines)`, v(r.recognitionRun.seconds, 's', 'recognitionRun', 'seconds', 2), '—', '—', '—', '—'],
-    ...r.scale.map((row) => [
-      `8 scale: ${row.workers} worker${row.workers > 1 ? 's' : ''}, ${row.relays} relay${row.relays > 1 ? 's' : ''}${cores ? ` (${cores} cores)` : ''}`,
-      row.eventsPerSec === null ? PENDING : `${fmtN(row.eventsPerSec, 0)} events/s`,
-      '—', '—', '—', '—',
-    ]),
+    ...r.scale.map((row, i) => {
+      const s = (r.figures.scale?.detail?.combinations as { spread?: Spread | null }[] | undefined)?.[i]?.spread;
+      const spreadText = s && s.runs > 1 ? ` (${fmtN(s.min, 0)}–${fmtN(s.max, 0)})` : '';
+      return [
+        `8 scale: ${row.workers} worker${row.workers > 1 ? 's' : ''}, ${row.relays} relay${row.relays > 1 ? 's' : ''}${cores ? ` (${cores} cores)` : ''}`,
+        row.eventsPerSec === null ? PENDING : `${fmtN(row.eventsPerSec, 0)} events/s${spreadText}`,
+        '—', '—', '—', '—',
+      ];
+    }),
   ];
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
   const line = (row: string[]) => `| ${row.map((cell, c) => cell.padEnd(widths[c]!)).join(' | ')} |`;

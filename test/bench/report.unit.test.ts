@@ -59,7 +59,13 @@ describe('buildResults', () => {
     pipeline: [m({ eventsPerSec: 10_000 }), m({ eventsPerSec: 5_000 }), m({ eventsPerSec: 9_000 })],
     pgBossLatency: [m({ p50Ms: 3, p95Ms: 10, p99Ms: 20, maxMs: 30 }), { status: 'invalid', summary: { p95Ms: null }, note: 'could not hold 200/s' }, m({ p50Ms: 3, p95Ms: 12, p99Ms: 20, maxMs: 30 })],
     e2e: [m({ ratePerSec: 200, p95Ms: 20, p99Ms: 30, samples: 1_000 }), m({ ratePerSec: 200, p95Ms: 80, p99Ms: 90, samples: 1_000 }), m({ ratePerSec: 200, p95Ms: 18, p99Ms: 30, samples: 1_000 })],
-    scale: [m({ rows: [{ workers: 1, relays: 1, eventsPerSec: 900 }, { workers: 2, relays: 1, eventsPerSec: 1_500 }] })],
+    scale: [
+      {
+        status: 'measured',
+        summary: { rows: [{ workers: 1, relays: 1, eventsPerSec: 900 }, { workers: 2, relays: 1, eventsPerSec: 1_500 }] },
+        detail: { combinations: [{ spread: { median: 900, min: 800, max: 1_000, runs: 3 } }, { spread: { median: 1_500, min: 1_500, max: 1_500, runs: 1 } }] },
+      },
+    ],
   });
 
   it('reports medians, and ratios paired within each round', () => {
@@ -101,6 +107,7 @@ describe('buildResults', () => {
     expect(table).toMatch(/4 pipeline drain \(2,000 events\) *\| 9,000 events\/s \(5,000–10,000\) .*\| 0\.50x .*\| NO /);
     expect(table).toMatch(/3 HTTP p95 *\| 14 ms \(12–30\) .*\| met /);
     expect(table).toMatch(/5b e2e p95 @1,000\/s *\| invalid/);
-    expect(table).toContain('8 scale: 2 workers, 1 relay (2 cores)');
+    expect(table).toMatch(/8 scale: 1 worker, 1 relay \(2 cores\) *\| 900 events\/s \(800–1,000\) /);
+    expect(table).toMatch(/8 scale: 2 workers, 1 relay \(2 cores\) *\| 1,500 events\/s /);
   });
 });
