@@ -137,7 +137,8 @@ export const pgBossDrain: Figure = {
 };
 
 /**
- * Issue 6 figure 2b: bare pg-boss send → handler start at a steady 200/s, right before
+ * Issue 6 figure 2b: bare pg-boss send → handler start at a steady 200/s, 6,000 sends a
+ * round (quick 1,000; issue 6 ran 10,000 once), right before
  * the e2e figures of the same round. Invalid (nulls) when the sends could not hold
  * the rate (openLoopVerdict). report.ts puts it under the `pgBoss` key.
  */
@@ -146,7 +147,7 @@ export const pgBossLatency: Figure = {
   title: 'Baseline: bare pg-boss send → start latency',
   async run(ctx) {
     const boss = await openBoss(ctx, 'latency', SENDS_IN_FLIGHT + 4);
-    const latency = await steadyLatency(ctx, boss, ctx.quick ? 1_000 : 10_000).finally(() => boss.stop({ graceful: false }));
+    const latency = await steadyLatency(ctx, boss, ctx.quick ? 1_000 : 6_000).finally(() => boss.stop({ graceful: false }));
     const keys = ['p50Ms', 'p95Ms', 'p99Ms', 'maxMs'];
     const detail = { latency, settings: PG_BOSS_BASELINE.latency, ratePerSec: PG_BOSS_BASELINE.ratePerSec, sendsInFlight: SENDS_IN_FLIGHT };
     if (!latency.verdict.valid) return invalid(keys, latency.verdict.reason!, detail);
