@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { PgBoss } from 'pg-boss';
 import { invalid, type BenchContext, type Figure } from '../lib/types.ts';
 import { lateArrivalsAllowed, openLoopVerdict } from '../lib/openLoop.ts';
@@ -122,6 +123,17 @@ async function openBoss(ctx: BenchContext, suffix: string, max = 10): Promise<Pg
 }
 
 /**
+ * Stops the instance and drops its schema: three rounds would otherwise leave 300,000
+ * completed jobs behind, which every later ANALYZE of the bench database reads.
+ */
+async function closeBoss(ctx: BenchContext, boss: PgBoss, suffix: string): Promise<void> {
+  await boss.stop({ graceful: false });
+  const c = new pg.Client({ connectionString: ctx.url });
+  await c.connect();
+  await c.query(`DROP SCHEMA IF EXISTS ${PG_BOSS_BASELINE.schema}_${suffix}_r${ctx.round} CASCADE`).finally(() => c.end());
+}
+
+/**
  * Issue 6 figure 2a: bare pg-boss, trivial handler, N jobs drained (jobs/s). Its own
  * figure so each round runs it right before the pipeline drains it is the baseline of.
  * report.ts puts it under the `pgBoss` key.
@@ -131,7 +143,7 @@ export const pgBossDrain: Figure = {
   title: 'Baseline: bare pg-boss drain',
   async run(ctx) {
     const boss = await openBoss(ctx, 'drain');
-    const throughput = await drainBacklog(ctx, boss, ctx.events).finally(() => boss.stop({ graceful: false }));
+    const throughput = await drainBacklog(ctx, boss, ctx.events).finally(() => closeBoss(ctx, boss, 'drain'));
     return { status: 'measured', summary: { jobsPerSec: throughput.jobsPerSec }, detail: { ...throughput, settings: PG_BOSS_BASELINE.throughput } };
   },
 };
@@ -147,7 +159,7 @@ export const pgBossLatency: Figure = {
   title: 'Baseline: bare pg-boss send → start latency',
   async run(ctx) {
     const boss = await openBoss(ctx, 'latency', SENDS_IN_FLIGHT + 4);
-    const latency = await steadyLatency(ctx, boss, ctx.quick ? 1_000 : 6_000).finally(() => boss.stop({ graceful: false }));
+    const latency = await steadyLatency(ctx, boss, ctx.quick ? 1_000 : 6_000).finally(() => closeBoss(ctx, boss, 'latency'));
     const keys = ['p50Ms', 'p95Ms', 'p99Ms', 'maxMs'];
     const detail = { latency, settings: PG_BOSS_BASELINE.latency, ratePerSec: PG_BOSS_BASELINE.ratePerSec, sendsInFlight: SENDS_IN_FLIGHT };
     if (!latency.verdict.valid) return invalid(keys, latency.verdict.reason!, detail);
