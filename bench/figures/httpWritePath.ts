@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { startApiProcess } from '../lib/apiProcess.ts';
 import { scratchDatabase } from '../lib/benchDatabase.ts';
 import { loadHttp, type HttpLoadResult } from '../lib/httpLoad.ts';
-import { invoiceSqlCeiling } from '../lib/invoiceSqlCeiling.ts';
 import { round } from '../lib/stats.ts';
 import type { BenchContext, Figure } from '../lib/types.ts';
 
@@ -71,26 +70,26 @@ async function measure(ctx: BenchContext, url: string, variant: Variant, seconds
  * info). Each request is one invoice: invoice row + InvoiceCreated event + outbox
  * row, one statement, committed before the 201. The headline is the plain POST;
  * the detail adds the same POST with a unique Idempotency-Key (a transaction of
- * four statements) and the SQL-only ceiling: the same statement through pgbench,
- * with and without the outbox NOTIFY (see invoiceSqlCeiling). Runs in a database
- * of its own. run.ts divides requestsPerSec by figure 1 (ratioToInsert).
+ * four statements, first round only). The SQL-only ceiling (the same statement
+ * through pgbench) is the invoiceSql figure, run just before this one in each round.
+ * Runs in a database of its own. report.ts divides requestsPerSec by the INSERT
+ * baseline (ratioToInsert) and by invoiceSql (ratioToInvoiceSql) of the same round.
  */
 export const httpWritePath: Figure = {
   key: 'http',
   title: 'accrue HTTP write path (POST /v1/invoices)',
   async run(ctx) {
     const seconds = ctx.quick ? 5 : 15;
+    // The Idempotency-Key variant is detail, not a headline: first round only.
     const variants: Variant[] = [
       { label: 'POST /v1/invoices', idempotencyKeys: false },
-      { label: 'POST /v1/invoices with Idempotency-Key', idempotencyKeys: true },
+      ...(ctx.round === 1 ? [{ label: 'POST /v1/invoices with Idempotency-Key', idempotencyKeys: true }] : []),
     ];
     const db = await scratchDatabase(ctx.adminUrl, 'accrue_bench_http');
     try {
       const results: Measured[] = [];
       for (const v of variants) results.push(await measure(ctx, db.url, v, seconds));
       const head = results[0]!;
-      const done = ctx.progress.task(`SQL-only ceiling: the invoice statement through pgbench, ${ctx.concurrency} clients`, 2);
-      const ceiling = await invoiceSqlCeiling(db.url, head.customerId, ctx.concurrency, ctx.quick ? 5 : 10).finally(() => done.done());
       return {
         status: 'measured',
         summary: { requestsPerSec: head.requestsPerSec, p50Ms: head.p50Ms, p95Ms: head.p95Ms, p99Ms: head.p99Ms },
@@ -100,15 +99,10 @@ export const httpWritePath: Figure = {
           variants: results.map(({ label, requestsPerSec, p50Ms, p95Ms, p99Ms, maxMs, total, non2xx, errors, apiCpuMsPerRequest }) => ({
             label, requestsPerSec, p50Ms, p95Ms, p99Ms, maxMs, total, non2xx, errors, apiCpuMsPerRequest,
           })),
-          sqlOnlyInvoiceTps: ceiling,
-          ratioToSqlOnly: ceiling.notify ? round(head.requestsPerSec / ceiling.notify, 2) : null,
         },
         note:
           `autocannon, ${ctx.concurrency} connections, ${seconds} s per variant; ` +
-          results.map((r) => `${r.label}: ${r.requestsPerSec} req/s p95 ${r.p95Ms} ms, API CPU ${r.apiCpuMsPerRequest} ms/request`).join('; ') +
-          (ceiling.notify !== null
-            ? `; the same statement without Node (pgbench): ${ceiling.notify} tx/s, ${ceiling.withoutNotify} tx/s without the outbox NOTIFY`
-            : `; ${ceiling.note}`),
+          results.map((r) => `${r.label}: ${r.requestsPerSec} req/s p95 ${r.p95Ms} ms, API CPU ${r.apiCpuMsPerRequest} ms/request`).join('; '),
       };
     } finally {
       await db.drop();

@@ -57,11 +57,7 @@ export async function openBenchDatabase(databaseUrl: string | undefined, log: (m
   await admin.end();
   const url = withDatabase(adminUrl, name);
   await migrate(url);
-  // The accrue pg-boss schema, as the service installs it on start.
-  const boss = new PgBoss({ connectionString: url, supervise: false, schedule: false, registerInstance: false });
-  boss.on('error', () => {});
-  await boss.start();
-  await boss.stop({ graceful: false });
+  await installBoss(url);
   return {
     url,
     adminUrl,
@@ -74,6 +70,14 @@ export async function openBenchDatabase(databaseUrl: string | undefined, log: (m
       await stopServer();
     },
   };
+}
+
+/** The accrue pg-boss schema, as the service installs it on start. */
+async function installBoss(url: string): Promise<void> {
+  const boss = new PgBoss({ connectionString: url, supervise: false, schedule: false, registerInstance: false });
+  boss.on('error', () => {});
+  await boss.start();
+  await boss.stop({ graceful: false });
 }
 
 /** What the numbers ran on: written next to them in the JSON and docs/performance.md. */
@@ -98,9 +102,11 @@ export async function describeServer(url: string): Promise<Record<string, string
 /**
  * A migrated database of its own on the bench server, for a figure whose writes
  * must not reach the others (the HTTP figure leaves tens of thousands of events in
- * the outbox, which the pipeline figure would otherwise drain as its own).
+ * the outbox, which the pipeline figure would otherwise drain as its own; the
+ * all-subscribers drain registers routes to queues that later revenue-only drains
+ * would fill with no worker to empty them). `pgBoss`: with the pg-boss schema too.
  */
-export async function scratchDatabase(adminUrl: string, prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
+export async function scratchDatabase(adminUrl: string, prefix: string, options: { pgBoss?: boolean } = {}): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `${prefix}_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
@@ -108,6 +114,7 @@ export async function scratchDatabase(adminUrl: string, prefix: string): Promise
   await admin.end();
   const url = withDatabase(adminUrl, name);
   await migrate(url);
+  if (options.pgBoss) await installBoss(url);
   return {
     url,
     async drop() {

@@ -14,6 +14,11 @@ export type BusChild = {
   stop(): Promise<QueryCounts>;
 };
 
+/** The environment without its undefined entries: `{ X: undefined }` unsets X for the child. */
+function childEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined));
+}
+
 /**
  * Starts a relay or worker (bench/lib/busProcess.ts) as a child process on the same
  * Node as the bench (process.execPath), and resolves once it is working.
@@ -23,7 +28,7 @@ export async function startBusChild(role: 'relay' | 'worker', url: string, env: 
     stdio: ['ignore', 'pipe', 'pipe'],
     // BENCH_CHILD_NODE_OPTIONS profiles the relay and worker alone, e.g.
     // '--cpu-prof --cpu-prof-dir=/tmp/prof' (docs/performance.md, "Profiling").
-    env: { ...process.env, LOG_LEVEL: 'silent', NODE_OPTIONS: process.env.BENCH_CHILD_NODE_OPTIONS ?? '', ...env },
+    env: childEnv({ ...process.env, LOG_LEVEL: 'silent', NODE_OPTIONS: process.env.BENCH_CHILD_NODE_OPTIONS ?? '', ...env }),
   });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-2000)));

@@ -1,7 +1,8 @@
 // One bus process for the bench, as production runs them (`accrue relay`, `accrue
 // worker`): `node bench/lib/busProcess.ts relay|worker <url>`, with the revenue
-// subscriber and the bus settings of src/config.ts (defaults unless the environment
-// sets ACCRUE_*). A process of its own, so the worker's RSS is the worker's alone
+// subscriber (BENCH_SUBSCRIBERS=all: the service's default set from
+// buildSubscriberRegistry, i.e. revenue, notifications and analytics) and the bus
+// settings of src/config.ts (defaults unless the environment sets ACCRUE_*). A process of its own, so the worker's RSS is the worker's alone
 // and the bench's event loop does not share a core with it.
 //
 // It counts every statement it sends (each pg query() is one round trip), by kind,
@@ -14,6 +15,7 @@ import { silentLogger } from '../../src/telemetry/logger.ts';
 import { busSettings } from '../../src/bus/queues/busSettings.ts';
 import { startRelay } from '../../src/bus/relay/startRelay.ts';
 import { revenueSubscriber } from '../../src/subscribers/revenue/index.ts';
+import { buildSubscriberRegistry } from '../../src/runtime/registeredSubscribers.ts';
 import { startWorker } from '../../src/bus/worker/startWorker.ts';
 
 const [role, url] = process.argv.slice(2);
@@ -54,16 +56,27 @@ function label(text: string): string {
   return `${verb} ${table}`.trim();
 }
 
-const subscribers = [revenueSubscriber];
-const settings = busSettings(loadConfig());
+const config = loadConfig();
+const registry = process.env.BENCH_SUBSCRIBERS === 'all' ? buildSubscriberRegistry(config, url) : undefined;
+const subscribers = registry?.subscribers ?? [revenueSubscriber];
+const settings = busSettings(config);
 const handle = role === 'relay'
   ? await startRelay({ url, subscribers, settings, log: silentLogger })
   : await startWorker({ url, subscribers, settings, log: silentLogger });
 // Counts from here on: startup (migrations, pg-boss schema checks) is not per-event work.
 counts.clear();
-process.stdout.write(`${JSON.stringify({ ready: true, settings })}\n`);
+process.stdout.write(`${JSON.stringify({ ready: true, settings, subscribers: subscribers.map((s) => s.name) })}\n`);
+// A bench killed mid-run (Ctrl-C, kill) sends no SIGTERM: without this its relay and
+// worker would poll a dead database for ever on a machine others share. The parent's
+// death shows as a new ppid (re-parented to init).
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) process.exit(1);
+}, 1_000).unref();
+
 process.once('SIGTERM', () => {
-  void handle.stop().then(() => {
+  void handle.stop().then(async () => {
+    await registry?.close();
     const queries = Object.fromEntries([...counts].sort((a, b) => b[1][0] - a[1][0]).map(([k, [n, ms]]) => [k, { n, ms: Math.round(ms) }]));
     process.stdout.write(`${JSON.stringify({ queries })}\n`, () => process.exit(0));
   });

@@ -1,17 +1,37 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import { connect } from '../../src/db/connect.ts';
 import type { Database } from '../../src/db/schema.ts';
 import { waitUntilDrained } from '../../src/bus/operator/getStatus.ts';
 import { todayUtc } from '../../src/values/dates.ts';
-import { startBusChild, type QueryCounts } from './busChildren.ts';
+import { startBusChild, type BusChild, type QueryCounts } from './busChildren.ts';
 import { loadOutbox } from './invoiceEvents.ts';
 import { rssMb, sampleRss } from './rss.ts';
 import { round } from './stats.ts';
 import { sampleWaitEvents } from './waitEvents.ts';
 import type { BenchContext } from './types.ts';
 
+export type DrainOptions = {
+  label: string;
+  prefix: string;
+  sampleRss?: boolean;
+  /** Worker and relay processes (default 1 each): the scale-out figure's knobs. */
+  workers?: number;
+  relays?: number;
+  /** 'all': the service's default subscriber set (revenue, notifications, analytics). */
+  subscribers?: 'revenue' | 'all';
+};
+
 export type DrainResult = {
   events: number;
+  workers: number;
+  relays: number;
+  subscribers: 'revenue' | 'all';
+  /** Jobs applied (inbox rows written) per subscriber during the drain, and per event. */
+  jobsBySubscriber: Record<string, number>;
+  jobsPerEvent: number;
   seconds: number;
   eventsPerSec: number;
   loadSeconds: number;
@@ -46,15 +66,45 @@ async function scalar(db: Kysely<Database>, query: ReturnType<typeof sql<{ n: nu
   return (await query.execute(db)).rows[0]!.n;
 }
 
+async function inboxBySubscriber(db: Kysely<Database>): Promise<Record<string, number>> {
+  const { rows } = await sql<{ subscriber: string; n: number }>`SELECT subscriber, count(*)::int AS n FROM inbox GROUP BY subscriber`.execute(db);
+  return Object.fromEntries(rows.map((r) => [r.subscriber, r.n]));
+}
+
+const sumQueries = (all: QueryCounts[]): QueryCounts => {
+  const out: QueryCounts = {};
+  for (const q of all) for (const [k, v] of Object.entries(q)) out[k] = { n: (out[k]?.n ?? 0) + v.n, ms: (out[k]?.ms ?? 0) + v.ms };
+  return out;
+};
+
 /**
- * `events` invoice events loaded into the outbox first (no relay running), then a
- * worker process and a relay process (revenue subscriber, default bus settings)
- * move them into the ledger; timed from the relay's start to waitUntilDrained().
- * Checks that every event reached the revenue inbox and none failed.
+ * `events` invoice events loaded into the outbox first (no relay running), then
+ * worker processes and relay processes (revenue subscriber or the default set,
+ * default bus settings) move them into the ledger; timed from the relays' start to
+ * waitUntilDrained(). Checks that every event reached the revenue inbox and none
+ * failed. Notifications (with 'all') go to a file in a temp dir, as the file
+ * channel would write them; no webhooks subscriber (ACCRUE_WEBHOOK_URL unset).
  */
-export async function drainPipeline(ctx: BenchContext, events: number, options: { label: string; prefix: string; sampleRss?: boolean }): Promise<DrainResult> {
+export async function drainPipeline(ctx: BenchContext, events: number, options: DrainOptions): Promise<DrainResult> {
   const handle = connect(ctx.url, { max: 4, applicationName: 'accrue-bench' });
   const db = handle.db;
+  const workers = options.workers ?? 1;
+  const relays = options.relays ?? 1;
+  const subscribers = options.subscribers ?? 'revenue';
+  const notifyDir = subscribers === 'all' ? await mkdtemp(path.join(os.tmpdir(), 'accrue-bench-notify-')) : undefined;
+  const env: NodeJS.ProcessEnv = notifyDir
+    ? {
+        BENCH_SUBSCRIBERS: 'all',
+        ACCRUE_NOTIFY_CHANNEL: 'file',
+        ACCRUE_NOTIFY_FILE: path.join(notifyDir, 'notifications.jsonl'),
+        ACCRUE_NOTIFY_WEBHOOK_URL: undefined,
+        ACCRUE_WEBHOOK_URL: undefined,
+      }
+    : {};
+  // Children still running when the drain fails are stopped, not left to a later figure.
+  const running = new Set<BusChild>();
+  const track = (c: BusChild) => (running.add(c), c);
+  const stop = (c: BusChild) => (running.delete(c), c.stop());
   try {
     const load = ctx.progress.task(`${options.label}: ${events} events into the outbox`, events);
     const loadStarted = performance.now();
@@ -66,8 +116,11 @@ export async function drainPipeline(ctx: BenchContext, events: number, options: 
     const entriesCount = sql<{ n: number }>`SELECT count(*)::int AS n FROM ledger_entries`;
     const failedCount = sql<{ n: number }>`SELECT count(*)::int AS n FROM failed_attempts`;
     const [inboxBefore, entriesBefore, failedBefore] = [await scalar(db, inboxCount), await scalar(db, entriesCount), await scalar(db, failedCount)];
+    const jobsBefore = await inboxBySubscriber(db);
 
-    const worker = await startBusChild('worker', ctx.url);
+    const workerChildren = [];
+    for (let i = 0; i < workers; i++) workerChildren.push(track(await startBusChild('worker', ctx.url, env)));
+    const worker = workerChildren[0]!;
     const rss = options.sampleRss ? sampleRss(worker.pid, 100) : undefined;
     // The idle worker (started, nothing to do yet): what the drain adds is measured against it.
     await new Promise((r) => setTimeout(r, options.sampleRss ? 1_000 : 0));
@@ -75,8 +128,14 @@ export async function drainPipeline(ctx: BenchContext, events: number, options: 
     const before = await counters(db);
     const drain = ctx.progress.task(`${options.label}: relay → queue → revenue → ledger`, events);
     const waits = sampleWaitEvents(db);
-    const relay = await startBusChild('relay', ctx.url);
-    const started = performance.now();
+    // Timed from the first relay's ready line, as with one relay before issue 10 (it
+    // may have moved a first batch while announcing it: a few ms against drains of
+    // seconds). Not from the last one's: the first drains alone meanwhile.
+    const readyAt: number[] = [];
+    const relayChildren = await Promise.all(
+      Array.from({ length: relays }, () => startBusChild('relay', ctx.url, env).then((c) => (readyAt.push(performance.now()), track(c)))),
+    );
+    const started = Math.min(...readyAt);
     const watch = setInterval(() => {
       void scalar(db, inboxCount).then((n) => drain.update(n - inboxBefore), () => {});
     }, 500);
@@ -89,9 +148,13 @@ export async function drainPipeline(ctx: BenchContext, events: number, options: 
     drain.done();
     const samples = rss ? await rss.stop() : [];
     const serverWaits = await waits.stop();
-    const relayQueries = await relay.stop();
-    const workerQueries = await worker.stop();
+    const relayQueries = sumQueries(await Promise.all(relayChildren.map((c) => stop(c))));
+    const workerQueries = sumQueries(await Promise.all(workerChildren.map((c) => stop(c))));
     const after = await counters(db);
+    const jobsAfter = await inboxBySubscriber(db);
+    const jobsBySubscriber: Record<string, number> = {};
+    for (const [k, n] of Object.entries(jobsAfter)) if (n > (jobsBefore[k] ?? 0)) jobsBySubscriber[k] = n - (jobsBefore[k] ?? 0);
+    const jobs = Object.values(jobsBySubscriber).reduce((a, b) => a + b, 0);
 
     const applied = (await scalar(db, inboxCount)) - inboxBefore;
     const failedAttempts = (await scalar(db, failedCount)) - failedBefore;
@@ -99,6 +162,11 @@ export async function drainPipeline(ctx: BenchContext, events: number, options: 
     const per = (k: keyof DbCounters) => round((after[k] - before[k]) / events, 2);
     const result: DrainResult = {
       events,
+      workers,
+      relays,
+      subscribers,
+      jobsBySubscriber,
+      jobsPerEvent: round(jobs / events, 2),
       seconds: round(seconds, 2),
       eventsPerSec: round(events / seconds),
       loadSeconds: round(loadSeconds, 1),
@@ -123,10 +191,12 @@ export async function drainPipeline(ctx: BenchContext, events: number, options: 
       failedAttempts,
       ...(rss ? { workerRssMb: { idle: round(idleRss, 1), peak: round(Math.max(...samples), 1), samples: samples.map((s) => round(s, 1)) } } : {}),
     };
-    if (rss) drainsThisRun.set(events, result);
+    if (rss && workers === 1 && subscribers === 'revenue') drainsThisRun.set(events, result);
     return result;
   } finally {
+    await Promise.all([...running].map((c) => c.stop().catch(() => {})));
     await handle.close();
+    if (notifyDir) await rm(notifyDir, { recursive: true, force: true });
   }
 }
 

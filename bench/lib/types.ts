@@ -11,13 +11,20 @@ export type BenchContext = {
   events: number;
   /** Client concurrency shared by the INSERT baseline and the HTTP load generator. */
   concurrency: number;
+  /** Rounds of the repeated figures (--repeat) and which one this is (1-based). */
+  repeat: number;
+  round: number;
   progress: Progress;
   /** Human notes for stderr (never stdout: --json keeps stdout for the JSON). */
   note(message: string): void;
 };
 
 export type FigureResult = {
-  status: 'measured' | 'pending' | 'failed';
+  /**
+   * invalid: ran, but the load did not hold its nominal rate (openLoopVerdict), so the
+   * numbers describe another load and are reported as null with the reason in note.
+   */
+  status: 'measured' | 'pending' | 'failed' | 'invalid';
   /** The figure's part of the results JSON (issue 6 keys); null leaves when not measured. */
   summary: Record<string, unknown>;
   /** Everything else worth keeping: settings, raw counts, tool output. */
@@ -33,6 +40,11 @@ export type Figure = {
   title: string;
   run(ctx: BenchContext): Promise<FigureResult>;
 };
+
+/** An open-loop figure whose load did not hold its rate: nulls for `keys`, the reason in note. */
+export function invalid(keys: readonly string[], note: string, detail?: Record<string, unknown>): FigureResult {
+  return { status: 'invalid', summary: Object.fromEntries(keys.map((k) => [k, null])), detail, note };
+}
 
 /** A figure that needs code not on this branch yet: reports honestly instead of inventing numbers. */
 export function pending(summary: Record<string, unknown>, note: string): FigureResult {
