@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
+import { BUS_NODE_OPTIONS } from '../../src/runtime/nodeOptions.ts';
 
 const SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'busProcess.ts');
 
@@ -26,9 +27,10 @@ function childEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 export async function startBusChild(role: 'relay' | 'worker', url: string, env: NodeJS.ProcessEnv = {}): Promise<BusChild> {
   const child = spawn(process.execPath, [SCRIPT, role, url], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    // BENCH_CHILD_NODE_OPTIONS profiles the relay and worker alone, e.g.
+    // As deployed: the bus processes' V8 heap settings (BUS_NODE_OPTIONS, docker-compose.yml).
+    // BENCH_CHILD_NODE_OPTIONS replaces them, e.g. to profile the relay and worker alone:
     // '--cpu-prof --cpu-prof-dir=/tmp/prof' (docs/performance.md, "Profiling").
-    env: childEnv({ ...process.env, LOG_LEVEL: 'silent', NODE_OPTIONS: process.env.BENCH_CHILD_NODE_OPTIONS ?? '', ...env }),
+    env: childEnv({ ...process.env, LOG_LEVEL: 'silent', NODE_OPTIONS: process.env.BENCH_CHILD_NODE_OPTIONS ?? BUS_NODE_OPTIONS, ...env }),
   });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-2000)));

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { BUS_NODE_OPTIONS } from '../../src/runtime/nodeOptions.ts';
 
 /**
  * What docker-compose.yml and the Dockerfile promise an operator (issue 9, "Keys and
@@ -13,6 +14,18 @@ const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
 const lines = compose.split('\n').filter((l) => !l.trimStart().startsWith('#'));
 
 describe('docker-compose.yml', () => {
+  it("runs relay and worker with the bus processes' heap settings the bench measures (BUS_NODE_OPTIONS), the API with V8's defaults", () => {
+    // A service's block: from its key to the next key at its indentation or above.
+    const service = (name: string) => {
+      const start = compose.indexOf(`\n  ${name}:`);
+      const end = compose.slice(start + 1).search(/\n {0,2}[a-z]/);
+      return compose.slice(start, end < 0 ? undefined : start + 1 + end);
+    };
+    for (const name of ['relay', 'worker']) expect(service(name)).toContain(`NODE_OPTIONS: ${BUS_NODE_OPTIONS}\n`);
+    expect(service('api')).toContain('command: ["api"]');
+    expect(service('api')).not.toContain('NODE_OPTIONS');
+  });
+
   it('has no default secret: the bootstrap token and both database passwords are required (${VAR:?...})', () => {
     expect(compose).toMatch(/ACCRUE_BOOTSTRAP_TOKEN: \$\{ACCRUE_BOOTSTRAP_TOKEN:\?[^}]+\}/);
     expect(compose).not.toMatch(/\$\{ACCRUE_BOOTSTRAP_TOKEN:-/);
