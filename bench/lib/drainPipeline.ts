@@ -7,6 +7,7 @@ import type { Database } from '../../src/db/schema.ts';
 import { waitUntilDrained } from '../../src/bus/operator/getStatus.ts';
 import { todayUtc } from '../../src/values/dates.ts';
 import { startBusChild, type BusChild, type QueryCounts } from './busChildren.ts';
+import { postgresCpuReader, processCpuMs } from './processCpu.ts';
 import { loadOutbox } from './invoiceEvents.ts';
 import { rssMb, sampleRss } from './rss.ts';
 import { round } from './stats.ts';
@@ -42,6 +43,11 @@ export type DrainResult = {
   serverWaits: Record<string, number>;
   /** Database-wide counters over the drain, per invoice event. */
   perEvent: Record<string, number>;
+  /**
+   * CPU ms per event of the worker process(es), the relay(s) and the whole Postgres
+   * server (null where /proc cannot tell): the cost that moves least with the machine's load.
+   */
+  cpuMsPerEvent: { worker: number | null; relay: number | null; postgres: number | null; total: number | null };
   deadlocks: number;
   rollbacks: number;
   ledgerEntries: number;
@@ -126,6 +132,9 @@ export async function drainPipeline(ctx: BenchContext, events: number, options: 
     await new Promise((r) => setTimeout(r, options.sampleRss ? 1_000 : 0));
     const idleRss = options.sampleRss ? await rssMb(worker.pid) : Number.NaN;
     const before = await counters(db);
+    const postgresCpu = await postgresCpuReader(db);
+    const postgresCpuBefore = postgresCpu ? await postgresCpu() : null;
+    const workerCpuBefore = await cpuOf(workerChildren);
     const drain = ctx.progress.task(`${options.label}: relay → queue → revenue → ledger`, events);
     const waits = sampleWaitEvents(db);
     // Timed from the first relay's ready line, as with one relay before issue 10 (it
@@ -135,6 +144,8 @@ export async function drainPipeline(ctx: BenchContext, events: number, options: 
     const relayChildren = await Promise.all(
       Array.from({ length: relays }, () => startBusChild('relay', ctx.url, env).then((c) => (readyAt.push(performance.now()), track(c)))),
     );
+    // From ready on (not counting its start-up), like the worker's.
+    const relayCpuBefore = await cpuOf(relayChildren);
     const started = Math.min(...readyAt);
     const watch = setInterval(() => {
       void scalar(db, inboxCount).then((n) => drain.update(n - inboxBefore), () => {});
@@ -145,6 +156,13 @@ export async function drainPipeline(ctx: BenchContext, events: number, options: 
       clearInterval(watch);
     }
     const seconds = (performance.now() - started) / 1000;
+    // CPU per event moves far less with other work on the machine than events/s does:
+    // it is what each process spends, whoever else waits for the cores.
+    const cpuMs = {
+      worker: nullableDiff(await cpuOf(workerChildren), workerCpuBefore),
+      relay: nullableDiff(await cpuOf(relayChildren), relayCpuBefore),
+      postgres: postgresCpu && postgresCpuBefore !== null ? (await postgresCpu()) - postgresCpuBefore : null,
+    };
     drain.done();
     const samples = rss ? await rss.stop() : [];
     const serverWaits = await waits.stop();
@@ -184,6 +202,12 @@ export async function drainPipeline(ctx: BenchContext, events: number, options: 
         workerRoundTrips: round(sum(workerQueries) / events, 2),
         relayRoundTrips: round(sum(relayQueries) / events, 3),
       },
+      cpuMsPerEvent: {
+        worker: perEventMs(cpuMs.worker, events),
+        relay: perEventMs(cpuMs.relay, events),
+        postgres: perEventMs(cpuMs.postgres, events),
+        total: cpuMs.worker !== null && cpuMs.relay !== null && cpuMs.postgres !== null ? perEventMs(cpuMs.worker + cpuMs.relay + cpuMs.postgres, events) : null,
+      },
       // A deadlock costs deadlock_timeout (1 s by default) before Postgres breaks it.
       deadlocks: after.deadlocks - before.deadlocks,
       rollbacks: after.rollbacks - before.rollbacks,
@@ -205,5 +229,13 @@ export async function drainPipeline(ctx: BenchContext, events: number, options: 
  * pipeline figure's drain of N (its worker RSS is sampled) instead of running it twice.
  */
 export const drainsThisRun = new Map<number, DrainResult>();
+
+/** Summed CPU ms of the processes; null when one cannot be read. */
+async function cpuOf(children: readonly BusChild[]): Promise<number | null> {
+  const each = await Promise.all(children.map((c) => processCpuMs(c.pid)));
+  return each.some((v) => v === null) ? null : each.reduce<number>((a, b) => a + b!, 0);
+}
+const nullableDiff = (a: number | null, b: number | null) => (a === null || b === null ? null : a - b);
+const perEventMs = (ms: number | null, events: number) => (ms === null ? null : round(ms / events, 3));
 
 const sum = (counts: QueryCounts) => Object.values(counts).reduce((a, b) => a + b.n, 0);
