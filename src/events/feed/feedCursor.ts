@@ -1,0 +1,33 @@
+import { ValidationError } from '../../errors.ts';
+
+/**
+ * A place in the feed: every event whose (tx_id, position) is at or below it has been
+ * handed out. Written `<tx_id>-<position>` (both decimal): opaque to clients, readable
+ * in a log. `0-0` is the start.
+ */
+export type FeedCursor = { tx: bigint; position: bigint };
+
+export const FEED_START: FeedCursor = { tx: 0n, position: 0n };
+
+const FORMAT = /^(\d{1,20})-(\d{1,19})$/;
+
+export function formatCursor(c: FeedCursor): string {
+  return `${c.tx}-${c.position}`;
+}
+
+/** Parses a cursor from a client (query, Last-Event-ID) or a table; ValidationError names `field`. */
+export function parseCursor(text: string, field = 'after'): FeedCursor {
+  const m = FORMAT.exec(text);
+  if (!m) throw new ValidationError(`${field} is not a feed cursor`, [{ field, message: 'expected a cursor from nextCursor or an SSE id, e.g. 7421-1830' }]);
+  return { tx: BigInt(m[1]!), position: BigInt(m[2]!) };
+}
+
+export function compareCursors(a: FeedCursor, b: FeedCursor): number {
+  if (a.tx !== b.tx) return a.tx < b.tx ? -1 : 1;
+  if (a.position !== b.position) return a.position < b.position ? -1 : 1;
+  return 0;
+}
+
+export function laterCursor(a: FeedCursor, b: FeedCursor): FeedCursor {
+  return compareCursors(a, b) >= 0 ? a : b;
+}
