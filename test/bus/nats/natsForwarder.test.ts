@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { jetstream } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendEventSet, type NewEvent } from '../../../src/events/appendEvents.ts';
 import { startNatsForwarder, type NatsForwarder } from '../../../src/bus/nats/startNatsForwarder.ts';
@@ -75,6 +76,34 @@ describe.skipIf(!run)('accrue forward nats', () => {
     expect(messages[0]!.body).toMatchObject({ id: events[0]!.event_id, type: 'InvoiceReminderSent', aggregate: { type: 'invoice', id: 'first_0' }, correlationId: 'nats-test' });
     const row = await t.db.selectFrom('event_forwarders').selectAll().where('name', '=', `nats:${s.stream}`).executeTakeFirstOrThrow();
     expect(Number(row.forwarded)).toBe(35);
+  });
+
+  // The other half of exactly-once: when the stream's last message is not one of ours
+  // (another publisher shares the stream), only JetStream's de-duplication stands
+  // between a lost position and repeats.
+  it('republishing from a lost position adds nothing: JetStream drops each repeated Nats-Msg-Id', async () => {
+    const s = names();
+    await appendEventSet(t.db, reminders('dedupe', 20), ctx);
+    const total = Number((await t.db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    const first = forwarder(NATS_URL, s, 8);
+    await waitFor('all events', async () => (await messagesIn(nc, s.stream)) >= total);
+    await first.stop();
+    await jetstream(nc).publish(`${s.prefix}.other.Foreign`, '{}', { msgID: 'not-an-accrue-event' });
+    await t.owner.updateTable('event_forwarders').set({ feed_cursor: '0-0' }).where('name', '=', `nats:${s.stream}`).execute();
+
+    const second = forwarder(NATS_URL, s, 8);
+    await waitFor('the position to come back', async () => {
+      const row = await t.db.selectFrom('event_forwarders').select('feed_cursor').where('name', '=', `nats:${s.stream}`).executeTakeFirstOrThrow();
+      return row.feed_cursor !== '0-0';
+    });
+    await second.caughtUp();
+    await second.stop();
+    const messages = await readStream(nc, s.stream);
+    expect(messages).toHaveLength(total + 1);
+    expect(new Set(messages.map((m) => m.msgId)).size).toBe(total + 1);
+    // The second run published every event again and JetStream acked each as a duplicate.
+    const row = await t.db.selectFrom('event_forwarders').select('forwarded').where('name', '=', `nats:${s.stream}`).executeTakeFirstOrThrow();
+    expect(Number(row.forwarded)).toBe(total);
   });
 
   it('holds every event exactly once after the process is killed mid-run (and its recorded position lost) and restarted', { timeout: 120_000 }, async () => {
