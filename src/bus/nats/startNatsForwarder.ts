@@ -99,6 +99,7 @@ export function startNatsForwarder(options: NatsForwarderOptions): NatsForwarder
 
   const run = async () => {
     let failures = 0;
+    let heldBackTries = 0;
     let cursor: FeedCursor | undefined;
     let js: JetStreamClient | undefined;
     while (!stopped) {
@@ -122,12 +123,14 @@ export function startNatsForwarder(options: NatsForwarderOptions): NatsForwarder
         }
         cursor = page.nextCursor;
         failures = 0;
+        heldBackTries = page.heldBack && page.events.length < batchSize ? heldBackTries + 1 : 0;
         if (page.events.length < batchSize) {
           for (const w of waiters.filter((x) => x.readsBefore < read)) {
             waiters.splice(waiters.indexOf(w), 1);
             w.resolve();
           }
-          await sleep(options.pollMs);
+          // Held back behind an older transaction: look again soon (20 ms doubling), not at the poll.
+          await sleep(heldBackTries > 0 ? Math.min(options.pollMs, 20 * 2 ** (heldBackTries - 1)) : options.pollMs);
         }
       } catch (err) {
         if (stopped) break;

@@ -76,12 +76,18 @@ export function createFeedFollowers(options: FeedFollowersOptions): FeedFollower
     }
   };
 
+  // Events held back behind an older transaction: look again after 20 ms, doubling up
+  // to the poll, instead of waiting for the poll (the transaction that holds them back
+  // may have written no events, so no NOTIFY comes when it ends).
+  let heldBackRetry: NodeJS.Timeout | undefined;
+  let heldBackTries = 0;
   const readShared = async () => {
     if (reading) {
       again = true;
       return;
     }
     reading = true;
+    let heldBack = false;
     try {
       do {
         again = false;
@@ -90,9 +96,13 @@ export function createFeedFollowers(options: FeedFollowersOptions): FeedFollower
           const page = await readFeed(db, { after: head, limit: pageSize });
           dispatch(page);
           head = laterCursor(head, page.nextCursor);
+          heldBack = page.heldBack;
           if (page.events.length < pageSize) break;
         }
       } while (again && live.size > 0 && !closed);
+      clearTimeout(heldBackRetry);
+      heldBackTries = heldBack ? heldBackTries + 1 : 0;
+      if (heldBack && !closed) heldBackRetry = setTimeout(wake, Math.min(pollMs, 20 * 2 ** (heldBackTries - 1)));
     } catch (err) {
       log.warn({ err }, 'event feed read failed; retrying at the next wake-up or poll');
     } finally {
@@ -166,6 +176,7 @@ export function createFeedFollowers(options: FeedFollowersOptions): FeedFollower
     async close() {
       closed = true;
       clearInterval(poll);
+      clearTimeout(heldBackRetry);
       for (const f of live) f.wake?.();
       live.clear();
       await listener?.close();

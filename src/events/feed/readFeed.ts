@@ -8,10 +8,14 @@ import { laterCursor, type FeedCursor } from './feedCursor.ts';
 
 export type FeedFilter = { types?: readonly string[]; aggregateId?: string };
 export type FeedEvent = { cursor: FeedCursor; event: StoredEvent };
-/** `nextCursor` is where the next page starts: past every event handed out and every one the filter passed over. */
-export type FeedPage = { events: FeedEvent[]; nextCursor: FeedCursor };
+/**
+ * `nextCursor` is where the next page starts: past every event handed out and every one
+ * the filter passed over. `heldBack`: committed events exist past the horizon, waiting
+ * for an older transaction to end (a live reader looks again soon rather than at its poll).
+ */
+export type FeedPage = { events: FeedEvent[]; nextCursor: FeedCursor; heldBack: boolean };
 
-type Row = Selectable<EventsTable> & { tx: string | null; horizon: string };
+type Row = Selectable<EventsTable> & { tx: string | null; horizon: string; held_back: boolean };
 
 /**
  * One page of the event store in commit order, after `after`.
@@ -36,7 +40,7 @@ export async function readFeed(db: Executor, options: { after: FeedCursor; limit
   // One statement: the horizon and the rows come from the same snapshot.
   const { rows } = await sql<Row>`
     WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS horizon)
-    SELECT h.horizon::text AS horizon, e.*
+    SELECT h.horizon::text AS horizon, EXISTS (SELECT 1 FROM events WHERE tx_id >= h.horizon) AS held_back, e.*
     FROM h LEFT JOIN LATERAL (
       SELECT ev.*, ev.tx_id::text AS tx
       FROM events ev
@@ -54,6 +58,6 @@ export async function readFeed(db: Executor, options: { after: FeedCursor; limit
     .map((r) => ({ cursor: { tx: BigInt(r.tx!), position: BigInt(r.position) }, event: readStoredEvent(toStoredEvent(r)) }));
   const last = events.at(-1)?.cursor;
   const nextCursor = events.length === limit ? last! : laterCursor(after, horizon);
-  return { events, nextCursor };
+  return { events, nextCursor, heldBack: rows[0]!.held_back };
 }
 

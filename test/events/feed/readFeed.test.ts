@@ -82,6 +82,8 @@ describe('readFeed: the event store in commit order', () => {
     // out ahead of the open transaction's lower one.
     const early = await readAll(t, start, 100);
     expect(early.events.map((e) => e.event.aggregateId)).toEqual([]);
+    // ...and said to be waiting, so a live reader looks again soon.
+    expect((await readFeed(t.db, { after: early.cursor, limit: 100 })).heldBack).toBe(true);
 
     commitSlow();
     const slowEvent = await slow;
