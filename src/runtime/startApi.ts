@@ -54,7 +54,7 @@ export async function startApi(options: {
   // outbox NOTIFY on one LISTEN connection (opened with the first stream).
   const followers = createFeedFollowers({
     db: handle.db,
-    listen: (onWake) => listenForOutbox(database.url, onWake, log),
+    listen: (onWake) => listenForOutbox(database.url, onWake, log, 'accrue-feed-listen'),
     pollMs: config.ACCRUE_FEED_POLL_MS,
     log,
   });

@@ -24,7 +24,7 @@ export function startNatsForwarding(config: Config, databaseUrl: string, log: Lo
     },
     batchSize: config.ACCRUE_NATS_BATCH_SIZE,
     pollMs: config.ACCRUE_FEED_POLL_MS,
-    listen: (wake) => listenForOutbox(databaseUrl, wake, log),
+    listen: (wake) => listenForOutbox(databaseUrl, wake, log, 'accrue-forward-nats-listen'),
     log,
   });
   return {

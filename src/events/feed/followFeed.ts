@@ -13,7 +13,7 @@ export type FeedFollowers = {
    */
   follow(from: FeedCursor, filter: FeedFilter, deliver: (e: FeedEvent) => Promise<void>, signal: AbortSignal): Promise<void>;
   /** Reads so far: the shared reader's, and followers' own while catching up. */
-  stats(): { sharedReads: number; catchUpReads: number; live: number };
+  stats(): { sharedReads: number; catchUpReads: number; detached: number; live: number };
   close(): Promise<void>;
 };
 
@@ -62,7 +62,7 @@ export function createFeedFollowers(options: FeedFollowersOptions): FeedFollower
   let closed = false;
   let listener: { close(): Promise<void> } | undefined;
   let poll: NodeJS.Timeout | undefined;
-  const counts = { sharedReads: 0, catchUpReads: 0 };
+  const counts = { sharedReads: 0, catchUpReads: 0, detached: 0 };
 
   const dispatch = (page: FeedPage) => {
     for (const f of live) {
@@ -71,6 +71,7 @@ export function createFeedFollowers(options: FeedFollowersOptions): FeedFollower
       if (f.queue.length > maxQueued) {
         f.detached = true;
         live.delete(f);
+        counts.detached++;
       }
       f.wake?.();
     }
