@@ -2,7 +2,7 @@
 // (issue 6). Flags: --quick (about a minute), --json (only the results JSON on
 // stdout), --events N (pipeline size, default 100,000; quick 2,000),
 // --concurrency C (clients for the INSERT baseline and the HTTP load, default 10),
-// --only key,key (run some figures: insertBaselineTps, pgBoss, http, pipeline, e2e, worker, recognitionRun).
+// --only key,key (run some figures: insertBaselineTps, pgBoss, http, pipeline, e2e, worker, recognitionRun, nats).
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,9 +20,10 @@ import { pipelineDrain } from './figures/pipelineDrain.ts';
 import { endToEndLatency } from './figures/endToEndLatency.ts';
 import { workerMemory } from './figures/workerMemory.ts';
 import { recognitionRun } from './figures/recognitionRun.ts';
+import { natsForward } from './figures/natsForward.ts';
 
 // Baselines first: the accrue figures are reported as ratios to them.
-const FIGURES: Figure[] = [insertBaseline, pgBossBaseline, httpWritePath, pipelineDrain, endToEndLatency, workerMemory, recognitionRun];
+const FIGURES: Figure[] = [insertBaseline, pgBossBaseline, httpWritePath, pipelineDrain, endToEndLatency, workerMemory, recognitionRun, natsForward];
 
 const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 

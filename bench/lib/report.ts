@@ -11,6 +11,7 @@ export type BenchResults = {
   e2e: { ratePerSec: N; p50Ms: N; p95Ms: N; p99Ms: N; maxMs: N; samples: number };
   worker: { peakRssMb: N; rssGrowsWithN: boolean | null };
   recognitionRun: { lines: N; seconds: N };
+  nats: { eventsPerSec: N };
   targets: Record<string, { target: string; met: boolean | null }>;
   run: Record<string, unknown>;
   figures: Record<string, { status: FigureResult['status']; note?: string; detail?: Record<string, unknown> }>;
@@ -43,6 +44,7 @@ export function buildResults(byKey: Record<string, FigureResult>, run: Record<st
     },
     worker: { peakRssMb: num(worker.peakRssMb), rssGrowsWithN: typeof worker.rssGrowsWithN === 'boolean' ? worker.rssGrowsWithN : null },
     recognitionRun: { lines: num(rec.lines), seconds: num(rec.seconds) },
+    nats: { eventsPerSec: num(s('nats').eventsPerSec) },
     targets: {},
     run,
     figures: Object.fromEntries(Object.entries(byKey).map(([k, r]) => [k, { status: r.status, note: r.note, detail: r.detail }])),
@@ -83,6 +85,7 @@ export function renderTable(r: BenchResults, events: number): string {
     ['5 e2e p99 @200/s', fmt(r.e2e.p99Ms, 'ms', 1), fmt(r.pgBoss.p99Ms, 'ms', 1), '—', '<= 50 ms', fmtMet(t.e2eP99!.met)],
     ['6 worker peak RSS', fmt(r.worker.peakRssMb, 'MiB'), '—', '—', 'flat in N', fmtMet(t.workerRss!.met)],
     [`7 recognition run (${fmt(r.recognitionRun.lines, 'lines')})`, fmt(r.recognitionRun.seconds, 's', 2), '—', '—', '—', '—'],
+    ['8 NATS JetStream forwarder', fmt(r.nats.eventsPerSec, 'events/s'), '—', '—', '—', '—'],
   ];
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
   const line = (row: string[]) => `| ${row.map((cell, c) => cell.padEnd(widths[c]!)).join(' | ')} |`;
