@@ -71,6 +71,9 @@ describe('GET /v1/events', () => {
     expect(badType.status).toBe(400);
     expect(badType.body.errors[0].field).toMatch(/^query\.types/);
     expect((await api.call('GET', '/v1/events?limit=0')).status).toBe(400);
+    const beyondXid8 = await api.call('GET', '/v1/events?after=99999999999999999999-1');
+    expect(beyondXid8.status).toBe(400);
+    expect(beyondXid8.body.errors[0].field).toBe('after');
     expect((await api.call('GET', '/v1/events/stream?after=x')).status).toBe(400);
   });
 

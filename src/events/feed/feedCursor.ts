@@ -10,6 +10,8 @@ export type FeedCursor = { tx: bigint; position: bigint };
 export const FEED_START: FeedCursor = { tx: 0n, position: 0n };
 
 const FORMAT = /^(\d{1,20})-(\d{1,19})$/;
+const MAX_TX = 2n ** 64n - 1n;
+const MAX_POSITION = 2n ** 63n - 1n;
 
 export function formatCursor(c: FeedCursor): string {
   return `${c.tx}-${c.position}`;
@@ -18,8 +20,12 @@ export function formatCursor(c: FeedCursor): string {
 /** Parses a cursor from a client (query, Last-Event-ID) or a table; ValidationError names `field`. */
 export function parseCursor(text: string, field = 'after'): FeedCursor {
   const m = FORMAT.exec(text);
-  if (!m) throw new ValidationError(`${field} is not a feed cursor`, [{ field, message: 'expected a cursor from nextCursor or an SSE id, e.g. 7421-1830' }]);
-  return { tx: BigInt(m[1]!), position: BigInt(m[2]!) };
+  const cursor = m ? { tx: BigInt(m[1]!), position: BigInt(m[2]!) } : undefined;
+  // xid8 and bigint bounds: past them the database would refuse the cast (a 500).
+  if (!cursor || cursor.tx > MAX_TX || cursor.position > MAX_POSITION) {
+    throw new ValidationError(`${field} is not a feed cursor`, [{ field, message: 'expected a cursor from nextCursor or an SSE id, e.g. 7421-1830' }]);
+  }
+  return cursor;
 }
 
 export function compareCursors(a: FeedCursor, b: FeedCursor): number {
