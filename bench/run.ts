@@ -5,7 +5,7 @@
 // --repeat R (rounds of the repeated figures, default 3; quick 2),
 // --only key,key (run some figures: insertBaselineTps, invoiceSql, http, pgBoss
 // (= pgBossDrain,pgBossLatency), pipeline, pipelineAll, e2e, e2e1000, worker,
-// recognitionRun, scale).
+// recognitionRun, scale, nats).
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,14 +25,16 @@ import { endToEnd1000, endToEndLatency } from './figures/endToEndLatency.ts';
 import { workerMemory } from './figures/workerMemory.ts';
 import { recognitionRun } from './figures/recognitionRun.ts';
 import { scaleOut } from './figures/scaleOut.ts';
+import { natsForward } from './figures/natsForward.ts';
 
 // One round: each baseline right before the accrue figures measured against it, so a
 // slow minute of the shared machine hits both, and each ratio is taken within a round.
 // The rounds repeat --repeat times; report.ts takes medians.
 const ROUND: Figure[] = [insertBaseline, invoiceSql, httpWritePath, pgBossDrain, pipelineDrain, pipelineAll, pgBossLatency, endToEndLatency, endToEnd1000];
 // Once per run: the worker's RSS (two drain sizes), the recognition run (no baseline),
-// and the scale-out table, which repeats and interleaves its own combinations.
-const ONCE: Figure[] = [workerMemory, recognitionRun, scaleOut];
+// the scale-out table, which repeats and interleaves its own combinations, and the
+// NATS forwarder (issue 13; no baseline).
+const ONCE: Figure[] = [workerMemory, recognitionRun, scaleOut, natsForward];
 // Names the --only flag took before the pg-boss figure was split in two.
 const ALIASES: Record<string, string[]> = { pgBoss: ['pgBossDrain', 'pgBossLatency'] };
 

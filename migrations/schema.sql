@@ -603,6 +603,13 @@ CREATE TABLE public.customers (
     updated_at timestamp with time zone DEFAULT now() NOT NULL
 );
 
+CREATE TABLE public.event_forwarders (
+    name text NOT NULL,
+    feed_cursor text NOT NULL,
+    forwarded bigint DEFAULT 0 NOT NULL,
+    updated_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL
+);
+
 ALTER TABLE public.events ALTER COLUMN "position" ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME public.events_position_seq
     START WITH 1
@@ -821,6 +828,9 @@ ALTER TABLE ONLY public.customers
 ALTER TABLE ONLY public.customers
     ADD CONSTRAINT customers_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.event_forwarders
+    ADD CONSTRAINT event_forwarders_pkey PRIMARY KEY (name);
+
 ALTER TABLE ONLY public.events
     ADD CONSTRAINT events_event_id_key UNIQUE (event_id);
 
@@ -890,6 +900,8 @@ ALTER TABLE ONLY public.webhook_deliveries
 CREATE INDEX analytics_invoices_currency_issued ON public.analytics_invoices USING btree (currency, issued_on);
 
 CREATE INDEX events_aggregate ON public.events USING btree (aggregate_type, aggregate_id, "position");
+
+CREATE INDEX events_commit_order ON public.events USING btree (tx_id, "position");
 
 CREATE INDEX events_correlation ON public.events USING btree (correlation_id);
 
@@ -1016,6 +1028,8 @@ GRANT SELECT ON TABLE public.audit_revenue_changes TO accrue_app;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.circuit_breakers TO accrue_app;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.customers TO accrue_app;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.event_forwarders TO accrue_app;
 
 GRANT SELECT,USAGE ON SEQUENCE public.events_position_seq TO accrue_app;
 

@@ -99,6 +99,27 @@ const ConfigSchema = z.object({
   ACCRUE_BOSS_SUPERVISE_SECONDS: z.coerce.number().int().min(1).default(10),
   // Bound on finishing in-hand work at SIGTERM before jobs are handed back.
   ACCRUE_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  // --- Events out of accrue: the feed's live stream and the NATS forwarder (issue 13) ---
+  // Backstop read of the feed's one shared reader per API process while anyone streams
+  // GET /v1/events/stream (the outbox NOTIFY wakes it sooner). An event whose commit
+  // was held back by an older transaction that wrote no events arrives at most this late.
+  ACCRUE_FEED_POLL_MS: z.coerce.number().int().min(10).default(1000),
+  // A `: heartbeat` comment on every event stream this often, so proxies keep idle streams open.
+  ACCRUE_SSE_HEARTBEAT_SECONDS: z.coerce.number().min(1).default(15),
+  // NATS JetStream forwarder (`accrue forward nats`; `accrue start` runs it when the URL
+  // is set): every event to <prefix>.<aggregateType>.<eventType> with Nats-Msg-Id = event id.
+  ACCRUE_NATS_URL: z.string().min(1).optional(),
+  ACCRUE_NATS_STREAM: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only').default('ACCRUE_EVENTS'),
+  ACCRUE_NATS_SUBJECT_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'dot-separated tokens without wildcards').default('accrue.events'),
+  // The stream's retention when the forwarder creates it: limits (keep until limits),
+  // interest (until every consumer acked), workqueue (until one consumer acked).
+  ACCRUE_NATS_RETENTION: z.enum(['limits', 'interest', 'workqueue']).default('limits'),
+  ACCRUE_NATS_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
+  // JetStream drops a repeated Nats-Msg-Id within this window; the forwarder also
+  // resumes after the stream's last message, so a restart later than this repeats nothing.
+  ACCRUE_NATS_DUPLICATE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(120),
+  // Events read and published per round; the position is recorded after each.
+  ACCRUE_NATS_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
   // --- Bounds on what one client request can make the system do (src/values/limits.ts) ---
   // Lines per invoice. The revenue book keeps every version of an invoice, so lines x
   // versions is what a posting rewrites; 1,000 is also the event contract's ceiling.

@@ -20,6 +20,7 @@ export type BenchResults = {
   worker: { peakRssMb: N; rssGrowsWithN: boolean | null };
   recognitionRun: { lines: N; seconds: N };
   scale: { workers: number; relays: number; eventsPerSec: N }[];
+  nats: { eventsPerSec: N };
   targets: Targets;
   run: Record<string, unknown>;
   figures: Record<string, { status: FigureResult['status']; note?: string; detail?: Record<string, unknown> }>;
@@ -73,6 +74,7 @@ export function buildResults(rounds: Record<string, FigureResult[]>, run: Record
     scale: Array.isArray(scaleRows)
       ? (scaleRows as Record<string, unknown>[]).map((r) => ({ workers: Number(r.workers), relays: Number(r.relays), eventsPerSec: num(r.eventsPerSec) }))
       : [],
+    nats: { eventsPerSec: num(s('nats').eventsPerSec) },
     targets: {},
     run,
     figures: Object.fromEntries(Object.entries(byKey).map(([k, r]) => [k, { status: r.status, note: r.note, detail: r.detail }])),
@@ -118,6 +120,7 @@ export function renderTable(r: BenchResults, events: number): string {
     ['5b backlog grows @1,000/s', r.e2e1000.backlogGrows === null ? '—' : r.e2e1000.backlogGrows ? 'yes' : 'no', '—', '—', 'no', '—'],
     ['6 worker peak RSS', v(r.worker.peakRssMb, 'MiB', 'worker', 'peakRssMb'), '—', '—', 'flat, <= 200 MiB', fmtMet(t.workerRss?.met)],
     [`7 recognition run (${r.recognitionRun.lines === null ? '?' : fmtN(r.recognitionRun.lines, 0)} lines)`, v(r.recognitionRun.seconds, 's', 'recognitionRun', 'seconds', 2), '—', '—', '—', '—'],
+    ['9 NATS JetStream forwarder', v(r.nats.eventsPerSec, 'events/s', 'nats', 'eventsPerSec'), '—', '—', '—', '—'],
     ...r.scale.map((row, i) => {
       const s = (r.figures.scale?.detail?.combinations as { spread?: Spread | null }[] | undefined)?.[i]?.spread;
       const spreadText = s && s.runs > 1 ? ` (${fmtN(s.min, 0)}–${fmtN(s.max, 0)})` : '';

@@ -12,6 +12,7 @@ import { registerReplayCommand } from './commands/replayCommand.ts';
 import { registerRebuildCommand } from './commands/rebuildCommand.ts';
 import { registerStatusCommand } from './commands/statusCommand.ts';
 import { registerAuditCommand } from './commands/auditCommand.ts';
+import { registerForwardCommand } from './commands/forwardCommand.ts';
 import { debugRequested } from '../config.ts';
 import { describeError } from './describeError.ts';
 import { SERVICE_VERSION } from '../values/serviceVersion.ts';
@@ -40,6 +41,7 @@ registerReplayCommand(program);
 registerRebuildCommand(program);
 registerStatusCommand(program);
 registerAuditCommand(program);
+registerForwardCommand(program);
 
 // One place turns a failure into one line on stderr and a non-zero exit code; the
 // stack only on request. process.exit: a failed start may leave pools or servers open.

@@ -22,6 +22,7 @@ import { registerPeriodRoutes } from './routes/periodRoutes.ts';
 import { registerReportRoutes } from './routes/reportRoutes.ts';
 import { registerAuditRoutes } from './routes/auditRoutes.ts';
 import { registerApiKeyRoutes } from './routes/apiKeyRoutes.ts';
+import { registerEventFeedRoutes } from './routes/eventFeedRoutes.ts';
 import { validationHook } from './validation.ts';
 
 export type { ApiApp, ApiDeps, ApiEnv, RouteDeps } from './context.ts';
@@ -55,6 +56,7 @@ const ROUTES: RouteModule[] = [
   registerReportRoutes,
   registerAuditRoutes,
   registerApiKeyRoutes,
+  registerEventFeedRoutes,
 ];
 
 export function createApp(apiDeps: ApiDeps, extraRoutes: RouteModule[] = []): ApiApp {

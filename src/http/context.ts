@@ -4,6 +4,7 @@ import type { Logger } from '../telemetry/logger.ts';
 import type { Principal } from '../auth/scopes.ts';
 import type { MigrationState } from './health/checks.ts';
 import type { Limits } from '../values/limits.ts';
+import type { FeedFollowers } from '../events/feed/followFeed.ts';
 
 /** What the HTTP layer needs, passed by hand from the entry point (no container). */
 export type ApiDeps = {
@@ -26,6 +27,8 @@ export type ApiDeps = {
   readiness?: { migrationsCurrent?: () => Promise<MigrationState>; bossStarted?: () => boolean };
   /** Serve GET /metrics on the API's port (default). false: ACCRUE_OPS_PORT serves it, kept off the public port. */
   serveMetrics?: boolean;
+  /** GET /v1/events/stream: the process's shared feed reader and the heartbeat period. Default: one polling every second, made on the first stream. */
+  eventStream?: { followers: FeedFollowers; heartbeatMs: number };
 };
 
 /** What routes and middleware get from createApp: the deps with the clock resolved once, there. */

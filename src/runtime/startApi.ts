@@ -14,6 +14,8 @@ import { operatorRoutes } from '../http/routes/operatorRoutes.ts';
 import { busSettings } from '../bus/queues/busSettings.ts';
 import { startBoss } from '../bus/queues/startBoss.ts';
 import { limitsOf } from '../config.ts';
+import { createFeedFollowers } from '../events/feed/followFeed.ts';
+import { listenForOutbox } from '../bus/relay/listenForOutbox.ts';
 
 export type RunningApi = { url: string; port: number; close(): Promise<void> };
 
@@ -48,6 +50,14 @@ export async function startApi(options: {
   registerSecret(config.ACCRUE_BOOTSTRAP_TOKEN);
   const handle = connect(database.url, { max: config.ACCRUE_DB_POOL_MAX, applicationName: 'accrue-api', log });
   let lazyBoss: Promise<PgBoss> | undefined;
+  // One reader of the feed for every event stream this process serves, woken by the
+  // outbox NOTIFY on one LISTEN connection (opened with the first stream).
+  const followers = createFeedFollowers({
+    db: handle.db,
+    listen: (onWake) => listenForOutbox(database.url, onWake, log, 'accrue-feed-listen'),
+    pollMs: config.ACCRUE_FEED_POLL_MS,
+    log,
+  });
   const getBoss = async () => options.boss ?? (lazyBoss ??= startBoss(database.url, { role: 'client', settings: busSettings(config), log, max: 2 }));
   const app = createApp(
     {
@@ -59,6 +69,7 @@ export async function startApi(options: {
       limits: limitsOf(config),
       readiness: { migrationsCurrent: migrationsCheck(database.url), bossStarted: options.bossStarted },
       serveMetrics: config.ACCRUE_OPS_PORT === undefined,
+      eventStream: { followers, heartbeatMs: config.ACCRUE_SSE_HEARTBEAT_SECONDS * 1000 },
     },
     [operatorRoutes({ getBoss }), ...(options.extraRoutes ?? [])],
   );
@@ -74,6 +85,7 @@ export async function startApi(options: {
     auth = 'create a key: npx accrue api-key create --name me --scopes invoices:read,invoices:write,events:write,reports:read,admin';
   }
   const server = await startApiServer(app, { port: config.PORT, host: config.HOST }).catch(async (err: unknown) => {
+    await followers.close();
     await handle.close();
     await stopTracing();
     throw err;
@@ -98,6 +110,8 @@ export async function startApi(options: {
     url: server.url,
     port: server.port,
     async close() {
+      // Ends the open event streams first: close() waits for open requests.
+      await followers.close();
       await server.close();
       await ops?.close();
       if (lazyBoss) await (await lazyBoss).stop({ graceful: false, close: true });

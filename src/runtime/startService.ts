@@ -12,6 +12,7 @@ import { setScrapeSources } from '../telemetry/metrics.ts';
 import { SERVICE_NAMES } from '../telemetry/names.ts';
 import { initTelemetry } from '../telemetry/initTelemetry.ts';
 import { startApi, type RunningApi } from './startApi.ts';
+import { startNatsForwarding } from './startNatsForwarding.ts';
 
 export type RunningService = { api: RunningApi; database: ResolvedDatabase; close(): Promise<void> };
 
@@ -40,6 +41,8 @@ export async function startService(options: { config: Config; log: Logger; datab
   const worker = await startWorker({ url: database.url, subscribers: registry.subscribers, schedules: registry.schedules, settings, log: log.child({ process: 'worker' }) });
   workerRunning = true;
   const relay = await startRelay({ url: database.url, subscribers: registry.subscribers, settings, log: log.child({ process: 'relay' }) });
+  // ACCRUE_NATS_URL set: events also go to NATS JetStream (unset: not started).
+  const natsForwarder = startNatsForwarding(config, database.url, log.child({ process: 'forward-nats' }));
   let closing: Promise<void> | undefined;
   return {
     api,
@@ -47,6 +50,7 @@ export async function startService(options: { config: Config; log: Logger; datab
     close() {
       closing ??= (async () => {
         await api.close();
+        await natsForwarder?.stop();
         await relay.stop();
         workerRunning = false;
         await worker.stop();

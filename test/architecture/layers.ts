@@ -13,7 +13,8 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['src/invoices/'],
   ['src/bus/contract/'],
   ['src/bus/queues/', 'src/bus/breaker/'],
-  ['src/bus/relay/', 'src/bus/archive/'],
+  // nats/: the JetStream forwarder, a mover of events beside the relay (it reads the feed, not the outbox).
+  ['src/bus/relay/', 'src/bus/archive/', 'src/bus/nats/'],
   ['src/bus/worker/'],
   ['src/bus/operator/'],
   ['src/subscribers/'],

@@ -13,7 +13,7 @@ import { OUTBOX_CHANNEL } from '../../db/wakeRelay.ts';
  * connection drops, and calls `onNotify` after each (re)connect so commits made
  * while it was away are picked up at once rather than at the next poll.
  */
-export function listenForOutbox(url: string, onNotify: () => void, log: Logger): { close(): Promise<void> } {
+export function listenForOutbox(url: string, onNotify: () => void, log: Logger, applicationName = 'accrue-relay-listen'): { close(): Promise<void> } {
   let closed = false;
   let client: pg.Client | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
@@ -21,7 +21,7 @@ export function listenForOutbox(url: string, onNotify: () => void, log: Logger):
 
   const connect = async () => {
     if (closed) return;
-    const c = new pg.Client({ connectionString: url, application_name: 'accrue-relay-listen', keepAlive: true });
+    const c = new pg.Client({ connectionString: url, application_name: applicationName, keepAlive: true });
     client = c;
     let reconnecting = false;
     const reconnect = (err?: Error) => {

@@ -23,7 +23,7 @@ export function registerApiKeyCommand(program: Command): void {
     .command('create')
     .description('create a key and print its token once')
     .requiredOption('--name <name>', 'who or what uses the key')
-    .requiredOption('--scopes <list>', 'comma-separated: invoices:read, invoices:write, events:write, reports:read, admin')
+    .requiredOption('--scopes <list>', 'comma-separated: invoices:read, invoices:write, events:read, events:write, reports:read, admin')
     .option('--expires-in <duration>', 'the key stops working after e.g. 90m, 12h, 30d, 8w')
     .option('--expires-at <date>', 'the key stops working at this ISO 8601 datetime with offset, or at 00:00 UTC of a day YYYY-MM-DD')
     .action(async (options: { name: string; scopes: string; expiresIn?: string; expiresAt?: string }) => {

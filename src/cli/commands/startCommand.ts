@@ -7,7 +7,7 @@ import { startService } from '../../runtime/startService.ts';
 export function registerStartCommand(program: Command): void {
   program
     .command('start')
-    .description('run the whole service in one process: API + relay + worker (embedded Postgres unless DATABASE_URL is set)')
+    .description('run the whole service in one process: API + relay + worker, and the NATS forwarder when ACCRUE_NATS_URL is set (embedded Postgres unless DATABASE_URL is set)')
     .action(async () => {
       const config = loadConfig();
       const log = createLogger({ level: config.LOG_LEVEL, pretty: config.ACCRUE_LOG_PRETTY });
