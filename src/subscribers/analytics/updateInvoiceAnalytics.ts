@@ -19,49 +19,47 @@ export const analyticsSubscriber = {
   name: 'analytics',
   eventTypes: ANALYTICS_EVENT_TYPES,
   async handle(event: StoredEvent, { db }: SubscriberContext): Promise<void> {
-    await applyToAnalytics(db, event);
+    await applyToAnalytics(db, [event]);
+  },
+  // A worker batch of 500 events in a few statements, not one each.
+  async handleBatch(events: readonly StoredEvent[], { db }: SubscriberContext): Promise<void> {
+    await applyToAnalytics(db, events);
   },
   reset: (db: Executor) => resetAnalytics(db),
 };
 
-export async function applyToAnalytics(db: Executor, event: StoredEvent): Promise<void> {
-  const id = event.aggregateId;
-  switch (event.type) {
-    case 'InvoiceCreated':
-    case 'InvoiceUpdated':
-      return applyState(db, event as StoredEvent<'InvoiceCreated' | 'InvoiceUpdated'>);
-    case 'InvoicePaymentReceived':
-    case 'InvoicePaid': {
-      const data = event.data as EventData<'InvoicePaid'>;
-      await sql`
-        INSERT INTO analytics_payments AS p (invoice_id, payment_id, amount, received_on)
-        VALUES (${id}, ${data.paymentId}, ${data.amount}, ${data.receivedAt ?? event.occurredAt})
-        ON CONFLICT (invoice_id, payment_id) DO UPDATE
-        SET amount = GREATEST(p.amount, excluded.amount), received_on = LEAST(p.received_on, excluded.received_on)
-      `.execute(db);
-      return;
-    }
-    case 'InvoiceVoided':
-    case 'InvoiceDeleted':
-      await sql`
-        INSERT INTO analytics_invoices AS a (invoice_id, voided_on) VALUES (${id}, ${event.occurredAt})
-        ON CONFLICT (invoice_id) DO UPDATE
-        SET voided_on = LEAST(a.voided_on, excluded.voided_on), updated_at = now()
-      `.execute(db);
-      return;
-    case 'InvoiceOverdue': {
-      const data = event.data as EventData<'InvoiceOverdue'>;
-      await sql`
-        INSERT INTO analytics_invoices AS a (invoice_id, overdue_due_date) VALUES (${id}, ${data.dueDate})
-        ON CONFLICT (invoice_id) DO UPDATE
-        SET overdue_due_date = GREATEST(a.overdue_due_date, excluded.overdue_due_date), updated_at = now()
-      `.execute(db);
-      return;
-    }
-    default:
-      return;
+/**
+ * Applies events to the analytics facts with one statement per kind of write (issue
+ * state, payments, voids, overdue flags) for each "wave": the first event of every
+ * invoice in the list, then the second, and so on. An INSERT ... ON CONFLICT DO UPDATE
+ * may touch a row only once, and within a wave each invoice has one event. Every write
+ * commutes or is version-checked, so applying wave by wave gives the rows one-by-one
+ * delivery in any order gives.
+ */
+export async function applyToAnalytics(db: Executor, events: readonly StoredEvent[]): Promise<void> {
+  for (const wave of wavesByInvoice(events)) {
+    const of = <T extends EventType>(...types: T[]) => wave.filter((e): e is StoredEvent<T> => (types as EventType[]).includes(e.type));
+    await applyStates(db, of('InvoiceCreated'), true);
+    await applyStates(db, of('InvoiceUpdated'), false);
+    await applyPayments(db, of('InvoicePaymentReceived', 'InvoicePaid'));
+    await applyVoids(db, of('InvoiceVoided', 'InvoiceDeleted'));
+    await applyOverdue(db, of('InvoiceOverdue'));
   }
 }
+
+/** The i-th wave holds the i-th event (in list order) of every invoice that has one. */
+function wavesByInvoice(events: readonly StoredEvent[]): StoredEvent[][] {
+  const seen = new Map<string, number>();
+  const waves: StoredEvent[][] = [];
+  for (const event of events) {
+    const i = seen.get(event.aggregateId) ?? 0;
+    seen.set(event.aggregateId, i + 1);
+    (waves[i] ??= []).push(event);
+  }
+  return waves;
+}
+
+const recordset = (rows: object[]) => sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)`;
 
 /**
  * The state of the newest (version, position) wins; an older event only fills
@@ -69,12 +67,23 @@ export async function applyToAnalytics(db: Executor, event: StoredEvent): Promis
  * is InvoiceCreated's (issuedAt, else its business date) whenever it arrives.
  * Events without a version count as version 1: the position orders them.
  */
-async function applyState(db: Executor, event: StoredEvent<'InvoiceCreated' | 'InvoiceUpdated'>): Promise<void> {
-  const data = event.data;
-  const { total, tax } = invoiceAmounts(data.lines);
-  const isCreated = event.type === 'InvoiceCreated';
-  const issuedOn = data.issuedAt ?? (isCreated ? event.occurredAt : null);
-  const version = event.aggregateVersion ?? 1;
+async function applyStates(db: Executor, events: readonly StoredEvent<'InvoiceCreated' | 'InvoiceUpdated'>[], created: boolean): Promise<void> {
+  if (events.length === 0) return;
+  const rows = events.map((event) => {
+    const data = event.data;
+    const { total, tax } = invoiceAmounts(data.lines);
+    return {
+      invoice_id: event.aggregateId,
+      customer_id: data.customerId ?? null,
+      currency: data.currency,
+      issued_on: data.issuedAt ?? (created ? event.occurredAt : null),
+      due_date: data.dueDate ?? null,
+      total,
+      tax,
+      version: event.aggregateVersion ?? 1,
+      position: event.position,
+    };
+  });
   const newer = sql`(excluded.version, excluded.position) > (a.version, a.position)`;
   const pick = (column: string) =>
     sql`CASE WHEN ${newer} THEN COALESCE(excluded.${sql.ref(column)}, a.${sql.ref(column)})
@@ -82,18 +91,56 @@ async function applyState(db: Executor, event: StoredEvent<'InvoiceCreated' | 'I
   await sql`
     INSERT INTO analytics_invoices AS a
       (invoice_id, customer_id, currency, issued_on, due_date, total, tax, version, position)
-    VALUES (${event.aggregateId}, ${data.customerId ?? null}, ${data.currency}, ${issuedOn}, ${data.dueDate ?? null},
-            ${total}, ${tax}, ${version}, ${event.position})
+    SELECT invoice_id, customer_id, currency, issued_on, due_date, total, tax, version, position
+    FROM ${recordset(rows)} AS x (invoice_id text, customer_id text, currency text, issued_on date, due_date date,
+                                 total bigint, tax bigint, version int, position bigint)
     ON CONFLICT (invoice_id) DO UPDATE SET
       customer_id = ${pick('customer_id')},
       currency    = ${pick('currency')},
       due_date    = ${pick('due_date')},
       total       = CASE WHEN ${newer} OR a.total IS NULL THEN excluded.total ELSE a.total END,
       tax         = CASE WHEN ${newer} OR a.tax IS NULL THEN excluded.tax ELSE a.tax END,
-      issued_on   = ${isCreated ? sql`COALESCE(excluded.issued_on, a.issued_on)` : pick('issued_on')},
+      issued_on   = ${created ? sql`COALESCE(excluded.issued_on, a.issued_on)` : pick('issued_on')},
       version     = CASE WHEN ${newer} THEN excluded.version ELSE a.version END,
       position    = CASE WHEN ${newer} THEN excluded.position ELSE a.position END,
       updated_at  = now()
+  `.execute(db);
+}
+
+async function applyPayments(db: Executor, events: readonly StoredEvent<'InvoicePaymentReceived' | 'InvoicePaid'>[]): Promise<void> {
+  if (events.length === 0) return;
+  const rows = events.map((event) => {
+    const data = event.data as EventData<'InvoicePaid'>;
+    return { invoice_id: event.aggregateId, payment_id: data.paymentId, amount: data.amount, received_on: data.receivedAt ?? event.occurredAt };
+  });
+  await sql`
+    INSERT INTO analytics_payments AS p (invoice_id, payment_id, amount, received_on)
+    SELECT invoice_id, payment_id, amount, received_on
+    FROM ${recordset(rows)} AS x (invoice_id text, payment_id text, amount bigint, received_on date)
+    ON CONFLICT (invoice_id, payment_id) DO UPDATE
+    SET amount = GREATEST(p.amount, excluded.amount), received_on = LEAST(p.received_on, excluded.received_on)
+  `.execute(db);
+}
+
+async function applyVoids(db: Executor, events: readonly StoredEvent<'InvoiceVoided' | 'InvoiceDeleted'>[]): Promise<void> {
+  if (events.length === 0) return;
+  const rows = events.map((event) => ({ invoice_id: event.aggregateId, voided_on: event.occurredAt }));
+  await sql`
+    INSERT INTO analytics_invoices AS a (invoice_id, voided_on)
+    SELECT invoice_id, voided_on FROM ${recordset(rows)} AS x (invoice_id text, voided_on date)
+    ON CONFLICT (invoice_id) DO UPDATE
+    SET voided_on = LEAST(a.voided_on, excluded.voided_on), updated_at = now()
+  `.execute(db);
+}
+
+async function applyOverdue(db: Executor, events: readonly StoredEvent<'InvoiceOverdue'>[]): Promise<void> {
+  if (events.length === 0) return;
+  const rows = events.map((event) => ({ invoice_id: event.aggregateId, overdue_due_date: event.data.dueDate }));
+  await sql`
+    INSERT INTO analytics_invoices AS a (invoice_id, overdue_due_date)
+    SELECT invoice_id, overdue_due_date FROM ${recordset(rows)} AS x (invoice_id text, overdue_due_date date)
+    ON CONFLICT (invoice_id) DO UPDATE
+    SET overdue_due_date = GREATEST(a.overdue_due_date, excluded.overdue_due_date), updated_at = now()
   `.execute(db);
 }
 

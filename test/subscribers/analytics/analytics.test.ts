@@ -5,6 +5,7 @@ import { analyticsSubscriber, resetAnalytics } from '../../../src/subscribers/an
 import { getAgingBuckets, getMonthlyAggregates } from '../../../src/subscribers/analytics/queryAnalytics.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/testDatabase.ts';
 import { dispatch } from '../../helpers/dispatch.ts';
+import { silentLogger } from '../../../src/telemetry/logger.ts';
 import { appendTestEvents } from '../../helpers/appendTestEvent.ts';
 
 const rev = (amount: number, lineId = 'r1') => ({ lineId, kind: 'revenue', description: 'Service', amount });
@@ -138,6 +139,15 @@ describe('analytics subscriber', () => {
       await resetAnalytics(t.db);
       const shuffled = shuffle(events, seed);
       await applyAll([...shuffled, ...shuffled.slice(0, 5)]);
+      expect(await snapshot()).toEqual(expected);
+    }
+
+    // handleBatch (the worker's path): the whole history as one batch, in any order, with
+    // repeats in the batch (an invoice's events land in different waves of one statement each).
+    for (const seed of [0, 4, 5]) {
+      await resetAnalytics(t.db);
+      const batch = seed === 0 ? events : shuffle(events, seed);
+      await t.db.transaction().execute((tx) => analyticsSubscriber.handleBatch([...batch, ...batch.slice(0, 4)], { db: tx, log: silentLogger, now: new Date() }));
       expect(await snapshot()).toEqual(expected);
     }
   });
