@@ -138,7 +138,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * The event store in commit order, as cursor pages
+         * @description Resume from the last nextCursor and no event is missed, including one whose transaction took an earlier position but committed later: an event appears once every older transaction has ended. A page shorter than `limit` means the consumer is level with the store (for now).
+         */
+        get: operations["listEvents"];
         put?: never;
         /**
          * Import one event or an array (all or nothing) from an external billing system
@@ -405,6 +409,26 @@ export interface paths {
         put?: never;
         /** Revoke a key (ApiKeyRevoked): its next request gets 401. Revoking it again changes nothing */
         post: operations["revokeApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The same feed, live, as Server-Sent Events
+         * @description Each event is `id: <cursor>` and `data: <PublicEvent JSON>`. Reconnect with `Last-Event-ID` (EventSource does) and the stream resumes after that event with no gap and no repeat. `: heartbeat` comments keep proxies from closing an idle stream.
+         */
+        get: operations["streamEvents"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1017,12 +1041,38 @@ export interface components {
         CreateApiKey: {
             /** @description who or what uses the key */
             name: string;
-            /** @description any of invoices:read, invoices:write, events:write, reports:read, admin */
-            scopes: ("invoices:read" | "invoices:write" | "events:write" | "reports:read" | "admin")[];
+            /** @description any of invoices:read, invoices:write, events:read, events:write, reports:read, admin */
+            scopes: ("invoices:read" | "invoices:write" | "events:read" | "events:write" | "reports:read" | "admin")[];
             /** @description e.g. 90m, 12h, 30d, 8w (not with expiresAt) */
             expiresIn?: string;
             /** @description ISO 8601 datetime with offset, or a day YYYY-MM-DD (00:00 UTC) */
             expiresAt?: string;
+        };
+        EventFeedPage: {
+            data: components["schemas"]["PublicEvent"][];
+            /** @description pass as `after` for the next page; always present, also when data is empty */
+            nextCursor: string;
+        };
+        PublicEvent: {
+            /**
+             * Format: uuid
+             * @description the event id (UUIDv7); stable, so receivers dedupe by it
+             */
+            id: string;
+            /** @example InvoiceIssued */
+            type: string;
+            /** @description business date, YYYY-MM-DD */
+            occurredAt: string;
+            aggregate: {
+                /** @example invoice */
+                type: string;
+                id: string;
+                version: number | null;
+            };
+            data: {
+                [key: string]: unknown;
+            };
+            correlationId: string;
         };
         OpsStatus: {
             outbox: {
@@ -2521,6 +2571,75 @@ export interface operations {
             };
         };
     };
+    listEvents: {
+        parameters: {
+            query?: {
+                /** @description a nextCursor; default the start of the store */
+                after?: string;
+                /** @description comma-separated event types, e.g. InvoiceIssued,InvoicePaid; default all */
+                types?: string;
+                /** @description only the events of this aggregate (an invoice or customer id) */
+                aggregateId?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description events after the cursor */
+            200: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventFeedPage"];
+                };
+            };
+            /** @description invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description missing or invalid bearer token */
+            401: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the key lacks the scope this call needs */
+            403: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description internal error; the correlation id finds it in the logs */
+            500: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     importEvents: {
         parameters: {
             query?: never;
@@ -3911,6 +4030,77 @@ export interface operations {
             };
             /** @description a concurrent update won; retry the request */
             503: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    streamEvents: {
+        parameters: {
+            query?: {
+                /** @description start after this cursor (Last-Event-ID wins); default the start of the store */
+                after?: string;
+                /** @description comma-separated event types, e.g. InvoiceIssued,InvoicePaid; default all */
+                types?: string;
+                /** @description only the events of this aggregate (an invoice or customer id) */
+                aggregateId?: string;
+            };
+            header?: {
+                /** @description the id of the last event received */
+                "last-event-id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description an endless text/event-stream */
+            200: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description missing or invalid bearer token */
+            401: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the key lacks the scope this call needs */
+            403: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description internal error; the correlation id finds it in the logs */
+            500: {
                 headers: {
                     "X-Correlation-Id": components["headers"]["CorrelationId"];
                     [name: string]: unknown;

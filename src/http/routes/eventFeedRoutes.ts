@@ -34,6 +34,7 @@ const feedPage = z
 const list = createRoute({
   method: 'get',
   path: '/v1/events',
+  operationId: 'listEvents',
   tags: ['events'],
   summary: 'The event store in commit order, as cursor pages',
   description:
@@ -55,6 +56,7 @@ const list = createRoute({
 const stream = createRoute({
   method: 'get',
   path: '/v1/events/stream',
+  operationId: 'streamEvents',
   tags: ['events'],
   summary: 'The same feed, live, as Server-Sent Events',
   description:
