@@ -14,11 +14,11 @@ export function registerForwardCommand(program: Command): void {
     .description('publish every event to NATS JetStream (ACCRUE_NATS_URL): subject <prefix>.<aggregateType>.<eventType>, Nats-Msg-Id = event id, resuming from its recorded position')
     .action(async () => {
       // Before the database is opened (an embedded one takes seconds to start).
-      if (!loadConfig().ACCRUE_NATS_URL) exitWithError(NO_URL);
+      if (!loadConfig().ACCRUE_NATS_URL) exitWithError(NO_URL, 'usage');
       const runtime = await openBusRuntime('forward-nats', { serving: true });
       const { config, log, settings, database } = runtime;
       const forwarder = startNatsForwarding(config, database.url, log);
-      if (!forwarder) exitWithError(NO_URL);
+      if (!forwarder) exitWithError(NO_URL, 'usage');
       onShutdown(log, [forwarder.stop, database.stop], settings.shutdownTimeoutMs + 5000);
     });
 }
