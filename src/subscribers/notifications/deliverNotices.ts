@@ -12,18 +12,19 @@ import type { NotificationMessage } from './renderNotification.ts';
 export const PENDING_NOTICE_GRACE_MS = 60_000;
 
 /**
- * Delivers one recorded notice after its transaction committed (the worker's
- * after-commit effect), in one short transaction: marking the row delivered while it
- * is still pending both claims it (the row stays locked until commit, so the sweep
- * skips it) and records the delivery; a delivery that throws rolls the mark back.
- * A crash between the append and this commit leaves it pending for the sweep, which
- * recognises the line already written by its event id.
+ * Delivers the notices a batch recorded, after its transaction committed (the worker's
+ * after-commit effect), in one short transaction (one commit for the batch, not one per
+ * notice): marking the rows delivered while they are still pending both claims them (the
+ * rows stay locked until commit, so the sweep skips them) and records the delivery; a
+ * delivery that throws rolls every mark back, and the sweep takes them, recognising the
+ * lines already written by their event ids. A crash between the appends and this commit
+ * leaves them pending for the sweep the same way.
  */
-export async function deliverNotice(db: Db, channel: NotificationChannel, message: NotificationMessage, ctx: { now: Date; log: Logger }): Promise<void> {
+export async function deliverNotices(db: Db, channel: NotificationChannel, messages: readonly NotificationMessage[], ctx: { now: Date; log: Logger }): Promise<void> {
+  if (messages.length === 0) return;
   await db.transaction().execute(async (tx) => {
-    const claimed = await markDelivered(tx, [message.eventId], ctx.now);
-    if (claimed === 0) return;
-    await channel.deliver(message, ctx);
+    const claimed = await markDelivered(tx, messages.map((m) => m.eventId), ctx.now);
+    for (const message of messages) if (claimed.has(message.eventId)) await channel.deliver(message, ctx);
   });
 }
 
@@ -66,13 +67,14 @@ export async function deliverPendingNotices(
   return rows.length;
 }
 
-/** Marks the still-pending ones of these notices delivered; returns how many it marked. */
-async function markDelivered(db: Executor, eventIds: readonly string[], now: Date): Promise<number> {
-  const result = await db
+/** Marks the still-pending ones of these notices delivered; returns the ids it marked. */
+async function markDelivered(db: Executor, eventIds: readonly string[], now: Date): Promise<Set<string>> {
+  const rows = await db
     .updateTable('notification_deliveries')
     .set({ delivered_at: now })
     .where('event_id', 'in', eventIds)
     .where('delivered_at', 'is', null)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+    .returning('event_id')
+    .execute();
+  return new Set(rows.map((r) => r.event_id));
 }

@@ -1,12 +1,21 @@
 import type { Executor } from '../../db/connect.ts';
 import type { InvoiceFacts } from './renderNotification.ts';
 
-/** The invoice and its customer as the write side keeps them; unknown fields stay null. */
-export async function loadInvoiceFacts(db: Executor, invoiceId: string): Promise<InvoiceFacts> {
-  const row = await db
+const UNKNOWN: InvoiceFacts = { customerName: null, email: null, currency: null, total: null, amountPaid: null, dueDate: null };
+
+/**
+ * The invoices and their customers as the write side keeps them, in one statement for a
+ * batch; every asked id gets facts (unknown fields null for an invoice the write side
+ * does not have, e.g. an imported one).
+ */
+export async function loadInvoiceFactsOf(db: Executor, invoiceIds: readonly string[]): Promise<Map<string, InvoiceFacts>> {
+  const out = new Map<string, InvoiceFacts>(invoiceIds.map((id) => [id, UNKNOWN]));
+  if (invoiceIds.length === 0) return out;
+  const rows = await db
     .selectFrom('invoices')
     .leftJoin('customers', 'customers.id', 'invoices.customer_id')
     .select([
+      'invoices.id',
       'invoices.currency',
       'invoices.total',
       'invoices.amount_paid',
@@ -14,15 +23,17 @@ export async function loadInvoiceFacts(db: Executor, invoiceId: string): Promise
       'customers.name as customer_name',
       'customers.email',
     ])
-    .where('invoices.id', '=', invoiceId)
-    .executeTakeFirst();
-  if (!row) return { customerName: null, email: null, currency: null, total: null, amountPaid: null, dueDate: null };
-  return {
-    customerName: row.customer_name,
-    email: row.email,
-    currency: row.currency.trim(),
-    total: row.total,
-    amountPaid: row.amount_paid,
-    dueDate: row.due_date,
-  };
+    .where('invoices.id', 'in', [...new Set(invoiceIds)])
+    .execute();
+  for (const row of rows) {
+    out.set(row.id, {
+      customerName: row.customer_name,
+      email: row.email,
+      currency: row.currency.trim(),
+      total: row.total,
+      amountPaid: row.amount_paid,
+      dueDate: row.due_date,
+    });
+  }
+  return out;
 }

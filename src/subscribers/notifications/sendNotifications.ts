@@ -1,8 +1,9 @@
-import type { Subscriber } from '../../bus/contract/subscriber.ts';
+import type { Subscriber, SubscriberContext } from '../../bus/contract/subscriber.ts';
+import type { StoredEvent } from '../../events/envelope.ts';
 import type { NotificationChannel } from './notificationChannel.ts';
-import { loadInvoiceFacts } from './loadInvoiceFacts.ts';
-import { NOTIFIED_EVENT_TYPES, renderNotification } from './renderNotification.ts';
-import { deliverNotice, deliverPendingNotices } from './deliverNotices.ts';
+import { loadInvoiceFactsOf } from './loadInvoiceFacts.ts';
+import { NOTIFIED_EVENT_TYPES, renderNotification, type NotificationMessage } from './renderNotification.ts';
+import { deliverNotices, deliverPendingNotices } from './deliverNotices.ts';
 
 /**
  * Renders reminders, overdue notices and receipts and delivers them through one
@@ -23,19 +24,20 @@ import { deliverNotice, deliverPendingNotices } from './deliverNotices.ts';
  *   repeats it with the same Idempotency-Key (the eventId).
  */
 export function createNotificationsSubscriber(channel: NotificationChannel, options: { notifyImported?: boolean } = {}): Subscriber {
-  return {
-    name: 'notifications',
-    eventTypes: NOTIFIED_EVENT_TYPES,
-    external: channel.external,
-    async handle(event, ctx) {
-      const { db, log, now } = ctx;
-      if (event.source === 'import' && !options.notifyImported) return;
-      const message = renderNotification(event, await loadInvoiceFacts(db, event.aggregateId));
-      if (!message) return;
-      const deliveredAt = !channel.external && ctx.afterCommit ? null : now;
-      const claimed = await db
-        .insertInto('notification_deliveries')
-        .values({
+  // One path for an event and for a worker batch: the facts in one read, the claims in
+  // one insert, and (file, log) one after-commit delivery for the batch's notices.
+  const notify = async (events: readonly StoredEvent[], ctx: SubscriberContext): Promise<void> => {
+    const { db, log, now } = ctx;
+    const wanted = events.filter((e) => e.source !== 'import' || options.notifyImported);
+    if (wanted.length === 0) return;
+    const facts = await loadInvoiceFactsOf(db, wanted.map((e) => e.aggregateId));
+    const messages = wanted.flatMap((e) => renderNotification(e, facts.get(e.aggregateId)) ?? []);
+    if (messages.length === 0) return;
+    const deliveredAt = !channel.external && ctx.afterCommit ? null : now;
+    const claimed = await db
+      .insertInto('notification_deliveries')
+      .values(
+        messages.map((message) => ({
           event_id: message.eventId,
           invoice_id: message.invoiceId,
           kind: message.kind,
@@ -45,17 +47,26 @@ export function createNotificationsSubscriber(channel: NotificationChannel, opti
           body: message.body,
           recorded_at: now,
           delivered_at: deliveredAt,
-        })
-        .onConflict((oc) => oc.column('event_id').doNothing())
-        .returning('event_id')
-        .executeTakeFirst();
-      if (!claimed) return;
-      if (deliveredAt) {
-        await channel.deliver(message, { now, log });
-        return;
-      }
-      ctx.afterCommit!((pool, at) => deliverNotice(pool, channel, message, { now: at, log }));
-    },
+        })),
+      )
+      .onConflict((oc) => oc.column('event_id').doNothing())
+      .returning('event_id')
+      .execute();
+    const ids = new Set(claimed.map((r) => r.event_id));
+    const fresh: NotificationMessage[] = messages.filter((m) => ids.has(m.eventId));
+    if (fresh.length === 0) return;
+    if (deliveredAt) {
+      for (const message of fresh) await channel.deliver(message, { now, log });
+      return;
+    }
+    ctx.afterCommit!((pool, at) => deliverNotices(pool, channel, fresh, { now: at, log }));
+  };
+  return {
+    name: 'notifications',
+    eventTypes: NOTIFIED_EVENT_TYPES,
+    external: channel.external,
+    handle: (event, ctx) => notify([event], ctx),
+    handleBatch: notify,
     schedules: [
       {
         name: 'notifications-pending',

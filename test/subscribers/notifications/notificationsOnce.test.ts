@@ -12,6 +12,7 @@ import { renderNotification } from '../../../src/subscribers/notifications/rende
 import { createNotificationsSubscriber } from '../../../src/subscribers/notifications/sendNotifications.ts';
 import { applyBatch } from '../../../src/bus/worker/applyBatch.ts';
 import { appendTestEvents } from '../../helpers/appendTestEvent.ts';
+import { CountStatements } from '../../helpers/countStatements.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/testDatabase.ts';
 
 const reminder = (occurredAt: string) => ({ type: 'InvoiceReminderSent' as const, aggregateId: 'inv_o1', occurredAt, data: { channel: 'email' } });
@@ -54,6 +55,10 @@ describe('the file notification channel writes each notice once', () => {
         await notifications.handle(event, ctx);
         if (event.eventId === second!.eventId) throw new Error('a neighbour fails');
       },
+      async handleBatch(events, ctx) {
+        await notifications.handleBatch!(events, ctx);
+        if (events.some((e) => e.eventId === second!.eventId)) throw new Error('a neighbour fails');
+      },
     };
     const results = await applyBatch(t.db, failing, [job(first!), job(second!)], { queue: 'notifications', log: silentLogger, now: () => new Date() });
     expect(results.map((r) => r.status)).toEqual(['completed', 'failed']);
@@ -63,6 +68,20 @@ describe('the file notification channel writes each notice once', () => {
     const rows = await t.db.selectFrom('notification_deliveries').select(['event_id', 'delivered_at']).where('event_id', 'in', [first!.eventId, second!.eventId]).execute();
     expect(rows).toHaveLength(1);
     expect(rows[0]!.delivered_at).not.toBeNull();
+  });
+
+  it('a batch of notices costs a fixed number of statements: one facts read, one claim, one delivery transaction after commit', async () => {
+    const file = path.join(dir, 'many.jsonl');
+    const notifications = createNotificationsSubscriber(fileChannel(file));
+    const events = await appendTestEvents(t.db, ['2026-05-24', '2026-05-25', '2026-05-26', '2026-05-27'].map(reminder));
+    const counter = new CountStatements();
+    const results = await applyBatch(t.db.withPlugin(counter), notifications, events.map(job), { queue: 'notifications', log: silentLogger, now: () => new Date() });
+    expect(results.map((r) => r.status)).toEqual(['completed', 'completed', 'completed', 'completed']);
+    expect((await linesOf(file)).map((l) => l.eventId)).toEqual(events.map((e) => e.eventId));
+    const pending = await t.db.selectFrom('notification_deliveries').select('event_id').where('event_id', 'in', events.map((e) => e.eventId)).where('delivered_at', 'is', null).execute();
+    expect(pending).toEqual([]);
+    // Inbox claim, facts, claim of the deliveries; after commit, the one marking (was 2 + 3 per notice).
+    expect(counter.count).toBe(4);
   });
 
   it('a notice cut off between commit and write is written by the sweep once, and one written just before a crash is not written again', async () => {
@@ -93,3 +112,4 @@ describe('the file notification channel writes each notice once', () => {
     expect(notifications.schedules?.map((s) => [s.name, s.cron])).toEqual([['notifications-pending', '* * * * *']]);
   });
 });
+

@@ -1,24 +1,13 @@
 import { uuidv7 } from 'uuidv7';
-import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyBatch, type BatchJob } from '../../../src/bus/worker/applyBatch.ts';
 import { appendEvents } from '../../../src/events/appendEvents.ts';
 import type { StoredEvent } from '../../../src/events/envelope.ts';
 import { revenueSubscriber } from '../../../src/subscribers/revenue/revenueSubscriber.ts';
 import { silentLogger } from '../../../src/telemetry/logger.ts';
+import { CountStatements } from '../../helpers/countStatements.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/testDatabase.ts';
 
-/** Counts the statements sent through a Kysely instance (BEGIN and COMMIT are the driver's, not counted). */
-class CountStatements implements KyselyPlugin {
-  count = 0;
-  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-    this.count++;
-    return args.node;
-  }
-  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
-    return args.result;
-  }
-}
 
 /**
  * The revenue subscriber's batch in the worker costs a fixed number of statements
