@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { processCpuMs } from './processCpu.ts';
 
 const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/cli/main.ts');
 
@@ -14,13 +14,6 @@ export type ApiProcess = {
   stop(): Promise<void>;
 };
 
-// /proc/<pid>/stat fields 14 and 15 (utime, stime) in clock ticks; 100 per second on Linux.
-async function readCpuSeconds(pid: number): Promise<number | null> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
-  if (!stat) return null;
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -79,7 +72,10 @@ export async function startApiProcess(options: {
   return {
     url,
     pid: child.pid!,
-    cpuSeconds: () => readCpuSeconds(child.pid!),
+    cpuSeconds: async () => {
+      const ms = await processCpuMs(child.pid!);
+      return ms === null ? null : ms / 1000;
+    },
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       const code = await exited;

@@ -81,8 +81,11 @@ export async function waitUntilDrained(db: Executor, options: { timeoutMs?: numb
   const timeoutMs = options.timeoutMs ?? 60_000;
   const deadline = Date.now() + timeoutMs;
   const schema = options.bossSchema ?? 'pgboss';
+  // Once pg-boss's table exists it stays: stop asking (one statement a poll, not two).
+  let installed = false;
   for (;;) {
-    if (await isDrained(db, schema)) return getStatus(db, { bossSchema: schema });
+    installed ||= await bossInstalled(db, schema);
+    if (await isDrained(db, schema, installed)) return getStatus(db, { bossSchema: schema });
     if (Date.now() > deadline) {
       const status = await getStatus(db, { bossSchema: schema, countCompleted: false });
       throw new Error(`pipeline not drained after ${timeoutMs} ms: ${JSON.stringify({ outbox: status.outbox, queues: status.queues })}`);
@@ -98,12 +101,16 @@ export async function waitUntilDrained(db: Executor, options: { timeoutMs?: numb
  * poll costs the same with a backlog of a million as with none (counting the backlog
  * every 50 ms was ~4 % of the database's time in a bench drain).
  */
-async function isDrained(db: Executor, schema: string): Promise<boolean> {
-  const installed = await sql<{ t: string | null }>`SELECT to_regclass(${`${schema}.job`})::text AS t`.execute(db);
+async function isDrained(db: Executor, schema: string, installed: boolean): Promise<boolean> {
   // Before any relay or worker has started, pg-boss has not installed its schema yet.
-  const openJobs = installed.rows[0]?.t
+  const openJobs = installed
     ? sql`OR EXISTS (SELECT 1 FROM ${sql.table(`${schema}.job`)} WHERE state IN ('created', 'retry', 'active') AND left(name, 10) <> '__pgboss__')`
     : sql``;
   const { rows } = await sql<{ busy: boolean }>`SELECT EXISTS (SELECT 1 FROM outbox) ${openJobs} AS busy`.execute(db);
   return !rows[0]!.busy;
+}
+
+async function bossInstalled(db: Executor, schema: string): Promise<boolean> {
+  const { rows } = await sql<{ t: string | null }>`SELECT to_regclass(${`${schema}.job`})::text AS t`.execute(db);
+  return rows[0]?.t != null;
 }

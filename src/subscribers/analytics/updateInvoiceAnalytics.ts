@@ -123,24 +123,29 @@ async function applyPayments(db: Executor, events: readonly StoredEvent<'Invoice
 }
 
 async function applyVoids(db: Executor, events: readonly StoredEvent<'InvoiceVoided' | 'InvoiceDeleted'>[]): Promise<void> {
-  if (events.length === 0) return;
-  const rows = events.map((event) => ({ invoice_id: event.aggregateId, voided_on: event.occurredAt }));
-  await sql`
-    INSERT INTO analytics_invoices AS a (invoice_id, voided_on)
-    SELECT invoice_id, voided_on FROM ${recordset(rows)} AS x (invoice_id text, voided_on date)
-    ON CONFLICT (invoice_id) DO UPDATE
-    SET voided_on = LEAST(a.voided_on, excluded.voided_on), updated_at = now()
-  `.execute(db);
+  // The earliest void date wins, whatever the delivery order.
+  await upsertInvoiceDate(db, 'voided_on', 'LEAST', events.map((e) => ({ invoiceId: e.aggregateId, date: e.occurredAt })));
 }
 
 async function applyOverdue(db: Executor, events: readonly StoredEvent<'InvoiceOverdue'>[]): Promise<void> {
-  if (events.length === 0) return;
-  const rows = events.map((event) => ({ invoice_id: event.aggregateId, overdue_due_date: event.data.dueDate }));
+  // The latest due date an overdue notice named wins.
+  await upsertInvoiceDate(db, 'overdue_due_date', 'GREATEST', events.map((e) => ({ invoiceId: e.aggregateId, date: e.data.dueDate })));
+}
+
+/** One date column of analytics_invoices set for many invoices, combined with what is stored by LEAST or GREATEST (commutes). */
+async function upsertInvoiceDate(
+  db: Executor,
+  column: 'voided_on' | 'overdue_due_date',
+  combine: 'LEAST' | 'GREATEST',
+  rows: readonly { invoiceId: string; date: string }[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  const col = sql.ref(column);
   await sql`
-    INSERT INTO analytics_invoices AS a (invoice_id, overdue_due_date)
-    SELECT invoice_id, overdue_due_date FROM ${recordset(rows)} AS x (invoice_id text, overdue_due_date date)
+    INSERT INTO analytics_invoices AS a (invoice_id, ${col})
+    SELECT invoice_id, day FROM ${recordset(rows.map((r) => ({ invoice_id: r.invoiceId, day: r.date })))} AS x (invoice_id text, day date)
     ON CONFLICT (invoice_id) DO UPDATE
-    SET overdue_due_date = GREATEST(a.overdue_due_date, excluded.overdue_due_date), updated_at = now()
+    SET ${col} = ${sql.raw(combine)}(a.${col}, excluded.${col}), updated_at = now()
   `.execute(db);
 }
 
