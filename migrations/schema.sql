@@ -796,7 +796,8 @@ CREATE TABLE public.schema_migrations (
 CREATE TABLE public.subscriptions (
     subscriber text NOT NULL,
     event_type text NOT NULL,
-    registered_at timestamp with time zone DEFAULT now() NOT NULL
+    registered_at timestamp with time zone DEFAULT now() NOT NULL,
+    takes_bundles boolean DEFAULT false NOT NULL
 );
 
 CREATE TABLE public.webhook_deliveries (

@@ -2,13 +2,16 @@ import type pg from 'pg';
 import type { PgBoss } from 'pg-boss';
 import { toStoredEvent } from '../../events/appendEvents.ts';
 import type { SubscriptionRow } from '../contract/subscriptions.ts';
-import { routeEvents, routesFromSubscriptions, unroutedTypes } from './routes.ts';
+import { bundledQueues, routeEvents, routesFromSubscriptions, unroutedTypes } from './routes.ts';
+import { jobsFor } from '../queues/eventBundle.ts';
 
 type EventRow = Parameters<typeof toStoredEvent>[0];
 
 /**
- * Moves up to `batchSize` committed events from the outbox into one pg-boss job per
- * (event, subscriber), in one transaction: the claimed outbox rows are deleted and
+ * Moves up to `batchSize` committed events from the outbox into pg-boss jobs, in one
+ * transaction: for each subscriber, one bundle job holding the batch's events it takes
+ * when its worker takes bundles (src/bus/queues/eventBundle.ts), else one job per
+ * event. Either way, in one transaction: the claimed outbox rows are deleted and
  * the jobs inserted together, or neither. Rows are claimed in position order with
  * FOR UPDATE SKIP LOCKED, so any number of relays split the backlog without waiting
  * on each other, and a row whose transaction commits late is simply claimed later
@@ -50,15 +53,17 @@ export async function relayBatch(
         DELETE FROM outbox o USING claimed c WHERE o.position = c.position RETURNING o.position
       )
       SELECT e.* FROM events e JOIN deleted d ON d.position = e.position ORDER BY e.position;
-      SELECT subscriber, event_type FROM subscriptions`)) as unknown as pg.QueryResult[];
+      SELECT subscriber, event_type, takes_bundles FROM subscriptions`)) as unknown as pg.QueryResult[];
     const rows = results[2]!.rows as EventRow[];
     let unrouted: Map<string, number> | undefined;
     if (rows.length > 0) {
       const events = rows.map(toStoredEvent);
-      const routes = routesFromSubscriptions(results[3]!.rows as SubscriptionRow[]);
+      const subscriptions = results[3]!.rows as SubscriptionRow[];
+      const routes = routesFromSubscriptions(subscriptions);
+      const bundled = bundledQueues(subscriptions);
       const db = { executeSql: (text: string, values?: unknown[]) => client.query(text, values) };
       for (const [queue, queued] of routeEvents(routes, events)) {
-        await boss.insert(queue, queued.map((event) => ({ data: event })), { db });
+        await boss.insert(queue, jobsFor(queued, bundled.has(queue)).map((data) => ({ data })), { db });
       }
       unrouted = unroutedTypes(routes, events);
     }

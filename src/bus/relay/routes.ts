@@ -26,6 +26,16 @@ export function routesFromSubscriptions(rows: readonly SubscriptionRow[]): Route
   return routes;
 }
 
+/**
+ * The queues whose worker takes bundles: every row of the subscriber says so (a row
+ * an older worker or a relay wrote without the flag keeps it to one job per event).
+ */
+export function bundledQueues(rows: readonly SubscriptionRow[]): Set<string> {
+  const takes = new Map<string, boolean>();
+  for (const { subscriber, takes_bundles } of rows) takes.set(subscriber, (takes.get(subscriber) ?? true) && takes_bundles === true);
+  return new Set([...takes].flatMap(([queue, yes]) => (yes ? [queue] : [])));
+}
+
 /** Event type -> how many of `events` no queue takes. */
 export function unroutedTypes(routes: Routes, events: readonly { type: string }[]): Map<string, number> {
   const counts = new Map<string, number>();

@@ -62,7 +62,7 @@ export async function applyJobs(db: Db, ctx: ApplyContext, events: readonly Even
 }
 
 /** One transaction, one inbox statement; the error if anything threw (all rolled back). */
-async function applyTogether(db: Db, ctx: ApplyContext, events: readonly EventJob[]): Promise<{ ok: true; effects: AfterCommitEffect[] } | { ok: false; error: unknown }> {
+export async function applyTogether(db: Db, ctx: ApplyContext, events: readonly EventJob[]): Promise<{ ok: true; effects: AfterCommitEffect[] } | { ok: false; error: unknown }> {
   const effects: AfterCommitEffect[] = [];
   try {
     await db.transaction().execute(async (tx) => {

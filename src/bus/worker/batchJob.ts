@@ -13,9 +13,10 @@ export type Requeue = (db: Executor, payloads: unknown[], seconds: number) => Pr
 /**
  * Marks the given jobs completed inside `db`'s transaction (pg-boss `complete` on the
  * caller's connection, fenced to the attempts fetched), so the batch's work and its
- * jobs' completion commit together: one commit per batch, not two.
+ * jobs' completion commit together: one commit per batch, not two. `output` is stored
+ * on each (pg-boss job output), e.g. a split bundle's reason.
  */
-export type CompleteInTransaction = (db: Executor, jobs: readonly BatchJob[]) => Promise<void>;
+export type CompleteInTransaction = (db: Executor, jobs: readonly BatchJob[], output?: object) => Promise<void>;
 
 /** A job whose payload is a valid event; `duplicate`: an earlier job of this batch carries the same event. */
 export type EventJob = { job: BatchJob; event: StoredEvent; duplicate: boolean };

@@ -49,23 +49,25 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   const handle = connect(options.url, { max: connections, applicationName: 'accrue-worker', log });
   const boss = await startBoss(options.url, { role: 'worker', settings, log, max: connections + 2 });
   await ensureQueues(boss, subscribers.map((s) => s.name), settings.queue);
-  // Every relay routes by this table, whatever subscribers its own process knows.
-  await registerSubscriptions(handle.db, subscribers);
+  // Every relay routes by this table, whatever subscribers its own process knows; it
+  // also tells relays which subscribers take bundles (all but external ones).
+  await registerSubscriptions(handle.db, subscribers, { bundles: true });
 
   const polling = { pollingIntervalSeconds: pollSeconds, notifyPollingIntervalSeconds: pollSeconds };
   for (const subscriber of subscribers) {
     const queueLog = log.child({ subscriber: subscriber.name });
     await boss.work(
       subscriber.name,
-      { ...polling, batchSize: subscriber.external ? externalSize : batchSize, localConcurrency: concurrency, perJobResults: true, burstWhenBatchFull: true },
+      { ...polling, batchSize: subscriber.external ? externalSize : bundleFetchSize(batchSize), localConcurrency: concurrency, perJobResults: true, burstWhenBatchFull: true },
       (jobs) =>
         applyBatch(handle.db, subscriber, jobs, {
           queue: subscriber.name,
+          eventBudget: batchSize,
           log: queueLog,
           retryLimit: settings.queue.retryLimit,
           now,
-          complete: (tx, batch) =>
-            boss.complete(subscriber.name, batch.map(({ id, retryCount }) => ({ id, retryCount })), undefined, { db: fromKysely(tx) }).then(() => {}),
+          complete: (tx, batch, output) =>
+            boss.complete(subscriber.name, batch.map(({ id, retryCount }) => ({ id, retryCount })), output, { db: fromKysely(tx) }).then(() => {}),
           requeue: (tx, payloads, seconds) =>
             boss.insert(subscriber.name, payloads.map((data) => ({ data: data as object, startAfter: seconds })), { db: fromKysely(tx) }).then(() => {}),
         }),
@@ -89,6 +91,18 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
       return stopping;
     },
   };
+}
+
+/**
+ * How many jobs a subscriber that takes bundles fetches at a time. Under load its
+ * jobs are bundles of up to a relay batch each (500 events by default), so the
+ * fetch is sized in bundles: 50 bundles hold up to 25,000 events, applied
+ * worker.batchSize events per transaction (applyBatch's eventBudget), a few
+ * seconds of work, well inside the job expiry. When the bus is idle each job holds
+ * one event and a fetch of 50 is more than arrives between two fetches.
+ */
+export function bundleFetchSize(batchSize: number): number {
+  return Math.max(1, Math.ceil(batchSize / 10));
 }
 
 function toDeadLetter(job: JobWithMetadata<unknown>) {

@@ -57,6 +57,8 @@ export interface SubscriptionsTable {
   subscriber: string;
   event_type: string;
   registered_at: Timestamp;
+  /** Migration 095: its worker takes bundle jobs (one per relay batch; src/bus/queues/eventBundle.ts). */
+  takes_bundles: Generated<boolean>;
 }
 
 export interface BusTables {

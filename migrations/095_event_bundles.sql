@@ -1,0 +1,11 @@
+-- One pg-boss job per relay batch per subscriber (issue 10).
+--
+-- A relay batch of N events made N jobs per subscriber, and half of the database's
+-- time in a drain went to pg-boss's job rows (insert, fetch, complete). A subscriber
+-- whose worker can take a bundle (a job whose data is {"events": [...]}, up to one
+-- relay batch) now gets one job per relay batch; one event still makes an ordinary
+-- one-event job. The worker says which subscribers take bundles when it registers
+-- them; a subscriber that calls outside systems (external) does not, so one slow
+-- call never holds a bundle's other events. Rows a relay finds without the flag
+-- (an older worker registered them) get one job per event, as before.
+ALTER TABLE subscriptions ADD COLUMN takes_bundles boolean NOT NULL DEFAULT false;

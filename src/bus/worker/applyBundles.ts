@@ -1,0 +1,89 @@
+import type { AfterCommitEffect } from '../contract/subscriber.ts';
+import type { Db } from '../../db/connect.ts';
+import type { BatchJob, BatchResult, CompleteInTransaction, Requeue } from './batchJob.ts';
+import type { EventBundle } from '../queues/eventBundle.ts';
+import { triageJobs } from './triageJobs.ts';
+import { applyTogether, type ApplyContext } from './applyJobs.ts';
+import { insertFailedAttempts } from './inboxAndFailures.ts';
+import { describeFailure } from '../contract/jobFailure.ts';
+import { settleBatchTelemetry, startBatchTelemetry } from './attemptTelemetry.ts';
+
+/** A bundle job as pg-boss handed it out: its data already known to be a bundle. */
+export type BundleJob = BatchJob & { data: EventBundle };
+
+type BundleContext = Omit<ApplyContext, 'telemetry' | 'complete'> & {
+  queue: string;
+  retryLimit: number | undefined;
+  startedAt: Date;
+  complete?: CompleteInTransaction;
+  requeue?: Requeue;
+};
+
+/**
+ * Applies bundle jobs (src/bus/queues/eventBundle.ts) the way a batch of one-event
+ * jobs is applied: all their events in one transaction, one inbox statement, one
+ * handleBatch, and the bundles' completion in the same commit. Each event keeps its
+ * own attempt span and logger (a member job `<bundle id>/<index>`).
+ *
+ * A bundle is never half applied. If that transaction fails, or an event is no
+ * valid event, the bundles are split: one transaction completes them and enqueues
+ * each of their events again as its own job, to start at once; that job then has
+ * every per-event guarantee (the event-by-event fallback, retries with backoff,
+ * failed_attempts, deferral, the archive). The bundle's own try is not counted as
+ * an attempt of its events. If even the split cannot be written (the database is
+ * away) the bundles fail with a failed_attempts row each, and pg-boss retries them.
+ */
+export async function applyBundles(db: Db, ctx: BundleContext, bundles: readonly BundleJob[]): Promise<{ results: Map<string, BatchResult>; effects: AfterCommitEffect[] }> {
+  const parentOf = new Map<string, BundleJob>();
+  const members: BatchJob[] = bundles.flatMap((bundle) =>
+    bundle.data.events.map((data, i) => {
+      const member = { id: `${bundle.id}/${i}`, retryCount: bundle.retryCount, data };
+      parentOf.set(member.id, bundle);
+      return member;
+    }),
+  );
+  const { poison, events } = triageJobs(members);
+  const telemetry = startBatchTelemetry(events, { queue: ctx.queue, subscriber: ctx.subscriber.name, log: ctx.log, retryLimit: ctx.retryLimit });
+  const parents = (jobs: readonly BatchJob[]) => [...new Set(jobs.map((j) => parentOf.get(j.id)!))];
+  const complete: CompleteInTransaction | undefined = ctx.complete && ((tx, jobs, output) => ctx.complete!(tx, parents(jobs), output));
+
+  // An outside caller takes one event per job (its relay never bundles; a replayed bundle may still come).
+  const applies = !ctx.subscriber.external && poison.length === 0 && events.length > 0;
+  const together = applies ? await applyTogether(db, { ...ctx, telemetry, complete }, events) : undefined;
+  if (together?.ok) {
+    settleBatchTelemetry(telemetry, members, members.map((m) => ({ id: m.id, status: 'completed' })));
+    return { results: new Map(bundles.map((b) => [b.id, { id: b.id, status: 'completed' }])), effects: together.effects };
+  }
+
+  const reason = together
+    ? describeFailure(together.error).message
+    : ctx.subscriber.external
+      ? 'an external subscriber takes one event per job'
+      : poison.length > 0
+        ? `an event in the bundle is not valid: ${describeFailure(poison[0]!.error).message}`
+        : 'empty bundle';
+  const split = await splitBundles(db, ctx, bundles, reason);
+  settleBatchTelemetry(telemetry, members, members.map((m) => ({ id: m.id, status: 'failed', output: { message: `bundle ${split.status === 'completed' ? 'split' : 'failed'}: ${reason}` } })));
+  return { results: new Map(bundles.map((b) => [b.id, { ...split, id: b.id }])), effects: [] };
+}
+
+/** Completes the bundles and enqueues their events one job each, in one transaction; or fails them. */
+async function splitBundles(db: Db, ctx: BundleContext, bundles: readonly BundleJob[], reason: string): Promise<Omit<BatchResult, 'id'>> {
+  const fields = { subscriber: ctx.subscriber.name, bundles: bundles.length, events: bundles.reduce((n, b) => n + b.data.events.length, 0), err: { message: reason } };
+  try {
+    if (!ctx.requeue) throw new Error('this worker cannot enqueue jobs (no requeue given): the bundle is retried whole');
+    const { requeue, complete } = ctx;
+    await db.transaction().execute(async (tx) => {
+      await requeue(tx, bundles.flatMap((b) => b.data.events), 0);
+      await complete?.(tx, bundles, { split: true, reason });
+    });
+    ctx.log.info(fields, 'bundle split into one job per event after it failed as a whole');
+    return { status: 'completed', output: { split: true, reason } };
+  } catch (error) {
+    const { message, stack } = describeFailure(error);
+    ctx.log.warn({ ...fields, splitError: message }, 'bundle could not be split; pg-boss retries it whole');
+    const failures = bundles.map((b) => ({ jobId: b.id, eventId: null, eventType: null, attempt: b.retryCount + 1, poison: false, message: `${reason}; split failed: ${message}`, stack, startedAt: ctx.startedAt }));
+    await insertFailedAttempts(db, ctx.queue, ctx.subscriber.name, failures).catch(() => {});
+    return { status: 'failed', output: { message: `${reason}; split failed: ${message}`, stack, attempt: bundles[0]!.retryCount + 1 } };
+  }
+}
