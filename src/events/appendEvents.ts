@@ -184,3 +184,19 @@ export async function readStream(db: Executor, aggregateType: string, aggregateI
   return rows.map(toStoredEvent);
 }
 
+
+/**
+ * The stored events at `positions`, in position order (a bundle job's events:
+ * src/bus/queues/eventBundle.ts). Events are never changed or deleted, so a position
+ * read later gives the event the relay saw.
+ */
+export async function readEventsAt(db: Executor, positions: readonly number[]): Promise<StoredEvent[]> {
+  if (positions.length === 0) return [];
+  const rows = await db
+    .selectFrom('events')
+    .selectAll()
+    .where(sql<boolean>`position = ANY(${positions.map(String)}::bigint[])`)
+    .orderBy('position')
+    .execute();
+  return rows.map(toStoredEvent);
+}

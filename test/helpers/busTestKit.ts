@@ -74,7 +74,7 @@ export async function effectCounts(db: Executor, subscriber: string): Promise<Ma
 /** How many events the completed jobs of `queue` carried (a bundle counts its events; a split bundle none). */
 export async function eventsInCompletedJobs(t: { db: Executor }, queue: string): Promise<number> {
   const { rows } = await sql<{ n: number }>`
-    SELECT coalesce(sum(CASE WHEN data ? 'events' THEN jsonb_array_length(data->'events') ELSE 1 END), 0)::int AS n
+    SELECT coalesce(sum(CASE WHEN data ? 'positions' THEN jsonb_array_length(data->'positions') ELSE 1 END), 0)::int AS n
     FROM pgboss.job WHERE name = ${queue} AND state = 'completed' AND (output->>'split') IS NULL`.execute(t.db);
   return rows[0]!.n;
 }

@@ -61,7 +61,7 @@ export function byEventBudget(bundles: readonly BundleJob[], budget: number): Bu
   const groups: BundleJob[][] = [];
   let events = 0;
   for (const bundle of bundles) {
-    const size = bundle.data.events.length;
+    const size = bundle.data.positions.length;
     const last = groups[groups.length - 1];
     if (last && events + size <= budget) {
       last.push(bundle);

@@ -6,6 +6,8 @@ import { triageJobs } from './triageJobs.ts';
 import { applyTogether, type ApplyContext } from './applyJobs.ts';
 import { insertFailedAttempts } from './inboxAndFailures.ts';
 import { describeFailure } from '../contract/jobFailure.ts';
+import { readEventsAt } from '../../events/appendEvents.ts';
+import type { StoredEvent } from '../../events/envelope.ts';
 import { settleBatchTelemetry, startBatchTelemetry } from './attemptTelemetry.ts';
 
 /** A bundle job as pg-boss handed it out: its data already known to be a bundle. */
@@ -22,8 +24,10 @@ type BundleContext = Omit<ApplyContext, 'telemetry' | 'complete'> & {
 /**
  * Applies bundle jobs (src/bus/queues/eventBundle.ts) the way a batch of one-event
  * jobs is applied: all their events in one transaction, one inbox statement, one
- * handleBatch, and the bundles' completion in the same commit. Each event keeps its
- * own attempt span and logger (a member job `<bundle id>/<index>`).
+ * handleBatch, and the bundles' completion in the same commit. The events are read
+ * from the event store by position first (one statement, outside the transaction:
+ * stored events never change). Each event keeps its own attempt span and logger (a
+ * member job `<bundle id>/<index>`).
  *
  * A bundle is never half applied. If that transaction fails, or an event is no
  * valid event, the bundles are split: one transaction completes them and enqueues
@@ -34,14 +38,26 @@ type BundleContext = Omit<ApplyContext, 'telemetry' | 'complete'> & {
  * away) the bundles fail with a failed_attempts row each, and pg-boss retries them.
  */
 export async function applyBundles(db: Db, ctx: BundleContext, bundles: readonly BundleJob[]): Promise<{ results: Map<string, BatchResult>; effects: AfterCommitEffect[] }> {
+  let stored: Map<number, StoredEvent>;
+  try {
+    stored = new Map((await readEventsAt(db, [...new Set(bundles.flatMap((b) => b.data.positions))])).map((e) => [e.position, e]));
+  } catch (error) {
+    return failBundles(db, ctx, bundles, describeFailure(error));
+  }
+  const missing = bundles.flatMap((b) => b.data.positions).filter((p) => !stored.has(p));
+  if (missing.length > 0) {
+    // Not splittable (there is no event to enqueue): retried, then archived with the bundle.
+    return failBundles(db, ctx, bundles, { message: `no event at position ${missing.slice(0, 5).join(', ')} in the event store`, stack: null });
+  }
   const parentOf = new Map<string, BundleJob>();
   const members: BatchJob[] = bundles.flatMap((bundle) =>
-    bundle.data.events.map((data, i) => {
-      const member = { id: `${bundle.id}/${i}`, retryCount: bundle.retryCount, data };
+    bundle.data.positions.map((position, i) => {
+      const member = { id: `${bundle.id}/${i}`, retryCount: bundle.retryCount, data: stored.get(position)! };
       parentOf.set(member.id, bundle);
       return member;
     }),
   );
+  const eventsOf = (bundle: BundleJob) => bundle.data.positions.map((p) => stored.get(p)!);
   const { poison, events } = triageJobs(members);
   const telemetry = startBatchTelemetry(events, { queue: ctx.queue, subscriber: ctx.subscriber.name, log: ctx.log, retryLimit: ctx.retryLimit });
   const parents = (jobs: readonly BatchJob[]) => [...new Set(jobs.map((j) => parentOf.get(j.id)!))];
@@ -62,19 +78,19 @@ export async function applyBundles(db: Db, ctx: BundleContext, bundles: readonly
       : poison.length > 0
         ? `an event in the bundle is not valid: ${describeFailure(poison[0]!.error).message}`
         : 'empty bundle';
-  const split = await splitBundles(db, ctx, bundles, reason);
+  const split = await splitBundles(db, ctx, bundles, eventsOf, reason);
   settleBatchTelemetry(telemetry, members, members.map((m) => ({ id: m.id, status: 'failed', output: { message: `bundle ${split.status === 'completed' ? 'split' : 'failed'}: ${reason}` } })));
   return { results: new Map(bundles.map((b) => [b.id, { ...split, id: b.id }])), effects: [] };
 }
 
 /** Completes the bundles and enqueues their events one job each, in one transaction; or fails them. */
-async function splitBundles(db: Db, ctx: BundleContext, bundles: readonly BundleJob[], reason: string): Promise<Omit<BatchResult, 'id'>> {
-  const fields = { subscriber: ctx.subscriber.name, bundles: bundles.length, events: bundles.reduce((n, b) => n + b.data.events.length, 0), err: { message: reason } };
+async function splitBundles(db: Db, ctx: BundleContext, bundles: readonly BundleJob[], eventsOf: (b: BundleJob) => StoredEvent[], reason: string): Promise<Omit<BatchResult, 'id'>> {
+  const fields = { subscriber: ctx.subscriber.name, bundles: bundles.length, events: bundles.reduce((n, b) => n + b.data.positions.length, 0), err: { message: reason } };
   try {
     if (!ctx.requeue) throw new Error('this worker cannot enqueue jobs (no requeue given): the bundle is retried whole');
     const { requeue, complete } = ctx;
     await db.transaction().execute(async (tx) => {
-      await requeue(tx, bundles.flatMap((b) => b.data.events), 0);
+      await requeue(tx, bundles.flatMap(eventsOf), 0);
       await complete?.(tx, bundles, { split: true, reason });
     });
     ctx.log.info(fields, 'bundle split into one job per event after it failed as a whole');
@@ -82,8 +98,20 @@ async function splitBundles(db: Db, ctx: BundleContext, bundles: readonly Bundle
   } catch (error) {
     const { message, stack } = describeFailure(error);
     ctx.log.warn({ ...fields, splitError: message }, 'bundle could not be split; pg-boss retries it whole');
-    const failures = bundles.map((b) => ({ jobId: b.id, eventId: null, eventType: null, attempt: b.retryCount + 1, poison: false, message: `${reason}; split failed: ${message}`, stack, startedAt: ctx.startedAt }));
-    await insertFailedAttempts(db, ctx.queue, ctx.subscriber.name, failures).catch(() => {});
-    return { status: 'failed', output: { message: `${reason}; split failed: ${message}`, stack, attempt: bundles[0]!.retryCount + 1 } };
+    return failedBundles(db, ctx, bundles, { message: `${reason}; split failed: ${message}`, stack });
   }
+}
+
+/** The bundles' attempt failed as a whole: one failed_attempts row each (no event id), and pg-boss retries them. */
+async function failedBundles(db: Db, ctx: BundleContext, bundles: readonly BundleJob[], failure: { message: string; stack: string | null }): Promise<Omit<BatchResult, 'id'>> {
+  const { message, stack } = failure;
+  const rows = bundles.map((b) => ({ jobId: b.id, eventId: null, eventType: null, attempt: b.retryCount + 1, poison: false, message, stack, startedAt: ctx.startedAt }));
+  await insertFailedAttempts(db, ctx.queue, ctx.subscriber.name, rows).catch((e: unknown) => ctx.log.warn({ err: describeFailure(e) }, 'could not record failed attempts'));
+  return { status: 'failed', output: { message, stack, attempt: bundles[0]!.retryCount + 1 } };
+}
+
+async function failBundles(db: Db, ctx: BundleContext, bundles: readonly BundleJob[], failure: { message: string; stack: string | null }) {
+  ctx.log.warn({ subscriber: ctx.subscriber.name, bundles: bundles.length, err: { message: failure.message } }, 'bundle could not be read; pg-boss retries it');
+  const result = await failedBundles(db, ctx, bundles, failure);
+  return { results: new Map(bundles.map((b) => [b.id, { ...result, id: b.id }])), effects: [] as AfterCommitEffect[] };
 }

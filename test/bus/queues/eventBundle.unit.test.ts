@@ -4,7 +4,7 @@ import { bundledQueues } from '../../../src/bus/relay/routes.ts';
 import { byEventBudget } from '../../../src/bus/worker/applyBatch.ts';
 import { bundleFetchSize } from '../../../src/bus/worker/startWorker.ts';
 
-const event = (i: number) => ({ eventId: `e${i}`, type: 'InvoiceCreated' });
+const event = (i: number) => ({ eventId: `e${i}`, type: 'InvoiceCreated', position: i + 1 });
 
 describe('event bundles', () => {
   it('makes one job per event where bundles are not taken, or for a single event', () => {
@@ -17,12 +17,14 @@ describe('event bundles', () => {
     const jobs = jobsFor(events, true);
     expect(jobs).toHaveLength(2);
     expect(jobs.every(isBundle)).toBe(true);
-    expect(jobs.flatMap((j) => (isBundle(j) ? j.events : []))).toEqual(events);
+    expect(jobs.flatMap((j) => (isBundle(j) ? j.positions : []))).toEqual(events.map((e) => e.position));
   });
 
-  it('tells a bundle from an event, even an event whose data has an events field', () => {
-    expect(isBundle({ events: [] })).toBe(true);
-    expect(isBundle({ eventId: 'x', events: [] })).toBe(false);
+  it('tells a bundle from an event, and from a malformed payload (which then goes the poison way)', () => {
+    expect(isBundle({ positions: [3, 4] })).toBe(true);
+    expect(isBundle({ eventId: 'x', positions: [1] })).toBe(false);
+    expect(isBundle({ positions: ['1'] })).toBe(false);
+    expect(isBundle({ positions: [0] })).toBe(false);
     expect(isBundle(event(1))).toBe(false);
     expect(isBundle(null)).toBe(false);
   });
@@ -39,7 +41,7 @@ describe('event bundles', () => {
   });
 
   it('groups fetched bundles by event budget, a bigger bundle alone', () => {
-    const bundle = (id: string, n: number) => ({ id, retryCount: 0, data: { events: Array.from({ length: n }, (_, i) => event(i)) } });
+    const bundle = (id: string, n: number) => ({ id, retryCount: 0, data: { positions: Array.from({ length: n }, (_, i) => i + 1) } });
     const groups = byEventBudget([bundle('a', 200), bundle('b', 300), bundle('c', 600), bundle('d', 1), bundle('e', 499)], 500);
     expect(groups.map((g) => g.map((b) => b.id))).toEqual([['a', 'b'], ['c'], ['d', 'e']]);
   });

@@ -57,9 +57,9 @@ describe('bundle jobs', () => {
     expect(await committedEffects(t, 'bundled')).toEqual(39);
 
     const jobs = await sql<{ bundles: number; split: number; singles: number }>`
-      SELECT count(*) FILTER (WHERE data ? 'events')::int AS bundles,
+      SELECT count(*) FILTER (WHERE data ? 'positions')::int AS bundles,
              count(*) FILTER (WHERE output->>'split' = 'true')::int AS split,
-             count(*) FILTER (WHERE NOT data ? 'events')::int AS singles
+             count(*) FILTER (WHERE NOT data ? 'positions')::int AS singles
       FROM pgboss.job WHERE name = 'bundled'`.execute(t.db);
     // Forty events in one relay batch: one bundle, split after its failure into forty one-event jobs.
     expect(jobs.rows[0]).toEqual({ bundles: 1, split: 1, singles: 40 });
@@ -72,9 +72,19 @@ describe('bundle jobs', () => {
     expect(attempts.rows.map((r) => r.attempt)).toEqual([1, 2, 3]);
   });
 
+  it('retries, then archives, a bundle whose events are not in the event store (nothing to split)', async () => {
+    await worker.boss.send('bundled', { positions: [987654321] });
+    await waitUntilDrained(t.db, { timeoutMs: 60_000 });
+    const archived = await sql<{ event_id: string | null; attempts: number; payload: unknown; error_message: string }>`
+      SELECT event_id, attempts, payload, error_message FROM failed_job_archive WHERE subscriber = 'bundled' AND event_id IS NULL`.execute(t.db);
+    expect(archived.rows).toHaveLength(1);
+    expect(archived.rows[0]).toMatchObject({ event_id: null, attempts: 3, payload: { positions: [987654321] } });
+    expect(archived.rows[0]!.error_message).toMatch(/no event at position 987654321/);
+  });
+
   it('gives an external subscriber one job per event', async () => {
     const jobs = await sql<{ bundles: number; singles: number }>`
-      SELECT count(*) FILTER (WHERE data ? 'events')::int AS bundles, count(*) FILTER (WHERE NOT data ? 'events')::int AS singles
+      SELECT count(*) FILTER (WHERE data ? 'positions')::int AS bundles, count(*) FILTER (WHERE NOT data ? 'positions')::int AS singles
       FROM pgboss.job WHERE name = 'outside'`.execute(t.db);
     expect(jobs.rows[0]).toEqual({ bundles: 0, singles: 40 });
     expect(await eventsInCompletedJobs(t, 'outside')).toBe(40);

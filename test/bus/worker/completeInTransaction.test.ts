@@ -61,8 +61,11 @@ describe('job completion inside the batch transaction', () => {
     const { rows } = await sql<{ event_id: string; state: string; same_tx: boolean }>`
       SELECT i.event_id, j.state, j.completed_on = i.processed_at AS same_tx
       FROM pgboss.job j
-      CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN j.data ? 'events' THEN j.data->'events' ELSE jsonb_build_array(j.data) END) AS e(event)
-      JOIN inbox i ON i.subscriber = 'completing' AND i.event_id = (e.event->>'eventId')::uuid
+      CROSS JOIN LATERAL (
+        SELECT ev.event_id FROM events ev WHERE ev.position IN (SELECT jsonb_array_elements_text(j.data->'positions')::bigint)
+        UNION ALL SELECT (j.data->>'eventId')::uuid WHERE NOT j.data ? 'positions'
+      ) AS e(event_id)
+      JOIN inbox i ON i.subscriber = 'completing' AND i.event_id = e.event_id
       WHERE j.name = 'completing' AND j.state = 'completed' AND (j.output->>'split') IS NULL`.execute(t.db);
     expect(rows).toHaveLength(30);
     expect(rows.filter((r) => !r.same_tx)).toEqual([]);
