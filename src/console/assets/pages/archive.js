@@ -114,7 +114,8 @@ async function load() {
 /** Dry run first (what would be sent), then the confirmation, then the replay itself. */
 async function replaySelection() {
   const ids = [...selected].join(',');
-  const body = { ids, includeReplayed: true };
+  // includeReplayed: the operator chose these rows, replayed before or not.
+  const body = { ids, includeReplayed: 'true' };
   try {
     const preview = await api('/v1/archive/replay', { method: 'POST', body: { ...body, dryRun: true } });
     const chosen = items.filter((i) => selected.has(i.id));
