@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { sql } from 'kysely';
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -98,6 +99,76 @@ describe('the operator console in Chromium', () => {
       SELECT actor, data FROM events WHERE type = 'ArchiveReplayed'`.execute(server.t.db);
     expect(rows).toEqual([{ actor: 'bootstrap', data: expect.objectContaining({ archiveIds: [job.id], replayed: 1 }) }]);
     await checkPage('console-archive');
+  });
+
+  it("an invoice's timeline shows its ledger entries, beside its schedule and journal", async () => {
+    const id = server.invoiceIds[0]!;
+    const audit = await server.call('GET', `/v1/invoices/${id}/audit`);
+    const entryIds = [
+      ...audit.chain.flatMap((l: { ledgerEntries: { entryId: number }[] }) => l.ledgerEntries.map((e) => e.entryId)),
+      ...audit.otherLedgerEntries.map((o: { entry: { entryId: number } }) => o.entry.entryId),
+    ].sort((a: number, b: number) => a - b);
+    expect(entryIds.length).toBeGreaterThanOrEqual(3); // issue, payment, recognition
+
+    await signedIn(ADMIN_TOKEN, '/console/invoices');
+    await w!.page.getByLabel('Invoice id, customer id or customer external id').fill(id);
+    await w!.page.getByRole('button', { name: 'Find' }).click();
+    await w!.page.waitForURL((url) => url.searchParams.get('id') === id);
+    await w!.page.locator('#timeline .ledger-entry').first().waitFor();
+    const shown = (await w!.page.locator('#timeline .ledger-entry').evaluateAll((els) => els.map((e) => Number((e as any).dataset.entryId)))).sort((a, b) => a - b);
+    expect(shown).toEqual(entryIds);
+    expect(await w!.page.locator('#timeline .event h3').first().textContent()).toBe('InvoiceCreated');
+    const book = await server.call('GET', `/v1/invoices/${id}/book`);
+    const journalRows = book.entries.reduce((n: number, e: { lines: unknown[] }) => n + e.lines.length, 0);
+    expect(await w!.page.locator('table.journal tbody tr').count()).toBe(journalRows);
+    expect(await w!.page.locator('table.schedule tbody tr').count()).toBe(book.schedule.length);
+    await checkPage('console-invoice');
+  });
+
+  it('the revenue chart draws the seeded months; a month closes from the console (admin, confirmed) and is marked; CSV downloads', async () => {
+    const revenue = (await server.call('GET', '/v1/reports/revenue-by-month?currency=USD')).USD as Record<string, number>;
+    for (const month of server.months) expect(revenue[month]).toBeGreaterThan(0);
+
+    await signedIn(ADMIN_TOKEN, '/console/revenue');
+    const drawn = await w!.page.evaluate(() => {
+      const g = globalThis as any;
+      const chart = g.Chart.getChart(g.document.getElementById('revenue-chart'));
+      return { labels: chart.data.labels as string[], data: chart.data.datasets[0].data as number[] };
+    });
+    expect(drawn.labels).toEqual(Object.keys(revenue).sort());
+    expect(drawn.data).toEqual(Object.keys(revenue).sort().map((m) => revenue[m]! / 100));
+
+    const download = w!.page.waitForEvent('download');
+    await w!.page.locator('[data-csv="revenue-by-month"]').click();
+    const csv = await (await download).path().then((file) => readFile(file, 'utf8'));
+    expect(csv.split('\n')[0]).toMatch(/currency/i);
+    expect(csv).toContain(server.months[0]);
+
+    const month = server.months[0]!;
+    await w!.page.getByLabel('Month', { exact: true }).selectOption(month);
+    await w!.page.getByRole('button', { name: 'Close month…' }).click();
+    await w!.page.getByRole('dialog').getByRole('button', { name: `Close ${month}` }).click();
+    await w!.page.locator('#page-message', { hasText: `${month} is closed.` }).waitFor();
+    expect((await server.call('GET', '/v1/periods')).items.map((p: { period: string }) => p.period)).toEqual([month]);
+    await w!.page.locator('table.revenue tbody tr', { hasText: month }).locator('.closed-period').waitFor();
+    await checkPage('console-revenue');
+  });
+
+  it('access: an admin creates a key (its token shown once, with the scopes asked) and revokes it; webhook endpoints are not offered yet', async () => {
+    await signedIn(ADMIN_TOKEN, '/console/access');
+    await w!.page.getByLabel('Name').fill('console-made');
+    await w!.page.getByLabel('reports:read').check();
+    await w!.page.getByRole('button', { name: 'Create key' }).click();
+    const token = (await w!.page.locator('#new-token').textContent())!;
+    expect(await server.call('GET', '/v1/me', undefined, token)).toMatchObject({ name: 'console-made', scopes: ['reports:read'] });
+    expect(await w!.page.locator('#webhooks').textContent()).toContain('does not offer webhook endpoints');
+
+    await w!.page.getByRole('button', { name: 'Revoke console-made' }).click();
+    await w!.page.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();
+    await w!.page.locator('#page-message', { hasText: 'Revoked console-made.' }).waitFor();
+    const keys = (await server.call('GET', '/v1/api-keys')).items as { name: string; status: string }[];
+    expect(keys.find((k) => k.name === 'console-made')?.status).toBe('revoked');
+    await checkPage('console-access');
   });
 
   it('a read-only token is offered only what it may use: no overview, no archive, no replay button', async () => {
