@@ -64,6 +64,12 @@ describe('the operator console in Chromium', () => {
     });
     expect(relayed.minutes).toBe(60);
     expect(relayed.jobs).toBeGreaterThanOrEqual(10);
+
+    // It refreshes itself: one more invoice, and the revenue queue's completed count follows.
+    const customer = (await server.call('GET', `/v1/invoices/${server.invoiceIds[0]}`)).customerId;
+    await server.call('POST', '/v1/invoices', { customerId: customer, currency: 'USD', lines: [{ lineId: 'l', kind: 'revenue', description: 'Extra', amount: 100 }] });
+    const completed = w!.page.locator('[data-queue="revenue"][data-state="completed"]');
+    await expect.poll(() => completed.textContent(), { timeout: 20_000 }).toBe(String(status.queues.revenue.completed + 1));
     await checkPage('console-overview');
   });
 
@@ -79,6 +85,13 @@ describe('the operator console in Chromium', () => {
     await expect.poll(() => row.count()).toBe(1);
     await row.getByRole('button', { name: `Open archived job ${job.id}` }).click();
     await w!.page.locator('#detail').getByText(server.poisonedInvoice).first().waitFor();
+    // The filter narrows by error text (and finds nothing for text no error has).
+    await w!.page.getByLabel('Error contains').fill('no such error text');
+    await w!.page.getByRole('button', { name: 'Filter' }).click();
+    await w!.page.getByText('0 archived job(s) match').waitFor();
+    await w!.page.getByLabel('Error contains').fill('POISONED for the console');
+    await w!.page.getByRole('button', { name: 'Filter' }).click();
+    await w!.page.getByText('1 archived job(s) match').waitFor();
 
     server.fixProbe();
     await row.getByRole('checkbox').check();
