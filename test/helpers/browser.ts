@@ -37,7 +37,11 @@ export type WatchedPage = {
   problems: string[];
   /** Requests to anywhere but `origin` (data: and blob: URLs stay in the page). */
   offOrigin(): string[];
-  /** Saves a screenshot (full page unless `fullPage: false`) and the request log under .data/artifacts as `name`.png / .requests.txt. */
+  /**
+   * Saves a screenshot (full page unless `fullPage: false`), the first screenful
+   * (`name`.viewport.png, what README's pictures are made from) and the request log
+   * under .data/artifacts.
+   */
   save(name: string, options?: { fullPage?: boolean }): Promise<string>;
   close(): Promise<void>;
 };
@@ -63,6 +67,7 @@ export async function watchedPage(browser: Browser, origin: string): Promise<Wat
       await mkdir(ARTIFACTS, { recursive: true });
       const file = path.join(ARTIFACTS, `${name}.png`);
       await page.screenshot({ path: file, fullPage: options.fullPage ?? true });
+      await page.screenshot({ path: path.join(ARTIFACTS, `${name}.viewport.png`) });
       await writeFile(path.join(ARTIFACTS, `${name}.requests.txt`), `${requests.join('\n')}\n`);
       return file;
     },
