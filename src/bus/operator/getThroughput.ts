@@ -4,7 +4,11 @@ import type { Executor } from '../../db/connect.ts';
 export type ThroughputMinute = {
   /** Start of the minute (UTC). */
   minute: string;
-  /** Jobs the relay made from events in this minute (one per event and subscriber; replays left out). */
+  /**
+   * Jobs the relay made in this minute: jobs of the subscribers' queues (the
+   * subscriptions table) carrying an event, replays left out (the dead-letter copies
+   * in the archive queue carry the event too, but no relay made them).
+   */
   relayed: number;
   /** Jobs that finished this minute: completed, or failed for good. */
   completed: number;
@@ -42,7 +46,7 @@ export async function getThroughput(db: Executor, options: { now: Date; minutes:
           avg(extract(epoch FROM j.created_on - (j.data->>'recordedAt')::timestamptz) * 1000)::float8 AS lag_avg,
           max(extract(epoch FROM j.created_on - (j.data->>'recordedAt')::timestamptz) * 1000)::float8 AS lag_max
         FROM ${job} j
-        WHERE j.name IN (${queues}) AND j.created_on >= ${from} AND j.created_on < ${to}
+        WHERE j.name IN (SELECT DISTINCT subscriber FROM subscriptions) AND j.created_on >= ${from} AND j.created_on < ${to}
           AND jsonb_typeof(j.data) = 'object' AND j.data ? 'recordedAt'
           AND NOT EXISTS (SELECT 1 FROM failed_job_replays r WHERE r.job_id = j.id)
         GROUP BY 1`.execute(db),

@@ -42,13 +42,6 @@ export function toSignIn() {
   location.replace(`/console/sign-in?next=${encodeURIComponent(next)}`);
 }
 
-/** The pages this token may open, in navigation order (read from the shell's nav). */
-export function allowedPages() {
-  return [...document.querySelectorAll('nav li[data-needs]')]
-    .filter((li) => canAny(li.dataset.needs.split(' ').filter(Boolean)))
-    .map((li) => li.querySelector('a').getAttribute('href'));
-}
-
 /**
  * Starts a page: sends an unsigned-in visitor to sign in, shows only the navigation
  * the token's scopes allow, and says so when this page is not one of them.
