@@ -63,7 +63,12 @@ describe('the operator console in Chromium', () => {
       return { minutes: chart.data.labels.length, jobs: chart.data.datasets[0].data.reduce((a: number, b: number) => a + b, 0) };
     });
     expect(relayed.minutes).toBe(60);
-    expect(relayed.jobs).toBeGreaterThanOrEqual(10);
+    const throughput = await server.call('GET', '/v1/ops/throughput?minutes=60');
+    const minutes = throughput.minutes as { relayed: number; lagMaxMs: number | null }[];
+    expect(relayed.jobs).toBe(minutes.reduce((n, m) => n + m.relayed, 0));
+    // Every seeded event made a job per subscriber (4 InvoiceCreated to revenue and probe, a payment to revenue).
+    expect(relayed.jobs).toBeGreaterThanOrEqual(9);
+    expect(minutes.filter((m) => m.relayed > 0).every((m) => m.lagMaxMs !== null && m.lagMaxMs >= 0)).toBe(true);
 
     // It refreshes itself: one more invoice, and the revenue queue's completed count follows.
     const customer = (await server.call('GET', `/v1/invoices/${server.invoiceIds[0]}`)).customerId;
@@ -189,6 +194,9 @@ describe('the operator console in Chromium', () => {
     await signedIn(key.token, '/console/revenue');
     const nav = w!.page.getByRole('navigation', { name: 'Console pages' });
     expect(await nav.getByRole('link').allTextContents()).toEqual(['Invoice', 'Revenue']);
+    // Revenue without admin: the reports, but no way to close a month.
+    await w!.page.locator('table.revenue').waitFor();
+    expect(await w!.page.getByRole('button', { name: /Close month/ }).isVisible()).toBe(false);
     await w!.page.goto(`${server.origin}/console/archive`);
     await w!.page.locator('#page-message', { hasText: 'needs a token with' }).waitFor();
     expect(await w!.page.getByRole('button', { name: /Replay/ }).count()).toBe(0);
