@@ -23,7 +23,10 @@ import { registerReportRoutes } from './routes/reportRoutes.ts';
 import { registerAuditRoutes } from './routes/auditRoutes.ts';
 import { registerApiKeyRoutes } from './routes/apiKeyRoutes.ts';
 import { registerEventFeedRoutes } from './routes/eventFeedRoutes.ts';
+import { registerCallerRoutes } from './routes/callerRoutes.ts';
 import { validationHook } from './validation.ts';
+import { apiReferenceRoutes } from '../console/apiReference.ts';
+import { consoleRoutes } from '../console/consoleRoutes.ts';
 
 export type { ApiApp, ApiDeps, ApiEnv, RouteDeps } from './context.ts';
 export { requireScope } from './middleware/authenticate.ts';
@@ -57,6 +60,7 @@ const ROUTES: RouteModule[] = [
   registerAuditRoutes,
   registerApiKeyRoutes,
   registerEventFeedRoutes,
+  registerCallerRoutes,
 ];
 
 export function createApp(apiDeps: ApiDeps, extraRoutes: RouteModule[] = []): ApiApp {
@@ -89,6 +93,9 @@ export function createApp(apiDeps: ApiDeps, extraRoutes: RouteModule[] = []): Ap
   for (const register of [...ROUTES, ...extraRoutes]) register(app, deps);
   registerOpenApi(app);
   registerIndexRoute(app);
+  // Browser pages: the API reference and the operator console, public shells that call /v1 with the user's token.
+  app.route('/', apiReferenceRoutes());
+  app.route('/', consoleRoutes());
 
   app.notFound((c) => problemResponse(c, { ...toProblem(new NotFoundError(`no route ${c.req.method} ${c.req.path}`)).problem, correlationId: c.get('correlationId') }));
   app.onError((err, c) => {

@@ -1,4 +1,3 @@
-import { Scalar } from '@scalar/hono-api-reference';
 import type { ApiApp } from './context.ts';
 
 const TAGS = [
@@ -64,7 +63,7 @@ export function finishDocument<D extends { paths?: unknown; components?: unknown
   return { ...doc, components };
 }
 
-/** OpenAPI 3.1 at /openapi.json, generated from the routes' zod schemas; a docs page at /docs. */
+/** OpenAPI 3.1 at /openapi.json, generated from the routes' zod schemas (the page at /docs renders it: src/console/apiReference.ts). */
 export function registerOpenApi(app: ApiApp): void {
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
@@ -74,5 +73,4 @@ export function registerOpenApi(app: ApiApp): void {
   let document: unknown;
   // Built on first request (every route is registered by then), then kept.
   app.get('/openapi.json', (c) => c.json((document ??= finishDocument(app.getOpenAPI31Document(OPENAPI_CONFIG)))));
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'accrue API' }));
 }

@@ -120,6 +120,8 @@ export async function insertPayment(
 
 export type InvoiceFilter = {
   customerId?: string;
+  /** The customer's id in the caller's own system (customers.external_id). */
+  customerExternalId?: string;
   status?: InvoiceStatus;
   issuedFrom?: string;
   issuedTo?: string;
@@ -131,6 +133,10 @@ export type InvoiceFilter = {
 export async function listInvoices(db: Executor, f: InvoiceFilter): Promise<{ items: StoredInvoice[]; nextCursor: string | null }> {
   let q = db.selectFrom('invoices').selectAll().orderBy('id').limit(f.limit + 1);
   if (f.customerId) q = q.where('customer_id', '=', f.customerId);
+  if (f.customerExternalId) {
+    const externalId = f.customerExternalId;
+    q = q.where('customer_id', 'in', (eb) => eb.selectFrom('customers').select('id').where('external_id', '=', externalId));
+  }
   if (f.status) q = q.where('status', '=', f.status);
   if (f.issuedFrom) q = q.where('issued_at', '>=', f.issuedFrom);
   if (f.issuedTo) q = q.where('issued_at', '<=', f.issuedTo);

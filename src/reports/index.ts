@@ -11,3 +11,4 @@ export { revenueByMonthCsv, balancesCsv, trialBalanceCsv, waterfallCsv, toCsv } 
 export { scenarioActual, type ScenarioActual } from './scenarioActual.ts';
 export { revenueEventsCsv } from './csv.ts';
 export { revenueReportEndpoints, type ReportEndpoint } from './reportEndpoints.ts';
+export { listClosedPeriods, type ClosedPeriod } from './closedPeriods.ts';

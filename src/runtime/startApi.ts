@@ -103,6 +103,7 @@ export async function startApi(options: {
   print(`accrue API   ${server.url}/v1`);
   if (ops) print(`ops          ${ops.url}/metrics   (/livez, /readyz)`);
   print(`docs         ${server.url}/docs   (OpenAPI 3.1: ${server.url}/openapi.json)`);
+  print(`console      ${server.url}/console   (sign in with the token below)`);
   print(`database     ${redactUrl(database.url)}${database.embedded ? `   (embedded, data in ${config.ACCRUE_DATA_DIR}/postgres)` : ''}`);
   print(`auth         ${auth}`);
   log.info({ url: server.url }, 'api listening');

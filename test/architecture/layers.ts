@@ -19,7 +19,8 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['src/bus/operator/'],
   ['src/subscribers/'],
   ['src/reports/'],
-  ['src/http/'],
+  // console/: the pages the API serves to browsers (the console, /docs); http mounts them, they import nothing of http.
+  ['src/http/', 'src/console/'],
   ['src/runtime/'],
   ['src/cli/'],
 ];

@@ -101,7 +101,7 @@ describe('OpenAPI', () => {
   it('GET / answers a small index with links', async () => {
     const res = await api.call('GET', '/', { token: null });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ name: 'accrue', version: expect.stringMatching(/^\d+\.\d+\.\d+/), links: { docs: '/docs', openapi: '/openapi.json' } });
+    expect(res.body).toMatchObject({ name: 'accrue', version: expect.stringMatching(/^\d+\.\d+\.\d+/), links: { docs: '/docs', console: '/console', openapi: '/openapi.json' } });
     for (const link of Object.values(res.body.links as Record<string, string>).filter((l) => l !== '/v1')) {
       expect((await api.call('GET', link, { token: null })).status, link).toBe(200);
     }

@@ -29,9 +29,10 @@ describe('startApi (what `accrue api` runs)', () => {
     try {
       expect(lines[0]).toContain(`${api.url}/v1`);
       expect(lines[1]).toContain('/docs');
-      expect(lines[2]).toContain('embedded');
+      expect(lines[2]).toContain(`${api.url}/console`);
+      expect(lines[3]).toContain('embedded');
       token = (await readFile(path.join(dataDir, 'local-token'), 'utf8')).trim();
-      expect(lines[3]).toContain(token);
+      expect(lines[4]).toContain(token);
       expect((await stat(path.join(dataDir, 'local-token'))).mode & 0o777).toBe(0o600);
       const res = await fetch(`${api.url}/v1/customers`, {
         method: 'POST',

@@ -155,6 +155,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/periods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The closed accounting months, oldest first, and whether the ledger has locked each yet */
+        get: operations["listClosedPeriods"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/periods/{period}/close": {
         parameters: {
             query?: never;
@@ -435,6 +452,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who the bearer token is and its scopes (any valid token): what a client such as the console offers its user */
+        get: operations["getCaller"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/ops/status": {
         parameters: {
             query?: never;
@@ -444,6 +478,23 @@ export interface paths {
         };
         /** Outbox backlog, jobs per queue and state, archive size, circuit breakers, the database role (warning when superuser or owner); drained = nothing pending */
         get: operations["getOpsStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ops/throughput": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Minute by minute: jobs relayed and the relay lag, jobs completed and failed (from pg-boss's retained jobs) */
+        get: operations["getOpsThroughput"];
         put?: never;
         post?: never;
         delete?: never;
@@ -645,6 +696,24 @@ export interface components {
             }[];
             stored: number;
             duplicates: string[];
+        };
+        ClosedPeriod: {
+            /** @description month YYYY-MM */
+            period: string;
+            /**
+             * Format: date-time
+             * @description when PeriodClosed was recorded
+             */
+            closedAt: string;
+            /** @description the close's actor (an API key id, the bootstrap token, or a source) */
+            closedBy: string;
+            /** @description the revenue ledger has applied the close: no entry can be dated in the month any more */
+            locked: boolean;
+            /**
+             * Format: date-time
+             * @description ISO 8601 instant (UTC)
+             */
+            lockedAt: string | null;
         };
         PeriodClose: {
             /** @description month YYYY-MM */
@@ -1074,6 +1143,13 @@ export interface components {
             };
             correlationId: string;
         };
+        Caller: {
+            /** @description the API key id (`bootstrap` for ACCRUE_BOOTSTRAP_TOKEN); the actor of every event this caller writes */
+            id: string;
+            name: string;
+            /** @description what the token may do: any of invoices:read, invoices:write, events:read, events:write, reports:read, admin (admin implies all) */
+            scopes: ("invoices:read" | "invoices:write" | "events:read" | "events:write" | "reports:read" | "admin")[];
+        };
         OpsStatus: {
             outbox: {
                 pending: number;
@@ -1132,6 +1208,34 @@ export interface components {
             };
             /** @description the outbox is empty and no queue has created, retry or active jobs */
             drained: boolean;
+        };
+        OpsThroughput: {
+            /**
+             * Format: date-time
+             * @description ISO 8601 instant (UTC)
+             */
+            from: string;
+            /**
+             * Format: date-time
+             * @description exclusive: the end of the current minute
+             */
+            to: string;
+            minutes: {
+                /**
+                 * Format: date-time
+                 * @description ISO 8601 instant (UTC)
+                 */
+                minute: string;
+                /** @description jobs the relay made from events in this minute (one per event and subscriber; replays left out) */
+                relayed: number;
+                /** @description jobs completed in this minute */
+                completed: number;
+                /** @description jobs that failed for good in this minute */
+                failed: number;
+                /** @description relay lag of the minute's jobs (event recorded → job created), mean ms */
+                lagAvgMs: number | null;
+                lagMaxMs: number | null;
+            }[];
         };
         ArchivePage: {
             items: components["schemas"]["ArchivedJob"][];
@@ -1623,6 +1727,8 @@ export interface operations {
         parameters: {
             query?: {
                 customerId?: string;
+                /** @description invoices of the customer with this externalId (the customer's id in your own system) */
+                customerExternalId?: string;
                 status?: "open" | "paid" | "void" | "deleted";
                 /** @description issue date on or after (YYYY-MM-DD) */
                 issuedFrom?: string;
@@ -2782,6 +2888,69 @@ export interface operations {
             };
             /** @description a concurrent update won; retry the request */
             503: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listClosedPeriods: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description closed months */
+            200: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["ClosedPeriod"][];
+                    };
+                };
+            };
+            /** @description invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description missing or invalid bearer token */
+            401: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the key lacks the scope this call needs */
+            403: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description internal error; the correlation id finds it in the logs */
+            500: {
                 headers: {
                     "X-Correlation-Id": components["headers"]["CorrelationId"];
                     [name: string]: unknown;
@@ -4111,6 +4280,67 @@ export interface operations {
             };
         };
     };
+    getCaller: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the caller */
+            200: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Caller"];
+                };
+            };
+            /** @description invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description missing or invalid bearer token */
+            401: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the key lacks the scope this call needs */
+            403: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description internal error; the correlation id finds it in the logs */
+            500: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getOpsStatus: {
         parameters: {
             query?: never;
@@ -4172,12 +4402,78 @@ export interface operations {
             };
         };
     };
+    getOpsThroughput: {
+        parameters: {
+            query?: {
+                /** @description how many minutes back, up to a day (default 60) */
+                minutes?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description one entry per minute, oldest first, empty minutes included */
+            200: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpsThroughput"];
+                };
+            };
+            /** @description invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description missing or invalid bearer token */
+            401: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the key lacks the scope this call needs */
+            403: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description internal error; the correlation id finds it in the logs */
+            500: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listArchive: {
         parameters: {
             query?: {
                 subscriber?: string;
                 queue?: string;
                 type?: string;
+                /** @description part of the error message, any case */
+                error?: string;
                 /** @description ISO 8601; bounds archived_at */
                 since?: string;
                 until?: string;
@@ -4259,6 +4555,8 @@ export interface operations {
                     subscriber?: string;
                     queue?: string;
                     type?: string;
+                    /** @description part of the error message, any case */
+                    error?: string;
                     /** @description ISO 8601; bounds archived_at */
                     since?: string;
                     until?: string;

@@ -15,6 +15,8 @@ export const ArchiveFilterSchema = z.object({
   subscriber: z.string().min(1).optional(),
   queue: z.string().min(1).optional(),
   type: z.string().min(1).optional(),
+  /** Part of the error message, any case. */
+  error: z.string().min(1).max(200).optional(),
   since: z.coerce.date({ error: 'an ISO 8601 date or time, e.g. 2026-11-01T00:00:00Z' }).optional(),
   until: z.coerce.date({ error: 'an ISO 8601 date or time, e.g. 2026-11-01T00:00:00Z' }).optional(),
   ids: z
@@ -34,6 +36,7 @@ export function archiveWhere(filter: ArchiveFilter, options: { onlyNotReplayed: 
     if (filter.subscriber && filter.queue && filter.subscriber !== filter.queue) parts.push(sql<boolean>`false`);
     if (queue) parts.push(eb('queue', '=', queue));
     if (filter.type) parts.push(eb('event_type', '=', filter.type));
+    if (filter.error) parts.push(sql<boolean>`strpos(lower(error_message), lower(${filter.error})) > 0`);
     if (filter.since) parts.push(eb('archived_at', '>=', filter.since));
     if (filter.until) parts.push(eb('archived_at', '<', filter.until));
     if (filter.ids && filter.ids.length > 0) {
@@ -59,6 +62,7 @@ export function parseArchiveQuery(query: Record<string, string | undefined>): Ar
     subscriber: query.subscriber || undefined,
     queue: query.queue || undefined,
     type: query.type || undefined,
+    error: query.error || undefined,
     since: query.since || undefined,
     until: query.until || undefined,
     ids: query.ids ? query.ids.split(',').map((s) => s.trim()).filter(Boolean) : undefined,

@@ -30,6 +30,7 @@ export function registerReplayCommand(program: Command): void {
     .option('--subscriber <name>', 'only this subscriber')
     .option('--queue <name>', 'only this queue (same as --subscriber)')
     .option('--type <eventType>', 'only events of this type')
+    .option('--error <text>', 'only jobs whose error message contains this (any case)')
     .option('--since <time>', 'archived at or after (ISO 8601)')
     .option('--until <time>', 'archived before (ISO 8601)')
     .option('--ids <ids>', 'comma-separated archive ids, event ids or job ids')

@@ -25,6 +25,7 @@ const replayFilter = z
     subscriber: z.string().min(1).max(200).optional(),
     queue: z.string().min(1).max(200).optional(),
     type: z.string().min(1).max(200).optional(),
+    error: z.string().min(1).max(200).optional(),
     since: z.iso.datetime().optional(),
     until: z.iso.datetime().optional(),
     ids: z.array(z.string().max(64)).max(100_000).optional(),

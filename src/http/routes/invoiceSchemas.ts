@@ -72,6 +72,7 @@ export const invoiceSchema = z
 
 export const invoiceListQuery = z.object({
   customerId: identifier.optional(),
+  customerExternalId: z.string().min(1).max(255).optional().meta({ description: "invoices of the customer with this externalId (the customer's id in your own system)" }),
   status: z.enum(['open', 'paid', 'void', 'deleted']).optional(),
   issuedFrom: isoDay.optional().meta({ description: 'issue date on or after (YYYY-MM-DD)' }),
   issuedTo: isoDay.optional().meta({ description: 'issue date on or before (YYYY-MM-DD)' }),

@@ -5,6 +5,7 @@ import { listArchive } from '../../bus/archive/listArchive.ts';
 import { parseArchiveQuery } from '../../bus/archive/archiveFilter.ts';
 import { replayArchive } from '../../bus/archive/replayArchive.ts';
 import { getStatus } from '../../bus/operator/getStatus.ts';
+import { getThroughput } from '../../bus/operator/getThroughput.ts';
 import type { ApiApp, RouteDeps } from '../context.ts';
 import { requireScope } from '../middleware/authenticate.ts';
 import type { RouteModule } from '../app.ts';
@@ -37,6 +38,26 @@ const statusSchema = z
     drained: z.boolean().meta({ description: 'the outbox is empty and no queue has created, retry or active jobs' }),
   })
   .meta({ id: 'OpsStatus' });
+const throughputSchema = z
+  .object({
+    from: instant,
+    to: instant.meta({ description: 'exclusive: the end of the current minute' }),
+    minutes: z.array(
+      z.object({
+        minute: instant,
+        relayed: count.meta({ description: 'jobs the relay made from events in this minute (one per event and subscriber; replays left out)' }),
+        completed: count.meta({ description: 'jobs completed in this minute' }),
+        failed: count.meta({ description: 'jobs that failed for good in this minute' }),
+        lagAvgMs: z.number().int().nullable().meta({ description: "relay lag of the minute's jobs (event recorded → job created), mean ms" }),
+        lagMaxMs: z.number().int().nullable(),
+      }),
+    ),
+  })
+  .meta({ id: 'OpsThroughput' });
+const throughputQuery = z.object({
+  minutes: z.coerce.number().int().min(1).max(24 * 60).default(60).meta({ description: 'how many minutes back, up to a day (default 60)' }),
+});
+
 const archiveItem = z
   .object({
     id: count,
@@ -64,6 +85,7 @@ const archiveQuery = z.object({
   subscriber: z.string().optional(),
   queue: z.string().optional(),
   type: z.string().optional(),
+  error: z.string().max(200).optional().meta({ description: 'part of the error message, any case' }),
   since: z.string().optional().meta({ description: 'ISO 8601; bounds archived_at' }),
   until: z.string().optional(),
   ids: z.string().optional().meta({ description: 'comma-separated archive ids, event ids or job ids' }),
@@ -88,6 +110,16 @@ export function operatorRoutes(options: { getBoss: () => Promise<PgBoss> }): Rou
         responses: { 200: json(statusSchema, 'pipeline status'), ...readErrorResponses },
       }),
       async (c) => c.json(await getStatus(deps.db), 200),
+    );
+    app.openapi(
+      createRoute({
+        method: 'get', path: '/v1/ops/throughput', operationId: 'getOpsThroughput', tags: ['operations'],
+        summary: "Minute by minute: jobs relayed and the relay lag, jobs completed and failed (from pg-boss's retained jobs)",
+        security: [{ bearer: [] }], middleware: [requireScope('admin')] as const,
+        request: { query: throughputQuery },
+        responses: { 200: json(throughputSchema, 'one entry per minute, oldest first, empty minutes included'), ...readErrorResponses },
+      }),
+      async (c) => c.json(await getThroughput(deps.db, { now: deps.now(), minutes: c.req.valid('query').minutes }), 200),
     );
     app.openapi(
       createRoute({
