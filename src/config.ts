@@ -126,9 +126,10 @@ const ConfigSchema = z.object({
   ACCRUE_MAX_INVOICE_LINES: z.coerce.number().int().min(1).max(1000).default(1000),
   // Events per invoice (its version: the create, updates, payments, reminders; API and
   // import alike), past which updates and payments are refused; a void or delete is
-  // still accepted. revenue_invoices.applied holds an invoice's events and is rewritten
-  // on each posting: 200 events of at most the 1 MiB body limit stay under Postgres'
-  // 255 MB jsonb ceiling. (Posting cost independent of history is a later change.)
+  // still accepted. A posting reads the book's snapshot and the events since it (issue
+  // 15), so its cost no longer grows with this; a late event dated before the snapshot
+  // point re-folds every event of the invoice (revenue_book_events) in memory, which
+  // this bounds.
   ACCRUE_MAX_INVOICE_EVENTS: z.coerce.number().int().min(2).max(10_000).default(200),
   // Longest service period of a line; the waterfall and schedules walk it month by month.
   ACCRUE_MAX_SERVICE_PERIOD_YEARS: z.coerce.number().int().min(1).max(1000).default(100),
