@@ -790,6 +790,31 @@ CREATE TABLE public.outbox (
     recorded_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL
 );
 
+CREATE TABLE public.projection_snapshot_rows (
+    snapshot_id bigint NOT NULL,
+    table_name text NOT NULL,
+    "row" jsonb NOT NULL
+);
+
+CREATE TABLE public.projection_snapshots (
+    snapshot_id bigint NOT NULL,
+    subscriber text NOT NULL,
+    schema_version integer NOT NULL,
+    through_tx xid8 NOT NULL,
+    head_position bigint NOT NULL,
+    row_count bigint NOT NULL,
+    taken_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL
+);
+
+ALTER TABLE public.projection_snapshots ALTER COLUMN snapshot_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.projection_snapshots_snapshot_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
 CREATE TABLE public.revenue_book_events (
     invoice_id text NOT NULL,
     event_id text NOT NULL,
@@ -931,6 +956,9 @@ ALTER TABLE ONLY public.notification_deliveries
 ALTER TABLE ONLY public.outbox
     ADD CONSTRAINT outbox_pkey PRIMARY KEY ("position");
 
+ALTER TABLE ONLY public.projection_snapshots
+    ADD CONSTRAINT projection_snapshots_pkey PRIMARY KEY (snapshot_id);
+
 ALTER TABLE ONLY public.revenue_book_events
     ADD CONSTRAINT revenue_book_events_pkey PRIMARY KEY (invoice_id, event_id);
 
@@ -987,6 +1015,10 @@ CREATE INDEX notification_deliveries_invoice ON public.notification_deliveries U
 
 CREATE INDEX notification_deliveries_pending ON public.notification_deliveries USING btree (recorded_at) WHERE (delivered_at IS NULL);
 
+CREATE INDEX projection_snapshot_rows_snapshot ON public.projection_snapshot_rows USING btree (snapshot_id, table_name);
+
+CREATE INDEX projection_snapshots_latest ON public.projection_snapshots USING btree (subscriber, schema_version, snapshot_id DESC);
+
 CREATE INDEX revenue_book_events_payment ON public.revenue_book_events USING btree (invoice_id, payment_id) WHERE (payment_id IS NOT NULL);
 
 CREATE INDEX revenue_invoices_currency ON public.revenue_invoices USING btree (currency) WHERE (currency IS NOT NULL);
@@ -1025,6 +1057,9 @@ ALTER TABLE ONLY public.invoices
 
 ALTER TABLE ONLY public.outbox
     ADD CONSTRAINT outbox_position_fkey FOREIGN KEY ("position") REFERENCES public.events("position");
+
+ALTER TABLE ONLY public.projection_snapshot_rows
+    ADD CONSTRAINT projection_snapshot_rows_snapshot_id_fkey FOREIGN KEY (snapshot_id) REFERENCES public.projection_snapshots(snapshot_id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY public.revenue_lines
     ADD CONSTRAINT revenue_lines_invoice_id_fkey FOREIGN KEY (invoice_id) REFERENCES public.revenue_invoices(invoice_id);
@@ -1118,6 +1153,12 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.ledger_posted_totals TO accrue
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.notification_deliveries TO accrue_app;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.outbox TO accrue_app;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.projection_snapshot_rows TO accrue_app;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.projection_snapshots TO accrue_app;
+
+GRANT SELECT,USAGE ON SEQUENCE public.projection_snapshots_snapshot_id_seq TO accrue_app;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.revenue_book_events TO accrue_app;
 

@@ -69,6 +69,9 @@ const ConfigSchema = z.object({
   ACCRUE_BREAKER_COOLDOWN_MS: z.coerce.number().int().min(100).default(30_000),
   // Overdue detection schedule (pg-boss cron, UTC): hourly at minute 0 by default.
   ACCRUE_OVERDUE_CRON: z.string().default('0 * * * *'),
+  // Snapshots of rebuildable projections (analytics), so `accrue rebuild` replays only
+  // the events after the latest (pg-boss cron, UTC): daily at 03:30 by default.
+  ACCRUE_SNAPSHOT_CRON: z.string().default('30 3 * * *'),
   // --- Event bus (relay, queues, workers). README/docs/operations.md list these. ---
   // Outbox rows the relay claims per transaction; 500 moves ~10k events/s on 2 cores.
   ACCRUE_RELAY_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
