@@ -69,7 +69,7 @@ describe('rebuild from a projection snapshot', () => {
     expect(await t.db.transaction().execute((tx) => takeProjectionSnapshot(tx, analyticsSubscriber))).toBeNull();
 
     // The tail: new invoices, and later events of invoices the snapshot holds.
-    const after = [...Array.from({ length: 40 }, (_, i) => invoiceHistory(1000 + i)).flat(),
+    const after: NewEvent[] = [...Array.from({ length: 40 }, (_, i) => invoiceHistory(1000 + i)).flat(),
       ...Array.from({ length: 20 }, (_, i): NewEvent => ({ type: 'InvoicePaymentReceived', aggregateId: `inv_${i * 3}`, occurredAt: '2026-05-01', data: { paymentId: `late_${i}`, amount: 7 } })),
       { type: 'InvoiceUpdated', aggregateId: 'inv_2', aggregateVersion: 3, occurredAt: '2026-05-02', data: { currency: 'EUR', lines: [{ lineId: 'r', kind: 'revenue', description: '', amount: 99 }] } }];
     await appendTestEvents(t.db, after);
