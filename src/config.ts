@@ -72,6 +72,11 @@ const ConfigSchema = z.object({
   // Snapshots of rebuildable projections (analytics), so `accrue rebuild` replays only
   // the events after the latest (pg-boss cron, UTC): daily at 03:30 by default.
   ACCRUE_SNAPSHOT_CRON: z.string().default('30 3 * * *'),
+  // Retention of bookkeeping (issue 15): inbox rows and completed pg-boss jobs older than
+  // this many days are deleted by the worker on ACCRUE_RETENTION_CRON. Events, ledger
+  // entries and the failed-job archive are the record and are never pruned.
+  ACCRUE_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(30),
+  ACCRUE_RETENTION_CRON: z.string().default('15 * * * *'),
   // --- Event bus (relay, queues, workers). README/docs/operations.md list these. ---
   // Outbox rows the relay claims per transaction; 500 moves ~10k events/s on 2 cores.
   ACCRUE_RELAY_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),

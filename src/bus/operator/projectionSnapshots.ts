@@ -38,7 +38,10 @@ export async function latestSnapshot(db: Executor, subscriber: Snapshotted): Pro
  * snapshots of the subscriber are deleted. Returns null when no event of its types
  * passed since the previous snapshot's point.
  */
-export async function takeProjectionSnapshot(db: Executor, subscriber: Snapshotted): Promise<ProjectionSnapshot | null> {
+export async function takeProjectionSnapshot(db: Executor, subscriber: Snapshotted, options: { inboxKeptSince?: Date } = {}): Promise<ProjectionSnapshot | null> {
+  // Events recorded before the retention cutoff may have lost their inbox row to
+  // pruning (pruneBookkeeping): they count as applied, not as a gap.
+  const keptSince = options.inboxKeptSince ?? new Date(0);
   await sql`SELECT pg_advisory_xact_lock(${inboxLockKey(subscriber.name)})`.execute(db);
   const previous = await latestSnapshot(db, subscriber);
   const from = previous?.throughTx ?? '0';
@@ -47,7 +50,7 @@ export async function takeProjectionSnapshot(db: Executor, subscriber: Snapshott
     WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
     gap AS (
       SELECT min(e.tx_id) AS tx FROM events e, h
-      WHERE e.tx_id >= ${from}::xid8 AND e.tx_id < h.xmin AND e.type = ANY(${types}::text[])
+      WHERE e.tx_id >= ${from}::xid8 AND e.tx_id < h.xmin AND e.type = ANY(${types}::text[]) AND e.recorded_at >= ${keptSince}
         AND NOT EXISTS (SELECT 1 FROM inbox i WHERE i.subscriber = ${subscriber.name} AND i.event_id = e.event_id)
     ), point AS (SELECT coalesce(gap.tx, h.xmin) AS through FROM h, gap)
     SELECT point.through::text AS through, (SELECT max(position) FROM events) AS head,
