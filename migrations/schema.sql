@@ -725,6 +725,17 @@ CREATE TABLE public.invoices (
     CONSTRAINT invoices_status_check CHECK ((status = ANY (ARRAY['open'::text, 'paid'::text, 'void'::text, 'deleted'::text])))
 );
 
+CREATE TABLE public.ledger_closed_month_totals (
+    currency character(3) NOT NULL,
+    period character(7) NOT NULL,
+    accounts_receivable bigint NOT NULL,
+    cash bigint NOT NULL,
+    deferred_revenue bigint NOT NULL,
+    revenue bigint NOT NULL,
+    tax_payable bigint NOT NULL,
+    customer_credit bigint NOT NULL
+);
+
 ALTER TABLE public.ledger_entries ALTER COLUMN entry_id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME public.ledger_entries_entry_id_seq
     START WITH 1
@@ -941,6 +952,9 @@ ALTER TABLE public.invoices
 ALTER TABLE ONLY public.invoices
     ADD CONSTRAINT invoices_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.ledger_closed_month_totals
+    ADD CONSTRAINT ledger_closed_month_totals_pkey PRIMARY KEY (currency, period);
+
 ALTER TABLE ONLY public.ledger_entries
     ADD CONSTRAINT ledger_entries_pkey PRIMARY KEY (entry_id);
 
@@ -1008,6 +1022,8 @@ CREATE INDEX invoices_issued ON public.invoices USING btree (issued_at, id);
 CREATE INDEX invoices_status ON public.invoices USING btree (status, id);
 
 CREATE INDEX ledger_entries_currency_period ON public.ledger_entries USING btree (currency, period);
+
+CREATE INDEX ledger_entries_entry_date ON public.ledger_entries USING btree (entry_date);
 
 CREATE INDEX ledger_entries_invoice ON public.ledger_entries USING btree (invoice_id, entry_id);
 
@@ -1141,6 +1157,8 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.invoice_overdue_notices TO acc
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.invoice_payments TO accrue_app;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.invoices TO accrue_app;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.ledger_closed_month_totals TO accrue_app;
 
 GRANT SELECT,USAGE ON SEQUENCE public.ledger_entries_entry_id_seq TO accrue_app;
 
