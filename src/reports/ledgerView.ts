@@ -40,19 +40,18 @@ export async function loadLedgerView(db: Executor, query: ReportQuery, now: Date
   // By default as far as anything can be dated (tomorrow: see latestEventDay).
   const asOf = query.asOf ?? latestEventDay(now);
   // Closed months whole before asOf's month come from their final totals (migration
-  // 122); the rest is summed from the entries, read by entry date.
+  // 122); the rest is summed from the entries, a range of the entry_date index.
+  const cached = await sql<{ through: string | null }>`SELECT max(period) AS through FROM ledger_closed_month_totals`.execute(db);
+  const closedThrough = cached.rows[0]?.through ?? null;
+  const lastWhole = previousMonth(monthOf(asOf));
+  const cut = closedThrough === null ? null : closedThrough < lastWhole ? closedThrough : lastWhole;
   const { rows } = await sql<MovementRow>`
-    WITH cut AS (
-      SELECT CASE WHEN max(period) IS NULL THEN NULL ELSE LEAST(max(period), ${previousMonth(monthOf(asOf))}) END AS through
-      FROM ledger_closed_month_totals
-    )
     SELECT currency, period, ${sumAccountColumns()} FROM (
-      SELECT t.* FROM ledger_closed_month_totals t, cut WHERE t.period <= cut.through
+      SELECT t.* FROM ledger_closed_month_totals t WHERE t.period <= ${cut ?? ''}
       UNION ALL
       SELECT e.currency, e.period, e.accounts_receivable, e.cash, e.deferred_revenue, e.revenue, e.tax_payable, e.customer_credit
-      FROM ledger_entries e, cut
-      WHERE e.entry_date <= ${asOf}::date
-        AND (cut.through IS NULL OR e.entry_date >= (cut.through || '-01')::date + interval '1 month')
+      FROM ledger_entries e
+      WHERE e.entry_date >= ${cut === null ? '0001-01-01' : firstDayOfMonth(nextMonth(cut))}::date AND e.entry_date <= ${asOf}::date
     ) AS m
     GROUP BY currency, period
     ORDER BY currency, period
