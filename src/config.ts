@@ -129,8 +129,9 @@ const ConfigSchema = z.object({
   // Events read and published per round; the position is recorded after each.
   ACCRUE_NATS_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
   // --- Bounds on what one client request can make the system do (src/values/limits.ts) ---
-  // Lines per invoice. The revenue book keeps every version of an invoice, so lines x
-  // versions is what a posting rewrites; 1,000 is also the event contract's ceiling.
+  // Lines per invoice. A full re-fold of a revenue book (a late event dated before its
+  // snapshot) reads every version, so lines x versions bounds it; 1,000 is also the event
+  // contract's ceiling.
   ACCRUE_MAX_INVOICE_LINES: z.coerce.number().int().min(1).max(1000).default(1000),
   // Events per invoice (its version: the create, updates, payments, reminders; API and
   // import alike), past which updates and payments are refused; a void or delete is
