@@ -121,7 +121,7 @@ export function bookEventOf(book: InvoiceBook | null, event: IncomingEvent, cloc
   return { eventId: event.eventId, type: event.type, occurredAt: event.occurredAt, effectiveOn, version: event.version, data: event.data };
 }
 
-/** Whether posting `event` onto this book needs every event the invoice applied (a late event, or a snapshot of another schema). */
+/** Whether posting `event` onto this book needs every event the invoice applied: it sorts at or before the snapshot point (a late event, a second create). */
 export function needsFullHistory(book: InvoiceBook | null, event: IncomingEvent, clock: PostingClock): boolean {
   if (!book?.snapshot) return false;
   const incoming = bookEventOf(book, event, clock);
