@@ -126,6 +126,29 @@ BEGIN
     USING ERRCODE = 'restrict_violation';
 END $$;
 
+CREATE FUNCTION public.ledger_add_posted_totals() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+  INSERT INTO ledger_posted_totals AS t (invoice_id, bucket, kind, line_id, payment_id, last_origin, accounts_receivable,
+                                         cash, deferred_revenue, revenue, tax_payable, customer_credit)
+  SELECT invoice_id, CASE WHEN kind = 'recognition' THEN date_trunc('month', origin_date)::date ELSE origin_date END AS bucket,
+         kind, coalesce(line_id, ''), coalesce(payment_id, ''), max(origin_date), sum(accounts_receivable), sum(cash),
+         sum(deferred_revenue), sum(revenue), sum(tax_payable), sum(customer_credit)
+  FROM new_entries
+  GROUP BY 1, 2, 3, 4, 5
+  ORDER BY 1, 2, 3, 4, 5                                  -- one lock order for concurrent postings
+  ON CONFLICT (invoice_id, bucket, kind, line_id, payment_id) DO UPDATE SET
+    last_origin = GREATEST(t.last_origin, excluded.last_origin),
+    accounts_receivable = t.accounts_receivable + excluded.accounts_receivable,
+    cash = t.cash + excluded.cash,
+    deferred_revenue = t.deferred_revenue + excluded.deferred_revenue,
+    revenue = t.revenue + excluded.revenue,
+    tax_payable = t.tax_payable + excluded.tax_payable,
+    customer_credit = t.customer_credit + excluded.customer_credit;
+  RETURN NULL;
+END $$;
+
 CREATE FUNCTION public.ledger_refuse_change() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -702,6 +725,17 @@ CREATE TABLE public.invoices (
     CONSTRAINT invoices_status_check CHECK ((status = ANY (ARRAY['open'::text, 'paid'::text, 'void'::text, 'deleted'::text])))
 );
 
+CREATE TABLE public.ledger_closed_month_totals (
+    currency character(3) NOT NULL,
+    period character(7) NOT NULL,
+    accounts_receivable bigint NOT NULL,
+    cash bigint NOT NULL,
+    deferred_revenue bigint NOT NULL,
+    revenue bigint NOT NULL,
+    tax_payable bigint NOT NULL,
+    customer_credit bigint NOT NULL
+);
+
 ALTER TABLE public.ledger_entries ALTER COLUMN entry_id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME public.ledger_entries_entry_id_seq
     START WITH 1
@@ -734,6 +768,21 @@ CREATE TABLE public.ledger_period_locks (
     CONSTRAINT ledger_period_locks_period_check CHECK ((period ~ '^\d{4}-(0[1-9]|1[0-2])$'::text))
 );
 
+CREATE TABLE public.ledger_posted_totals (
+    invoice_id text NOT NULL,
+    bucket date NOT NULL,
+    kind text NOT NULL,
+    line_id text DEFAULT ''::text NOT NULL,
+    payment_id text DEFAULT ''::text NOT NULL,
+    last_origin date NOT NULL,
+    accounts_receivable bigint DEFAULT 0 NOT NULL,
+    cash bigint DEFAULT 0 NOT NULL,
+    deferred_revenue bigint DEFAULT 0 NOT NULL,
+    revenue bigint DEFAULT 0 NOT NULL,
+    tax_payable bigint DEFAULT 0 NOT NULL,
+    customer_credit bigint DEFAULT 0 NOT NULL
+);
+
 CREATE TABLE public.notification_deliveries (
     event_id uuid NOT NULL,
     invoice_id text NOT NULL,
@@ -752,6 +801,38 @@ CREATE TABLE public.outbox (
     recorded_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL
 );
 
+CREATE TABLE public.projection_snapshot_rows (
+    snapshot_id bigint NOT NULL,
+    table_name text NOT NULL,
+    "row" jsonb NOT NULL
+);
+
+CREATE TABLE public.projection_snapshots (
+    snapshot_id bigint NOT NULL,
+    subscriber text NOT NULL,
+    schema_version integer NOT NULL,
+    through_tx xid8 NOT NULL,
+    head_position bigint NOT NULL,
+    row_count bigint NOT NULL,
+    taken_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL
+);
+
+ALTER TABLE public.projection_snapshots ALTER COLUMN snapshot_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.projection_snapshots_snapshot_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+CREATE TABLE public.revenue_book_events (
+    invoice_id text NOT NULL,
+    event_id text NOT NULL,
+    payment_id text,
+    body jsonb NOT NULL
+);
+
 CREATE TABLE public.revenue_invoices (
     invoice_id text NOT NULL,
     currency character(3),
@@ -768,6 +849,7 @@ CREATE TABLE public.revenue_invoices (
     applied jsonb DEFAULT '[]'::jsonb NOT NULL,
     parked jsonb DEFAULT '[]'::jsonb NOT NULL,
     updated_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    snapshot jsonb,
     CONSTRAINT revenue_invoices_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'open'::text, 'paid'::text, 'void'::text])))
 );
 
@@ -871,17 +953,29 @@ ALTER TABLE public.invoices
 ALTER TABLE ONLY public.invoices
     ADD CONSTRAINT invoices_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.ledger_closed_month_totals
+    ADD CONSTRAINT ledger_closed_month_totals_pkey PRIMARY KEY (currency, period);
+
 ALTER TABLE ONLY public.ledger_entries
     ADD CONSTRAINT ledger_entries_pkey PRIMARY KEY (entry_id);
 
 ALTER TABLE ONLY public.ledger_period_locks
     ADD CONSTRAINT ledger_period_locks_pkey PRIMARY KEY (period);
 
+ALTER TABLE ONLY public.ledger_posted_totals
+    ADD CONSTRAINT ledger_posted_totals_pkey PRIMARY KEY (invoice_id, bucket, kind, line_id, payment_id);
+
 ALTER TABLE ONLY public.notification_deliveries
     ADD CONSTRAINT notification_deliveries_pkey PRIMARY KEY (event_id);
 
 ALTER TABLE ONLY public.outbox
     ADD CONSTRAINT outbox_pkey PRIMARY KEY ("position");
+
+ALTER TABLE ONLY public.projection_snapshots
+    ADD CONSTRAINT projection_snapshots_pkey PRIMARY KEY (snapshot_id);
+
+ALTER TABLE ONLY public.revenue_book_events
+    ADD CONSTRAINT revenue_book_events_pkey PRIMARY KEY (invoice_id, event_id);
 
 ALTER TABLE ONLY public.revenue_invoices
     ADD CONSTRAINT revenue_invoices_pkey PRIMARY KEY (invoice_id);
@@ -930,11 +1024,19 @@ CREATE INDEX invoices_status ON public.invoices USING btree (status, id);
 
 CREATE INDEX ledger_entries_currency_period ON public.ledger_entries USING btree (currency, period);
 
+CREATE INDEX ledger_entries_entry_date ON public.ledger_entries USING btree (entry_date);
+
 CREATE INDEX ledger_entries_invoice ON public.ledger_entries USING btree (invoice_id, entry_id);
 
 CREATE INDEX notification_deliveries_invoice ON public.notification_deliveries USING btree (invoice_id, recorded_at);
 
 CREATE INDEX notification_deliveries_pending ON public.notification_deliveries USING btree (recorded_at) WHERE (delivered_at IS NULL);
+
+CREATE INDEX projection_snapshot_rows_snapshot ON public.projection_snapshot_rows USING btree (snapshot_id, table_name);
+
+CREATE INDEX projection_snapshots_latest ON public.projection_snapshots USING btree (subscriber, schema_version, snapshot_id DESC);
+
+CREATE INDEX revenue_book_events_payment ON public.revenue_book_events USING btree (invoice_id, payment_id) WHERE (payment_id IS NOT NULL);
 
 CREATE INDEX revenue_invoices_currency ON public.revenue_invoices USING btree (currency) WHERE (currency IS NOT NULL);
 
@@ -958,6 +1060,8 @@ CREATE TRIGGER ledger_entries_no_truncate BEFORE TRUNCATE ON public.ledger_entri
 
 CREATE TRIGGER ledger_entries_open_period AFTER INSERT ON public.ledger_entries REFERENCING NEW TABLE AS new_entries FOR EACH STATEMENT EXECUTE FUNCTION public.ledger_refuse_locked_period();
 
+CREATE TRIGGER ledger_entries_posted_totals AFTER INSERT ON public.ledger_entries REFERENCING NEW TABLE AS new_entries FOR EACH STATEMENT EXECUTE FUNCTION public.ledger_add_posted_totals();
+
 CREATE TRIGGER ledger_period_locks_append_only BEFORE DELETE OR UPDATE ON public.ledger_period_locks FOR EACH ROW EXECUTE FUNCTION public.ledger_refuse_change();
 
 CREATE TRIGGER ledger_period_locks_no_truncate BEFORE TRUNCATE ON public.ledger_period_locks FOR EACH STATEMENT EXECUTE FUNCTION public.ledger_refuse_change();
@@ -970,6 +1074,9 @@ ALTER TABLE ONLY public.invoices
 
 ALTER TABLE ONLY public.outbox
     ADD CONSTRAINT outbox_position_fkey FOREIGN KEY ("position") REFERENCES public.events("position");
+
+ALTER TABLE ONLY public.projection_snapshot_rows
+    ADD CONSTRAINT projection_snapshot_rows_snapshot_id_fkey FOREIGN KEY (snapshot_id) REFERENCES public.projection_snapshots(snapshot_id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY public.revenue_lines
     ADD CONSTRAINT revenue_lines_invoice_id_fkey FOREIGN KEY (invoice_id) REFERENCES public.revenue_invoices(invoice_id);
@@ -991,6 +1098,8 @@ GRANT ALL ON FUNCTION public.failed_job_archive_guard() TO accrue_app;
 GRANT ALL ON FUNCTION public.failed_job_replays_count() TO accrue_app;
 
 GRANT ALL ON FUNCTION public.failed_job_replays_refuse_change() TO accrue_app;
+
+GRANT ALL ON FUNCTION public.ledger_add_posted_totals() TO accrue_app;
 
 GRANT ALL ON FUNCTION public.ledger_refuse_change() TO accrue_app;
 
@@ -1050,15 +1159,27 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.invoice_payments TO accrue_app
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.invoices TO accrue_app;
 
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.ledger_closed_month_totals TO accrue_app;
+
 GRANT SELECT,USAGE ON SEQUENCE public.ledger_entries_entry_id_seq TO accrue_app;
 
 GRANT SELECT ON TABLE public.ledger_lines TO accrue_app;
 
 GRANT SELECT,INSERT ON TABLE public.ledger_period_locks TO accrue_app;
 
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.ledger_posted_totals TO accrue_app;
+
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.notification_deliveries TO accrue_app;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.outbox TO accrue_app;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.projection_snapshot_rows TO accrue_app;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.projection_snapshots TO accrue_app;
+
+GRANT SELECT,USAGE ON SEQUENCE public.projection_snapshots_snapshot_id_seq TO accrue_app;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.revenue_book_events TO accrue_app;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.revenue_invoices TO accrue_app;
 

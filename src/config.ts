@@ -69,6 +69,14 @@ const ConfigSchema = z.object({
   ACCRUE_BREAKER_COOLDOWN_MS: z.coerce.number().int().min(100).default(30_000),
   // Overdue detection schedule (pg-boss cron, UTC): hourly at minute 0 by default.
   ACCRUE_OVERDUE_CRON: z.string().default('0 * * * *'),
+  // Snapshots of rebuildable projections (analytics), so `accrue rebuild` replays only
+  // the events after the latest (pg-boss cron, UTC): daily at 03:30 by default.
+  ACCRUE_SNAPSHOT_CRON: z.string().default('30 3 * * *'),
+  // Retention of bookkeeping (issue 15): inbox rows and completed pg-boss jobs older than
+  // this many days are deleted by the worker on ACCRUE_RETENTION_CRON. Events, ledger
+  // entries and the failed-job archive are the record and are never pruned.
+  ACCRUE_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(30),
+  ACCRUE_RETENTION_CRON: z.string().default('15 * * * *'),
   // --- Event bus (relay, queues, workers). README/docs/operations.md list these. ---
   // Outbox rows the relay claims per transaction; 500 moves ~10k events/s on 2 cores.
   ACCRUE_RELAY_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
@@ -121,14 +129,16 @@ const ConfigSchema = z.object({
   // Events read and published per round; the position is recorded after each.
   ACCRUE_NATS_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
   // --- Bounds on what one client request can make the system do (src/values/limits.ts) ---
-  // Lines per invoice. The revenue book keeps every version of an invoice, so lines x
-  // versions is what a posting rewrites; 1,000 is also the event contract's ceiling.
+  // Lines per invoice. A full re-fold of a revenue book (a late event dated before its
+  // snapshot) reads every version, so lines x versions bounds it; 1,000 is also the event
+  // contract's ceiling.
   ACCRUE_MAX_INVOICE_LINES: z.coerce.number().int().min(1).max(1000).default(1000),
   // Events per invoice (its version: the create, updates, payments, reminders; API and
   // import alike), past which updates and payments are refused; a void or delete is
-  // still accepted. revenue_invoices.applied holds an invoice's events and is rewritten
-  // on each posting: 200 events of at most the 1 MiB body limit stay under Postgres'
-  // 255 MB jsonb ceiling. (Posting cost independent of history is a later change.)
+  // still accepted. A posting reads the book's snapshot and the events since it (issue
+  // 15), so its cost no longer grows with this; a late event dated before the snapshot
+  // point re-folds every event of the invoice (revenue_book_events) in memory, which
+  // this bounds.
   ACCRUE_MAX_INVOICE_EVENTS: z.coerce.number().int().min(2).max(10_000).default(200),
   // Longest service period of a line; the waterfall and schedules walk it month by month.
   ACCRUE_MAX_SERVICE_PERIOD_YEARS: z.coerce.number().int().min(1).max(1000).default(100),

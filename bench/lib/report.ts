@@ -21,6 +21,9 @@ export type BenchResults = {
   recognitionRun: { lines: N; seconds: N };
   scale: { workers: number; relays: number; eventsPerSec: N }[];
   nats: { eventsPerSec: N };
+  history: { postMsAt1: N; postMsAt100: N; postMsAt1000: N };
+  rebuild: { fromScratchSeconds: N; fromSnapshotSeconds: N; events: N };
+  reports: { revenueByMonthMs: N; closingBalancesMs: N; entries: N };
   targets: Targets;
   run: Record<string, unknown>;
   figures: Record<string, { status: FigureResult['status']; note?: string; detail?: Record<string, unknown> }>;
@@ -75,6 +78,9 @@ export function buildResults(rounds: Record<string, FigureResult[]>, run: Record
       ? (scaleRows as Record<string, unknown>[]).map((r) => ({ workers: Number(r.workers), relays: Number(r.relays), eventsPerSec: num(r.eventsPerSec) }))
       : [],
     nats: { eventsPerSec: num(s('nats').eventsPerSec) },
+    history: { postMsAt1: num(s('history').postMsAt1), postMsAt100: num(s('history').postMsAt100), postMsAt1000: num(s('history').postMsAt1000) },
+    rebuild: { fromScratchSeconds: num(s('rebuild').fromScratchSeconds), fromSnapshotSeconds: num(s('rebuild').fromSnapshotSeconds), events: num(s('rebuild').events) },
+    reports: { revenueByMonthMs: num(s('reports').revenueByMonthMs), closingBalancesMs: num(s('reports').closingBalancesMs), entries: num(s('reports').entries) },
     targets: {},
     run,
     figures: Object.fromEntries(Object.entries(byKey).map(([k, r]) => [k, { status: r.status, note: r.note, detail: r.detail }])),
@@ -86,6 +92,7 @@ export function buildResults(rounds: Record<string, FigureResult[]>, run: Record
 const PENDING = 'not measured';
 const fmtN = (v: number, digits: number) => v.toLocaleString('en-US', { maximumFractionDigits: digits });
 const fmtRatio = (v: N) => (v === null ? '—' : `${v.toFixed(2)}x`);
+const ratioOf = (a: N, b: N) => (a === null || b === null || b === 0 ? '—' : fmtRatio(a / b));
 const fmtMet = (v: boolean | null | undefined) => (v === null || v === undefined ? '—' : v ? 'met' : 'NO');
 
 /** The one table: figure, value (median, with min–max over the rounds), baseline, ratio, target, met? */
@@ -121,6 +128,13 @@ export function renderTable(r: BenchResults, events: number): string {
     ['6 worker peak RSS', v(r.worker.peakRssMb, 'MiB', 'worker', 'peakRssMb'), '—', '—', 'flat, <= 200 MiB', fmtMet(t.workerRss?.met)],
     [`7 recognition run (${r.recognitionRun.lines === null ? '?' : fmtN(r.recognitionRun.lines, 0)} lines)`, v(r.recognitionRun.seconds, 's', 'recognitionRun', 'seconds', 2), '—', '—', '—', '—'],
     ['9 NATS JetStream forwarder', v(r.nats.eventsPerSec, 'events/s', 'nats', 'eventsPerSec'), '—', '—', '—', '—'],
+    ['10 posting, invoice with 1 prior event', v(r.history.postMsAt1, 'ms', 'history', 'postMsAt1', 2), '—', '—', '—', '—'],
+    ['10 posting, 100 prior events', v(r.history.postMsAt100, 'ms', 'history', 'postMsAt100', 2), plain(r.history.postMsAt1, 'ms', 2), ratioOf(r.history.postMsAt100, r.history.postMsAt1), '—', '—'],
+    ['10 posting, 1,000 prior events', v(r.history.postMsAt1000, 'ms', 'history', 'postMsAt1000', 2), plain(r.history.postMsAt1, 'ms', 2), ratioOf(r.history.postMsAt1000, r.history.postMsAt1), '<= 1.5x', fmtMet(t.history?.met)],
+    [`11 rebuild analytics from scratch (${r.rebuild.events === null ? '?' : fmtN(r.rebuild.events, 0)} events)`, v(r.rebuild.fromScratchSeconds, 's', 'rebuild', 'fromScratchSeconds', 2), '—', '—', '—', '—'],
+    ['11 rebuild from a snapshot 1,000 events behind', v(r.rebuild.fromSnapshotSeconds, 's', 'rebuild', 'fromSnapshotSeconds', 2), plain(r.rebuild.fromScratchSeconds, 's', 2), ratioOf(r.rebuild.fromSnapshotSeconds, r.rebuild.fromScratchSeconds), '>= 10x faster', fmtMet(t.rebuild?.met)],
+    [`12 revenue by month (${r.reports.entries === null ? '?' : fmtN(r.reports.entries, 0)} entries)`, v(r.reports.revenueByMonthMs, 'ms', 'reports', 'revenueByMonthMs', 1), '—', '—', '<= 200 ms', fmtMet(t.reportsRevenue?.met)],
+    ['12 closing balances', v(r.reports.closingBalancesMs, 'ms', 'reports', 'closingBalancesMs', 1), '—', '—', '<= 200 ms', fmtMet(t.reportsClosing?.met)],
     ...r.scale.map((row, i) => {
       const s = (r.figures.scale?.detail?.combinations as { spread?: Spread | null }[] | undefined)?.[i]?.spread;
       const spreadText = s && s.runs > 1 ? ` (${fmtN(s.min, 0)}–${fmtN(s.max, 0)})` : '';

@@ -9,6 +9,9 @@ export type TargetInputs = {
   invoiceSql: { ratioToInsert: N };
   http: { ratioToInvoiceSql: N; p95Ms: N };
   worker: { peakRssMb: N; rssGrowsWithN: boolean | null };
+  history?: { postMsAt1: N; postMsAt1000: N };
+  rebuild?: { fromScratchSeconds: N; fromSnapshotSeconds: N };
+  reports?: { revenueByMonthMs: N; closingBalancesMs: N };
 };
 
 export type Targets = Record<string, { target: string; met: boolean | null }>;
@@ -18,6 +21,7 @@ const all = (...xs: (boolean | null)[]) => (xs.some((x) => x === null) ? null : 
 const atMost = (v: N, limit: number) => (v === null ? null : v <= limit);
 const atLeast = (v: N, limit: number) => (v === null ? null : v >= limit);
 const not = (v: boolean | null) => (v === null ? null : !v);
+const ratio = (a: N | undefined, b: N | undefined): N => (a == null || b == null || b === 0 ? null : a / b);
 
 /** Issue 10's targets table, each met (true), missed (false) or not measured (null). */
 export function evaluateTargets(r: TargetInputs): Targets {
@@ -35,5 +39,10 @@ export function evaluateTargets(r: TargetInputs): Targets {
     http: { target: '>= 0.5 x the SQL-only invoice write', met: atLeast(r.http.ratioToInvoiceSql, 0.5) },
     httpP95: { target: 'p95 <= 20 ms', met: atMost(r.http.p95Ms, 20) },
     workerRss: { target: 'RSS flat in N and peak <= 200 MiB', met: all(not(r.worker.rssGrowsWithN), atMost(r.worker.peakRssMb, 200)) },
+    // Issue 15.
+    history: { target: 'posting with 1,000 prior events <= 1.5 x with 1', met: atMost(ratio(r.history?.postMsAt1000, r.history?.postMsAt1), 1.5) },
+    rebuild: { target: 'rebuild from a snapshot >= 10 x faster than from scratch', met: atLeast(ratio(r.rebuild?.fromScratchSeconds, r.rebuild?.fromSnapshotSeconds), 10) },
+    reportsRevenue: { target: 'revenue by month <= 200 ms (1M entries, 36 months)', met: atMost(r.reports?.revenueByMonthMs ?? null, 200) },
+    reportsClosing: { target: 'closing balances <= 200 ms (1M entries, 36 months)', met: atMost(r.reports?.closingBalancesMs ?? null, 200) },
   };
 }

@@ -13,6 +13,7 @@ import { registerRebuildCommand } from './commands/rebuildCommand.ts';
 import { registerStatusCommand } from './commands/statusCommand.ts';
 import { registerAuditCommand } from './commands/auditCommand.ts';
 import { registerForwardCommand } from './commands/forwardCommand.ts';
+import { registerExportCommand } from './commands/exportCommand.ts';
 import { debugRequested } from '../config.ts';
 import { describeError } from './describeError.ts';
 import { SERVICE_VERSION } from '../values/serviceVersion.ts';
@@ -42,6 +43,7 @@ registerRebuildCommand(program);
 registerStatusCommand(program);
 registerAuditCommand(program);
 registerForwardCommand(program);
+registerExportCommand(program);
 
 // One place turns a failure into one line on stderr and a non-zero exit code; the
 // stack only on request. process.exit: a failed start may leave pools or servers open.

@@ -21,9 +21,10 @@ export type SubscriberRegistry = {
  */
 export function buildSubscriberRegistry(config: Config, url: string): SubscriberRegistry {
   const breakerPool = connect(url, { max: 2, applicationName: 'accrue-breakers' });
+  const subscribers = [revenueSubscriber, ...buildSubscribers(config, { breakerDb: breakerPool.db })];
   return {
-    subscribers: [revenueSubscriber, ...buildSubscribers(config, { breakerDb: breakerPool.db })],
-    schedules: buildSchedules(config),
+    subscribers,
+    schedules: buildSchedules(config, subscribers),
     close: () => breakerPool.close(),
   };
 }

@@ -53,6 +53,9 @@ export type ScheduledTask = {
   run(ctx: SubscriberContext): Promise<void>;
 };
 
+/** A table a projection snapshot may copy (its rows restore with jsonb_populate_record). */
+export type ProjectionTable = 'analytics_invoices' | 'analytics_payments';
+
 export type Subscriber = {
   name: string;
   eventTypes: readonly EventType[];
@@ -80,6 +83,15 @@ export type Subscriber = {
    * the subscriber's inbox rows. Without it, rebuild refuses.
    */
   reset?(db: Transaction<Database>): Promise<void>;
+  /**
+   * Optional, with reset: the tables that hold this subscriber's state, copied into
+   * periodic snapshots at a point of the event store (src/bus/operator/projectionSnapshots.ts)
+   * so `accrue rebuild` replays only the events after the latest one. Only for state
+   * whose writes commute and repeat harmlessly: a snapshot may already hold some of the
+   * events replayed after it. Bump schemaVersion when the tables change shape: snapshots
+   * of another version are ignored.
+   */
+  snapshot?: { schemaVersion: number; tables: readonly ProjectionTable[] };
   /** pg-boss schedules this subscriber needs; the worker registers and runs them. */
   schedules?: readonly ScheduledTask[];
 };

@@ -5,15 +5,26 @@ import type { Db } from '../../db/connect.ts';
 import { ConflictError } from '../../errors.ts';
 import { toStoredEvent } from '../../events/appendEvents.ts';
 import { inboxLockKey } from '../worker/inboxAndFailures.ts';
+import { latestSnapshot, restoreProjectionSnapshot, takesSnapshots } from './projectionSnapshots.ts';
 
-export type RebuildResult = { subscriber: string; events: number; upToPosition: number };
+export type RebuildResult = {
+  subscriber: string;
+  events: number;
+  upToPosition: number;
+  /** The snapshot it started from (null: from scratch). */
+  fromSnapshot: { snapshotId: number; throughTx: string; rows: number } | null;
+};
 
 /**
  * Rebuilds a subscriber's state from the event store while the service runs:
  * 1. one transaction calls its reset() and forgets its inbox, holding the inbox lock
- *    exclusively so batches in flight finish first and new ones wait;
- * 2. every stored event of its types up to the last position at that moment is sent
- *    to its queue again, in position order, `batchSize` per insert.
+ *    exclusively so batches in flight finish first and new ones wait; when the
+ *    subscriber takes snapshots and one of its schema version exists (and not
+ *    `fromScratch`), the same transaction restores it and forgets only the inbox rows
+ *    of the events after its point;
+ * 2. every stored event of its types up to the last position at that moment (after
+ *    the snapshot's point, in commit order, when restoring one) is sent to its queue
+ *    again, `batchSize` per insert.
  * Events appended after step 1 reach it through the relay as usual; an event sent
  * both ways applies once (inbox). A crash halfway leaves a partial rebuild: run it again.
  */
@@ -21,41 +32,54 @@ export async function rebuildSubscriber(
   db: Db,
   boss: PgBoss,
   subscriber: Subscriber,
-  options: { batchSize?: number; onProgress?: (done: number, total: number) => void } = {},
+  options: { batchSize?: number; fromScratch?: boolean; onProgress?: (done: number, total: number) => void } = {},
 ): Promise<RebuildResult> {
   const reset = subscriber.reset;
   if (!reset) {
     throw new ConflictError(`subscriber ${subscriber.name} cannot be rebuilt: it defines no reset(), so its state cannot be cleared safely`);
   }
   const types = [...subscriber.eventTypes];
-  const { upTo, total } = await db.transaction().execute(async (tx) => {
+  const { upTo, total, snapshot } = await db.transaction().execute(async (tx) => {
     await sql`SELECT pg_advisory_xact_lock(${inboxLockKey(subscriber.name)})`.execute(tx);
+    const snapshot = !options.fromScratch && takesSnapshots(subscriber) ? await latestSnapshot(tx, subscriber) : null;
     const bounds = await sql<{ up_to: number | null; total: number }>`
-      SELECT max(position) AS up_to, count(*)::int AS total FROM events WHERE type = ANY(${types}::text[])`.execute(tx);
+      SELECT max(position) AS up_to,
+             count(*) FILTER (WHERE type = ANY(${types}::text[]) AND tx_id >= ${snapshot?.throughTx ?? '0'}::xid8)::int AS total
+      FROM events`.execute(tx);
     await reset.call(subscriber, tx);
-    await tx.deleteFrom('inbox').where('subscriber', '=', subscriber.name).execute();
-    return { upTo: Number(bounds.rows[0]?.up_to ?? 0), total: bounds.rows[0]?.total ?? 0 };
+    if (snapshot && takesSnapshots(subscriber)) await restoreProjectionSnapshot(tx, subscriber, snapshot);
+    else await tx.deleteFrom('inbox').where('subscriber', '=', subscriber.name).execute();
+    return { upTo: Number(bounds.rows[0]?.up_to ?? 0), total: bounds.rows[0]?.total ?? 0, snapshot };
   });
 
   const batchSize = options.batchSize ?? 1000;
   let sent = 0;
-  let after = 0;
   options.onProgress?.(0, total);
+  // In commit order (tx_id, position) from the snapshot's point; from scratch that is every event.
+  let after: { tx: string; position: number } = { tx: snapshot?.throughTx ?? '0', position: 0 };
   while (types.length > 0) {
     const rows = await db
       .selectFrom('events')
       .selectAll()
+      .select(sql<string>`tx_id::text`.as('tx'))
       .where('type', 'in', types)
-      .where('position', '>', after)
+      .where(sql<boolean>`(tx_id, position) > (${after.tx}::xid8, ${after.position}::bigint)`)
       .where('position', '<=', upTo)
+      .orderBy(sql`tx_id`)
       .orderBy('position')
       .limit(batchSize)
       .execute();
     if (rows.length === 0) break;
-    await boss.insert(subscriber.name, rows.map((r) => ({ data: toStoredEvent(r) })));
+    await boss.insert(subscriber.name, rows.map(({ tx: _tx, ...r }) => ({ data: toStoredEvent(r) })));
     sent += rows.length;
-    after = Number(rows[rows.length - 1]!.position);
+    const last = rows[rows.length - 1]!;
+    after = { tx: last.tx, position: Number(last.position) };
     options.onProgress?.(sent, total);
   }
-  return { subscriber: subscriber.name, events: sent, upToPosition: upTo };
+  return {
+    subscriber: subscriber.name,
+    events: sent,
+    upToPosition: upTo,
+    fromSnapshot: snapshot ? { snapshotId: snapshot.snapshotId, throughTx: snapshot.throughTx, rows: snapshot.rowCount } : null,
+  };
 }

@@ -61,10 +61,29 @@ export interface SubscriptionsTable {
   takes_bundles: Generated<boolean>;
 }
 
+/** Migration 121: snapshots of rebuildable projections (src/bus/operator/projectionSnapshots.ts). */
+export interface ProjectionSnapshotsTable {
+  snapshot_id: Generated<number>;
+  subscriber: string;
+  schema_version: number;
+  through_tx: string;
+  head_position: number;
+  row_count: number;
+  taken_at: Generated<Date>;
+}
+
+export interface ProjectionSnapshotRowsTable {
+  snapshot_id: number;
+  table_name: string;
+  row: unknown;
+}
+
 export interface BusTables {
   subscriptions: SubscriptionsTable;
   inbox: InboxTable;
   failed_attempts: FailedAttemptsTable;
   failed_job_archive: FailedJobArchiveTable;
   failed_job_replays: FailedJobReplaysTable;
+  projection_snapshots: ProjectionSnapshotsTable;
+  projection_snapshot_rows: ProjectionSnapshotRowsTable;
 }

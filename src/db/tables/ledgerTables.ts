@@ -43,6 +43,8 @@ export interface RevenueInvoicesTable {
   issued_on: string | null;
   first_event_on: string;
   horizon: string | null;
+  /** The fold of the events before `applied` (issue 15; src/subscribers/revenue/bookSnapshot.ts). */
+  snapshot: ColumnType<unknown, string | null, string | null>;
   applied: ColumnType<unknown, string, string>;
   parked: ColumnType<unknown, string, string>;
   updated_at: Timestamp;
@@ -62,9 +64,35 @@ export interface RevenueLinesTable {
   active: boolean;
 }
 
+/** Every event a revenue book applied (migration 120). */
+export interface RevenueBookEventsTable {
+  invoice_id: string;
+  event_id: string;
+  payment_id: string | null;
+  body: ColumnType<unknown, string, never>;
+}
+
+/** What is posted per invoice and entry key, kept by a trigger on ledger_entries (migration 120). */
+export interface LedgerPostedTotalsTable {
+  invoice_id: string;
+  bucket: string;
+  kind: string;
+  line_id: string;
+  payment_id: string;
+  last_origin: string;
+  accounts_receivable: number;
+  cash: number;
+  deferred_revenue: number;
+  revenue: number;
+  tax_payable: number;
+  customer_credit: number;
+}
+
 export interface LedgerTables {
   ledger_entries: LedgerEntriesTable;
   ledger_period_locks: LedgerPeriodLocksTable;
   revenue_invoices: RevenueInvoicesTable;
   revenue_lines: RevenueLinesTable;
+  revenue_book_events: RevenueBookEventsTable;
+  ledger_posted_totals: LedgerPostedTotalsTable;
 }

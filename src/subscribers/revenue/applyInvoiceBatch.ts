@@ -3,13 +3,14 @@ import type { Executor } from '../../db/connect.ts';
 import type { NewEvent } from '../../events/appendEvents.ts';
 import type { StoredEvent } from '../../events/envelope.ts';
 import { todayUtc } from '../../values/dates.ts';
-import { loadInvoiceBooks, loadPostedTotalsOf } from './ledger/invoiceBooks.ts';
+import { loadBookHistories, loadInvoiceBooks, loadPostedTotalsOf } from './ledger/invoiceBooks.ts';
 import { entriesByOrdinal, type EntryGroup } from './ledger/journal.ts';
 import { writePostings } from './ledger/writePostings.ts';
 import { firstOpenDayAfter, holdForInvoicePostings, invoicePostingLocks } from './ledger/periodLocks.ts';
 import { traceLedgerWrite } from '../../telemetry/instrument.ts';
 import { incomingOf } from './incomingEvent.ts';
-import { postInvoiceEvent, type InvoiceBook, type PostedTotal, type PostingResult } from './postInvoiceEvent.ts';
+import type { BookEvent } from './invoiceTimeline.ts';
+import { needsFullHistory, postInvoiceEvent, snapshotBook, type InvoiceBook, type PostedTotal, type PostingResult } from './postInvoiceEvent.ts';
 import { withPosted } from './postedTotals.ts';
 import { revenueEventsOf } from './revenueEvents.ts';
 import type { InvoiceOutcome } from './targetJournal.ts';
@@ -36,29 +37,42 @@ export async function applyInvoiceBatch(db: Executor, events: readonly StoredEve
   const invoiceIds = invoiceIdsInLockOrder(events);
   // locked: the worker took invoiceBatchLocks(events) in its inbox claim already.
   if (!options.locked) await holdForInvoicePostings(db, invoiceIds);
-  const { books, lockedThrough } = await loadInvoiceBooks(db, invoiceIds);
+  const { books, lockedThrough, unreadable } = await loadInvoiceBooks(db, invoiceIds, events.map(postingOf));
   const clock = { today: todayUtc(now), firstOpenDay: firstOpenDayAfter(lockedThrough) };
+  // A late event (sorting before a book's snapshot) or an unreadable snapshot: that book
+  // is folded from every event it applied (the rare path; a statement more).
+  const refold = [...new Set([...unreadable, ...events.filter((e) => needsFullHistory(books.get(e.aggregateId) ?? null, incomingOf(e), clock)).map((e) => e.aggregateId)])];
+  if (refold.length > 0) {
+    const histories = await loadBookHistories(db, refold);
+    for (const id of refold) books.set(id, { ...books.get(id)!, snapshot: null, applied: histories.get(id)!, folded: undefined });
+  }
   // Only an invoice with a book and applied events can have journal entries.
-  const withEntries = invoiceIds.filter((id) => (books.get(id)?.applied.length ?? 0) > 0);
+  const withEntries = new Map(invoiceIds.flatMap((id) => {
+    const book = books.get(id);
+    return book && hasApplied(book) ? [[id, book.snapshot?.windowFrom ?? null] as const] : [];
+  }));
   const posted = await loadPostedTotalsOf(db, withEntries);
   const states = new Map<string, InvoiceState>(invoiceIds.map((id) => [id, { book: books.get(id) ?? null, posted: posted.get(id) ?? new Map(), save: null }]));
 
   const results: PostingResult[] = [];
   const groups: (EntryGroup & { event: StoredEvent })[] = [];
+  const bookEvents: { invoiceId: string; event: BookEvent }[] = [];
   for (const event of events) {
     const state = states.get(event.aggregateId)!;
     const book = state.book;
-    const result = postInvoiceEvent(book, incomingOf(event), clock, book !== null && book.applied.length > 0 ? state.posted : new Map());
+    const result = postInvoiceEvent(book, incomingOf(event), clock, book !== null && hasApplied(book) ? state.posted : new Map());
     results.push(result);
     if (!result.changed && book !== null) continue;
     state.book = result.book;
     state.save = { book: result.book, outcome: result.outcome };
+    for (const stored of result.stored) bookEvents.push({ invoiceId: event.aggregateId, event: stored });
     if (!result.outcome || result.entries.length === 0) continue;
     state.posted = withPosted(state.posted, result.entries);
     groups.push({ invoiceId: event.aggregateId, currency: result.outcome.currency, eventId: event.eventId, entries: result.entries, event });
   }
 
-  const saves = [...states.values()].flatMap((s) => (s.save ? [s.save] : []));
+  // Each saved book folds what it applied into its snapshot, so the next posting reads a tail.
+  const saves = [...states.values()].flatMap((s) => (s.save ? [{ ...s.save, book: snapshotBook(s.save.book) }] : []));
   const postedEntries = entriesByOrdinal(groups);
   const revenueEvents: NewEvent[] = groups.flatMap((g, i) =>
     revenueEventsOf(g.invoiceId, g.currency, postedEntries[i]!).map((e) => ({
@@ -68,7 +82,7 @@ export async function applyInvoiceBatch(db: Executor, events: readonly StoredEve
       traceparent: g.event.traceparent,
     })),
   );
-  const write = () => writePostings(db, { books: saves, entries: groups, revenueEvents }, { correlationId: groups[0]?.event.correlationId ?? events[0]!.correlationId, actor: 'revenue' });
+  const write = () => writePostings(db, { books: saves, bookEvents, entries: groups, revenueEvents }, { correlationId: groups[0]?.event.correlationId ?? events[0]!.correlationId, actor: 'revenue' });
   if (groups.length === 0) {
     await write();
     return results;
@@ -77,6 +91,14 @@ export async function applyInvoiceBatch(db: Executor, events: readonly StoredEve
   const single = groups.length === 1 ? groups[0]! : undefined;
   await traceLedgerWrite({ entries: entryCount, invoiceId: single?.invoiceId, eventId: groups[0]!.eventId! }, write);
   return results;
+}
+
+const hasApplied = (book: InvoiceBook) => book.snapshot !== null || book.applied.length > 0;
+
+/** What loadInvoiceBooks asks the event store of the books about an event being posted. */
+function postingOf(e: StoredEvent): { invoiceId: string; eventId: string; paymentId: string | null } {
+  const paymentId = (e.data as { paymentId?: unknown }).paymentId;
+  return { invoiceId: e.aggregateId, eventId: e.eventId, paymentId: typeof paymentId === 'string' ? paymentId : null };
 }
 
 /** The invoices of a batch in the worker's order (JS string order), so concurrent batches lock in one order. */

@@ -4,6 +4,7 @@ import { firstDayOfMonth, nextMonth } from '../../values/dates.ts';
 import { holdPeriodsExclusive, lockedThrough, recordPeriodLock } from './ledger/periodLocks.ts';
 import { periodHasEnded, periodNotEndedMessage } from '../../invoices/periodHasEnded.ts';
 import { recognizeThrough, type RecognitionRun } from './runDailyRecognition.ts';
+import { recordClosedMonthTotals } from './ledger/closedMonthTotals.ts';
 
 export type PeriodCloseResult = { period: string; alreadyClosed: boolean; recognition: RecognitionRun | null };
 
@@ -25,5 +26,6 @@ export async function applyPeriodClose(db: Executor, period: string, eventId: st
   if (locked !== null && locked >= period) return { period, alreadyClosed: true, recognition: null };
   const recognition = await recognizeThrough(db, firstDayOfMonth(nextMonth(period)), `period-close:${period}`);
   await recordPeriodLock(db, period, eventId);
+  await recordClosedMonthTotals(db, locked, period);
   return { period, alreadyClosed: false, recognition };
 }

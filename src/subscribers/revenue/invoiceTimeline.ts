@@ -26,12 +26,19 @@ export type TimelineItem =
 export type Timeline = {
   issuedOn: string;
   initialVersion: number;
-  initial: NetInvoice;
+  /** The created version; null when the timeline resumes from a snapshot (its fold state holds the invoice). */
+  initial: NetInvoice | null;
   /** In business order: by day, then updates, payments, void. */
   items: TimelineItem[];
 };
 
-const RANK = { update: 0, payment: 1, void: 2 } as const;
+export const RANK = { update: 0, payment: 1, void: 2 } as const;
+
+/**
+ * Where a snapshot's fold stopped (bookSnapshot.ts): the facts of the invoice's creation
+ * and the decisions of the items folded, which a tail of later items needs to resolve.
+ */
+export type TimelineStart = { issuedOn: string; initialVersion: number; currency: string; version: number; voidedOn: string | null };
 
 function earliest<T extends { on: string; eventId: string }>(xs: T[]): T | undefined {
   return xs.reduce<T | undefined>((best, x) => (!best || x.on < best.on || (x.on === best.on && x.eventId < best.eventId) ? x : best), undefined);
@@ -50,23 +57,24 @@ function invoiceOf(e: BookEvent, currency: string): NetInvoice {
  * wins. Where two events claim the same slot (same version, same paymentId), the
  * earliest by (day, eventId) wins, whatever arrived first.
  */
-export function resolveTimeline(events: readonly BookEvent[]): Timeline | null {
-  const creates = events.filter((e) => e.type === 'InvoiceCreated').map((e) => ({ ...e, on: e.effectiveOn }));
-  const create = earliest(creates);
-  if (!create) return null;
-  const issuedOn = create.on;
-  const currency = create.data.currency as string;
-  const initialVersion = create.version ?? 1;
+export function resolveTimeline(events: readonly BookEvent[], start?: TimelineStart): Timeline | null {
+  const create = start ? undefined : earliest(events.filter((e) => e.type === 'InvoiceCreated').map((e) => ({ ...e, on: e.effectiveOn })));
+  if (!start && !create) return null;
+  const issuedOn = start ? start.issuedOn : create!.on;
+  const currency = start ? start.currency : (create!.data.currency as string);
+  const initialVersion = start ? start.initialVersion : (create!.version ?? 1);
+  // Resuming, a later create loses to the folded one and a folded void wins over any later one.
+  const floorVersion = start ? start.version : initialVersion;
   const on = (e: BookEvent) => (e.effectiveOn < issuedOn ? issuedOn : e.effectiveOn);
 
   const voids = events
     .filter((e) => e.type === 'InvoiceVoided' || e.type === 'InvoiceDeleted')
     .map((e) => ({ kind: 'void' as const, on: on(e), reason: e.type as 'InvoiceVoided' | 'InvoiceDeleted', eventId: e.eventId }));
-  const voided = earliest(voids);
+  const voided = start?.voidedOn ? { on: start.voidedOn } : earliest(voids);
 
   const byVersion = new Map<number, { on: string; eventId: string; e: BookEvent }[]>();
   for (const e of events) {
-    if (e.type !== 'InvoiceUpdated' || e.version === null || e.version <= initialVersion) continue;
+    if (e.type !== 'InvoiceUpdated' || e.version === null || e.version <= floorVersion) continue;
     if (voided && on(e) > voided.on) continue;
     const list = byVersion.get(e.version) ?? [];
     list.push({ on: on(e), eventId: e.eventId, e });
@@ -76,7 +84,7 @@ export function resolveTimeline(events: readonly BookEvent[]): Timeline | null {
     .map(([version, list]) => ({ version, ...earliest(list)! }))
     .sort((a, b) => (a.on === b.on ? a.version - b.version : a.on < b.on ? -1 : 1));
   const updates: TimelineItem[] = [];
-  let current = initialVersion;
+  let current = floorVersion;
   for (const c of candidates) {
     if (c.version <= current) continue; // stale in business order
     current = c.version;
@@ -96,15 +104,16 @@ export function resolveTimeline(events: readonly BookEvent[]): Timeline | null {
     return { kind: 'payment', on: p.on, paymentId, amount: p.amount, eventId: p.eventId };
   });
 
-  const items = [...updates, ...payments, ...(voided ? [voided] : [])].sort(compareItems);
-  return { issuedOn, initialVersion, initial: invoiceOf(create, currency), items };
+  const voidItem = voided && 'kind' in voided ? [voided] : [];
+  const items = [...updates, ...payments, ...voidItem].sort(compareItems);
+  return { issuedOn, initialVersion, initial: create ? invoiceOf(create, currency) : null, items };
 }
 
-function tieKey(i: TimelineItem): string {
+export function tieKey(i: TimelineItem): string {
   return i.kind === 'update' ? String(i.version).padStart(10, '0') : i.kind === 'payment' ? i.paymentId : i.eventId;
 }
 
-function compareItems(a: TimelineItem, b: TimelineItem): number {
+export function compareItems(a: TimelineItem, b: TimelineItem): number {
   if (a.on !== b.on) return a.on < b.on ? -1 : 1;
   if (RANK[a.kind] !== RANK[b.kind]) return RANK[a.kind] - RANK[b.kind];
   const ka = tieKey(a);

@@ -1,13 +1,23 @@
 import { addMovement, isZeroMovement, zeroMovement, type Movement } from './accounts.ts';
 import { INVOICE_BOOK_EVENT_TYPES } from '../../events/eventTypes.ts';
+import { InvariantError } from '../../errors.ts';
+import { foldIntoSnapshot, isPayment, sortsIntoSnapshot, type BookSnapshot } from './bookSnapshot.ts';
 import { resolveTimeline, type BookEvent, type BookEventType } from './invoiceTimeline.ts';
 import { entryKey, targetJournal, type EntryKind, type InvoiceOutcome } from './targetJournal.ts';
 
 /** The revenue subscriber's book of one invoice (persisted as revenue_invoices). */
 export type InvoiceBook = {
   invoiceId: string;
-  /** Events that shape the books, applied. */
+  /** The fold of the events applied before `applied` (null: `applied` holds them all). */
+  snapshot: BookSnapshot | null;
+  /** Events that shape the books, applied since the snapshot. */
   applied: BookEvent[];
+  /**
+   * Of the events being posted, what the event store of the books (revenue_book_events)
+   * says about those folded into the snapshot: which are already applied, and which
+   * payment ids a folded event holds. Loaded with the book; absent without a snapshot.
+   */
+  folded?: { eventIds: ReadonlySet<string>; paymentIds: ReadonlySet<string> };
   /** Events that came before InvoiceCreated; applied right after it. */
   parked: BookEvent[];
   firstEventOn: string;
@@ -57,6 +67,8 @@ export type PostingResult = {
   outcome: InvoiceOutcome | null;
   horizon: string | null;
   entries: NewEntry[];
+  /** Events applied by this posting, for the event store of the books (a full fold reads them back). */
+  stored: BookEvent[];
 };
 
 function isBookEventType(type: string): type is BookEventType {
@@ -78,35 +90,67 @@ export function postInvoiceEvent(
   clock: PostingClock,
   posted: ReadonlyMap<string, PostedTotal>,
 ): PostingResult {
-  const base: InvoiceBook = book ?? { invoiceId: event.invoiceId, applied: [], parked: [], firstEventOn: event.occurredAt, horizon: null };
+  const base: InvoiceBook = book ?? { invoiceId: event.invoiceId, snapshot: null, applied: [], parked: [], firstEventOn: event.occurredAt, horizon: null };
   const firstEventOn = event.occurredAt < base.firstEventOn ? event.occurredAt : base.firstEventOn;
-  const seen = base.applied.some((e) => e.eventId === event.eventId) || base.parked.some((e) => e.eventId === event.eventId);
   const unchanged = { ...base, firstEventOn };
-  if (seen || !isBookEventType(event.type)) return reconcile(unchanged, clock, posted, firstEventOn !== base.firstEventOn);
+  const incoming = bookEventOf(base, event, clock);
+  if (!incoming) return reconcile(unchanged, clock, posted, firstEventOn !== base.firstEventOn);
 
-  const effectiveOn = later(event.occurredAt, clock.firstOpenDay);
-  const incoming: BookEvent = { eventId: event.eventId, type: event.type, occurredAt: event.occurredAt, effectiveOn, version: event.version, data: event.data };
-  const created = base.applied.some((e) => e.type === 'InvoiceCreated');
+  const snapshot = base.snapshot;
+  if (snapshot && sortsIntoSnapshot(snapshot, incoming)) {
+    throw new InvariantError(`event ${event.eventId} sorts into the snapshot of invoice ${event.invoiceId}: post it on the book's full history`);
+  }
+  const created = snapshot !== null || base.applied.some((e) => e.type === 'InvoiceCreated');
   if (!created && event.type !== 'InvoiceCreated') {
-    return { changed: true, book: { ...unchanged, parked: [...base.parked, incoming] }, outcome: null, horizon: base.horizon, entries: [] };
+    return { changed: true, book: { ...unchanged, parked: [...base.parked, incoming] }, outcome: null, horizon: base.horizon, entries: [], stored: [] };
   }
   // A parked event takes effect when it is applied: a month closed meanwhile moves it.
   const drained = created ? [] : base.parked.map((e) => ({ ...e, effectiveOn: later(e.occurredAt, clock.firstOpenDay) }));
-  const next: InvoiceBook = { ...unchanged, applied: [...base.applied, incoming, ...drained], parked: created ? base.parked : [] };
-  return reconcile(next, clock, posted, true);
+  // A payment whose id a folded event holds loses to it (the earlier event wins): stored, never in the tail.
+  const lost = snapshot !== null && isPayment(incoming) && (base.folded?.paymentIds.has(String(incoming.data.paymentId)) ?? false);
+  const next: InvoiceBook = { ...unchanged, applied: [...base.applied, ...(lost ? [] : [incoming]), ...drained], parked: created ? base.parked : [] };
+  return { ...reconcile(next, clock, posted, true), stored: [incoming, ...drained] };
+}
+
+/** The event as the book keeps it, or null when it does not shape the books or is already applied or parked. */
+export function bookEventOf(book: InvoiceBook | null, event: IncomingEvent, clock: PostingClock): BookEvent | null {
+  if (!isBookEventType(event.type)) return null;
+  const seen = (e: BookEvent) => e.eventId === event.eventId;
+  if (book && (book.applied.some(seen) || book.parked.some(seen) || book.folded?.eventIds.has(event.eventId))) return null;
+  const effectiveOn = later(event.occurredAt, clock.firstOpenDay);
+  return { eventId: event.eventId, type: event.type, occurredAt: event.occurredAt, effectiveOn, version: event.version, data: event.data };
+}
+
+/** Whether posting `event` onto this book needs every event the invoice applied: it sorts at or before the snapshot point (a late event, a second create). */
+export function needsFullHistory(book: InvoiceBook | null, event: IncomingEvent, clock: PostingClock): boolean {
+  if (!book?.snapshot) return false;
+  const incoming = bookEventOf(book, event, clock);
+  return incoming !== null && sortsIntoSnapshot(book.snapshot, incoming);
+}
+
+/** The book with what it applied folded into its snapshot as far as its horizon allows (done when a book is saved). */
+export function snapshotBook(book: InvoiceBook): InvoiceBook {
+  if (book.horizon === null) return book;
+  const folded = foldIntoSnapshot(book.snapshot, book.applied, book.horizon);
+  return folded ? { ...book, snapshot: folded.snapshot, applied: folded.applied } : book;
 }
 
 /** Posts whatever the book's events call for and the journal lacks (also used after a clock move). */
 export function reconcile(book: InvoiceBook, clock: PostingClock, posted: ReadonlyMap<string, PostedTotal>, changed = false): PostingResult {
-  const timeline = resolveTimeline(book.applied);
-  if (!timeline) return { changed, book, outcome: null, horizon: book.horizon, entries: [] };
+  const snapshot = book.snapshot;
+  const timeline = resolveTimeline(book.applied, snapshot ?? undefined);
+  if (!timeline) return { changed, book, outcome: null, horizon: book.horizon, entries: [], stored: [] };
   // Recognition stops at the clock: an event dated ahead (at most tomorrow, the
   // import's bound) does not move it; its entries take their catch-up where it stands.
   const horizon = later(later(clock.today, book.horizon), clock.firstOpenDay);
-  const { entries: target, outcome } = targetJournal(timeline, horizon);
+  const resume = snapshot ? { state: snapshot.state, carry: snapshot.carry } : undefined;
+  const { entries: target, outcome } = targetJournal(timeline, horizon, { resume });
 
+  // With a snapshot the target holds the keys from its window on; what is posted before
+  // the window equals what the snapshot folded, and is left out of the comparison.
+  const inWindow = (p: PostedTotal) => !snapshot || p.lastOriginDate >= snapshot.windowFrom;
   const entries: NewEntry[] = [];
-  const keys = new Set([...target.keys(), ...posted.keys()]);
+  const keys = new Set([...target.keys(), ...[...posted].filter(([, p]) => inWindow(p)).map(([k]) => k)]);
   for (const key of keys) {
     const want = target.get(key);
     const have = posted.get(key);
@@ -118,7 +162,7 @@ export function reconcile(book: InvoiceBook, clock: PostingClock, posted: Readon
     entries.push({ entryDate, originDate, kind: source.kind, lineId: source.lineId, paymentId: source.paymentId, movement: delta });
   }
   entries.sort((a, b) => (a.entryDate === b.entryDate ? KIND_ORDER[a.kind] - KIND_ORDER[b.kind] : a.entryDate < b.entryDate ? -1 : 1));
-  return { changed: changed || entries.length > 0 || horizon !== book.horizon, book: { ...book, horizon }, outcome, horizon, entries };
+  return { changed: changed || entries.length > 0 || horizon !== book.horizon, book: { ...book, horizon }, outcome, horizon, entries, stored: [] };
 }
 
 const KIND_ORDER: Record<EntryKind, number> = {

@@ -2,7 +2,7 @@ import { addDays, firstDayOfMonth, monthOf, nextMonth } from '../../values/dates
 import { addMovement, movement, type Movement } from './accounts.ts';
 import type { NetInvoice } from './netLines.ts';
 import { cumulative, type NetLine } from './recognition.ts';
-import type { Timeline } from './invoiceTimeline.ts';
+import { RANK, tieKey, type Timeline, type TimelineItem } from './invoiceTimeline.ts';
 import { priceCutCredit } from './priceCutCredit.ts';
 
 export const ENTRY_KINDS = [
@@ -34,6 +34,18 @@ export function entryKey(kind: EntryKind, originDate: string, lineId: string | n
   return `${kind}|${when}|${lineId ?? ''}|${paymentId ?? ''}`;
 }
 
+/** A point in an invoice's business order: (day, kind rank, tie key) as compareItems orders items; rank -1 is the issue. */
+export type FoldPosition = { on: string; rank: number; key: string };
+
+/** The fold's running state after some prefix of the timeline. */
+export type FoldState = { inv: NetInvoice; version: number; applied: number; cutCredit: number; received: number; voided: boolean; cursor: string };
+
+/** Where to resume a fold: its state, and its target entries from the snapshot's month on. */
+export type FoldResume = { state: FoldState; carry: TargetEntry[] };
+
+/** The fold stopped after the last item on or before the horizon (the snapshot a book keeps). */
+export type FoldCapture = FoldResume & { through: FoldPosition; windowFrom: string };
+
 export type LineState = NetLine & { position: number; recognized: number; active: boolean };
 
 export type InvoiceOutcome = {
@@ -55,9 +67,16 @@ export type InvoiceOutcome = {
  * for a line is C_v(t) of the version v in effect at t: issue books C(issue day) as
  * catch-up, each day range adds C(b) - C(a), an update adds C_new(d) - C_old(d)
  * (RevenueAdjusted), a void takes back C(d) (RevenueReversed).
+ * `resume` starts from a snapshot's fold instead of the issue (the entries before its
+ * window are then left out); `capture` returns the fold after the last item on or before
+ * the horizon, for the next snapshot.
  */
-export function targetJournal(t: Timeline, horizon: string): { entries: Map<string, TargetEntry>; outcome: InvoiceOutcome } {
-  const entries = new Map<string, TargetEntry>();
+export function targetJournal(
+  t: Timeline,
+  horizon: string,
+  options: { resume?: FoldResume; capture?: boolean } = {},
+): { entries: Map<string, TargetEntry>; outcome: InvoiceOutcome; capture: FoldCapture | null } {
+  const entries = new Map<string, TargetEntry>(options.resume?.carry.map((e) => [entryKey(e.kind, e.originDate, e.lineId, e.paymentId), e]));
   const add = (kind: EntryKind, date: string, lineId: string | null, paymentId: string | null, m: Movement) => {
     const key = entryKey(kind, date, lineId, paymentId);
     const prior = entries.get(key);
@@ -69,16 +88,37 @@ export function targetJournal(t: Timeline, horizon: string): { entries: Map<stri
   };
 
   const issuedOn = t.issuedOn;
-  let inv: NetInvoice = t.initial;
-  let version = t.initialVersion;
-  let applied = 0;
-  let cutCredit = 0;
-  let received = 0;
-  let voided = false;
-  let cursor = issuedOn;
+  const resumed = options.resume?.state;
+  let inv: NetInvoice = resumed?.inv ?? t.initial!;
+  let version = resumed?.version ?? t.initialVersion;
+  let applied = resumed?.applied ?? 0;
+  let cutCredit = resumed?.cutCredit ?? 0;
+  let received = resumed?.received ?? 0;
+  let voided = resumed?.voided ?? false;
+  let cursor = resumed?.cursor ?? issuedOn;
+  let capture: FoldCapture | null = null;
+  // The carry: target entries of the snapshot's month on, which later items may add to
+  // (recognition is keyed by month, the rest by day).
+  const captureHere = (through: FoldPosition) => {
+    const windowFrom = firstDayOfMonth(monthOf(through.on));
+    capture = {
+      through,
+      windowFrom,
+      state: { inv, version, applied, cutCredit, received, voided, cursor },
+      carry: [...entries.values()].filter((e) => e.originDate >= windowFrom),
+    };
+  };
 
-  add('invoice_issued', issuedOn, null, null, movement({ AccountsReceivable: inv.total, DeferredRevenue: -inv.netRevenue, TaxPayable: -inv.tax }));
-  for (const line of inv.lines) recognise(line, issuedOn, cumulative(line, issuedOn));
+  if (!resumed) {
+    add('invoice_issued', issuedOn, null, null, movement({ AccountsReceivable: inv.total, DeferredRevenue: -inv.netRevenue, TaxPayable: -inv.tax }));
+    for (const line of inv.lines) recognise(line, issuedOn, cumulative(line, issuedOn));
+  }
+  // The fold can stop after any item on or before the horizon: recognition up to such
+  // an item does not depend on what follows. Before the first item, only at the issue.
+  let last: FoldPosition | null = resumed || issuedOn > horizon ? null : { on: issuedOn, rank: -1, key: '' };
+  const passed = (item: TimelineItem) => {
+    if (item.on <= horizon) last = { on: item.on, rank: RANK[item.kind], key: tieKey(item) };
+  };
 
   // Service days in [cursor, to), split by month; each month's part is dated the
   // last service day it covers.
@@ -98,6 +138,7 @@ export function targetJournal(t: Timeline, horizon: string): { entries: Map<stri
   };
 
   for (const item of t.items) {
+    if (options.capture && item.on > horizon && !capture && last) captureHere(last);
     if (!voided) recogniseUntil(item.on < horizon ? item.on : horizon);
     if (item.kind === 'update') {
       const next = item.invoice;
@@ -122,7 +163,10 @@ export function targetJournal(t: Timeline, horizon: string): { entries: Map<stri
       inv = next;
       version = item.version;
     } else if (item.kind === 'payment') {
-      if (item.amount === 0) continue;
+      if (item.amount === 0) {
+        passed(item);
+        continue;
+      }
       const open = inv.total - applied;
       const toReceivable = voided ? 0 : Math.max(0, Math.min(item.amount, open));
       add('payment_received', item.on, null, item.paymentId, movement({
@@ -145,7 +189,9 @@ export function targetJournal(t: Timeline, horizon: string): { entries: Map<stri
       }));
       voided = true;
     }
+    passed(item);
   }
+  if (options.capture && !capture && last) captureHere(last);
   if (!voided) recogniseUntil(horizon);
 
   const outcome: InvoiceOutcome = {
@@ -165,5 +211,5 @@ export function targetJournal(t: Timeline, horizon: string): { entries: Map<stri
       active: !voided && l.servicePeriod !== undefined && cursor < l.servicePeriod.end,
     })),
   };
-  return { entries, outcome };
+  return { entries, outcome, capture };
 }

@@ -1,6 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../../../db/connect.ts';
-import { fromAccountColumns, sumAccountColumns, type AccountColumnValues } from '../accountColumns.ts';
+import { ACCOUNT_COLUMNS, fromAccountColumns, type AccountColumnValues } from '../accountColumns.ts';
+import { isPayment, parseBookSnapshot } from '../bookSnapshot.ts';
 import type { BookEvent } from '../invoiceTimeline.ts';
 import type { InvoiceBook, PostedTotal } from '../postInvoiceEvent.ts';
 import { entryKey, type EntryKind, type InvoiceOutcome } from '../targetJournal.ts';
@@ -15,33 +16,52 @@ import { entryKey, type EntryKind, type InvoiceOutcome } from '../targetJournal.
 
 type BookRow = {
   invoice_id: string;
+  snapshot: unknown;
   applied: BookEvent[] | null;
   parked: BookEvent[] | null;
   first_event_on: string | null;
   horizon: string | null;
   lines_through: string | null;
   locked_through: string | null;
+  /** [event_id, payment_id] of stored book events that are among those posted or hold their payment ids. */
+  known: [string, string | null][] | null;
 };
 
-/** Books (null = none yet), line rows locked, and the period lock state. */
+/**
+ * Books (null = none yet), line rows locked, and the period lock state; with each book,
+ * what the event store of the books says about the events being posted (InvoiceBook.folded).
+ * `unreadable`: books whose snapshot is of another schema version, to be folded from
+ * their full history (loadBookHistories) before posting.
+ */
 export async function loadInvoiceBooks(
   db: Executor,
   invoiceIds: readonly string[],
-): Promise<{ books: Map<string, InvoiceBook | null>; lockedThrough: string | null }> {
+  posting: readonly { invoiceId: string; eventId: string; paymentId: string | null }[] = [],
+): Promise<{ books: Map<string, InvoiceBook | null>; lockedThrough: string | null; unreadable: string[] }> {
+  const eventIds = posting.map((p) => p.eventId);
+  const paymentIds = [...new Set(posting.flatMap((p) => (p.paymentId === null ? [] : [p.paymentId])))];
   const { rows } = await sql<BookRow>`
     WITH ids AS (SELECT DISTINCT unnest(${[...invoiceIds]}::text[]) AS invoice_id),
     locked_lines AS MATERIALIZED (
       SELECT invoice_id, recognized_through FROM revenue_lines WHERE invoice_id = ANY(${[...invoiceIds]}::text[]) FOR UPDATE
     ), lines_through AS (
       SELECT invoice_id, max(recognized_through) AS lines_through FROM locked_lines GROUP BY invoice_id
+    ), known AS (
+      SELECT invoice_id, jsonb_agg(jsonb_build_array(event_id, payment_id)) AS known
+      FROM revenue_book_events
+      WHERE invoice_id = ANY(${[...invoiceIds]}::text[])
+        AND (event_id = ANY(${eventIds}::text[]) OR payment_id = ANY(${paymentIds}::text[]))
+      GROUP BY invoice_id
     )
-    SELECT ids.invoice_id, i.applied, i.parked, i.first_event_on, i.horizon, l.lines_through,
+    SELECT ids.invoice_id, i.snapshot, i.applied, i.parked, i.first_event_on, i.horizon, l.lines_through, k.known,
            (SELECT max(period) FROM ledger_period_locks) AS locked_through
     FROM ids
     LEFT JOIN revenue_invoices i ON i.invoice_id = ids.invoice_id
     LEFT JOIN lines_through l ON l.invoice_id = ids.invoice_id
+    LEFT JOIN known k ON k.invoice_id = ids.invoice_id
   `.execute(db);
   const books = new Map<string, InvoiceBook | null>();
+  const unreadable: string[] = [];
   let lockedThrough: string | null = null;
   for (const row of rows) {
     lockedThrough = row.locked_through;
@@ -50,37 +70,66 @@ export async function loadInvoiceBooks(
       continue;
     }
     const horizon = row.lines_through !== null && (row.horizon === null || row.lines_through > row.horizon) ? row.lines_through : row.horizon;
-    books.set(row.invoice_id, { invoiceId: row.invoice_id, applied: row.applied ?? [], parked: row.parked ?? [], firstEventOn: row.first_event_on, horizon });
+    const snapshot = row.snapshot === null ? null : parseBookSnapshot(row.snapshot);
+    if (row.snapshot !== null && snapshot === null) unreadable.push(row.invoice_id);
+    const applied = row.applied ?? [];
+    const tail = new Set(applied.map((e) => e.eventId));
+    const folded = (row.known ?? []).filter(([eventId]) => !tail.has(eventId));
+    books.set(row.invoice_id, {
+      invoiceId: row.invoice_id,
+      snapshot,
+      applied,
+      parked: row.parked ?? [],
+      firstEventOn: row.first_event_on,
+      horizon,
+      folded: {
+        eventIds: new Set(folded.map(([eventId]) => eventId)),
+        paymentIds: new Set(folded.flatMap(([, paymentId]) => (paymentId === null ? [] : [paymentId]))),
+      },
+    });
   }
-  return { books, lockedThrough };
+  return { books, lockedThrough, unreadable };
+}
+
+/** Every event the books of these invoices applied (revenue_book_events), for a full re-fold. */
+export async function loadBookHistories(db: Executor, invoiceIds: readonly string[]): Promise<Map<string, BookEvent[]>> {
+  const out = new Map<string, BookEvent[]>(invoiceIds.map((id) => [id, []]));
+  if (invoiceIds.length === 0) return out;
+  const { rows } = await sql<{ invoice_id: string; body: BookEvent }>`
+    SELECT invoice_id, body FROM revenue_book_events WHERE invoice_id = ANY(${[...invoiceIds]}::text[])`.execute(db);
+  for (const r of rows) out.get(r.invoice_id)!.push(r.body);
+  return out;
 }
 
 type PostedRow = AccountColumnValues & {
   invoice_id: string;
   kind: EntryKind;
-  line_id: string | null;
-  payment_id: string | null;
+  line_id: string;
+  payment_id: string;
   last_origin: string;
 };
 
 /**
- * What is posted per entry key (kind, line, payment and origin day; recognition per month) of each
- * invoice, in one statement; every asked invoice gets a map (empty when nothing is posted).
+ * What is posted per entry key (kind, line, payment and origin day; recognition per
+ * month) of each invoice, from its window on (its snapshot's; null: all of it), in one
+ * statement: ledger_posted_totals, kept by a trigger on ledger_entries, so the cost is
+ * the keys in the window, not the invoice's entries. Every asked invoice gets a map.
  */
-export async function loadPostedTotalsOf(db: Executor, invoiceIds: readonly string[]): Promise<Map<string, Map<string, PostedTotal>>> {
-  const out = new Map<string, Map<string, PostedTotal>>(invoiceIds.map((id) => [id, new Map()]));
-  if (invoiceIds.length === 0) return out;
+export async function loadPostedTotalsOf(db: Executor, windows: ReadonlyMap<string, string | null>): Promise<Map<string, Map<string, PostedTotal>>> {
+  const out = new Map<string, Map<string, PostedTotal>>([...windows.keys()].map((id) => [id, new Map()]));
+  if (windows.size === 0) return out;
   const { rows } = await sql<PostedRow>`
-    SELECT invoice_id, kind, line_id, payment_id, max(origin_date) AS last_origin, ${sumAccountColumns()}
-    FROM ledger_entries
-    WHERE invoice_id = ANY(${[...invoiceIds]}::text[])
-    GROUP BY invoice_id, kind, line_id, payment_id, CASE WHEN kind = 'recognition' THEN date_trunc('month', origin_date) ELSE origin_date END
+    SELECT t.invoice_id, t.kind, t.line_id, t.payment_id, t.last_origin, ${sql.join(ACCOUNT_LIST.map((c) => sql`t.${sql.ref(c)}`))}
+    FROM unnest(${[...windows.keys()]}::text[], ${[...windows.values()]}::date[]) AS w (invoice_id, window_from)
+    JOIN ledger_posted_totals t ON t.invoice_id = w.invoice_id AND t.bucket >= coalesce(w.window_from, '-infinity'::date)
   `.execute(db);
   for (const r of rows) {
-    out.get(r.invoice_id)!.set(entryKey(r.kind, r.last_origin, r.line_id, r.payment_id), {
+    const lineId = r.line_id === '' ? null : r.line_id;
+    const paymentId = r.payment_id === '' ? null : r.payment_id;
+    out.get(r.invoice_id)!.set(entryKey(r.kind, r.last_origin, lineId, paymentId), {
       kind: r.kind,
-      lineId: r.line_id,
-      paymentId: r.payment_id,
+      lineId,
+      paymentId,
       lastOriginDate: r.last_origin,
       movement: fromAccountColumns(r),
     });
@@ -88,12 +137,23 @@ export async function loadPostedTotalsOf(db: Executor, invoiceIds: readonly stri
   return out;
 }
 
+const ACCOUNT_LIST = Object.values(ACCOUNT_COLUMNS);
+
 /**
  * The CTEs that save the books of many invoices (each at most once), for writePostings'
  * one statement: books upserted, their current lines upserted, lines no longer on an
  * invoice removed.
  */
-export function bookSaveCtes(saves: readonly { book: InvoiceBook; outcome: InvoiceOutcome | null }[]): RawBuilder<unknown> {
+export function bookSaveCtes(
+  saves: readonly { book: InvoiceBook; outcome: InvoiceOutcome | null }[],
+  bookEvents: readonly { invoiceId: string; event: BookEvent }[] = [],
+): RawBuilder<unknown> {
+  const stored = bookEvents.map(({ invoiceId, event }) => ({
+    invoice_id: invoiceId,
+    event_id: event.eventId,
+    payment_id: isPayment(event) ? String(event.data.paymentId) : null,
+    body: event,
+  }));
   const books = saves.map(({ book, outcome: o }) => ({
     invoice_id: book.invoiceId,
     currency: o?.currency ?? null,
@@ -107,6 +167,7 @@ export function bookSaveCtes(saves: readonly { book: InvoiceBook; outcome: Invoi
     issued_on: o?.issuedOn ?? null,
     first_event_on: book.firstEventOn,
     horizon: book.horizon,
+    snapshot: book.snapshot,
     applied: book.applied,
     parked: book.parked,
   }));
@@ -127,18 +188,24 @@ export function bookSaveCtes(saves: readonly { book: InvoiceBook; outcome: Invoi
   return sql`new_books AS (
       SELECT * FROM jsonb_to_recordset(${JSON.stringify(books)}::jsonb) AS x (
         invoice_id text, currency text, status text, version int, total bigint, tax bigint, net_revenue bigint, amount_paid bigint,
-        amount_due bigint, issued_on date, first_event_on date, horizon date, applied jsonb, parked jsonb)
+        amount_due bigint, issued_on date, first_event_on date, horizon date, snapshot jsonb, applied jsonb, parked jsonb)
     ), book AS (
       INSERT INTO revenue_invoices (invoice_id, currency, status, version, total, tax, net_revenue, amount_paid, amount_due,
-                                    issued_on, first_event_on, horizon, applied, parked, updated_at)
+                                    issued_on, first_event_on, horizon, snapshot, applied, parked, updated_at)
       SELECT invoice_id, currency, status, version, total, tax, net_revenue, amount_paid, amount_due,
-             issued_on, first_event_on, horizon, applied, parked, clock_timestamp()
+             issued_on, first_event_on, horizon, snapshot, applied, parked, clock_timestamp()
       FROM new_books
       ON CONFLICT (invoice_id) DO UPDATE SET
         currency = excluded.currency, status = excluded.status, version = excluded.version, total = excluded.total,
         tax = excluded.tax, net_revenue = excluded.net_revenue, amount_paid = excluded.amount_paid,
         amount_due = excluded.amount_due, issued_on = excluded.issued_on, first_event_on = excluded.first_event_on,
-        horizon = excluded.horizon, applied = excluded.applied, parked = excluded.parked, updated_at = excluded.updated_at
+        horizon = excluded.horizon, snapshot = excluded.snapshot, applied = excluded.applied, parked = excluded.parked,
+        updated_at = excluded.updated_at
+    ), book_events AS (
+      INSERT INTO revenue_book_events (invoice_id, event_id, payment_id, body)
+      SELECT invoice_id, event_id, payment_id, body
+      FROM jsonb_to_recordset(${JSON.stringify(stored)}::jsonb) AS x (invoice_id text, event_id text, payment_id text, body jsonb)
+      ON CONFLICT DO NOTHING
     ), new_lines AS (
       SELECT * FROM jsonb_to_recordset(${JSON.stringify(lines)}::jsonb) AS x (
         invoice_id text, line_id text, currency text, position int, net_amount bigint, service_start date, service_end date,

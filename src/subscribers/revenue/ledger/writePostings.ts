@@ -1,6 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../../../db/connect.ts';
 import { eventRowsQuery, insertEventsCtes, toEventRows, type EventContext, type NewEvent } from '../../../events/appendEvents.ts';
+import type { BookEvent } from '../invoiceTimeline.ts';
 import type { InvoiceBook } from '../postInvoiceEvent.ts';
 import type { InvoiceOutcome } from '../targetJournal.ts';
 import { bookSaveCtes } from './invoiceBooks.ts';
@@ -9,6 +10,8 @@ import { entryInsertCtes, type EntryGroup } from './journal.ts';
 export type Postings = {
   /** Each invoice's book in its last state (at most one per invoice). */
   books: readonly { book: InvoiceBook; outcome: InvoiceOutcome | null }[];
+  /** Events the books applied, appended to the event store of the books (revenue_book_events). */
+  bookEvents?: readonly { invoiceId: string; event: BookEvent }[];
   /** The journal entries, per invoice event, in posting order. */
   entries: readonly EntryGroup[];
   /**
@@ -28,7 +31,7 @@ export type Postings = {
  */
 export async function writePostings(db: Executor, postings: Postings, ctx: EventContext): Promise<void> {
   const ctes: RawBuilder<unknown>[] = [];
-  if (postings.books.length > 0) ctes.push(bookSaveCtes(postings.books));
+  if (postings.books.length > 0) ctes.push(bookSaveCtes(postings.books, postings.bookEvents));
   if (postings.entries.some((g) => g.entries.length > 0)) {
     ctes.push(entryInsertCtes(postings.entries));
     if (postings.revenueEvents.length > 0) {
