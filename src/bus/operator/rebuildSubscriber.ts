@@ -4,6 +4,7 @@ import type { Subscriber } from '../contract/subscriber.ts';
 import type { Db } from '../../db/connect.ts';
 import { ConflictError } from '../../errors.ts';
 import { toStoredEvent } from '../../events/appendEvents.ts';
+import { jobsFor } from '../queues/eventBundle.ts';
 import { inboxLockKey } from '../worker/inboxAndFailures.ts';
 import { latestSnapshot, restoreProjectionSnapshot, takesSnapshots } from './projectionSnapshots.ts';
 
@@ -24,7 +25,8 @@ export type RebuildResult = {
  *    of the events after its point;
  * 2. every stored event of its types up to the last position at that moment (after
  *    the snapshot's point, in commit order, when restoring one) is sent to its queue
- *    again, `batchSize` per insert.
+ *    again, `batchSize` per insert: one bundle job each (src/bus/queues/eventBundle.ts),
+ *    or one job per event for an external subscriber.
  * Events appended after step 1 reach it through the relay as usual; an event sent
  * both ways applies once (inbox). A crash halfway leaves a partial rebuild: run it again.
  */
@@ -70,7 +72,9 @@ export async function rebuildSubscriber(
       .limit(batchSize)
       .execute();
     if (rows.length === 0) break;
-    await boss.insert(subscriber.name, rows.map(({ tx: _tx, ...r }) => ({ data: toStoredEvent(r) })));
+    // One bundle per insert for a subscriber that takes them (its worker reads the events by position), as the relay sends.
+    const events = rows.map(({ tx: _tx, ...r }) => toStoredEvent(r));
+    await boss.insert(subscriber.name, jobsFor(events, !subscriber.external).map((data) => ({ data })));
     sent += rows.length;
     const last = rows[rows.length - 1]!;
     after = { tx: last.tx, position: Number(last.position) };
