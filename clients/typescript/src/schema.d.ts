@@ -493,7 +493,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Minute by minute: jobs relayed and the relay lag, jobs completed and failed (from pg-boss's retained jobs) */
+        /** Minute by minute: events relayed (per subscriber) and the relay lag, events completed and failed (from pg-boss's retained jobs) */
         get: operations["getOpsThroughput"];
         put?: never;
         post?: never;
@@ -1226,13 +1226,13 @@ export interface components {
                  * @description ISO 8601 instant (UTC)
                  */
                 minute: string;
-                /** @description jobs the relay made from events in this minute (one per event and subscriber; replays left out) */
+                /** @description events the relay moved into jobs in this minute, one per event and subscriber (a bundle job counts its events; replays left out) */
                 relayed: number;
-                /** @description jobs completed in this minute */
+                /** @description events whose jobs completed in this minute (a split bundle counts none: its events complete as their own jobs) */
                 completed: number;
-                /** @description jobs that failed for good in this minute */
+                /** @description events whose jobs failed for good in this minute */
                 failed: number;
-                /** @description relay lag of the minute's jobs (event recorded → job created), mean ms */
+                /** @description relay lag of the minute's events (event recorded → job created; a bundle: its first event's), mean ms */
                 lagAvgMs: number | null;
                 lagMaxMs: number | null;
             }[];

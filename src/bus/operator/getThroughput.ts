@@ -5,15 +5,17 @@ export type ThroughputMinute = {
   /** Start of the minute (UTC). */
   minute: string;
   /**
-   * Jobs the relay made in this minute: jobs of the subscribers' queues (the
-   * subscriptions table) carrying an event, replays left out (the dead-letter copies
-   * in the archive queue carry the event too, but no relay made them).
+   * Events the relay moved in this minute, one per (event, subscriber): in the jobs of
+   * the subscribers' queues (the subscriptions table), a one-event job counting one
+   * and a bundle its events (docs/subscribers.md "Bundles"; a bundle split after a
+   * failure counts through its events' own jobs instead); replays left out (the
+   * dead-letter copies in the archive queue carry the event too, but no relay made them).
    */
   relayed: number;
-  /** Jobs that finished this minute: completed, or failed for good. */
+  /** Events whose jobs finished this minute: completed (a split bundle counts none: its events finish as their own jobs), or failed for good. */
   completed: number;
   failed: number;
-  /** Relay lag of the minute's relayed jobs: event recorded → job created, in ms; null without jobs. */
+  /** Relay lag of the minute's relayed events: event recorded → job created, in ms (a bundle: its first event's); null without jobs. */
   lagAvgMs: number | null;
   lagMaxMs: number | null;
 };
@@ -42,19 +44,27 @@ export async function getThroughput(db: Executor, options: { now: Date; minutes:
     const queues = sql`SELECT name FROM ${sql.table(`${schema}.queue`)} WHERE left(name, 10) <> '__pgboss__'`;
     const [relayed, finished] = await Promise.all([
       sql<{ minute: Date; n: number; lag_avg: number | null; lag_max: number | null }>`
-        SELECT date_trunc('minute', j.created_on) AS minute, count(*)::int AS n,
-          avg(extract(epoch FROM j.created_on - (j.data->>'recordedAt')::timestamptz) * 1000)::float8 AS lag_avg,
-          max(extract(epoch FROM j.created_on - (j.data->>'recordedAt')::timestamptz) * 1000)::float8 AS lag_max
+        SELECT date_trunc('minute', j.created_on) AS minute, sum(e.events)::int AS n,
+          (sum(extract(epoch FROM j.created_on - e.recorded_at) * 1000 * e.events) / sum(e.events))::float8 AS lag_avg,
+          max(extract(epoch FROM j.created_on - e.recorded_at) * 1000)::float8 AS lag_max
         FROM ${job} j
+        CROSS JOIN LATERAL (
+          SELECT 1 AS events, (j.data->>'recordedAt')::timestamptz AS recorded_at WHERE j.data ? 'recordedAt'
+          UNION ALL
+          SELECT jsonb_array_length(j.data->'positions'), ev.recorded_at
+          FROM events ev WHERE j.data ? 'positions' AND ev.position = (j.data->'positions'->>0)::bigint
+        ) e
         WHERE j.name IN (SELECT DISTINCT subscriber FROM subscriptions) AND j.created_on >= ${from} AND j.created_on < ${to}
-          AND jsonb_typeof(j.data) = 'object' AND j.data ? 'recordedAt'
+          AND jsonb_typeof(j.data) = 'object' AND (j.output->>'split') IS NULL
           AND NOT EXISTS (SELECT 1 FROM failed_job_replays r WHERE r.job_id = j.id)
         GROUP BY 1`.execute(db),
       sql<{ minute: Date; completed: number; failed: number }>`
         SELECT date_trunc('minute', j.completed_on) AS minute,
-          (count(*) FILTER (WHERE j.state = 'completed'))::int AS completed,
-          (count(*) FILTER (WHERE j.state = 'failed'))::int AS failed
+          coalesce(sum(x.events) FILTER (WHERE j.state = 'completed' AND (j.output->>'split') IS NULL), 0)::int AS completed,
+          coalesce(sum(x.events) FILTER (WHERE j.state = 'failed'), 0)::int AS failed
         FROM ${job} j
+        CROSS JOIN LATERAL (SELECT CASE WHEN jsonb_typeof(j.data) = 'object' AND j.data ? 'positions' AND jsonb_typeof(j.data->'positions') = 'array'
+                                        THEN jsonb_array_length(j.data->'positions') ELSE 1 END AS events) x
         WHERE j.name IN (${queues}) AND j.completed_on >= ${from} AND j.completed_on < ${to}
         GROUP BY 1`.execute(db),
     ]);

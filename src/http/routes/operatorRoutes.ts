@@ -45,10 +45,10 @@ const throughputSchema = z
     minutes: z.array(
       z.object({
         minute: instant,
-        relayed: count.meta({ description: 'jobs the relay made from events in this minute (one per event and subscriber; replays left out)' }),
-        completed: count.meta({ description: 'jobs completed in this minute' }),
-        failed: count.meta({ description: 'jobs that failed for good in this minute' }),
-        lagAvgMs: z.number().int().nullable().meta({ description: "relay lag of the minute's jobs (event recorded → job created), mean ms" }),
+        relayed: count.meta({ description: 'events the relay moved into jobs in this minute, one per event and subscriber (a bundle job counts its events; replays left out)' }),
+        completed: count.meta({ description: 'events whose jobs completed in this minute (a split bundle counts none: its events complete as their own jobs)' }),
+        failed: count.meta({ description: 'events whose jobs failed for good in this minute' }),
+        lagAvgMs: z.number().int().nullable().meta({ description: "relay lag of the minute's events (event recorded → job created; a bundle: its first event's), mean ms" }),
         lagMaxMs: z.number().int().nullable(),
       }),
     ),
@@ -114,7 +114,7 @@ export function operatorRoutes(options: { getBoss: () => Promise<PgBoss> }): Rou
     app.openapi(
       createRoute({
         method: 'get', path: '/v1/ops/throughput', operationId: 'getOpsThroughput', tags: ['operations'],
-        summary: "Minute by minute: jobs relayed and the relay lag, jobs completed and failed (from pg-boss's retained jobs)",
+        summary: "Minute by minute: events relayed (per subscriber) and the relay lag, events completed and failed (from pg-boss's retained jobs)",
         security: [{ bearer: [] }], middleware: [requireScope('admin')] as const,
         request: { query: throughputQuery },
         responses: { 200: json(throughputSchema, 'one entry per minute, oldest first, empty minutes included'), ...readErrorResponses },

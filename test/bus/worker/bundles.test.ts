@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/telemetry/logger.ts';
 import { waitUntilDrained } from '../../../src/bus/operator/getStatus.ts';
+import { getThroughput } from '../../../src/bus/operator/getThroughput.ts';
 import { startRelay, type RelayHandle } from '../../../src/bus/relay/startRelay.ts';
 import { startWorker, type WorkerHandle } from '../../../src/bus/worker/startWorker.ts';
 import { appendInvoices, createEffectsTable, effectCounts, eventsInCompletedJobs, recordingSubscriber, testSettings } from '../../helpers/busTestKit.ts';
@@ -80,6 +81,16 @@ describe('bundle jobs', () => {
     expect(archived.rows).toHaveLength(1);
     expect(archived.rows[0]).toMatchObject({ event_id: null, attempts: 3, payload: { positions: [987654321] } });
     expect(archived.rows[0]!.error_message).toMatch(/no event at position 987654321/);
+  });
+
+  it('counts events, not jobs, in the throughput the console draws', async () => {
+    const { minutes } = await getThroughput(t.db, { now: new Date(), minutes: 10 });
+    const sum = (k: 'relayed' | 'completed') => minutes.reduce((n, m) => n + m[k], 0);
+    // 40 events to each subscriber: 'bundled' through the split bundle's one-event jobs, 'outside' one job each.
+    expect(sum('relayed')).toBe(80);
+    // All but the event that always fails (the unreadable bundle was sent by hand, and
+    // failed), plus the archive queue's two dead-letter copies (the failing event's, the bundle's).
+    expect(sum('completed')).toBe(79 + 2);
   });
 
   it('gives an external subscriber one job per event', async () => {

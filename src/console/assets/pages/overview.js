@@ -65,15 +65,15 @@ function renderThroughput(t) {
     data: {
       labels,
       datasets: [
-        { label: 'Jobs relayed / min', data: t.minutes.map((m) => m.relayed), borderColor: COLORS[0], backgroundColor: COLORS[0], yAxisID: 'jobs' },
-        { label: 'Jobs completed / min', data: t.minutes.map((m) => m.completed), borderColor: COLORS[1], backgroundColor: COLORS[1], yAxisID: 'jobs' },
-        { label: 'Jobs failed / min', data: t.minutes.map((m) => m.failed), borderColor: COLORS[2], backgroundColor: COLORS[2], yAxisID: 'jobs' },
+        { label: 'Events relayed / min', data: t.minutes.map((m) => m.relayed), borderColor: COLORS[0], backgroundColor: COLORS[0], yAxisID: 'jobs' },
+        { label: 'Events completed / min', data: t.minutes.map((m) => m.completed), borderColor: COLORS[1], backgroundColor: COLORS[1], yAxisID: 'jobs' },
+        { label: 'Events failed / min', data: t.minutes.map((m) => m.failed), borderColor: COLORS[2], backgroundColor: COLORS[2], yAxisID: 'jobs' },
         { label: 'Mean relay lag (ms)', data: t.minutes.map((m) => m.lagAvgMs), borderColor: COLORS[3], backgroundColor: COLORS[3], borderDash: [4, 3], yAxisID: 'lag', spanGaps: false },
       ],
     },
     options: {
       scales: {
-        jobs: { type: 'linear', position: 'left', beginAtZero: true, title: { display: true, text: 'jobs per minute' } },
+        jobs: { type: 'linear', position: 'left', beginAtZero: true, title: { display: true, text: 'events per minute (per subscriber)' } },
         lag: { type: 'linear', position: 'right', beginAtZero: true, grid: { drawOnChartArea: false }, title: { display: true, text: 'relay lag, ms' } },
       },
     },
@@ -82,9 +82,9 @@ function renderThroughput(t) {
   fill(
     byId('throughput-table'),
     busy.length === 0
-      ? h('p', {}, 'No jobs in the last hour.')
+      ? h('p', {}, 'No events moved in the last hour.')
       : table({
-          caption: 'Minutes with jobs',
+          caption: 'Minutes with events moved',
           headers: ['Minute (UTC)', 'Relayed', 'Completed', 'Failed', 'Mean lag (ms)', 'Max lag (ms)'],
           rows: busy.map((m) => [time(m.minute), count(m.relayed), count(m.completed), count(m.failed), m.lagAvgMs ?? '—', m.lagMaxMs ?? '—']),
           numeric: [1, 2, 3, 4, 5],
