@@ -61,6 +61,24 @@ const ConfigSchema = z.object({
     .transform((s) => s.split(',').map((t) => t.trim()).filter((t) => t.length > 0))
     .pipe(z.array(z.enum(EVENT_TYPE_NAMES as [EventType, ...EventType[]])).min(1))
     .optional(),
+  // Webhook endpoints (/v1/webhook-endpoints). A failed delivery is tried again after
+  // each of these delays in turn (comma-separated seconds; the Standard Webhooks / Svix
+  // schedule: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h), then it is failed (retry it by hand).
+  ACCRUE_WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .default('5,300,1800,7200,18000,36000')
+    .transform((s) => s.split(',').map((t) => t.trim()).filter((t) => t.length > 0))
+    .pipe(z.array(z.string().regex(/^\d{1,6}$/, 'whole seconds').transform(Number)).max(50)),
+  // An endpoint that has failed every delivery for this long (seconds; 5 days) is
+  // disabled, with a WebhookEndpointDisabled event; PATCH enabled=true turns it back on.
+  ACCRUE_WEBHOOK_DISABLE_AFTER: z.coerce.number().int().min(1).default(5 * 86_400),
+  // Webhook URLs that resolve to loopback, private, link-local or metadata addresses are
+  // refused at registration and at delivery. true allows them: local development and tests.
+  ACCRUE_WEBHOOK_ALLOW_PRIVATE: boolFromEnv.default(false),
+  // Deliveries one worker process sends at once, and at most this many to one endpoint
+  // at once across all workers, so a slow endpoint leaves the other slots to the rest.
+  ACCRUE_WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(8),
+  ACCRUE_WEBHOOK_ENDPOINT_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(4),
   // An outside endpoint that takes longer than this is a failure (retried by the worker).
   ACCRUE_OUTBOUND_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
   // Circuit breaker: open after this many consecutive failures, for this long;

@@ -23,6 +23,7 @@ import { registerReportRoutes } from './routes/reportRoutes.ts';
 import { registerAuditRoutes } from './routes/auditRoutes.ts';
 import { registerApiKeyRoutes } from './routes/apiKeyRoutes.ts';
 import { registerEventFeedRoutes } from './routes/eventFeedRoutes.ts';
+import { registerWebhookEndpointRoutes } from './routes/webhookEndpointRoutes.ts';
 import { validationHook } from './validation.ts';
 
 export type { ApiApp, ApiDeps, ApiEnv, RouteDeps } from './context.ts';
@@ -57,6 +58,7 @@ const ROUTES: RouteModule[] = [
   registerAuditRoutes,
   registerApiKeyRoutes,
   registerEventFeedRoutes,
+  registerWebhookEndpointRoutes,
 ];
 
 export function createApp(apiDeps: ApiDeps, extraRoutes: RouteModule[] = []): ApiApp {

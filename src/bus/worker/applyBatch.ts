@@ -1,4 +1,4 @@
-import type { Subscriber } from '../contract/subscriber.ts';
+import type { Enqueue, Subscriber } from '../contract/subscriber.ts';
 import type { Db } from '../../db/connect.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 import type { BatchJob, BatchResult, CompleteInTransaction, Requeue } from './batchJob.ts';
@@ -32,6 +32,8 @@ export async function applyBatch(
     retryLimit?: number;
     /** The worker's clock: the handlers' SubscriberContext.now and failed attempts' startedAt. */
     now: () => Date;
+    /** SubscriberContext.enqueue: jobs for the subscriber's own queues, in the handler's transaction. */
+    enqueue?: Enqueue;
   },
 ): Promise<BatchResult[]> {
   const { queue, log, now } = options;
@@ -39,7 +41,7 @@ export async function applyBatch(
   const { poison, events } = triageJobs(jobs);
   const telemetry = startBatchTelemetry(events, { queue, subscriber: subscriber.name, log, retryLimit: options.retryLimit });
   const settling = { queue, subscriber: subscriber.name, log, startedAt, requeue: options.requeue };
-  const { results, effects } = await applyJobs(db, { subscriber, log, now, telemetry, complete: options.complete }, events, (executor, outcomes, where) =>
+  const { results, effects } = await applyJobs(db, { subscriber, log, now, telemetry, complete: options.complete, enqueue: options.enqueue }, events, (executor, outcomes, where) =>
     settleJobs(executor, settling, [...poison, ...outcomes], where),
   );
   if (effects.length > 0) await runAfterCommit(db, subscriber.name, log, effects, now());

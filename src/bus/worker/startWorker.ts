@@ -11,6 +11,7 @@ import { externalBatchSize } from '../queues/externalBatchSize.ts';
 import { applyBatch } from './applyBatch.ts';
 import { registerSubscriptions } from '../contract/subscriptions.ts';
 import { runScheduledTasks } from './runScheduledTasks.ts';
+import { bossEnqueue, runWorkQueues, workQueueNames } from './runWorkQueues.ts';
 
 export type WorkerHandle = { boss: PgBoss; stop(): Promise<void> };
 
@@ -45,14 +46,17 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   const { batchSize, concurrency, pollSeconds } = settings.worker;
   // Checked before anything starts: a timeout that does not fit the expiry is a config error.
   const externalSize = subscribers.some((s) => s.external) ? externalBatchSize(settings) : batchSize;
-  const connections = subscribers.length * concurrency + 2;
+  const queueSlots = subscribers.flatMap((s) => s.queues ?? []).reduce((n, q) => n + q.concurrency, 0);
+  const connections = subscribers.length * concurrency + queueSlots + 2;
   const handle = connect(options.url, { max: connections, applicationName: 'accrue-worker', log });
   const boss = await startBoss(options.url, { role: 'worker', settings, log, max: connections + 2 });
-  await ensureQueues(boss, subscribers.map((s) => s.name), settings.queue);
+  await ensureQueues(boss, [...subscribers.map((s) => s.name), ...workQueueNames(subscribers)], settings.queue);
+  for (const s of subscribers) await s.prepare?.(handle.db, now());
   // Every relay routes by this table, whatever subscribers its own process knows.
   await registerSubscriptions(handle.db, subscribers);
 
   const polling = { pollingIntervalSeconds: pollSeconds, notifyPollingIntervalSeconds: pollSeconds };
+  const enqueue = bossEnqueue(boss);
   for (const subscriber of subscribers) {
     const queueLog = log.child({ subscriber: subscriber.name });
     await boss.work(
@@ -66,6 +70,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
           now,
           complete: (tx, batch) =>
             boss.complete(subscriber.name, batch.map(({ id, retryCount }) => ({ id, retryCount })), undefined, { db: fromKysely(tx) }).then(() => {}),
+          enqueue,
           requeue: (tx, payloads, seconds) =>
             boss.insert(subscriber.name, payloads.map((data) => ({ data: data as object, startAfter: seconds })), { db: fromKysely(tx) }).then(() => {}),
         }),
@@ -75,6 +80,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     archiveDeadLetters(handle.db, jobs.map(toDeadLetter), log),
   );
   await runScheduledTasks(boss, handle.db, subscribers, { polling, log, extra: options.schedules ?? [], now });
+  await runWorkQueues(boss, handle.db, subscribers, { polling, log, now });
 
   log.info({ subscribers: subscribers.map((s) => s.name), batchSize, externalBatchSize: externalSize, concurrency }, 'worker started');
   let stopping: Promise<void> | undefined;
