@@ -75,8 +75,8 @@ const ConfigSchema = z.object({
   // Webhook URLs that resolve to loopback, private, link-local or metadata addresses are
   // refused at registration and at delivery. true allows them: local development and tests.
   ACCRUE_WEBHOOK_ALLOW_PRIVATE: boolFromEnv.default(false),
-  // Deliveries one worker process sends at once, and at most this many to one endpoint
-  // at once across all workers, so a slow endpoint leaves the other slots to the rest.
+  // Deliveries one worker process sends at once, and at most this many of them to one
+  // endpoint, so a slow endpoint leaves the other slots to the rest.
   ACCRUE_WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(8),
   ACCRUE_WEBHOOK_ENDPOINT_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(4),
   // An outside endpoint that takes longer than this is a failure (retried by the worker).

@@ -68,7 +68,7 @@ export type WorkQueue = {
   name: string;
   /** Jobs one worker process runs at once (pg-boss localConcurrency, one job each). */
   concurrency: number;
-  /** Most jobs of one group running at once across every worker (pg-boss groupConcurrency). */
+  /** Most jobs of one group running at once in one worker process (pg-boss localGroupConcurrency); must be below concurrency to leave room for other groups. */
   groupConcurrency?: number;
   work(job: { id: string; retryCount: number; data: unknown }, ctx: WorkQueueContext): Promise<void>;
 };

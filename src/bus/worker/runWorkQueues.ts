@@ -23,7 +23,7 @@ export function workQueueNames(subscribers: readonly Subscriber[]): string[] {
 
 /**
  * Works every subscriber's own queues: one job per handler call, `concurrency` at
- * once in this process, at most `groupConcurrency` of one group across all workers
+ * once in this process, at most `groupConcurrency` of one group in this process
  * (pg-boss skips a group at its limit when it fetches, so a slow group leaves the
  * other slots to the rest). A handler that throws fails its job: pg-boss retries it.
  */
@@ -42,7 +42,10 @@ export async function runWorkQueues(
         ...options.polling,
         batchSize: 1,
         localConcurrency: queue.concurrency,
-        ...(queue.groupConcurrency ? { groupConcurrency: queue.groupConcurrency } : {}),
+        // pg-boss's in-memory count, exact within this process. Its database-wide
+        // groupConcurrency (the one or the other, not both) lets two fetches at the same
+        // moment each see room for one more, so it bounds nothing exactly.
+        ...(queue.groupConcurrency ? { localGroupConcurrency: queue.groupConcurrency } : {}),
       },
       async (jobs) => {
         for (const job of jobs) await queue.work({ id: job.id, retryCount: (job as { retryCount?: number }).retryCount ?? 0, data: job.data }, { db, log, now: options.now, enqueue });
