@@ -744,7 +744,7 @@ CREATE TABLE public.notification_deliveries (
     body text NOT NULL,
     recorded_at timestamp with time zone DEFAULT now() NOT NULL,
     delivered_at timestamp with time zone,
-    CONSTRAINT notification_deliveries_kind_check CHECK ((kind = ANY (ARRAY['reminder'::text, 'overdue'::text, 'receipt'::text])))
+    CONSTRAINT notification_deliveries_kind_check CHECK ((kind = ANY (ARRAY['reminder'::text, 'overdue'::text, 'receipt'::text, 'webhook-disabled'::text])))
 );
 
 CREATE TABLE public.outbox (

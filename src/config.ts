@@ -49,11 +49,12 @@ const ConfigSchema = z.object({
   // Imported events (POST /v1/events) are facts the sending billing system has already
   // acted on; notifying for them would, e.g., mail a year of receipts after a backfill.
   ACCRUE_NOTIFY_IMPORTED: boolFromEnv.default(false),
-  // Webhooks: every event of ACCRUE_WEBHOOK_EVENT_TYPES (comma-separated; default all
-  // invoice and revenue events) is POSTed to ACCRUE_WEBHOOK_URL, signed the Standard
-  // Webhooks way with ACCRUE_WEBHOOK_SECRET: whsec_<base64> (the key is the decoded
-  // bytes) or a plain string of 16+ characters (the key is its utf8 bytes). Unset URL:
-  // no webhooks subscriber.
+  // Webhooks: endpoints are registered through /v1/webhook-endpoints. ACCRUE_WEBHOOK_URL,
+  // when set, is one more endpoint, made (or brought in line) at each worker's start:
+  // every event of ACCRUE_WEBHOOK_EVENT_TYPES (comma-separated; default all invoice and
+  // revenue events), signed the Standard Webhooks way with ACCRUE_WEBHOOK_SECRET:
+  // whsec_<base64> (the key is the decoded bytes) or a plain string of 16+ characters
+  // (the key is its utf8 bytes).
   ACCRUE_WEBHOOK_URL: z.string().url().optional(),
   ACCRUE_WEBHOOK_SECRET: z.string().optional(),
   ACCRUE_WEBHOOK_EVENT_TYPES: z
