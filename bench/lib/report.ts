@@ -21,6 +21,7 @@ export type BenchResults = {
   recognitionRun: { lines: N; seconds: N };
   scale: { workers: number; relays: number; eventsPerSec: N }[];
   nats: { eventsPerSec: N };
+  webhooks: { deliveriesPerSec: N; p95Ms: N };
   targets: Targets;
   run: Record<string, unknown>;
   figures: Record<string, { status: FigureResult['status']; note?: string; detail?: Record<string, unknown> }>;
@@ -75,6 +76,7 @@ export function buildResults(rounds: Record<string, FigureResult[]>, run: Record
       ? (scaleRows as Record<string, unknown>[]).map((r) => ({ workers: Number(r.workers), relays: Number(r.relays), eventsPerSec: num(r.eventsPerSec) }))
       : [],
     nats: { eventsPerSec: num(s('nats').eventsPerSec) },
+    webhooks: { deliveriesPerSec: num(s('webhooks').deliveriesPerSec), p95Ms: num(s('webhooks').p95Ms) },
     targets: {},
     run,
     figures: Object.fromEntries(Object.entries(byKey).map(([k, r]) => [k, { status: r.status, note: r.note, detail: r.detail }])),
@@ -121,6 +123,8 @@ export function renderTable(r: BenchResults, events: number): string {
     ['6 worker peak RSS', v(r.worker.peakRssMb, 'MiB', 'worker', 'peakRssMb'), '—', '—', 'flat, <= 200 MiB', fmtMet(t.workerRss?.met)],
     [`7 recognition run (${r.recognitionRun.lines === null ? '?' : fmtN(r.recognitionRun.lines, 0)} lines)`, v(r.recognitionRun.seconds, 's', 'recognitionRun', 'seconds', 2), '—', '—', '—', '—'],
     ['9 NATS JetStream forwarder', v(r.nats.eventsPerSec, 'events/s', 'nats', 'eventsPerSec'), '—', '—', '—', '—'],
+    ['10 webhook deliveries (local receiver)', v(r.webhooks.deliveriesPerSec, 'deliveries/s', 'webhooks', 'deliveriesPerSec'), '—', '—', '—', '—'],
+    ['10 webhook commit→received p95', v(r.webhooks.p95Ms, 'ms', 'webhooks', 'p95Ms', 1), '—', '—', '—', '—'],
     ...r.scale.map((row, i) => {
       const s = (r.figures.scale?.detail?.combinations as { spread?: Spread | null }[] | undefined)?.[i]?.spread;
       const spreadText = s && s.runs > 1 ? ` (${fmtN(s.min, 0)}–${fmtN(s.max, 0)})` : '';

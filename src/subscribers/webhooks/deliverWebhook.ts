@@ -65,7 +65,18 @@ export async function deliverWebhook(rawJob: { data: unknown }, ctx: WorkQueueCo
     SELECT c.endpoint_id, ep.url, (ep.enabled AND ep.deleted_at IS NULL) AS usable, ep.from_config, ep.secret, ep.previous_secret, ep.previous_secret_expires_at, e.*
       FROM claimed c JOIN webhook_endpoints ep ON ep.id = c.endpoint_id JOIN events e ON e.event_id = c.event_id`.execute(ctx.db);
   const claim = rows[0];
-  if (!claim) return; // made, in flight, or reopened with another attempt number: that job sends it
+  if (!claim) {
+    // Made, or reopened with another attempt number: that job sends it. In flight under a
+    // live lease (a duplicate job, or pg-boss retrying this one after it threw mid-attempt):
+    // look again once the lease has ended, or a lapsed claim would never be taken up.
+    const held = await ctx.db.selectFrom('webhook_endpoint_deliveries').select(['endpoint_id', 'lease_until']).where('id', '=', deliveryId)
+      .where('status', '=', 'sending').where('attempts', '=', attempt).executeTakeFirst();
+    if (held?.lease_until) {
+      const wait = Math.max(1, Math.ceil((held.lease_until.getTime() - claimedAt.getTime()) / 1000) + 1);
+      await ctx.enqueue(ctx.db, DELIVERY_QUEUE, deliveryJobs([{ id: deliveryId, endpoint_id: held.endpoint_id, attempts: attempt - 1 }], wait));
+    }
+    return;
+  }
   const release = (db: Executor, set: { status: 'pending' | 'failed'; last_error?: string }) =>
     db
       .updateTable('webhook_endpoint_deliveries')
@@ -93,7 +104,10 @@ export async function deliverWebhook(rawJob: { data: unknown }, ctx: WorkQueueCo
   let result: AttemptResult;
   try {
     result = await options.breaker(claim.endpoint_id).run(sentAt, async () => {
-      const r = await sendWebhook(claim.url, body, headers, { timeoutMs: options.timeoutMs, allowPrivate: options.allowPrivate, resolve: options.resolve });
+      // The operator's own ACCRUE_WEBHOOK_URL is trusted as configured (it may well be internal);
+      // the address check guards against URLs that API callers register.
+      const allowPrivate = options.allowPrivate || claim.from_config;
+      const r = await sendWebhook(claim.url, body, headers, { timeoutMs: options.timeoutMs, allowPrivate, resolve: options.resolve });
       if (!r.ok) throw Object.assign(new DeliveryFailedError(r.error ?? 'failed', r.statusCode), { attempt: r });
       return r;
     });

@@ -120,7 +120,8 @@ describe('one delivery job: attempts, the retry schedule, the breaker, disabling
   async function oneDelivery(invoiceId: string) {
     const { endpoint } = await createEndpoint(t.db, { url: receiver.url, eventTypes: ['InvoiceCreated'], description: '', enabled: true }, ctxEvent, t0);
     const [event] = await appendTestEvents(t.db, [invoiceCreated(invoiceId, '2026-03-01', { customerId: 'c', currency: 'USD', lines })]);
-    const deliveries = await createDeliveries(t.db, [event!]);
+    // Endpoints of earlier tests may take the event too: this test's one is the new endpoint's.
+    const deliveries = (await createDeliveries(t.db, [event!])).filter((d) => d.endpoint_id === endpoint.id);
     expect(deliveries).toHaveLength(1);
     return { endpoint, event: event!, deliveryId: deliveries[0]!.id };
   }
@@ -178,5 +179,19 @@ describe('one delivery job: attempts, the retry schedule, the breaker, disabling
     await deliverWebhook({ data: { deliveryId, attempt: 2 } }, ctx, tripping); // the probe
     expect(await delivery(deliveryId)).toMatchObject({ status: 'succeeded', attempts: 2, last_status_code: 204 });
     expect((await endpointRow(endpoint.id)).failing_since).toBeNull();
+  });
+
+  it('an attempt cut off mid-flight (worker died after its claim) is sent again once its lease has lapsed, not before', async () => {
+    const { deliveryId } = await oneDelivery('inv_lease');
+    receiver.answer({ status: 200 });
+    // What a claim leaves behind when its worker dies before recording the attempt.
+    await t.db.updateTable('webhook_endpoint_deliveries').set({ status: 'sending', attempts: 1, lease_until: later(10) }).where('id', '=', deliveryId).execute();
+    await deliverWebhook({ data: { deliveryId, attempt: 1 } }, ctx, options()); // pg-boss retrying the job at once
+    expect(receiver.received).toHaveLength(0);
+    expect(jobs.at(-1)!.job).toMatchObject({ data: { deliveryId, attempt: 1 }, startAfterSeconds: 11 });
+    clock = later(11);
+    await deliverWebhook({ data: { deliveryId, attempt: 1 } }, ctx, options());
+    expect(receiver.received).toHaveLength(1);
+    expect(await delivery(deliveryId)).toMatchObject({ status: 'succeeded', attempts: 1, lease_until: null });
   });
 });
