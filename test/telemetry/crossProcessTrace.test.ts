@@ -149,9 +149,8 @@ describe('one invoice, one trace: API → relay process → worker process → l
     expect(event.traceparent).toBe(`00-${traceId}-${tx.spanContext().spanId}-01`);
 
     // A reminder (its own request, its own trace): its notification goes to the 503 endpoint.
-    apiSpans.reset();
     expect((await api.call('POST', `/v1/invoices/${invoiceId}/reminders`, { body: { channel: 'email' }, headers: { 'x-correlation-id': CORRELATION } })).status).toBe(200);
-    const reminderTx = apiSpans.getFinishedSpans().find((s) => s.name.startsWith('transaction '))!;
+    const reminderTx = apiSpans.getFinishedSpans().find((s) => s.name.startsWith('transaction ') && s.spanContext().traceId !== traceId)!;
     const reminderTraceId = reminderTx.spanContext().traceId;
 
     // The worker's spans arrive over OTLP: the ledger write, and the notification's two failed attempts.
@@ -203,7 +202,11 @@ describe('one invoice, one trace: API → relay process → worker process → l
       [reminderTx.spanContext().spanId, 2, 'archived', 2],
     ]);
     // pg-boss's own telemetry is off (startBoss): no second, unrelated trace per job.
-    expect(receiver.spans.filter((s) => s.service === 'accrue-worker' && s.traceId !== traceId && s.name.startsWith('process'))).toEqual([]);
+    // Every worker `process` span continues a request's trace (the invoice's, the
+    // reminder's, the customer's): none is a root of its own.
+    expect(receiver.spans.filter((s) => s.service === 'accrue-worker' && s.name.startsWith('process') && !s.parentSpanId)).toEqual([]);
+    const processed = receiver.spans.filter((s) => s.service === 'accrue-worker' && s.traceId === traceId && s.name.startsWith('process')).map((s) => s.name);
+    expect([...new Set(processed)].sort()).toEqual(['process analytics', 'process revenue', 'process webhooks']);
     // The relay exported its non-empty batch (a root span of its own: many traces per batch).
     expect(receiver.spans.some((s) => s.service === 'accrue-relay' && s.name === 'send accrue.outbox' && Number(s.attributes['messaging.batch.message_count']) >= 1)).toBe(true);
 
