@@ -77,7 +77,8 @@ const ConfigSchema = z.object({
   // refused at registration and at delivery. true allows them: local development and tests.
   ACCRUE_WEBHOOK_ALLOW_PRIVATE: boolFromEnv.default(false),
   // Deliveries one worker process sends at once, and at most this many of them to one
-  // endpoint, so a slow endpoint leaves the other slots to the rest.
+  // endpoint: an endpoint that hangs holds at most that many and the rest carry on
+  // (hence it must be smaller).
   ACCRUE_WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(8),
   ACCRUE_WEBHOOK_ENDPOINT_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(4),
   // An outside endpoint that takes longer than this is a failure (retried by the worker).
@@ -186,6 +187,9 @@ const CheckedConfigSchema = ConfigSchema.superRefine((c, ctx) => {
   }
   if (c.ACCRUE_NOTIFY_CHANNEL === 'webhook' && !c.ACCRUE_NOTIFY_WEBHOOK_URL) {
     ctx.addIssue({ code: 'custom', path: ['ACCRUE_NOTIFY_WEBHOOK_URL'], message: "required when ACCRUE_NOTIFY_CHANNEL is 'webhook'" });
+  }
+  if (c.ACCRUE_WEBHOOK_ENDPOINT_CONCURRENCY >= c.ACCRUE_WEBHOOK_CONCURRENCY) {
+    ctx.addIssue({ code: 'custom', path: ['ACCRUE_WEBHOOK_ENDPOINT_CONCURRENCY'], message: 'must be below ACCRUE_WEBHOOK_CONCURRENCY (one endpoint must not hold every delivery loop)' });
   }
   if (c.ACCRUE_MIN_YEAR > c.ACCRUE_MAX_YEAR) {
     ctx.addIssue({ code: 'custom', path: ['ACCRUE_MIN_YEAR'], message: 'must not be above ACCRUE_MAX_YEAR' });

@@ -66,9 +66,9 @@ export type WorkQueueContext = { db: Kysely<Database>; log: Logger; now: () => D
  */
 export type WorkQueue = {
   name: string;
-  /** Jobs one worker process runs at once (pg-boss localConcurrency, one job each). */
+  /** Jobs one worker process runs at once, one per fetch loop. */
   concurrency: number;
-  /** Most jobs of one group running at once in one worker process (pg-boss localGroupConcurrency); must be below concurrency to leave room for other groups. */
+  /** Most jobs of one group in flight in one worker process (pg-boss localGroupConcurrency); below concurrency, so a hanging group leaves loops to the others. */
   groupConcurrency?: number;
   work(job: { id: string; retryCount: number; data: unknown }, ctx: WorkQueueContext): Promise<void>;
 };

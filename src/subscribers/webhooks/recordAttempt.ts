@@ -20,14 +20,31 @@ export async function recordAttempt(ctx: WorkQueueContext, a: Attempt, options: 
   const { result } = a;
   const now = ctx.now();
   const step = nextStep(a.attempt, result.ok, options.retrySchedule);
+  const attemptRow = {
+    started_at: a.startedAt,
+    status_code: result.statusCode,
+    latency_ms: result.latencyMs,
+    response_body: result.responseBody,
+    error: result.error?.slice(0, 1000) ?? null,
+  };
+  // The common case in one statement (one round trip, no BEGIN/COMMIT): the attempt, the
+  // delivery succeeded (if this claim still holds it), the endpoint's streak ended.
+  if (step.status === 'succeeded') {
+    await sql`
+      WITH delivery AS (
+        UPDATE webhook_endpoint_deliveries SET status = 'succeeded', lease_until = NULL, next_attempt_at = NULL,
+               last_status_code = ${result.statusCode}, last_error = NULL, updated_at = ${now}
+         WHERE id = ${a.deliveryId} AND status = 'sending' AND attempts = ${a.attempt}
+        RETURNING id),
+      attempt AS (
+        INSERT INTO webhook_delivery_attempts (delivery_id, attempt, started_at, status_code, latency_ms, response_body, error)
+        SELECT id, ${a.attempt}, ${a.startedAt}, ${result.statusCode}, ${result.latencyMs}, ${result.responseBody}, NULL FROM delivery
+        ON CONFLICT (delivery_id, attempt) DO UPDATE SET started_at = EXCLUDED.started_at, status_code = EXCLUDED.status_code,
+           latency_ms = EXCLUDED.latency_ms, response_body = EXCLUDED.response_body, error = NULL)
+      UPDATE webhook_endpoints SET failing_since = NULL WHERE id = ${a.endpointId} AND failing_since IS NOT NULL AND EXISTS (SELECT 1 FROM delivery)`.execute(ctx.db);
+    return;
+  }
   await ctx.db.transaction().execute(async (tx) => {
-    const attemptRow = {
-      started_at: a.startedAt,
-      status_code: result.statusCode,
-      latency_ms: result.latencyMs,
-      response_body: result.responseBody,
-      error: result.error?.slice(0, 1000) ?? null,
-    };
     await tx
       .insertInto('webhook_delivery_attempts')
       .values({ delivery_id: a.deliveryId, attempt: a.attempt, ...attemptRow })
@@ -52,10 +69,6 @@ export async function recordAttempt(ctx: WorkQueueContext, a: Attempt, options: 
     if (!updated) return;
     if (step.status === 'pending') {
       await ctx.enqueue(tx, DELIVERY_QUEUE, deliveryJobs([{ id: a.deliveryId, endpoint_id: a.endpointId, attempts: a.attempt }], step.retryInSeconds));
-    }
-    if (result.ok) {
-      await tx.updateTable('webhook_endpoints').set({ failing_since: null }).where('id', '=', a.endpointId).where('failing_since', 'is not', null).execute();
-      return;
     }
     const { rows } = await sql<{ failing_since: Date; enabled: boolean }>`
       UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, ${a.startedAt}) WHERE id = ${a.endpointId}

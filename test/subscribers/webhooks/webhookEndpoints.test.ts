@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config.ts';
 import { startRelay, type RelayHandle } from '../../../src/bus/relay/startRelay.ts';
@@ -194,15 +196,25 @@ describe('webhook endpoints', () => {
   });
 
   it('an endpoint that hangs holds at most its share of the delivery slots: the other endpoint and the ledger carry on', async () => {
-    let release!: () => void;
-    const held = new Promise<number>((resolve) => (release = () => resolve(200)));
+    // The slow receiver counts requests open at once: a request ends when answered or
+    // when accrue gives up on it (timeout: the connection closes).
+    let released = false;
+    const waiting = new Set<http.ServerResponse>();
     let open = 0;
     let maxOpen = 0;
-    a.setResponder(() => {
+    const slowServer = http.createServer((req, res) => {
       maxOpen = Math.max(maxOpen, ++open);
-      return held.finally(() => open--);
+      res.on('close', () => open--);
+      req.resume();
+      if (released) res.end('ok');
+      else waiting.add(res);
     });
-    const slow = await register(a.url, ['InvoiceCreated']);
+    await new Promise<void>((r) => slowServer.listen(0, '127.0.0.1', r));
+    const release = () => {
+      released = true;
+      for (const res of waiting) if (!res.destroyed) res.end('ok');
+    };
+    const slow = await register(`http://127.0.0.1:${(slowServer.address() as AddressInfo).port}/hook`, ['InvoiceCreated']);
     const fast = await register(b.url, ['InvoiceCreated']);
     const invoices = await invoiceIds(12);
     const expected = await createdEventIds(invoices);
@@ -216,6 +228,8 @@ describe('webhook endpoints', () => {
     release();
     await waitFor('the slow endpoint got all 12 too', async () => (await deliveriesOf(slow.id)).filter((d) => d.status === 'succeeded').length === 12, 60_000);
     for (const id of [slow.id, fast.id]) await api.call('DELETE', `/v1/webhook-endpoints/${id}`);
+    slowServer.closeAllConnections();
+    await new Promise<void>((r) => slowServer.close(() => r()));
   });
 
   it('lists deliveries in cursor pages with filters, retries one (same webhook-id) and replays a range from the event store', async () => {
