@@ -43,6 +43,16 @@ describe('/v1/webhook-endpoints (CRUD, validation, SSRF at registration)', () =>
     expect(got.body).toEqual(withoutSecret);
     expect((await api.call('GET', '/v1/webhook-endpoints')).body.items.map((e: { id: string }) => e.id)).toContain(id);
 
+    // Rotate without a body: the default overlap (a day); a bad overlap is a 400 naming it.
+    const rotated = await api.call('POST', `/v1/webhook-endpoints/${id}/rotate-secret`);
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.secret).toMatch(/^whsec_/);
+    expect(rotated.body.secret).not.toBe(secret);
+    expect(Date.parse(rotated.body.previousSecretExpiresAt) - Date.now()).toBeGreaterThan(23 * 3600_000);
+    const badOverlap = await api.call('POST', `/v1/webhook-endpoints/${id}/rotate-secret`, { body: { overlapSeconds: -1 } });
+    expect(badOverlap.status).toBe(400);
+    expect(badOverlap.body.errors[0].field).toBe('overlapSeconds');
+
     const patched = await api.call('PATCH', `/v1/webhook-endpoints/${id}`, { body: { eventTypes: '*', enabled: false } });
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({ eventTypes: '*', enabled: false, description: 'finance bot' });
@@ -55,10 +65,11 @@ describe('/v1/webhook-endpoints (CRUD, validation, SSRF at registration)', () =>
     expect((await api.call('PATCH', `/v1/webhook-endpoints/${id}`, { body: { enabled: true } })).status).toBe(404);
 
     const events = await api.t.db.selectFrom('events').select(['type', 'data', 'actor']).where('aggregate_id', '=', id).orderBy('position').execute();
-    expect(events.map((e) => e.type)).toEqual(['WebhookEndpointCreated', 'WebhookEndpointUpdated', 'WebhookEndpointDeleted']);
+    expect(events.map((e) => e.type)).toEqual(['WebhookEndpointCreated', 'WebhookEndpointSecretRotated', 'WebhookEndpointUpdated', 'WebhookEndpointDeleted']);
     expect(events[0]!.data).toEqual({ endpointId: id, url: 'https://hooks.example/accrue', eventTypes: ['InvoicePaid'], description: 'finance bot', enabled: true });
-    expect(events[1]!.data).toEqual({ endpointId: id, eventTypes: '*', enabled: false });
+    expect(events[2]!.data).toEqual({ endpointId: id, eventTypes: '*', enabled: false });
     expect(JSON.stringify(events)).not.toContain(secret.slice(6));
+    expect(JSON.stringify(events)).not.toContain(rotated.body.secret.slice(6));
     expect(events[0]!.actor).toBe('bootstrap');
   });
 

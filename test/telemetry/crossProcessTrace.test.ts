@@ -249,7 +249,7 @@ describe('one invoice, one trace: API → relay process → worker process → l
         return [];
       }
     });
-    const posted = logLines.find((l) => l.msg === 'revenue posted' && l.invoiceId === invoiceId);
+    const posted = logLines.find((l) => l.msg === 'revenue posted' && l.invoiceId === invoiceId && l.eventId === event.event_id);
     expect(posted).toMatchObject({
       trace_id: traceId,
       span_id: handleRevenue.spanId,

@@ -1,7 +1,7 @@
 import type { Subscriber, SubscriberContext } from '../../bus/contract/subscriber.ts';
 import type { CircuitBreaker } from '../../bus/breaker/circuitBreaker.ts';
 import { InvariantError } from '../../errors.ts';
-import { EVENT_TYPE_NAMES } from '../../events/eventTypes.ts';
+import { EVENT_TYPE_NAMES, type EventData } from '../../events/eventTypes.ts';
 import type { StoredEvent } from '../../events/envelope.ts';
 import { createDeliveries, DELIVERY_QUEUE, deliveryJobs, reopenDelivery, replayDeliveries } from './fanOutDeliveries.ts';
 import { deliverWebhook, type DeliveryOptions } from './deliverWebhook.ts';
@@ -36,8 +36,8 @@ export function createWebhooksSubscriber(options: WebhooksOptions): Subscriber {
   async function handleBatch(events: readonly StoredEvent[], ctx: SubscriberContext): Promise<void> {
     const queued = await createDeliveries(ctx.db, events);
     for (const event of events) {
-      if (event.type === 'WebhookDeliveryRetried') queued.push(...(await reopenDelivery(ctx.db, event.data as never, ctx.now)));
-      if (event.type === 'WebhookReplayRequested') queued.push(...(await replayDeliveries(ctx.db, event.data as never, ctx.now)));
+      if (event.type === 'WebhookDeliveryRetried') queued.push(...(await reopenDelivery(ctx.db, event.data as EventData<'WebhookDeliveryRetried'>, ctx.now)));
+      if (event.type === 'WebhookReplayRequested') queued.push(...(await replayDeliveries(ctx.db, event.data as EventData<'WebhookReplayRequested'>, ctx.now)));
     }
     if (queued.length === 0) return;
     if (!ctx.enqueue) throw new InvariantError('webhook deliveries need a worker to enqueue them (SubscriberContext.enqueue)');
