@@ -36,6 +36,10 @@ describe('/v1/webhook-endpoints (CRUD, validation, SSRF at registration)', () =>
     expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     expect(created.body).toMatchObject({ url: 'https://hooks.example/accrue?token=abc', eventTypes: ['InvoicePaid'], description: 'finance bot', enabled: true, fromConfig: false });
 
+    // Only the types some endpoint takes are routed to the webhooks subscriber (no endpoint: no job per event).
+    const routed = async () => (await api.t.db.selectFrom('subscriptions').select('event_type').where('subscriber', '=', 'webhooks').execute()).map((r) => r.event_type).sort();
+    expect(await routed()).toEqual(['InvoicePaid']);
+
     const got = await api.call('GET', `/v1/webhook-endpoints/${id}`);
     expect(got.status).toBe(200);
     expect(got.body.secret).toBeUndefined();
@@ -56,6 +60,7 @@ describe('/v1/webhook-endpoints (CRUD, validation, SSRF at registration)', () =>
     const patched = await api.call('PATCH', `/v1/webhook-endpoints/${id}`, { body: { eventTypes: '*', enabled: false } });
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({ eventTypes: '*', enabled: false, description: 'finance bot' });
+    expect(await routed()).toContain('CustomerCreated');
     // Nothing to change: no event.
     expect((await api.call('PATCH', `/v1/webhook-endpoints/${id}`, { body: { enabled: false } })).status).toBe(200);
 

@@ -1,7 +1,7 @@
 import type { Subscriber, SubscriberContext } from '../../bus/contract/subscriber.ts';
 import type { CircuitBreaker } from '../../bus/breaker/circuitBreaker.ts';
 import { InvariantError } from '../../errors.ts';
-import { EVENT_TYPE_NAMES, type EventData } from '../../events/eventTypes.ts';
+import type { EventData } from '../../events/eventTypes.ts';
 import type { StoredEvent } from '../../events/envelope.ts';
 import { createDeliveries, DELIVERY_QUEUE, deliveryJobs, reopenDelivery, replayDeliveries } from './fanOutDeliveries.ts';
 import { deliverWebhook, type DeliveryOptions } from './deliverWebhook.ts';
@@ -45,7 +45,10 @@ export function createWebhooksSubscriber(options: WebhooksOptions): Subscriber {
   }
   return {
     name: 'webhooks',
-    eventTypes: EVENT_TYPE_NAMES,
+    // Always: the API's retry and replay. The types endpoints take are subscribed when an
+    // endpoint is registered or changed (subscribeEndpointTypes), so with no endpoint the
+    // bus makes no webhooks job per event.
+    eventTypes: ['WebhookDeliveryRetried', 'WebhookReplayRequested'],
     handle: (event, ctx) => handleBatch([event], ctx),
     handleBatch,
     queues: [

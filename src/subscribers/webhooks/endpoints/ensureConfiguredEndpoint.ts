@@ -3,7 +3,7 @@ import type { Database } from '../../../db/schema.ts';
 import type { EventContext } from '../../../events/appendEvents.ts';
 import { appendEvents } from '../../../events/appendEvents.ts';
 import { createEndpoint } from './manageEndpoints.ts';
-import { eventTypesColumn, redactUrl } from './webhookEndpoint.ts';
+import { eventTypesColumn, redactUrl, subscribeEndpointTypes } from './webhookEndpoint.ts';
 
 export type ConfiguredEndpoint = { url: string; secret: string; eventTypes: readonly string[] };
 
@@ -32,6 +32,7 @@ export async function ensureConfiguredEndpoint(db: Kysely<Database>, configured:
         if (row.secret !== configured.secret) change.secretChanged = true;
         if (Object.keys(change).length === 0) return row.id;
         await tx.updateTable('webhook_endpoints').set({ url: configured.url, event_types: types, secret: configured.secret, updated_at: now }).where('id', '=', row.id).execute();
+        await subscribeEndpointTypes(tx, types);
         await appendEvents(tx, [{ type: 'WebhookEndpointUpdated', aggregateId: row.id, occurredAt: now.toISOString().slice(0, 10), data: { endpointId: row.id, ...change } }], CONFIG_ACTOR);
         return row.id;
       });

@@ -2,7 +2,7 @@ import { uuidv7 } from 'uuidv7';
 import type { Executor } from '../../../db/connect.ts';
 import { NotFoundError } from '../../../errors.ts';
 import { appendEvents, type EventContext } from '../../../events/appendEvents.ts';
-import { eventTypesColumn, newSecret, redactUrl, toEndpoint, type EndpointRow, type WebhookEndpoint } from './webhookEndpoint.ts';
+import { eventTypesColumn, newSecret, redactUrl, subscribeEndpointTypes, toEndpoint, type EndpointRow, type WebhookEndpoint } from './webhookEndpoint.ts';
 
 export type EndpointInput = { url: string; eventTypes: readonly string[] | '*'; description: string; enabled: boolean };
 export type EndpointChange = Partial<EndpointInput>;
@@ -31,6 +31,7 @@ export async function createEndpoint(db: Executor, input: EndpointInput, ctx: Ev
     })
     .returningAll()
     .executeTakeFirstOrThrow();
+  await subscribeEndpointTypes(db, row.event_types);
   await appendEvents(db, [{
     type: 'WebhookEndpointCreated',
     aggregateId: id,
@@ -80,6 +81,7 @@ export async function updateEndpoint(db: Executor, id: string, change: EndpointC
   }
   if (Object.keys(set).length === 0) return toEndpoint(before, now);
   const row = await db.updateTable('webhook_endpoints').set({ ...set, updated_at: now }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+  if (set.event_types !== undefined) await subscribeEndpointTypes(db, row.event_types);
   await appendEvents(db, [{ type: 'WebhookEndpointUpdated', aggregateId: id, occurredAt: today(now), data: { endpointId: id, ...data } }], ctx);
   return toEndpoint(row, now);
 }

@@ -3,6 +3,9 @@ import type { Selectable } from 'kysely';
 import type { WebhookEndpointsTable } from '../../../db/tables/webhookTables.ts';
 import { SECRET_PREFIX } from '../../../values/webhookSecret.ts';
 import { safeUrl } from '../../postJson.ts';
+import type { Executor } from '../../../db/connect.ts';
+import { registerSubscriptions } from '../../../bus/contract/subscriptions.ts';
+import { EVENT_TYPE_NAMES, type EventType } from '../../../events/eventTypes.ts';
 
 export type EndpointRow = Selectable<WebhookEndpointsTable>;
 
@@ -64,3 +67,15 @@ export function takesEventType(eventTypes: readonly string[] | null, type: strin
 
 /** The URL as events and logs carry it: without credentials or query (they may hold tokens). */
 export const redactUrl = safeUrl;
+
+/**
+ * Routes the event types an endpoint takes to the webhooks subscriber (the
+ * subscriptions table every relay reads), in the caller's transaction: with no
+ * endpoint registered, events make no webhooks job at all. Only adds, as every
+ * subscription does: a type no endpoint takes any more still makes a job, whose
+ * fan-out finds no endpoint.
+ */
+export async function subscribeEndpointTypes(db: Executor, eventTypes: readonly string[] | null): Promise<void> {
+  const types = (eventTypes ?? EVENT_TYPE_NAMES) as readonly EventType[];
+  await registerSubscriptions(db, [{ name: 'webhooks', eventTypes: types }]);
+}
