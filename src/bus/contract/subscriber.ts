@@ -68,7 +68,7 @@ export type WorkQueue = {
   name: string;
   /** Jobs one worker process runs at once, one per fetch loop. */
   concurrency: number;
-  /** Most jobs of one group in flight in one worker process (pg-boss localGroupConcurrency); below concurrency, so a hanging group leaves loops to the others. */
+  /** Most jobs of one group (OutgoingJob.group) in flight in one worker process; below concurrency, so a hanging group leaves loops to the others. */
   groupConcurrency?: number;
   work(job: { id: string; retryCount: number; data: unknown }, ctx: WorkQueueContext): Promise<void>;
 };
