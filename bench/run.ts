@@ -5,7 +5,7 @@
 // --repeat R (rounds of the repeated figures, default 3; quick 2),
 // --only key,key (run some figures: insertBaselineTps, invoiceSql, http, pgBoss
 // (= pgBossDrain,pgBossLatency), pipeline, pipelineAll, e2e, e2e1000, worker,
-// recognitionRun, scale, nats, history, rebuild, reports).
+// recognitionRun, scale, nats, webhooks, history, rebuild, reports).
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,6 +29,7 @@ import { natsForward } from './figures/natsForward.ts';
 import { historyPosting } from './figures/historyPosting.ts';
 import { rebuildFromSnapshot } from './figures/rebuildFromSnapshot.ts';
 import { reportsAtScale } from './figures/reportsAtScale.ts';
+import { webhookDeliveries } from './figures/webhookDeliveries.ts';
 
 // One round: each baseline right before the accrue figures measured against it, so a
 // slow minute of the shared machine hits both, and each ratio is taken within a round.
@@ -36,9 +37,10 @@ import { reportsAtScale } from './figures/reportsAtScale.ts';
 const ROUND: Figure[] = [insertBaseline, invoiceSql, httpWritePath, pgBossDrain, pipelineDrain, pipelineAll, pgBossLatency, endToEndLatency, endToEnd1000];
 // Once per run: the worker's RSS (two drain sizes), the recognition run (no baseline),
 // the scale-out table, which repeats and interleaves its own combinations, and the
-// NATS forwarder (issue 13; no baseline); the event store at scale (issue 15): posting
-// cost against history, rebuild from scratch vs from a snapshot, reports on a large ledger.
-const ONCE: Figure[] = [workerMemory, recognitionRun, scaleOut, natsForward, historyPosting, rebuildFromSnapshot, reportsAtScale];
+// NATS forwarder and the webhook deliveries (issue 13; no baseline); the event store at
+// scale (issue 15): posting cost against history, rebuild from scratch vs from a
+// snapshot, reports on a large ledger.
+const ONCE: Figure[] = [workerMemory, recognitionRun, scaleOut, natsForward, webhookDeliveries, historyPosting, rebuildFromSnapshot, reportsAtScale];
 // Names the --only flag took before the pg-boss figure was split in two.
 const ALIASES: Record<string, string[]> = { pgBoss: ['pgBossDrain', 'pgBossLatency'] };
 

@@ -793,7 +793,7 @@ CREATE TABLE public.notification_deliveries (
     body text NOT NULL,
     recorded_at timestamp with time zone DEFAULT now() NOT NULL,
     delivered_at timestamp with time zone,
-    CONSTRAINT notification_deliveries_kind_check CHECK ((kind = ANY (ARRAY['reminder'::text, 'overdue'::text, 'receipt'::text])))
+    CONSTRAINT notification_deliveries_kind_check CHECK ((kind = ANY (ARRAY['reminder'::text, 'overdue'::text, 'receipt'::text, 'webhook-disabled'::text])))
 );
 
 CREATE TABLE public.outbox (
@@ -888,6 +888,49 @@ CREATE TABLE public.webhook_deliveries (
     url text NOT NULL,
     status_code integer,
     delivered_at timestamp with time zone
+);
+
+CREATE TABLE public.webhook_delivery_attempts (
+    delivery_id uuid NOT NULL,
+    attempt integer NOT NULL,
+    started_at timestamp with time zone NOT NULL,
+    status_code integer,
+    latency_ms integer NOT NULL,
+    response_body text,
+    error text
+);
+
+CREATE TABLE public.webhook_endpoint_deliveries (
+    id uuid NOT NULL,
+    endpoint_id uuid NOT NULL,
+    event_id uuid NOT NULL,
+    event_type text NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    lease_until timestamp with time zone,
+    next_attempt_at timestamp with time zone,
+    last_status_code integer,
+    last_error text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT webhook_endpoint_deliveries_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'sending'::text, 'succeeded'::text, 'failed'::text])))
+);
+
+CREATE TABLE public.webhook_endpoints (
+    id uuid NOT NULL,
+    url text NOT NULL,
+    event_types text[],
+    description text DEFAULT ''::text NOT NULL,
+    enabled boolean DEFAULT true NOT NULL,
+    secret text NOT NULL,
+    previous_secret text,
+    previous_secret_expires_at timestamp with time zone,
+    from_config boolean DEFAULT false NOT NULL,
+    failing_since timestamp with time zone,
+    disabled_reason text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    deleted_at timestamp with time zone
 );
 
 ALTER TABLE ONLY public.analytics_invoices
@@ -992,6 +1035,18 @@ ALTER TABLE ONLY public.subscriptions
 ALTER TABLE ONLY public.webhook_deliveries
     ADD CONSTRAINT webhook_deliveries_pkey PRIMARY KEY (event_id);
 
+ALTER TABLE ONLY public.webhook_delivery_attempts
+    ADD CONSTRAINT webhook_delivery_attempts_pkey PRIMARY KEY (delivery_id, attempt);
+
+ALTER TABLE ONLY public.webhook_endpoint_deliveries
+    ADD CONSTRAINT webhook_endpoint_deliveries_endpoint_id_event_id_key UNIQUE (endpoint_id, event_id);
+
+ALTER TABLE ONLY public.webhook_endpoint_deliveries
+    ADD CONSTRAINT webhook_endpoint_deliveries_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.webhook_endpoints
+    ADD CONSTRAINT webhook_endpoints_pkey PRIMARY KEY (id);
+
 CREATE INDEX analytics_invoices_currency_issued ON public.analytics_invoices USING btree (currency, issued_on);
 
 CREATE INDEX events_aggregate ON public.events USING btree (aggregate_type, aggregate_id, "position");
@@ -1042,6 +1097,12 @@ CREATE INDEX revenue_invoices_currency ON public.revenue_invoices USING btree (c
 
 CREATE INDEX revenue_lines_due ON public.revenue_lines USING btree (recognized_through) WHERE active;
 
+CREATE INDEX webhook_endpoint_deliveries_list ON public.webhook_endpoint_deliveries USING btree (endpoint_id, id DESC);
+
+CREATE UNIQUE INDEX webhook_endpoints_from_config ON public.webhook_endpoints USING btree (from_config) WHERE (from_config AND (deleted_at IS NULL));
+
+CREATE INDEX webhook_endpoints_live ON public.webhook_endpoints USING btree (id) WHERE (enabled AND (deleted_at IS NULL));
+
 CREATE TRIGGER events_append_only BEFORE DELETE OR UPDATE ON public.events FOR EACH ROW EXECUTE FUNCTION public.events_refuse_change();
 
 CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON public.events FOR EACH STATEMENT EXECUTE FUNCTION public.events_refuse_change();
@@ -1080,6 +1141,12 @@ ALTER TABLE ONLY public.projection_snapshot_rows
 
 ALTER TABLE ONLY public.revenue_lines
     ADD CONSTRAINT revenue_lines_invoice_id_fkey FOREIGN KEY (invoice_id) REFERENCES public.revenue_invoices(invoice_id);
+
+ALTER TABLE ONLY public.webhook_delivery_attempts
+    ADD CONSTRAINT webhook_delivery_attempts_delivery_id_fkey FOREIGN KEY (delivery_id) REFERENCES public.webhook_endpoint_deliveries(id);
+
+ALTER TABLE ONLY public.webhook_endpoint_deliveries
+    ADD CONSTRAINT webhook_endpoint_deliveries_endpoint_id_fkey FOREIGN KEY (endpoint_id) REFERENCES public.webhook_endpoints(id);
 
 GRANT USAGE ON SCHEMA public TO accrue_app;
 
@@ -1190,3 +1257,9 @@ GRANT SELECT ON TABLE public.schema_migrations TO accrue_app;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.subscriptions TO accrue_app;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.webhook_deliveries TO accrue_app;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.webhook_delivery_attempts TO accrue_app;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.webhook_endpoint_deliveries TO accrue_app;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.webhook_endpoints TO accrue_app;

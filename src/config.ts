@@ -49,11 +49,12 @@ const ConfigSchema = z.object({
   // Imported events (POST /v1/events) are facts the sending billing system has already
   // acted on; notifying for them would, e.g., mail a year of receipts after a backfill.
   ACCRUE_NOTIFY_IMPORTED: boolFromEnv.default(false),
-  // Webhooks: every event of ACCRUE_WEBHOOK_EVENT_TYPES (comma-separated; default all
-  // invoice and revenue events) is POSTed to ACCRUE_WEBHOOK_URL, signed the Standard
-  // Webhooks way with ACCRUE_WEBHOOK_SECRET: whsec_<base64> (the key is the decoded
-  // bytes) or a plain string of 16+ characters (the key is its utf8 bytes). Unset URL:
-  // no webhooks subscriber.
+  // Webhooks: endpoints are registered through /v1/webhook-endpoints. ACCRUE_WEBHOOK_URL,
+  // when set, is one more endpoint, made (or brought in line) at each worker's start:
+  // every event of ACCRUE_WEBHOOK_EVENT_TYPES (comma-separated; default all invoice and
+  // revenue events), signed the Standard Webhooks way with ACCRUE_WEBHOOK_SECRET:
+  // whsec_<base64> (the key is the decoded bytes) or a plain string of 16+ characters
+  // (the key is its utf8 bytes).
   ACCRUE_WEBHOOK_URL: z.string().url().optional(),
   ACCRUE_WEBHOOK_SECRET: z.string().optional(),
   ACCRUE_WEBHOOK_EVENT_TYPES: z
@@ -61,6 +62,25 @@ const ConfigSchema = z.object({
     .transform((s) => s.split(',').map((t) => t.trim()).filter((t) => t.length > 0))
     .pipe(z.array(z.enum(EVENT_TYPE_NAMES as [EventType, ...EventType[]])).min(1))
     .optional(),
+  // Webhook endpoints (/v1/webhook-endpoints). A failed delivery is tried again after
+  // each of these delays in turn (comma-separated seconds; the Standard Webhooks / Svix
+  // schedule: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h), then it is failed (retry it by hand).
+  ACCRUE_WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .default('5,300,1800,7200,18000,36000')
+    .transform((s) => s.split(',').map((t) => t.trim()).filter((t) => t.length > 0))
+    .pipe(z.array(z.string().regex(/^\d{1,6}$/, 'whole seconds').transform(Number)).max(50)),
+  // An endpoint that has failed every delivery for this long (seconds; 5 days) is
+  // disabled, with a WebhookEndpointDisabled event; PATCH enabled=true turns it back on.
+  ACCRUE_WEBHOOK_DISABLE_AFTER: z.coerce.number().int().min(1).default(5 * 86_400),
+  // Webhook URLs that resolve to loopback, private, link-local or metadata addresses are
+  // refused at registration and at delivery. true allows them: local development and tests.
+  ACCRUE_WEBHOOK_ALLOW_PRIVATE: boolFromEnv.default(false),
+  // Deliveries one worker process sends at once, and at most this many of them to one
+  // endpoint: an endpoint that hangs holds at most that many and the rest carry on
+  // (hence it must be smaller).
+  ACCRUE_WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(8),
+  ACCRUE_WEBHOOK_ENDPOINT_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(4),
   // An outside endpoint that takes longer than this is a failure (retried by the worker).
   ACCRUE_OUTBOUND_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
   // Circuit breaker: open after this many consecutive failures, for this long;
@@ -177,6 +197,9 @@ const CheckedConfigSchema = ConfigSchema.superRefine((c, ctx) => {
   }
   if (c.ACCRUE_NOTIFY_CHANNEL === 'webhook' && !c.ACCRUE_NOTIFY_WEBHOOK_URL) {
     ctx.addIssue({ code: 'custom', path: ['ACCRUE_NOTIFY_WEBHOOK_URL'], message: "required when ACCRUE_NOTIFY_CHANNEL is 'webhook'" });
+  }
+  if (c.ACCRUE_WEBHOOK_ENDPOINT_CONCURRENCY >= c.ACCRUE_WEBHOOK_CONCURRENCY) {
+    ctx.addIssue({ code: 'custom', path: ['ACCRUE_WEBHOOK_ENDPOINT_CONCURRENCY'], message: 'must be below ACCRUE_WEBHOOK_CONCURRENCY (one endpoint must not hold every delivery loop)' });
   }
   if (c.ACCRUE_MIN_YEAR > c.ACCRUE_MAX_YEAR) {
     ctx.addIssue({ code: 'custom', path: ['ACCRUE_MIN_YEAR'], message: 'must not be above ACCRUE_MAX_YEAR' });

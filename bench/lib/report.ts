@@ -24,6 +24,7 @@ export type BenchResults = {
   history: { postMsAt1: N; postMsAt100: N; postMsAt1000: N };
   rebuild: { fromScratchSeconds: N; fromSnapshotSeconds: N; events: N };
   reports: { revenueByMonthMs: N; closingBalancesMs: N; entries: N };
+  webhooks: { deliveriesPerSec: N; p95Ms: N };
   targets: Targets;
   run: Record<string, unknown>;
   figures: Record<string, { status: FigureResult['status']; note?: string; detail?: Record<string, unknown> }>;
@@ -81,6 +82,7 @@ export function buildResults(rounds: Record<string, FigureResult[]>, run: Record
     history: { postMsAt1: num(s('history').postMsAt1), postMsAt100: num(s('history').postMsAt100), postMsAt1000: num(s('history').postMsAt1000) },
     rebuild: { fromScratchSeconds: num(s('rebuild').fromScratchSeconds), fromSnapshotSeconds: num(s('rebuild').fromSnapshotSeconds), events: num(s('rebuild').events) },
     reports: { revenueByMonthMs: num(s('reports').revenueByMonthMs), closingBalancesMs: num(s('reports').closingBalancesMs), entries: num(s('reports').entries) },
+    webhooks: { deliveriesPerSec: num(s('webhooks').deliveriesPerSec), p95Ms: num(s('webhooks').p95Ms) },
     targets: {},
     run,
     figures: Object.fromEntries(Object.entries(byKey).map(([k, r]) => [k, { status: r.status, note: r.note, detail: r.detail }])),
@@ -135,6 +137,8 @@ export function renderTable(r: BenchResults, events: number): string {
     ['11 rebuild from a snapshot 1,000 events behind', v(r.rebuild.fromSnapshotSeconds, 's', 'rebuild', 'fromSnapshotSeconds', 2), plain(r.rebuild.fromScratchSeconds, 's', 2), ratioOf(r.rebuild.fromSnapshotSeconds, r.rebuild.fromScratchSeconds), '>= 10x faster', fmtMet(t.rebuild?.met)],
     [`12 revenue by month (${r.reports.entries === null ? '?' : fmtN(r.reports.entries, 0)} entries)`, v(r.reports.revenueByMonthMs, 'ms', 'reports', 'revenueByMonthMs', 1), '—', '—', '<= 200 ms', fmtMet(t.reportsRevenue?.met)],
     ['12 closing balances', v(r.reports.closingBalancesMs, 'ms', 'reports', 'closingBalancesMs', 1), '—', '—', '<= 200 ms', fmtMet(t.reportsClosing?.met)],
+    ['13 webhook deliveries (local receiver)', v(r.webhooks.deliveriesPerSec, 'deliveries/s', 'webhooks', 'deliveriesPerSec'), '—', '—', '—', '—'],
+    ['13 webhook commit→received p95', v(r.webhooks.p95Ms, 'ms', 'webhooks', 'p95Ms', 1), '—', '—', '—', '—'],
     ...r.scale.map((row, i) => {
       const s = (r.figures.scale?.detail?.combinations as { spread?: Spread | null }[] | undefined)?.[i]?.spread;
       const spreadText = s && s.runs > 1 ? ` (${fmtN(s.min, 0)}–${fmtN(s.max, 0)})` : '';

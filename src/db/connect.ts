@@ -19,11 +19,15 @@ export type DbHandle = {
  * A pool and its Kysely. Every commit through `db` that added outbox rows wakes the
  * relay afterwards (db/wakeRelay.ts); `log` receives a failed wake-up at debug.
  */
-export function connect(url: string, options: { max?: number; applicationName?: string; log?: WakeLog } = {}): DbHandle {
+export function connect(url: string, options: { max?: number; applicationName?: string; log?: WakeLog; asyncCommit?: boolean } = {}): DbHandle {
   const pool = new pg.Pool({
     connectionString: url,
     max: options.max ?? 10,
     application_name: options.applicationName ?? 'accrue',
+    // asyncCommit: commits do not wait for their WAL flush (synchronous_commit off) on this
+    // pool's sessions. Only for writes a crash may undo because a later synchronous
+    // commit that depends on them flushes them first (WAL is written in order).
+    ...(options.asyncCommit ? { options: '-c synchronous_commit=off' } : {}),
   });
   // An idle client that loses its server (restart, pg_terminate_backend) emits
   // 'error'; the pool drops it and makes a new one on demand. Without a listener

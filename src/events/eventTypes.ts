@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import * as invoice from './schemas/invoiceEvents.ts';
 import * as other from './schemas/otherEvents.ts';
 import * as operator from './schemas/operatorEvents.ts';
+import * as webhook from './schemas/webhookEvents.ts';
 
 /**
  * The published contract: every event type, the aggregate it belongs to, its
@@ -29,6 +30,13 @@ export const eventTypes = {
   ApiKeyCreated: { aggregateType: 'operator', schemaVersion: 1, data: operator.ApiKeyCreated },
   ArchiveReplayed: { aggregateType: 'operator', schemaVersion: 1, data: operator.ArchiveReplayed },
   ApiKeyRevoked: { aggregateType: 'operator', schemaVersion: 1, data: operator.ApiKeyRevoked },
+  WebhookEndpointCreated: { aggregateType: 'webhook_endpoint', schemaVersion: 1, data: webhook.WebhookEndpointCreated },
+  WebhookEndpointUpdated: { aggregateType: 'webhook_endpoint', schemaVersion: 1, data: webhook.WebhookEndpointUpdated },
+  WebhookEndpointDeleted: { aggregateType: 'webhook_endpoint', schemaVersion: 1, data: webhook.WebhookEndpointDeleted },
+  WebhookEndpointSecretRotated: { aggregateType: 'webhook_endpoint', schemaVersion: 1, data: webhook.WebhookEndpointSecretRotated },
+  WebhookEndpointDisabled: { aggregateType: 'webhook_endpoint', schemaVersion: 1, data: webhook.WebhookEndpointDisabled },
+  WebhookDeliveryRetried: { aggregateType: 'webhook_endpoint', schemaVersion: 1, data: webhook.WebhookDeliveryRetried },
+  WebhookReplayRequested: { aggregateType: 'webhook_endpoint', schemaVersion: 1, data: webhook.WebhookReplayRequested },
 } as const satisfies Record<string, { aggregateType: string; schemaVersion: number; data: z.ZodType }>;
 
 export type EventType = keyof typeof eventTypes;

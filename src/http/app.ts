@@ -24,6 +24,7 @@ import { registerAuditRoutes } from './routes/auditRoutes.ts';
 import { registerApiKeyRoutes } from './routes/apiKeyRoutes.ts';
 import { registerEventFeedRoutes } from './routes/eventFeedRoutes.ts';
 import { registerCallerRoutes } from './routes/callerRoutes.ts';
+import { registerWebhookEndpointRoutes } from './routes/webhookEndpointRoutes.ts';
 import { validationHook } from './validation.ts';
 import { apiReferenceRoutes } from '../console/apiReference.ts';
 import { consoleRoutes } from '../console/consoleRoutes.ts';
@@ -61,6 +62,7 @@ const ROUTES: RouteModule[] = [
   registerApiKeyRoutes,
   registerEventFeedRoutes,
   registerCallerRoutes,
+  registerWebhookEndpointRoutes,
 ];
 
 export function createApp(apiDeps: ApiDeps, extraRoutes: RouteModule[] = []): ApiApp {

@@ -5,6 +5,7 @@ import type { Principal } from '../auth/scopes.ts';
 import type { MigrationState } from './health/checks.ts';
 import type { Limits } from '../values/limits.ts';
 import type { FeedFollowers } from '../events/feed/followFeed.ts';
+import type { ResolveHost } from '../subscribers/webhooks/checkWebhookUrl.ts';
 
 /** What the HTTP layer needs, passed by hand from the entry point (no container). */
 export type ApiDeps = {
@@ -29,6 +30,8 @@ export type ApiDeps = {
   serveMetrics?: boolean;
   /** GET /v1/events/stream: the process's shared feed reader and the heartbeat period. Default: one polling every second, made on the first stream. */
   eventStream?: { followers: FeedFollowers; heartbeatMs: number };
+  /** ACCRUE_WEBHOOK_ALLOW_PRIVATE (default false: private webhook URLs are refused), and the resolver the URL check uses (tests). */
+  webhooks?: { allowPrivate: boolean; resolve?: ResolveHost };
 };
 
 /** What routes and middleware get from createApp: the deps with the clock resolved once, there. */

@@ -15,7 +15,7 @@ export type SubscriberRegistry = {
 
 /**
  * The one list of subscribers, built from config: revenue, notifications,
- * analytics, and webhooks when ACCRUE_WEBHOOK_URL is set. Circuit-breaker state is
+ * analytics and webhooks (with its delivery queue). Circuit-breaker state is
  * written outside the job transactions (which roll back on failure), on a small
  * pool of its own that connects only when a breaker is used.
  */

@@ -70,6 +70,7 @@ export async function startApi(options: {
       readiness: { migrationsCurrent: migrationsCheck(database.url), bossStarted: options.bossStarted },
       serveMetrics: config.ACCRUE_OPS_PORT === undefined,
       eventStream: { followers, heartbeatMs: config.ACCRUE_SSE_HEARTBEAT_SECONDS * 1000 },
+      webhooks: { allowPrivate: config.ACCRUE_WEBHOOK_ALLOW_PRIVATE },
     },
     [operatorRoutes({ getBoss }), ...(options.extraRoutes ?? [])],
   );

@@ -10,7 +10,7 @@ import { isEndpointFailure } from './postJson.ts';
 import { fileChannel, logChannel, webhookChannel, type NotificationChannel } from './notifications/notificationChannel.ts';
 import { createNotificationsSubscriber } from './notifications/sendNotifications.ts';
 import { analyticsSubscriber } from './analytics/updateInvoiceAnalytics.ts';
-import { createWebhooksSubscriber } from './webhooks/forwardEventsToWebhook.ts';
+import { createWebhooksSubscriber } from './webhooks/sendEventsToWebhookEndpoints.ts';
 
 export type SubscriberDeps = {
   /**
@@ -22,24 +22,28 @@ export type SubscriberDeps = {
 
 /**
  * The subscribers of this capability (the lead adds revenue): notifications,
- * analytics (with reset, so it can be rebuilt), and webhooks when ACCRUE_WEBHOOK_URL
- * is set. Notifications and webhooks have no reset: they are deliveries, not state,
+ * analytics (with reset, so it can be rebuilt), and webhooks (the endpoints of
+ * /v1/webhook-endpoints; ACCRUE_WEBHOOK_URL, when set, is one of them). Notifications and webhooks have no reset: they are deliveries, not state,
  * and a rebuild must not send them again (their delivery tables skip known events).
  */
 export function buildSubscribers(config: Config, deps: SubscriberDeps): Subscriber[] {
   const breaker = (name: string) => breakerFor(config, deps.breakerDb, name);
   const subscribers: Subscriber[] = [createNotificationsSubscriber(notificationChannel(config, breaker), { notifyImported: config.ACCRUE_NOTIFY_IMPORTED }), analyticsSubscriber];
-  if (config.ACCRUE_WEBHOOK_URL && config.ACCRUE_WEBHOOK_SECRET) {
-    subscribers.push(
-      createWebhooksSubscriber({
-        url: config.ACCRUE_WEBHOOK_URL,
-        secret: config.ACCRUE_WEBHOOK_SECRET,
-        eventTypes: config.ACCRUE_WEBHOOK_EVENT_TYPES ?? [...INVOICE_EVENT_TYPES, ...REVENUE_EVENT_TYPES],
-        timeoutMs: config.ACCRUE_OUTBOUND_TIMEOUT_MS,
-        breaker: breaker('webhooks'),
-      }),
-    );
-  }
+  subscribers.push(
+    createWebhooksSubscriber({
+      timeoutMs: config.ACCRUE_OUTBOUND_TIMEOUT_MS,
+      retrySchedule: config.ACCRUE_WEBHOOK_RETRY_SCHEDULE,
+      disableAfterMs: config.ACCRUE_WEBHOOK_DISABLE_AFTER * 1000,
+      allowPrivate: config.ACCRUE_WEBHOOK_ALLOW_PRIVATE,
+      concurrency: config.ACCRUE_WEBHOOK_CONCURRENCY,
+      endpointConcurrency: config.ACCRUE_WEBHOOK_ENDPOINT_CONCURRENCY,
+      breaker,
+      configured:
+        config.ACCRUE_WEBHOOK_URL && config.ACCRUE_WEBHOOK_SECRET
+          ? { url: config.ACCRUE_WEBHOOK_URL, secret: config.ACCRUE_WEBHOOK_SECRET, eventTypes: config.ACCRUE_WEBHOOK_EVENT_TYPES ?? [...INVOICE_EVENT_TYPES, ...REVENUE_EVENT_TYPES] }
+          : undefined,
+    }),
+  );
   return subscribers;
 }
 

@@ -1,8 +1,11 @@
 import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, seriousA11yViolations, watchedPage, type WatchedPage } from '../helpers/browser.ts';
+import { waitUntilDrained } from '../../src/bus/operator/getStatus.ts';
 import { ADMIN_TOKEN, startSeededServer, type SeededServer } from '../helpers/seededServer.ts';
 
 // The console in Debian's Chromium against the whole service (API, relay, worker with
@@ -173,14 +176,38 @@ describe('the operator console in Chromium', () => {
     await checkPage('console-revenue');
   });
 
-  it('access: an admin creates a key (its token shown once, with the scopes asked) and revokes it; webhook endpoints are not offered yet', async () => {
+  it('access: an admin creates a key (its token shown once, with the scopes asked) and revokes it; webhook endpoints show their recent deliveries', async () => {
+    // A receiver on loopback, an endpoint for invoice creations, one invoice: one delivery.
+    const received: string[] = [];
+    const receiver = createServer((req, res) => {
+      received.push(String(req.headers['webhook-id']));
+      req.resume().on('end', () => res.writeHead(204).end());
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    try {
+      const port = (receiver.address() as AddressInfo).port;
+      await server.call('POST', '/v1/webhook-endpoints', { url: `http://127.0.0.1:${port}/hook`, eventTypes: ['InvoiceCreated'], description: 'console receiver' });
+      const customer = await server.call('POST', '/v1/customers', { name: 'Hooked', email: 'hooked@example.com' });
+      await server.call('POST', '/v1/invoices', { customerId: customer.id, currency: 'USD', lines: [{ lineId: 'l', kind: 'revenue', description: 'Plan', amount: 100 }] });
+      await waitUntilDrained(server.t.db, { timeoutMs: 30_000 });
+      expect(received).toHaveLength(1);
+    } finally {
+      await new Promise((r) => receiver.close(r));
+    }
+
     await signedIn(ADMIN_TOKEN, '/console/access');
     await w!.page.getByLabel('Name').fill('console-made');
     await w!.page.getByLabel('reports:read').check();
     await w!.page.getByRole('button', { name: 'Create key' }).click();
     const token = (await w!.page.locator('#new-token').textContent())!;
     expect(await server.call('GET', '/v1/me', undefined, token)).toMatchObject({ name: 'console-made', scopes: ['reports:read'] });
-    expect(await w!.page.locator('#webhooks').textContent()).toContain('does not offer webhook endpoints');
+    const endpoints = w!.page.locator('#webhooks table.endpoints tbody tr');
+    await expect.poll(() => endpoints.count()).toBe(1);
+    expect(await endpoints.first().textContent()).toContain('InvoiceCreated');
+    const delivery = w!.page.locator('#webhooks table.deliveries tbody tr');
+    await expect.poll(() => delivery.count()).toBe(1);
+    expect(await delivery.first().textContent()).toContain(received[0]!);
+    expect(await delivery.first().textContent()).toContain('succeeded');
 
     await w!.page.getByRole('button', { name: 'Revoke console-made' }).click();
     await w!.page.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();

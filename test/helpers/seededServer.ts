@@ -9,6 +9,7 @@ import { startRelay, type RelayHandle } from '../../src/bus/relay/startRelay.ts'
 import { startWorker, type WorkerHandle } from '../../src/bus/worker/startWorker.ts';
 import { loadConfig } from '../../src/config.ts';
 import { startApi, type RunningApi } from '../../src/runtime/startApi.ts';
+import { buildSubscriberRegistry } from '../../src/runtime/registeredSubscribers.ts';
 import { revenueSubscriber } from '../../src/subscribers/revenue/index.ts';
 import { silentLogger } from '../../src/telemetry/logger.ts';
 import { testSettings } from './busTestKit.ts';
@@ -55,7 +56,7 @@ export type SeededServer = {
 
 /**
  * The whole service on a fresh database, over a real socket: the API with the
- * console, a relay and a worker running revenue and the probe, seeded through /v1
+ * console, a relay and a worker running revenue, the probe and webhooks, seeded through /v1
  * with a customer, three invoices issued in past months (one paid) and one poisoned
  * job, and drained.
  */
@@ -63,11 +64,14 @@ export async function startSeededServer(): Promise<SeededServer> {
   const t = await createTestDatabase();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'accrue-console-'));
   const poison = { on: true };
-  const subscribers = [revenueSubscriber, probeSubscriber(poison)];
+  // Webhook endpoints to loopback receivers are allowed: the Access page shows their deliveries.
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', ACCRUE_BOOTSTRAP_TOKEN: ADMIN_TOKEN, ACCRUE_DATA_DIR: dataDir, ACCRUE_WEBHOOK_ALLOW_PRIVATE: 'true' });
+  const registry = buildSubscriberRegistry(config, t.url);
+  const webhooks = registry.subscribers.filter((s) => s.name === 'webhooks');
+  const subscribers = [revenueSubscriber, probeSubscriber(poison), ...webhooks];
   const settings = testSettings();
   const worker: WorkerHandle = await startWorker({ url: t.url, subscribers, settings, log: silentLogger });
   const relay: RelayHandle = await startRelay({ url: t.url, subscribers, settings, log: silentLogger });
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', ACCRUE_BOOTSTRAP_TOKEN: ADMIN_TOKEN, ACCRUE_DATA_DIR: dataDir });
   const api = await startApi({ config, log: silentLogger, database: { url: t.url, embedded: false, stop: async () => {} }, print: () => {} });
 
   const call = async (method: string, pathname: string, body?: unknown, token = ADMIN_TOKEN): Promise<any> => {
@@ -128,6 +132,7 @@ export async function startSeededServer(): Promise<SeededServer> {
       await api.close();
       await relay.stop();
       await worker.stop();
+      await registry.close();
       await t.drop();
       await rm(dataDir, { recursive: true, force: true });
     },

@@ -17,8 +17,10 @@ import { createCustomer, createTestApi, invoiceBody, type TestApi } from '../hel
  * exporter), `accrue relay` and `accrue worker` as real child processes exporting
  * over OTLP/HTTP to a receiver on loopback (the production path), their /metrics
  * and /readyz served by their ops servers, their JSON logs read from stdout.
- * The webhooks subscriber points at an endpoint answering 503, so one job fails,
- * is retried once (ACCRUE_QUEUE_RETRY_LIMIT=1) and lands in the archive.
+ * The notification webhook channel points at an endpoint answering 503, so the
+ * reminder's notification job fails, is retried once (ACCRUE_QUEUE_RETRY_LIMIT=1) and
+ * lands in the archive. (Webhook endpoints keep their own attempt log instead of
+ * failing jobs: test/subscribers/webhooks.)
  * Costs: one test database, two child processes (~2 s each to start).
  */
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -76,13 +78,12 @@ describe('one invoice, one trace: API → relay process → worker process → l
       LOG_LEVEL: 'debug',
       ACCRUE_LOG_PRETTY: 'false',
       ACCRUE_DATA_DIR: dataDir,
-      ACCRUE_NOTIFY_CHANNEL: 'log',
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
       // The SDK's own setting: export every 100 ms instead of 5 s, so the test need not wait.
       OTEL_BSP_SCHEDULE_DELAY: '100',
-      ACCRUE_WEBHOOK_URL: hook.url,
-      ACCRUE_WEBHOOK_SECRET: 'webhook-secret-0123456789',
-      ACCRUE_WEBHOOK_EVENT_TYPES: 'InvoiceCreated',
+      ACCRUE_NOTIFY_CHANNEL: 'webhook',
+      ACCRUE_NOTIFY_WEBHOOK_URL: hook.url,
+      ACCRUE_NOTIFY_WEBHOOK_SECRET: 'webhook-secret-0123456789',
       ACCRUE_QUEUE_RETRY_LIMIT: '1',
       ACCRUE_QUEUE_RETRY_DELAY_SECONDS: '0',
       ACCRUE_WORKER_POLL_SECONDS: '0.5',
@@ -147,15 +148,19 @@ describe('one invoice, one trace: API → relay process → worker process → l
       .executeTakeFirstOrThrow();
     expect(event.traceparent).toBe(`00-${traceId}-${tx.spanContext().spanId}-01`);
 
-    // The worker's spans arrive over OTLP: the ledger write, and the webhook's two failed attempts.
+    // A reminder (its own request, its own trace): its notification goes to the 503 endpoint.
+    expect((await api.call('POST', `/v1/invoices/${invoiceId}/reminders`, { body: { channel: 'email' }, headers: { 'x-correlation-id': CORRELATION } })).status).toBe(200);
+    const reminderTx = apiSpans.getFinishedSpans().find((s) => s.name.startsWith('transaction ') && s.spanContext().traceId !== traceId)!;
+    const reminderTraceId = reminderTx.spanContext().traceId;
+
+    // The worker's spans arrive over OTLP: the ledger write, and the notification's two failed attempts.
     const inTrace = () => receiver.spans.filter((s) => s.traceId === traceId);
     await waitFor('worker spans', () => {
-      const spans = inTrace();
-      const ledger = spans.some((s) => s.name === 'INSERT ledger_entries');
-      const webhookAttempts = spans.filter((s) => s.name === 'process webhooks').length;
-      return (ledger && webhookAttempts >= 2) || undefined;
+      const ledger = inTrace().some((s) => s.name === 'INSERT ledger_entries');
+      const notifyAttempts = receiver.spans.filter((s) => s.traceId === reminderTraceId && s.name === 'process notifications').length;
+      return (ledger && notifyAttempts >= 2) || undefined;
     });
-    await waitFor('the webhook job in the archive', async () =>
+    await waitFor('the notification job in the archive', async () =>
       Number((await api.t.db.selectFrom('failed_job_archive').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n) > 0 || undefined,
     );
 
@@ -188,14 +193,23 @@ describe('one invoice, one trace: API → relay process → worker process → l
     expect(Number(ledgerWrite.attributes[ATTR.ledgerEntryCount])).toBeGreaterThan(0);
     for (const s of [processRevenue, handleRevenue, ledgerWrite]) expect(ancestors(s)).toContain(txId);
 
-    // Both webhook attempts are children of the same transaction span: retried, then archived.
-    const webhookAttempts = spans.filter((s) => s.name === 'process webhooks').sort((a, b) => Number(a.attributes[ATTR.jobAttempt]) - Number(b.attributes[ATTR.jobAttempt]));
-    expect(webhookAttempts.map((s) => [s.parentSpanId, s.attributes[ATTR.jobAttempt], s.attributes[ATTR.jobOutcome], s.statusCode])).toEqual([
-      [txId, 1, 'retry', 2],
-      [txId, 2, 'archived', 2],
+    // Both notification attempts are children of the reminder's transaction span: retried, then archived.
+    const notifyAttempts = receiver.spans
+      .filter((s) => s.traceId === reminderTraceId && s.name === 'process notifications')
+      .sort((a, b) => Number(a.attributes[ATTR.jobAttempt]) - Number(b.attributes[ATTR.jobAttempt]));
+    expect(notifyAttempts.map((s) => [s.parentSpanId, s.attributes[ATTR.jobAttempt], s.attributes[ATTR.jobOutcome], s.statusCode])).toEqual([
+      [reminderTx.spanContext().spanId, 1, 'retry', 2],
+      [reminderTx.spanContext().spanId, 2, 'archived', 2],
     ]);
     // pg-boss's own telemetry is off (startBoss): no second, unrelated trace per job.
-    expect(receiver.spans.filter((s) => s.service === 'accrue-worker' && s.traceId !== traceId && s.name.startsWith('process'))).toEqual([]);
+    // Every worker `process` span continues a request's trace (the invoice's, the
+    // reminder's): none is a root of its own.
+    expect(receiver.spans.filter((s) => s.service === 'accrue-worker' && s.name.startsWith('process') && !s.parentSpanId)).toEqual([]);
+    const processed = receiver.spans.filter((s) => s.service === 'accrue-worker' && s.traceId === traceId && s.name.startsWith('process')).map((s) => s.name);
+    // No webhook endpoint is registered, so no webhooks job is made for it. (Analytics'
+    // spans may still be on their way: only what must not be there is checked.)
+    expect(processed).toContain('process revenue');
+    expect(processed).not.toContain('process webhooks');
     // The relay exported its non-empty batch (a root span of its own: many traces per batch).
     expect(receiver.spans.some((s) => s.service === 'accrue-relay' && s.name === 'send accrue.outbox' && Number(s.attributes['messaging.batch.message_count']) >= 1)).toBe(true);
 
@@ -218,11 +232,11 @@ describe('one invoice, one trace: API → relay process → worker process → l
     });
     expect(metric(after, 'accrue_event_processing_seconds_count', { subscriber: 'revenue' })).toBeGreaterThanOrEqual(1);
     expect(metric(after, 'accrue_handler_duration_seconds_count', { subscriber: 'revenue', outcome: 'ok' })).toBeGreaterThanOrEqual(1);
-    expect(metric(after, 'accrue_handler_duration_seconds_count', { subscriber: 'webhooks', outcome: 'error' })).toBe(2);
-    expect(metric(after, 'accrue_job_retries_total', { queue: 'webhooks', subscriber: 'webhooks' })).toBe(1);
-    expect(metric(after, 'accrue_failed_job_archived_total', { queue: 'webhooks', subscriber: 'webhooks' })).toBe(1);
+    expect(metric(after, 'accrue_handler_duration_seconds_count', { subscriber: 'notifications', outcome: 'error' })).toBe(2);
+    expect(metric(after, 'accrue_job_retries_total', { queue: 'notifications', subscriber: 'notifications' })).toBe(1);
+    expect(metric(after, 'accrue_failed_job_archived_total', { queue: 'notifications', subscriber: 'notifications' })).toBe(1);
     // Two failures opened the shared breaker; every process reads it from the database.
-    expect(metric(after, 'accrue_breaker_state', { subscriber: 'webhooks' })).toBe(2);
+    expect(metric(after, 'accrue_breaker_state', { subscriber: 'notifications-webhook' })).toBe(2);
     expect(metric(after, 'accrue_queue_jobs', { queue: 'revenue', state: 'created' })).toBe(0);
     const relayMetrics = (await get(`http://127.0.0.1:${relay.port}/metrics`)).text;
     expect(metric(relayMetrics, 'accrue_relay_batch_events_count')).toBeGreaterThanOrEqual(1);
@@ -238,7 +252,7 @@ describe('one invoice, one trace: API → relay process → worker process → l
         return [];
       }
     });
-    const posted = logLines.find((l) => l.msg === 'revenue posted' && l.invoiceId === invoiceId);
+    const posted = logLines.find((l) => l.msg === 'revenue posted' && l.invoiceId === invoiceId && l.eventId === event.event_id);
     expect(posted).toMatchObject({
       trace_id: traceId,
       span_id: handleRevenue.spanId,

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Kysely, RawBuilder, Transaction } from 'kysely';
 import type { Database } from '../../db/schema.ts';
+import type { Executor } from '../../db/connect.ts';
 import type { EventType } from '../../events/eventTypes.ts';
 import type { StoredEvent } from '../../events/envelope.ts';
 
@@ -33,6 +34,43 @@ export type SubscriberContext = {
    * these events in its inbox claim: handleBatch must not take them again.
    */
   batchLocked?: boolean;
+  /**
+   * Adds jobs to one of the subscriber's own queues (Subscriber.queues) in this
+   * context's transaction: they exist if and only if the handler's work commits.
+   * Absent where no worker runs the handler (in-memory dispatch, tools).
+   */
+  enqueue?(queue: string, jobs: readonly OutgoingJob[]): Promise<void>;
+};
+
+/** A job for a subscriber's own queue. */
+export type OutgoingJob = {
+  data: object;
+  /** Not before this many seconds from now. */
+  startAfterSeconds?: number;
+  /** The job's group (pg-boss group id): WorkQueue.groupConcurrency bounds how many of a group run at once. */
+  group?: string;
+};
+
+/** Adds `jobs` to `queue` inside `db`'s transaction. */
+export type Enqueue = (db: Executor, queue: string, jobs: readonly OutgoingJob[]) => Promise<void>;
+
+/** What a WorkQueue's handler gets: the worker's pool (no transaction: the handler opens its own), and enqueue. */
+export type WorkQueueContext = { db: Kysely<Database>; log: Logger; now: () => Date; enqueue: Enqueue };
+
+/**
+ * A pg-boss queue a subscriber fills itself (ctx.enqueue) and the worker works, one
+ * job per handler call, outside the event inbox: for work that is not "apply this
+ * event once", e.g. one outside call per (event, endpoint) with its own retry
+ * schedule. The queue gets the bus's retry policy and dead letter; the handler owns
+ * its idempotency, and a throw is retried by pg-boss.
+ */
+export type WorkQueue = {
+  name: string;
+  /** Jobs one worker process runs at once, one per fetch loop. */
+  concurrency: number;
+  /** Most jobs of one group (OutgoingJob.group) in flight in one worker process; below concurrency, so a hanging group leaves loops to the others. */
+  groupConcurrency?: number;
+  work(job: { id: string; retryCount: number; data: unknown }, ctx: WorkQueueContext): Promise<void>;
 };
 
 /** An effect run after commit, on the worker's pool (outside any job transaction), at the worker clock's `now`. */
@@ -94,4 +132,8 @@ export type Subscriber = {
   snapshot?: { schemaVersion: number; tables: readonly ProjectionTable[] };
   /** pg-boss schedules this subscriber needs; the worker registers and runs them. */
   schedules?: readonly ScheduledTask[];
+  /** Queues of the subscriber's own jobs (ctx.enqueue); the worker creates and works them. */
+  queues?: readonly WorkQueue[];
+  /** Run by each worker once at start, before it takes jobs (e.g. the endpoint ACCRUE_WEBHOOK_URL configures). */
+  prepare?(db: Kysely<Database>, now: Date): Promise<void>;
 };

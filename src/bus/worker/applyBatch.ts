@@ -1,4 +1,4 @@
-import type { Subscriber } from '../contract/subscriber.ts';
+import type { Enqueue, Subscriber } from '../contract/subscriber.ts';
 import type { Db } from '../../db/connect.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 import type { BatchJob, BatchResult, CompleteInTransaction, Requeue } from './batchJob.ts';
@@ -39,6 +39,8 @@ export async function applyBatch(
     now: () => Date;
     /** The most events of bundles applied in one transaction (a bigger bundle goes alone). Default 500. */
     eventBudget?: number;
+    /** SubscriberContext.enqueue: jobs for the subscriber's own queues, in the handler's transaction. */
+    enqueue?: Enqueue;
   },
 ): Promise<BatchResult[]> {
   const { queue, log, now } = options;
@@ -46,7 +48,7 @@ export async function applyBatch(
   const bundles = jobs.filter((j): j is BundleJob => isBundle(j.data));
   const singles = bundles.length > 0 ? jobs.filter((j) => !isBundle(j.data)) : jobs;
   const results = new Map<string, BatchResult>();
-  const bundleContext = { subscriber, log, now, queue, retryLimit: options.retryLimit, startedAt, complete: options.complete, requeue: options.requeue };
+  const bundleContext = { subscriber, log, now, queue, retryLimit: options.retryLimit, startedAt, complete: options.complete, requeue: options.requeue, enqueue: options.enqueue };
   for (const group of byEventBudget(bundles, options.eventBudget ?? 500)) {
     const applied = await applyBundles(db, bundleContext, group);
     for (const [id, result] of applied.results) results.set(id, result);
@@ -82,13 +84,13 @@ async function applySingles(
   db: Db,
   subscriber: Subscriber,
   jobs: readonly BatchJob[],
-  options: { queue: string; log: Logger; requeue?: Requeue; complete?: CompleteInTransaction; retryLimit?: number; now: () => Date; startedAt: Date },
+  options: { queue: string; log: Logger; requeue?: Requeue; complete?: CompleteInTransaction; enqueue?: Enqueue; retryLimit?: number; now: () => Date; startedAt: Date },
 ): Promise<Map<string, BatchResult>> {
   const { queue, log, now, startedAt } = options;
   const { poison, events } = triageJobs(jobs);
   const telemetry = startBatchTelemetry(events, { queue, subscriber: subscriber.name, log, retryLimit: options.retryLimit });
   const settling = { queue, subscriber: subscriber.name, log, startedAt, requeue: options.requeue };
-  const { results, effects } = await applyJobs(db, { subscriber, log, now, telemetry, complete: options.complete }, events, (executor, outcomes, where) =>
+  const { results, effects } = await applyJobs(db, { subscriber, log, now, telemetry, complete: options.complete, enqueue: options.enqueue }, events, (executor, outcomes, where) =>
     settleJobs(executor, settling, [...poison, ...outcomes], where),
   );
   await runEffects(db, subscriber.name, log, effects, now);

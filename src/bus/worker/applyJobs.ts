@@ -1,5 +1,5 @@
 import { sql, type Transaction } from 'kysely';
-import type { AfterCommitEffect, Subscriber } from '../contract/subscriber.ts';
+import type { AfterCommitEffect, Enqueue, OutgoingJob, Subscriber } from '../contract/subscriber.ts';
 import type { Db, Executor } from '../../db/connect.ts';
 import type { Database } from '../../db/schema.ts';
 import type { Logger } from '../../telemetry/logger.ts';
@@ -16,6 +16,8 @@ export type ApplyContext = {
   telemetry: BatchTelemetry;
   /** Completes the applied jobs in the transaction that applied them (pg-boss then finds them settled). */
   complete?: CompleteInTransaction;
+  /** Adds jobs to the subscriber's own queues (SubscriberContext.enqueue) in the handler's transaction. */
+  enqueue?: Enqueue;
 };
 /** Turns the outcomes into results and writes them with `db` (settleJobs, with the batch's poison). */
 export type Settle = (db: Executor, outcomes: readonly JobOutcome[], where: SettleWhere) => Promise<Map<string, BatchResult>>;
@@ -71,7 +73,7 @@ export async function applyTogether(db: Db, ctx: ApplyContext, events: readonly 
       // A batch subscriber's locks ride on the inbox claim's round trip.
       const locks = subscriber.handleBatch && subscriber.batchLocks && firsts.length > 0 ? subscriber.batchLocks(firsts.map((e) => e.event)) : undefined;
       const fresh = await claimInbox(tx, subscriber.name, firsts.map((e) => e.event.eventId.toLowerCase()), locks);
-      const handlerCtx = { db: tx, log: ctx.log, now: ctx.now(), afterCommit: (e: AfterCommitEffect) => void effects.push(e) };
+      const handlerCtx = { db: tx, log: ctx.log, now: ctx.now(), afterCommit: (e: AfterCommitEffect) => void effects.push(e), enqueue: enqueueIn(tx, ctx.enqueue) };
       const toHandle = firsts.filter(({ event }) => fresh.has(event.eventId.toLowerCase()));
       if (subscriber.handleBatch) {
         // Same effect as handle() per event, in fewer round trips (revenue: ~6 statements a batch, not ~4.8 an event).
@@ -99,7 +101,7 @@ async function applyOneByOne(tx: Transaction<Database>, ctx: ApplyContext, event
   // The effects of events whose savepoint was released; a rolled-back event's are dropped.
   const effects: AfterCommitEffect[] = [];
   let current: AfterCommitEffect[] = [];
-  const handlerCtx = { db: tx, log: ctx.log, now: ctx.now(), afterCommit: (e: AfterCommitEffect) => void current.push(e) };
+  const handlerCtx = { db: tx, log: ctx.log, now: ctx.now(), afterCommit: (e: AfterCommitEffect) => void current.push(e), enqueue: enqueueIn(tx, ctx.enqueue) };
   for (const { job, event } of events) {
     current = [];
     await sql`SAVEPOINT accrue_event`.execute(tx);
@@ -115,4 +117,9 @@ async function applyOneByOne(tx: Transaction<Database>, ctx: ApplyContext, event
     }
   }
   return { outcomes, effects };
+}
+
+/** SubscriberContext.enqueue bound to the handler's transaction, when the worker can enqueue. */
+function enqueueIn(tx: Transaction<Database>, enqueue: Enqueue | undefined): ((queue: string, jobs: readonly OutgoingJob[]) => Promise<void>) | undefined {
+  return enqueue ? (queue, jobs) => enqueue(tx, queue, jobs) : undefined;
 }

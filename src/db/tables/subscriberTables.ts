@@ -21,7 +21,7 @@ export interface CircuitBreakersTable {
 export interface NotificationDeliveriesTable {
   event_id: string;
   invoice_id: string;
-  kind: 'reminder' | 'overdue' | 'receipt';
+  kind: 'reminder' | 'overdue' | 'receipt' | 'webhook-disabled';
   channel: string;
   recipient: string | null;
   subject: string;

@@ -12,7 +12,7 @@ export type InvoiceFacts = {
   dueDate: string | null;
 };
 
-export type NotificationKind = 'reminder' | 'overdue' | 'receipt';
+export type NotificationKind = 'reminder' | 'overdue' | 'receipt' | 'webhook-disabled';
 
 export type NotificationMessage = {
   eventId: string;
@@ -24,7 +24,7 @@ export type NotificationMessage = {
   occurredAt: string;
 };
 
-export const NOTIFIED_EVENT_TYPES = ['InvoiceReminderSent', 'InvoiceOverdue', 'InvoicePaid'] as const;
+export const NOTIFIED_EVENT_TYPES = ['InvoiceReminderSent', 'InvoiceOverdue', 'InvoicePaid', 'WebhookEndpointDisabled'] as const;
 
 const unknownFacts: InvoiceFacts = { customerName: null, email: null, currency: null, total: null, amountPaid: null, dueDate: null };
 
@@ -64,6 +64,20 @@ export function renderNotification(event: StoredEvent, facts: InvoiceFacts = unk
         kind: 'receipt',
         subject: `Receipt: invoice ${id} is paid`,
         body: `${greeting}\n\nWe received ${money(data.amount)} on ${on} (payment ${data.paymentId}). Invoice ${id} is settled. Thank you.\n`,
+      };
+    }
+    case 'WebhookEndpointDisabled': {
+      // For the operator (no customer recipient); invoiceId carries the endpoint id.
+      const data = event.data as EventData<'WebhookEndpointDisabled'>;
+      return {
+        ...base,
+        to: null,
+        kind: 'webhook-disabled',
+        subject: `Webhook endpoint ${data.url} was disabled`,
+        body:
+          `accrue disabled webhook endpoint ${data.endpointId} (${data.url}): ${data.reason}.\n\n` +
+          `Deliveries to it stop until it is enabled again: PATCH /v1/webhook-endpoints/${data.endpointId} {"enabled": true}, ` +
+          `then retry or replay what it missed.\n`,
       };
     }
     default:

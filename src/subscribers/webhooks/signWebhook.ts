@@ -21,13 +21,18 @@ export function standardSignature(key: Buffer, id: string, timestampSeconds: num
   return `v1,${hmac.digest('base64')}`;
 }
 
-/** The three Standard Webhooks headers of one attempt, sent at `now`. */
-export function standardWebhookHeaders(id: string, body: string, secret: string, now: Date): Record<string, string> {
+/**
+ * The three Standard Webhooks headers of one attempt, sent at `now`. Several secrets
+ * (an endpoint's new and previous one while a rotation overlaps) give one `v1,`
+ * signature each, space-separated: a receiver that knows either secret verifies.
+ */
+export function standardWebhookHeaders(id: string, body: string, secret: string | readonly string[], now: Date): Record<string, string> {
   const timestamp = Math.floor(now.getTime() / 1000);
+  const secrets = typeof secret === 'string' ? [secret] : secret;
   return {
     [WEBHOOK_ID_HEADER]: id,
     [WEBHOOK_TIMESTAMP_HEADER]: String(timestamp),
-    [WEBHOOK_SIGNATURE_HEADER]: standardSignature(webhookKey(secret), id, timestamp, body),
+    [WEBHOOK_SIGNATURE_HEADER]: secrets.map((s) => standardSignature(webhookKey(s), id, timestamp, body)).join(' '),
   };
 }
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCircuitBreaker } from '../../../src/bus/breaker/circuitBreaker.ts';
 import { BreakerOpenError } from '../../../src/bus/breaker/breakerOpenError.ts';
 import { getBreakerStates } from '../../../src/bus/breaker/getBreakerStates.ts';
-import { createWebhooksSubscriber } from '../../../src/subscribers/webhooks/forwardEventsToWebhook.ts';
+import { createWebhooksSubscriber } from '../../helpers/externalWebhookSubscriber.ts';
 import { DeliveryFailedError, isEndpointFailure, postJson } from '../../../src/subscribers/postJson.ts';
 import { connect, type DbHandle } from '../../../src/db/connect.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/testDatabase.ts';

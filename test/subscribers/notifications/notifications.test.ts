@@ -40,7 +40,7 @@ describe('notifications subscriber', () => {
     const subscribers = buildSubscribers(loadConfig({ ACCRUE_DATA_DIR: dir }), { breakerDb: t.db });
     const notifications = subscribers.find((s) => s.name === 'notifications')!;
     expect(notifications.external).toBe(false);
-    expect(notifications.eventTypes).toEqual(['InvoiceReminderSent', 'InvoiceOverdue', 'InvoicePaid']);
+    expect(notifications.eventTypes).toEqual(['InvoiceReminderSent', 'InvoiceOverdue', 'InvoicePaid', 'WebhookEndpointDisabled']);
     const [reminder, overdue] = await appendTestEvents(t.db, [
       { type: 'InvoiceReminderSent', aggregateId: 'inv_n1', occurredAt: '2026-05-20', data: { channel: 'email' } },
       { type: 'InvoiceOverdue', aggregateId: 'inv_n1', occurredAt: '2026-06-01', data: { dueDate: '2026-05-31', amountDue: 10_000 }, source: 'system' },

@@ -54,4 +54,15 @@ describe('rendering notices', () => {
     expect(m.body).toContain('We received USD 100.00 on 2026-04-01 (payment pay_1)');
     expect(renderNotification(event('InvoiceVoided', { reason: 'x' }), facts)).toBeNull();
   });
+
+  it('tells the operator (no customer recipient) that a webhook endpoint was disabled, and how to turn it back on', () => {
+    const endpointId = '01900000-0000-7000-8000-0000000000ee';
+    const notice = renderNotification(
+      readStoredEvent({ ...envelope, aggregateType: 'webhook_endpoint', aggregateId: endpointId, type: 'WebhookEndpointDisabled', data: { endpointId, url: 'https://hooks.example/x', failingSince: '2026-03-28T08:00:00.000Z', reason: 'every delivery failed since 2026-03-28T08:00:00.000Z (last: answered 503)' } }),
+      facts,
+    );
+    expect(notice).toMatchObject({ kind: 'webhook-disabled', to: null, invoiceId: endpointId, subject: 'Webhook endpoint https://hooks.example/x was disabled' });
+    expect(notice!.body).toContain(`PATCH /v1/webhook-endpoints/${endpointId} {"enabled": true}`);
+    expect(notice!.body).toContain('answered 503');
+  });
 });

@@ -6,7 +6,7 @@ import { waitUntilDrained } from '../../../src/bus/operator/getStatus.ts';
 import { externalBatchSize } from '../../../src/bus/queues/externalBatchSize.ts';
 import { loadConfig } from '../../../src/config.ts';
 import { startRelay, type RelayHandle } from '../../../src/bus/relay/startRelay.ts';
-import { createWebhooksSubscriber } from '../../../src/subscribers/webhooks/forwardEventsToWebhook.ts';
+import { createWebhooksSubscriber } from '../../helpers/externalWebhookSubscriber.ts';
 import { startWorker, type WorkerHandle } from '../../../src/bus/worker/startWorker.ts';
 import { appendInvoices, testSettings } from '../../helpers/busTestKit.ts';
 import { startHttpEndpoint } from '../../helpers/httpEndpoint.ts';

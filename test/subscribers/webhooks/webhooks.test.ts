@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config.ts';
 import { createCircuitBreaker } from '../../../src/bus/breaker/circuitBreaker.ts';
 import { buildSubscribers } from '../../../src/subscribers/index.ts';
-import { createWebhooksSubscriber, webhookBody } from '../../../src/subscribers/webhooks/forwardEventsToWebhook.ts';
+import { createWebhooksSubscriber, webhookBody } from '../../helpers/externalWebhookSubscriber.ts';
 import { signWebhookBody, verifyWebhookSignature } from '../../../src/subscribers/webhooks/signWebhook.ts';
 import { verifyWebhook } from '../../../src/subscribers/webhooks/verifyWebhook.ts';
 import { DeliveryFailedError } from '../../../src/subscribers/postJson.ts';
@@ -132,21 +132,35 @@ describe('webhooks subscriber', () => {
     expect((err as Error).message).toMatch(/timed out after 100 ms/);
   });
 
-  it('is registered only when ACCRUE_WEBHOOK_URL is configured, with the default event types', () => {
+  it('is always registered (endpoints come and go through the API); ACCRUE_WEBHOOK_URL becomes one endpoint row at start, idempotently', async () => {
     const deps = { breakerDb: t.db };
-    const without = buildSubscribers(loadConfig({}), deps).map((s) => s.name);
-    expect(without).toEqual(['notifications', 'analytics']);
-    const withUrl = buildSubscribers(loadConfig({ ACCRUE_WEBHOOK_URL: endpoint.url, ACCRUE_WEBHOOK_SECRET: secret }), deps);
-    const hook = withUrl.find((s) => s.name === 'webhooks');
-    expect(hook?.external).toBe(true);
-    expect(hook?.eventTypes).toContain('InvoiceOverdue');
-    expect(hook?.eventTypes).toContain('RevenueRecognized');
-    expect(hook?.eventTypes).not.toContain('CustomerCreated');
-    const some = buildSubscribers(
-      loadConfig({ ACCRUE_WEBHOOK_URL: endpoint.url, ACCRUE_WEBHOOK_SECRET: secret, ACCRUE_WEBHOOK_EVENT_TYPES: 'InvoicePaid, InvoiceVoided' }),
-      deps,
-    );
-    expect(some.find((s) => s.name === 'webhooks')?.eventTypes).toEqual(['InvoicePaid', 'InvoiceVoided']);
+    const names = buildSubscribers(loadConfig({}), deps).map((s) => s.name);
+    expect(names).toEqual(['notifications', 'analytics', 'webhooks']);
+    const configEndpoints = () => t.db.selectFrom('webhook_endpoints').selectAll().where('from_config', '=', true).execute();
+    const endpointEvents = () => t.db.selectFrom('events').select(['type', 'data']).where('aggregate_type', '=', 'webhook_endpoint').orderBy('position').execute();
+    await buildSubscribers(loadConfig({}), deps).find((s) => s.name === 'webhooks')!.prepare!(t.db, new Date());
+    expect(await configEndpoints()).toEqual([]);
+
+    const configured = (env: Record<string, string>) => buildSubscribers(loadConfig({ ACCRUE_WEBHOOK_URL: endpoint.url, ACCRUE_WEBHOOK_SECRET: secret, ...env }), deps).find((s) => s.name === 'webhooks')!;
+    // Two workers starting: one row, one WebhookEndpointCreated.
+    await Promise.all([configured({}).prepare!(t.db, new Date()), configured({}).prepare!(t.db, new Date())]);
+    let rows = await configEndpoints();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ url: endpoint.url, secret, enabled: true });
+    // The default types: invoice and revenue events.
+    expect(rows[0]!.event_types).toContain('InvoiceOverdue');
+    expect(rows[0]!.event_types).toContain('RevenueRecognized');
+    expect(rows[0]!.event_types).not.toContain('CustomerCreated');
+    expect((await endpointEvents()).map((e) => e.type)).toEqual(['WebhookEndpointCreated']);
+
+    // A changed configuration updates the row (no secret in the event).
+    await configured({ ACCRUE_WEBHOOK_EVENT_TYPES: 'InvoicePaid, InvoiceVoided', ACCRUE_WEBHOOK_SECRET: 'whsec_c2VjcmV0LW9mLWFub3RoZXItZW5kcG9pbnQ=' }).prepare!(t.db, new Date());
+    rows = await configEndpoints();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.event_types).toEqual(['InvoicePaid', 'InvoiceVoided']);
+    const events = await endpointEvents();
+    expect(events.map((e) => e.type)).toEqual(['WebhookEndpointCreated', 'WebhookEndpointUpdated']);
+    expect(events[1]!.data).toEqual({ endpointId: rows[0]!.id, eventTypes: ['InvoicePaid', 'InvoiceVoided'], secretChanged: true });
   });
 
   it('refuses a webhook URL without a secret, and unknown event types', () => {

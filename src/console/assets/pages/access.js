@@ -47,26 +47,63 @@ async function loadKeys() {
   );
 }
 
+/** The last attempt of a delivery as one line: status code or error, latency. */
+function lastAttempt(d) {
+  const a = d.attempts[d.attempts.length - 1];
+  if (!a) return '—';
+  return `${a.statusCode ?? a.error ?? 'no answer'} · ${a.latencyMs} ms`;
+}
+
+/** An endpoint's most recent deliveries (GET /v1/webhook-endpoints/{id}/deliveries). */
+async function recentDeliveries(endpoint) {
+  const { data } = await api(`/v1/webhook-endpoints/${encodeURIComponent(endpoint.id)}/deliveries?limit=10`);
+  return data.length === 0
+    ? h('p', {}, 'No deliveries yet.')
+    : table({
+        caption: `Recent deliveries to ${endpoint.url}, newest first`,
+        headers: ['Event', 'Type', 'Status', 'Attempts', 'Last attempt', 'Created'],
+        rows: data.map((d) => [
+          d.eventId,
+          d.eventType,
+          h('span', { class: `badge ${d.status === 'succeeded' ? 'closed' : 'open'}` }, d.status),
+          String(d.attempts.length),
+          lastAttempt(d),
+          instant(d.createdAt),
+        ]),
+        rowHeaders: true,
+        className: 'deliveries',
+      });
+}
+
 /**
- * Webhook endpoints appear here once this server serves /v1/webhook-endpoints (read
- * from its own /openapi.json, so the console follows the API it talks to).
+ * Webhook endpoints and their recent deliveries, once this server serves
+ * /v1/webhook-endpoints (read from its own /openapi.json, so the console follows the
+ * API it talks to). Secrets are never readable after creation, so none is shown.
  */
 async function loadWebhooks() {
   const doc = await fetch('/openapi.json').then((r) => r.json());
   if (!doc.paths?.['/v1/webhook-endpoints']?.get) {
-    return fill(byId('webhooks'), h('p', {}, 'This server does not offer webhook endpoints (/v1/webhook-endpoints) yet. Deliveries to ACCRUE_WEBHOOK_URL show on the overview as the webhooks queue and its breaker.'));
+    return fill(byId('webhooks'), h('p', {}, 'This server does not offer webhook endpoints (/v1/webhook-endpoints).'));
   }
   const { items = [] } = await api('/v1/webhook-endpoints');
+  if (items.length === 0) return fill(byId('webhooks'), h('p', {}, 'No webhook endpoints registered.'));
+  const deliveries = await Promise.all(items.map(recentDeliveries));
   fill(
     byId('webhooks'),
-    items.length === 0
-      ? h('p', {}, 'No webhook endpoints registered.')
-      : table({
-          caption: 'Registered endpoints',
-          headers: ['Id', 'URL', 'Status', 'Created'],
-          rows: items.map((e) => [e.id, e.url ?? '', e.status ?? (e.enabled === false ? 'disabled' : 'enabled'), instant(e.createdAt)]),
-          rowHeaders: true,
-        }),
+    table({
+      caption: 'Registered endpoints',
+      headers: ['URL', 'Event types', 'Status', 'Failing since', 'Created'],
+      rows: items.map((e) => [
+        e.url,
+        e.eventTypes === '*' ? 'all' : e.eventTypes.join(', '),
+        h('span', { class: `badge ${e.enabled ? 'closed' : 'open'}` }, e.enabled ? 'enabled' : `disabled${e.disabledReason ? `: ${e.disabledReason}` : ''}`),
+        instant(e.failingSince),
+        instant(e.createdAt),
+      ]),
+      rowHeaders: true,
+      className: 'endpoints',
+    }),
+    ...items.map((e, i) => h('section', { class: 'endpoint-deliveries', 'data-endpoint': e.id }, h('h3', {}, e.description || e.url), deliveries[i])),
   );
 }
 

@@ -1,9 +1,9 @@
-import type { Subscriber } from '../../bus/contract/subscriber.ts';
-import type { EventType } from '../../events/eventTypes.ts';
-import type { StoredEvent } from '../../events/envelope.ts';
-import type { CircuitBreaker } from '../../bus/breaker/circuitBreaker.ts';
-import { postJson, safeUrl } from '../postJson.ts';
-import { SIGNATURE_HEADER, signWebhookBody, standardWebhookHeaders } from './signWebhook.ts';
+import type { Subscriber } from '../../src/bus/contract/subscriber.ts';
+import type { EventType } from '../../src/events/eventTypes.ts';
+import type { StoredEvent } from '../../src/events/envelope.ts';
+import type { CircuitBreaker } from '../../src/bus/breaker/circuitBreaker.ts';
+import { postJson, safeUrl } from '../../src/subscribers/postJson.ts';
+import { SIGNATURE_HEADER, signWebhookBody, standardWebhookHeaders } from '../../src/subscribers/webhooks/signWebhook.ts';
 
 export type WebhooksOptions = {
   url: string;
@@ -39,7 +39,9 @@ export function webhookBody(event: StoredEvent): string {
 }
 
 /**
- * Forwards events to one outside URL, signed the Standard Webhooks way (signWebhook.ts)
+ * A test stand-in for an external subscriber (the single-URL webhooks subscriber accrue
+ * had before webhook endpoints, issue 13): the bus's breaker, batch sizing and retry
+ * tests drive it. Forwards events to one outside URL, signed the Standard Webhooks way (signWebhook.ts)
  * with the eventId as webhook-id and Idempotency-Key.
  * A non-2xx answer or a timeout throws, so the worker retries with backoff; behind
  * the circuit breaker, a dead endpoint defers jobs instead of burning their retries.
