@@ -11,6 +11,7 @@ import { freePort } from '../helpers/freePort.ts';
 import { startHttpEndpoint } from '../helpers/httpEndpoint.ts';
 import { formatTraceTree, startOtlpReceiver, type ReceivedSpan } from '../helpers/otlpReceiver.ts';
 import { createCustomer, createTestApi, invoiceBody, type TestApi } from '../helpers/testApi.ts';
+import { waitFor } from '../helpers/accrueProcess.ts';
 
 /**
  * Issue 5, "the trace across processes": the API in this process (in-memory
@@ -39,15 +40,6 @@ function metric(text: string, name: string, labels: Record<string, string> = {})
   return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const get = async (url: string) => {
   try {

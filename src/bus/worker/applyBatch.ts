@@ -45,8 +45,9 @@ export async function applyBatch(
 ): Promise<BatchResult[]> {
   const { queue, log, now } = options;
   const startedAt = now();
-  const bundles = jobs.filter((j): j is BundleJob => isBundle(j.data));
-  const singles = bundles.length > 0 ? jobs.filter((j) => !isBundle(j.data)) : jobs;
+  const bundles: BundleJob[] = [];
+  const singles: BatchJob[] = [];
+  for (const job of jobs) (isBundle(job.data) ? bundles.push(job as BundleJob) : singles.push(job));
   const results = new Map<string, BatchResult>();
   const bundleContext = { subscriber, log, now, queue, retryLimit: options.retryLimit, startedAt, complete: options.complete, requeue: options.requeue, enqueue: options.enqueue };
   for (const group of byEventBudget(bundles, options.eventBudget ?? 500)) {

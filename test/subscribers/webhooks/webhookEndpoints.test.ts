@@ -15,6 +15,7 @@ import { freePort } from '../../helpers/freePort.ts';
 import { outageProxy } from '../../helpers/outageProxy.ts';
 import { startHttpEndpoint, type ReceivedRequest } from '../../helpers/httpEndpoint.ts';
 import { createCustomer, createTestApi, invoiceBody, type TestApi } from '../../helpers/testApi.ts';
+import { waitFor } from '../../helpers/accrueProcess.ts';
 
 /**
  * Webhook endpoints end to end (issue 13, part 1): the API registers endpoints, the
@@ -32,15 +33,6 @@ const config = loadConfig({
   ACCRUE_BREAKER_COOLDOWN_MS: '1000',
 });
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const ids = (requests: readonly ReceivedRequest[]) => requests.map((r) => r.headers['webhook-id'] as string);
 const types = (requests: readonly ReceivedRequest[]) => requests.map((r) => JSON.parse(r.body).type as string);
