@@ -114,6 +114,29 @@ export function foldIntoSnapshot(
   };
 }
 
+/** A folded event holding a payment id, as the event store of the books has it (revenue_book_events). */
+export type HeldPayment = { eventId: string; effectiveOn: string; amount: number };
+
+/**
+ * What an incoming payment does against the folded events that hold its payment id
+ * (resolveTimeline: one payment per id, the earliest by (day, eventId) wins):
+ * 'none': no folded event holds it; 'loses': a folded one wins, or the incoming one
+ * would win on the same day with the same amount (a payment item is its day, id and
+ * amount, so the books are the same whichever event stands for it); 'wins': it would
+ * replace the folded payment, which only a full fold can do. The usual repeat (the
+ * InvoicePaid that follows an InvoicePaymentReceived of the same payment) loses
+ * without reading the invoice's history.
+ */
+export function againstHeldPayment(held: readonly HeldPayment[], incoming: Pick<BookEvent, 'eventId' | 'effectiveOn' | 'data'>, issuedOn: string): 'none' | 'loses' | 'wins' {
+  if (held.length === 0) return 'none';
+  const on = (day: string) => (day < issuedOn ? issuedOn : day);
+  const earlier = (a: { on: string; eventId: string }, b: { on: string; eventId: string }) => a.on < b.on || (a.on === b.on && a.eventId < b.eventId);
+  const winner = held.map((h) => ({ ...h, on: on(h.effectiveOn) })).reduce((a, b) => (earlier(b, a) ? b : a));
+  const mine = { on: on(incoming.effectiveOn), eventId: incoming.eventId };
+  if (!earlier(mine, winner)) return 'loses';
+  return mine.on === winner.on && incoming.data.amount === winner.amount ? 'loses' : 'wins';
+}
+
 export function isPayment(e: Pick<BookEvent, 'type'>): boolean {
   return e.type === 'InvoicePaid' || e.type === 'InvoicePaymentReceived';
 }

@@ -1,7 +1,7 @@
 import { addMovement, isZeroMovement, zeroMovement, type Movement } from './accounts.ts';
 import { INVOICE_BOOK_EVENT_TYPES } from '../../events/eventTypes.ts';
 import { InvariantError } from '../../errors.ts';
-import { foldIntoSnapshot, isPayment, sortsIntoSnapshot, type BookSnapshot } from './bookSnapshot.ts';
+import { againstHeldPayment, foldIntoSnapshot, isPayment, sortsIntoSnapshot, type BookSnapshot, type HeldPayment } from './bookSnapshot.ts';
 import { resolveTimeline, type BookEvent, type BookEventType } from './invoiceTimeline.ts';
 import { entryKey, targetJournal, type EntryKind, type InvoiceOutcome } from './targetJournal.ts';
 
@@ -14,10 +14,11 @@ export type InvoiceBook = {
   applied: BookEvent[];
   /**
    * Of the events being posted, what the event store of the books (revenue_book_events)
-   * says about those folded into the snapshot: which are already applied, and which
-   * payment ids a folded event holds. Loaded with the book; absent without a snapshot.
+   * says about those folded into the snapshot: which are already applied, and the
+   * folded events holding their payment ids, by payment id. Loaded with the book;
+   * absent without a snapshot.
    */
-  folded?: { eventIds: ReadonlySet<string>; paymentIds: ReadonlySet<string> };
+  folded?: { eventIds: ReadonlySet<string>; payments: ReadonlyMap<string, readonly HeldPayment[]> };
   /** Events that came before InvoiceCreated; applied right after it. */
   parked: BookEvent[];
   firstEventOn: string;
@@ -97,7 +98,9 @@ export function postInvoiceEvent(
   if (!incoming) return reconcile(unchanged, clock, posted, firstEventOn !== base.firstEventOn);
 
   const snapshot = base.snapshot;
-  if (snapshot && sortsIntoSnapshot(snapshot, incoming)) {
+  // A payment whose id a folded event holds and that changes nothing (heldPaymentLoses): stored, never in the tail.
+  const lost = snapshot !== null && heldPaymentLoses(base, incoming);
+  if (snapshot && !lost && sortsIntoSnapshot(snapshot, incoming)) {
     throw new InvariantError(`event ${event.eventId} sorts into the snapshot of invoice ${event.invoiceId}: post it on the book's full history`);
   }
   const created = snapshot !== null || base.applied.some((e) => e.type === 'InvoiceCreated');
@@ -106,8 +109,6 @@ export function postInvoiceEvent(
   }
   // A parked event takes effect when it is applied: a month closed meanwhile moves it.
   const drained = created ? [] : base.parked.map((e) => ({ ...e, effectiveOn: later(e.occurredAt, clock.firstOpenDay) }));
-  // A payment whose id a folded event holds loses to it (the earlier event wins): stored, never in the tail.
-  const lost = snapshot !== null && isPayment(incoming) && (base.folded?.paymentIds.has(String(incoming.data.paymentId)) ?? false);
   const next: InvoiceBook = { ...unchanged, applied: [...base.applied, ...(lost ? [] : [incoming]), ...drained], parked: created ? base.parked : [] };
   return { ...reconcile(next, clock, posted, true), stored: [incoming, ...drained] };
 }
@@ -125,7 +126,14 @@ export function bookEventOf(book: InvoiceBook | null, event: IncomingEvent, cloc
 export function needsFullHistory(book: InvoiceBook | null, event: IncomingEvent, clock: PostingClock): boolean {
   if (!book?.snapshot) return false;
   const incoming = bookEventOf(book, event, clock);
-  return incoming !== null && sortsIntoSnapshot(book.snapshot, incoming);
+  return incoming !== null && !heldPaymentLoses(book, incoming) && sortsIntoSnapshot(book.snapshot, incoming);
+}
+
+/** A payment whose id a folded event holds, and which changes nothing in the books (againstHeldPayment). */
+function heldPaymentLoses(book: InvoiceBook, incoming: BookEvent): boolean {
+  if (!book.snapshot || !isPayment(incoming)) return false;
+  const held = book.folded?.payments.get(String(incoming.data.paymentId)) ?? [];
+  return againstHeldPayment(held, incoming, book.snapshot.issuedOn) === 'loses';
 }
 
 /** The book with what it applied folded into its snapshot as far as its horizon allows (done when a book is saved). */

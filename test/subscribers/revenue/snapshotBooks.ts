@@ -1,4 +1,4 @@
-import { isPayment } from '../../../src/subscribers/revenue/bookSnapshot.ts';
+import { isPayment, type HeldPayment } from '../../../src/subscribers/revenue/bookSnapshot.ts';
 import type { BookEvent } from '../../../src/subscribers/revenue/invoiceTimeline.ts';
 import { withPosted } from '../../../src/subscribers/revenue/postedTotals.ts';
 import {
@@ -41,7 +41,10 @@ export function snapshotMemoryBooks() {
       ...book,
       folded: {
         eventIds: new Set(folded.filter((e) => e.eventId === event.eventId).map((e) => e.eventId)),
-        paymentIds: new Set(folded.filter(isPayment).map((e) => String(e.data.paymentId))),
+        payments: folded.filter(isPayment).reduce((m, e) => {
+          const id = String(e.data.paymentId);
+          return m.set(id, [...(m.get(id) ?? []), { eventId: e.eventId, effectiveOn: e.effectiveOn, amount: e.data.amount as number }]);
+        }, new Map<string, HeldPayment[]>()),
       },
     };
     if (!needsFullHistory(withFolded, event, clock)) return withFolded;

@@ -18,10 +18,15 @@ type Delivery = { event: IncomingEvent; day: number; snapshot: boolean };
 
 // A rival of an event: another event for the same slot (same version, payment id, day)
 // with other amounts, its id sorting before or after the original's, so which one wins
-// is decided by the tie-break rules, also when the original is already folded.
-function rival(e: IncomingEvent, before: boolean): IncomingEvent {
+// is decided by the tie-break rules, also when the original is already folded. A
+// payment's rival may also repeat it exactly (as InvoicePaid repeats the payment an
+// InvoicePaymentReceived brought): then neither winning changes the books, and the
+// snapshot path takes it without a full fold.
+function rival(e: IncomingEvent, before: boolean, repeat: boolean): IncomingEvent {
   const eventId = `${before ? '0' : 'z'}${e.eventId}`;
-  if (e.type === 'InvoicePaid' || e.type === 'InvoicePaymentReceived') return { ...e, eventId, data: { ...e.data, amount: (e.data.amount as number) * 2 + 1 } };
+  if (e.type === 'InvoicePaid' || e.type === 'InvoicePaymentReceived') {
+    return { ...e, eventId, type: repeat ? 'InvoicePaid' : e.type, data: { ...e.data, amount: repeat ? e.data.amount : (e.data.amount as number) * 2 + 1 } };
+  }
   if (e.type === 'InvoiceUpdated') {
     return { ...e, eventId, data: { ...e.data, lines: (e.data.lines as { amount: number }[]).map((l) => ({ ...l, amount: l.amount * 2 + 1 })) } };
   }
@@ -30,8 +35,8 @@ function rival(e: IncomingEvent, before: boolean): IncomingEvent {
 
 const withRivals = histories.chain((events) =>
   fc
-    .array(fc.tuple(fc.integer({ min: 0, max: events.length - 1 }), fc.boolean()), { maxLength: 3 })
-    .map((picks) => [...events, ...picks.map(([i, before]) => rival(events[i]!, before))]),
+    .array(fc.tuple(fc.integer({ min: 0, max: events.length - 1 }), fc.boolean(), fc.boolean()), { maxLength: 3 })
+    .map((picks) => [...events, ...picks.map(([i, before, repeat]) => rival(events[i]!, before, repeat))]),
 );
 
 const cases = withRivals.chain((events) =>
@@ -91,5 +96,29 @@ describe('book snapshots', () => {
     expect(book.snapshot?.through).toEqual({ on: '2024-03-01', rank: 0, key: '0000000050' });
     expect(book.applied.map((e) => e.eventId)).toEqual(['ahead']);
     expect(b.fullFolds()).toBe(0);
+  });
+
+  it('a payment repeated after its snapshot (InvoicePaid after InvoicePaymentReceived, same day) posts nothing and reads no history', () => {
+    const clock: PostingClock = { today: '2024-03-10', firstOpenDay: null };
+    const lines = [{ lineId: 'a', kind: 'revenue' as const, amount: 12_000, description: '', servicePeriod: { start: '2024-03-10', end: '2025-03-10' } }];
+    const create: IncomingEvent = { eventId: 'e1', invoiceId: 'inv', type: 'InvoiceCreated', occurredAt: '2024-03-10', version: 1, data: { customerId: 'x', currency: 'USD', lines } };
+    const payment = { paymentId: 'p', amount: 12_000, receivedAt: '2024-03-10' };
+    const received: IncomingEvent = { eventId: 'e2', invoiceId: 'inv', type: 'InvoicePaymentReceived', occurredAt: '2024-03-10', version: null, data: payment };
+    for (const [repeatId, sameAmount, fullFolds] of [['e3', true, 0], ['e0', true, 0], ['e3', false, 0], ['e0', false, 1]] as const) {
+      const b = snapshotMemoryBooks();
+      const full = memoryBooks();
+      const repeat: IncomingEvent = { eventId: repeatId, invoiceId: 'inv', type: 'InvoicePaid', occurredAt: '2024-03-10', version: null, data: { ...payment, amount: sameAmount ? 12_000 : 11_000 } };
+      for (const e of [create, received]) {
+        b.apply(e, clock);
+        full.apply(e, clock);
+      }
+      expect(b.books.get('inv')!.snapshot?.through).toEqual({ on: '2024-03-10', rank: 1, key: 'p' });
+      const got = b.apply(repeat, clock);
+      expect(sorted(got.entries), `${repeatId} ${sameAmount}`).toEqual(sorted(full.apply(repeat, clock).entries));
+      // The same payment on the same day: nothing to post, whichever event stands for it;
+      // a rival with another amount that would win (smaller id) needs the full fold.
+      expect(b.fullFolds(), `${repeatId} ${sameAmount}`).toBe(fullFolds);
+      if (sameAmount) expect(got.entries).toEqual([]);
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../../../db/connect.ts';
 import { ACCOUNT_COLUMNS, fromAccountColumns, type AccountColumnValues } from '../accountColumns.ts';
-import { isPayment, parseBookSnapshot } from '../bookSnapshot.ts';
+import { isPayment, parseBookSnapshot, type HeldPayment } from '../bookSnapshot.ts';
 import type { BookEvent } from '../invoiceTimeline.ts';
 import type { InvoiceBook, PostedTotal } from '../postInvoiceEvent.ts';
 import { entryKey, type EntryKind, type InvoiceOutcome } from '../targetJournal.ts';
@@ -23,8 +23,8 @@ type BookRow = {
   horizon: string | null;
   lines_through: string | null;
   locked_through: string | null;
-  /** [event_id, payment_id] of stored book events that are among those posted or hold their payment ids. */
-  known: [string, string | null][] | null;
+  /** [event_id, payment_id, effectiveOn, amount] of stored book events that are among those posted or hold their payment ids. */
+  known: [string, string | null, string, unknown][] | null;
 };
 
 /**
@@ -47,7 +47,7 @@ export async function loadInvoiceBooks(
     ), lines_through AS (
       SELECT invoice_id, max(recognized_through) AS lines_through FROM locked_lines GROUP BY invoice_id
     ), known AS (
-      SELECT invoice_id, jsonb_agg(jsonb_build_array(event_id, payment_id)) AS known
+      SELECT invoice_id, jsonb_agg(jsonb_build_array(event_id, payment_id, body->>'effectiveOn', body->'data'->'amount')) AS known
       FROM revenue_book_events
       WHERE invoice_id = ANY(${[...invoiceIds]}::text[])
         AND (event_id = ANY(${eventIds}::text[]) OR payment_id = ANY(${paymentIds}::text[]))
@@ -82,13 +82,20 @@ export async function loadInvoiceBooks(
       parked: row.parked ?? [],
       firstEventOn: row.first_event_on,
       horizon,
-      folded: {
-        eventIds: new Set(folded.map(([eventId]) => eventId)),
-        paymentIds: new Set(folded.flatMap(([, paymentId]) => (paymentId === null ? [] : [paymentId]))),
-      },
+      folded: { eventIds: new Set(folded.map(([eventId]) => eventId)), payments: heldPayments(folded) },
     });
   }
   return { books, lockedThrough, unreadable };
+}
+
+/** The folded events holding a payment id, by payment id. */
+function heldPayments(known: readonly [string, string | null, string, unknown][]): Map<string, HeldPayment[]> {
+  const out = new Map<string, HeldPayment[]>();
+  for (const [eventId, paymentId, effectiveOn, amount] of known) {
+    if (paymentId === null) continue;
+    out.set(paymentId, [...(out.get(paymentId) ?? []), { eventId, effectiveOn, amount: Number(amount) }]);
+  }
+  return out;
 }
 
 /** Every event the books of these invoices applied (revenue_book_events), for a full re-fold. */
