@@ -185,10 +185,35 @@ const perEvent = (q: QueryCounts, events: number) => round(Object.values(q).redu
  * commit itself and what the batch did after the entry, so it reads lower.
  */
 async function databaseSide(db: ReturnType<typeof connect>['db'], eventIds: string[]) {
-  const { rows } = await sql<{ ms: number }>`
-    SELECT extract(epoch FROM max(l.recorded_at) - e.recorded_at)::float8 * 1000 AS ms
-    FROM events e JOIN ledger_entries l ON l.event_id = e.event_id
-    WHERE e.event_id = ANY(${eventIds}::uuid[])
-    GROUP BY e.event_id, e.recorded_at`.execute(db);
-  return { what: 'max(ledger_entries.recorded_at) − events.recorded_at', ...summarizeLatencies(rows.map((r) => r.ms)) };
+  const { rows } = await sql<{ ms: number; relayMs: number | null; queueMs: number | null; applyMs: number | null }>`
+    WITH latency AS (
+      SELECT e.event_id, e.position, e.recorded_at, max(l.recorded_at) AS posted_at
+      FROM events e JOIN ledger_entries l ON l.event_id = e.event_id
+      WHERE e.event_id = ANY(${eventIds}::uuid[])
+      GROUP BY e.event_id, e.position, e.recorded_at
+    ), jobs AS (
+      -- The revenue job (one-event or bundle) that carried each event.
+      SELECT coalesce((j.data->>'position')::bigint, p.position::bigint) AS position, j.created_on, j.started_on
+      FROM pgboss.job j
+      LEFT JOIN LATERAL jsonb_array_elements_text(j.data->'positions') AS p(position) ON true
+      WHERE j.name = 'revenue'
+    )
+    SELECT extract(epoch FROM t.posted_at - t.recorded_at)::float8 * 1000 AS ms,
+           extract(epoch FROM j.created_on - t.recorded_at)::float8 * 1000 AS "relayMs",
+           extract(epoch FROM j.started_on - j.created_on)::float8 * 1000 AS "queueMs",
+           extract(epoch FROM t.posted_at - j.started_on)::float8 * 1000 AS "applyMs"
+    FROM latency t LEFT JOIN LATERAL (SELECT * FROM jobs WHERE jobs.position = t.position ORDER BY created_on LIMIT 1) j ON true`.execute(db);
+  const hop = (pick: (r: (typeof rows)[number]) => number | null) => summarizeLatencies(rows.map(pick).filter((v): v is number => v !== null));
+  return {
+    what: 'max(ledger_entries.recorded_at) − events.recorded_at',
+    ...summarizeLatencies(rows.map((r) => r.ms)),
+    // Where the time goes (database clock): event insert → the relay's transaction
+    // start (wake-up + claim), → the worker's fetch (the relay's insert and commit, the
+    // worker's wake-up), → the last ledger entry insert (read, apply, post).
+    hops: {
+      eventToRelayTxStart: hop((r) => r.relayMs),
+      relayTxStartToWorkerFetch: hop((r) => r.queueMs),
+      workerFetchToLedgerInsert: hop((r) => r.applyMs),
+    },
+  };
 }
