@@ -9,6 +9,7 @@ import { runAfterCommit } from './runAfterCommit.ts';
 import { settleBatchTelemetry, startBatchTelemetry } from './attemptTelemetry.ts';
 import { isBundle } from '../queues/eventBundle.ts';
 import { applyBundles, type BundleJob } from './applyBundles.ts';
+import type { ReadEventsAt } from './eventReadCache.ts';
 import type { AfterCommitEffect } from '../contract/subscriber.ts';
 
 export type { BatchJob, BatchResult, CompleteInTransaction, Requeue } from './batchJob.ts';
@@ -41,6 +42,8 @@ export async function applyBatch(
     eventBudget?: number;
     /** SubscriberContext.enqueue: jobs for the subscriber's own queues, in the handler's transaction. */
     enqueue?: Enqueue;
+    /** How bundles' events are read (default readEventsAt): the worker's cache shared by its subscribers. */
+    readEvents?: ReadEventsAt;
   },
 ): Promise<BatchResult[]> {
   const { queue, log, now } = options;
@@ -49,7 +52,7 @@ export async function applyBatch(
   const singles: BatchJob[] = [];
   for (const job of jobs) (isBundle(job.data) ? bundles.push(job as BundleJob) : singles.push(job));
   const results = new Map<string, BatchResult>();
-  const bundleContext = { subscriber, log, now, queue, retryLimit: options.retryLimit, startedAt, complete: options.complete, requeue: options.requeue, enqueue: options.enqueue };
+  const bundleContext = { subscriber, log, now, queue, retryLimit: options.retryLimit, startedAt, complete: options.complete, requeue: options.requeue, enqueue: options.enqueue, readEvents: options.readEvents };
   for (const group of byEventBudget(bundles, options.eventBudget ?? 500)) {
     const applied = await applyBundles(db, bundleContext, group);
     for (const [id, result] of applied.results) results.set(id, result);

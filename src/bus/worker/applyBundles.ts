@@ -7,6 +7,7 @@ import { applyTogether, type ApplyContext } from './applyJobs.ts';
 import { insertFailedAttempts } from './inboxAndFailures.ts';
 import { describeFailure } from '../contract/jobFailure.ts';
 import { readEventsAt } from '../../events/appendEvents.ts';
+import type { ReadEventsAt } from './eventReadCache.ts';
 import type { StoredEvent } from '../../events/envelope.ts';
 import { settleBatchTelemetry, startBatchTelemetry } from './attemptTelemetry.ts';
 
@@ -15,6 +16,8 @@ export type BundleJob = BatchJob & { data: EventBundle };
 
 type BundleContext = Omit<ApplyContext, 'telemetry' | 'complete'> & {
   queue: string;
+  /** How the bundles' events are read (default readEventsAt; a worker shares one cache across its subscribers: eventReadCache). */
+  readEvents?: ReadEventsAt;
   retryLimit: number | undefined;
   startedAt: Date;
   complete?: CompleteInTransaction;
@@ -40,7 +43,7 @@ type BundleContext = Omit<ApplyContext, 'telemetry' | 'complete'> & {
 export async function applyBundles(db: Db, ctx: BundleContext, bundles: readonly BundleJob[]): Promise<{ results: Map<string, BatchResult>; effects: AfterCommitEffect[] }> {
   let stored: Map<number, StoredEvent>;
   try {
-    stored = new Map((await readEventsAt(db, [...new Set(bundles.flatMap((b) => b.data.positions))])).map((e) => [e.position, e]));
+    stored = new Map((await (ctx.readEvents ?? readEventsAt)(db, [...new Set(bundles.flatMap((b) => b.data.positions))])).map((e) => [e.position, e]));
   } catch (error) {
     return failBundles(db, ctx, bundles, describeFailure(error));
   }
