@@ -24,9 +24,9 @@ type InvoiceState = {
 /**
  * applyInvoiceEvent for many invoice events in one transaction, with a fixed number
  * of statements instead of ~4.8 per event (each ~1 ms of round trip: the worker's
- * ceiling was ~430 events/s, docs/performance.md): all invoice locks, all books,
- * the posted totals, then books, entries and revenue events in one statement
- * (writePostings).
+ * ceiling was ~430 events/s, docs/performance.md): all invoice locks with their line
+ * rows, all books with their posted totals, then books, entries and revenue events in
+ * one statement (writePostings); a book folded from its full history costs two reads more.
  * In between, the pure posting runs event by event in the order given, each
  * invoice's book and posted totals chained in memory exactly as the next
  * applyInvoiceEvent would read them back. Each invoice's book is saved once, in its
@@ -37,21 +37,19 @@ export async function applyInvoiceBatch(db: Executor, events: readonly StoredEve
   const invoiceIds = invoiceIdsInLockOrder(events);
   // locked: the worker took invoiceBatchLocks(events) in its inbox claim already.
   if (!options.locked) await holdForInvoicePostings(db, invoiceIds);
-  const { books, lockedThrough, unreadable } = await loadInvoiceBooks(db, invoiceIds, events.map(postingOf));
+  const loaded = await loadInvoiceBooks(db, invoiceIds, events.map(postingOf));
+  const { books, lockedThrough, unreadable } = loaded;
   const clock = { today: todayUtc(now), firstOpenDay: firstOpenDayAfter(lockedThrough) };
   // A late event (sorting before a book's snapshot) or an unreadable snapshot: that book
   // is folded from every event it applied (the rare path; a statement more).
   const refold = [...new Set([...unreadable, ...events.filter((e) => needsFullHistory(books.get(e.aggregateId) ?? null, incomingOf(e), clock)).map((e) => e.aggregateId)])];
+  const posted = loaded.posted;
   if (refold.length > 0) {
     const histories = await loadBookHistories(db, refold);
     for (const id of refold) books.set(id, { ...books.get(id)!, snapshot: null, applied: histories.get(id)!, folded: undefined });
+    // Folded in full, those books compare against everything posted, not their snapshot's window.
+    for (const [id, totals] of await loadPostedTotalsOf(db, new Map(refold.map((id) => [id, null])))) posted.set(id, totals);
   }
-  // Only an invoice with a book and applied events can have journal entries.
-  const withEntries = new Map(invoiceIds.flatMap((id) => {
-    const book = books.get(id);
-    return book && hasApplied(book) ? [[id, book.snapshot?.windowFrom ?? null] as const] : [];
-  }));
-  const posted = await loadPostedTotalsOf(db, withEntries);
   const states = new Map<string, InvoiceState>(invoiceIds.map((id) => [id, { book: books.get(id) ?? null, posted: posted.get(id) ?? new Map(), save: null }]));
 
   const results: PostingResult[] = [];

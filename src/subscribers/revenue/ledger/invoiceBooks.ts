@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../../../db/connect.ts';
 import { ACCOUNT_COLUMNS, fromAccountColumns, type AccountColumnValues } from '../accountColumns.ts';
-import { isPayment, parseBookSnapshot, type HeldPayment } from '../bookSnapshot.ts';
+import { BOOK_SNAPSHOT_SCHEMA_VERSION, isPayment, parseBookSnapshot, type HeldPayment } from '../bookSnapshot.ts';
 import type { BookEvent } from '../invoiceTimeline.ts';
 import type { InvoiceBook, PostedTotal } from '../postInvoiceEvent.ts';
 import { entryKey, type EntryKind, type InvoiceOutcome } from '../targetJournal.ts';
@@ -9,9 +9,10 @@ import { entryKey, type EntryKind, type InvoiceOutcome } from '../targetJournal.
 /**
  * The revenue books of the invoices a posting touches (one event, or a worker batch):
  * one statement each however many invoices, since each round trip costs ~1 ms here
- * (docs/performance.md). Keyed by invoice id. The invoice's line rows are locked on
- * load, so the daily run waits for (or skips) an invoice being posted and the journal
- * read next includes whatever it posted; the caller holds the invoice advisory locks.
+ * (docs/performance.md). Keyed by invoice id. The caller holds invoicePostingLocks
+ * (taken in an earlier statement: the invoice locks and the invoices' line rows), so
+ * the daily run skips an invoice being posted, and whatever it posted before is
+ * committed and seen by this statement, posted totals included.
  */
 
 type BookRow = {
@@ -25,11 +26,15 @@ type BookRow = {
   locked_through: string | null;
   /** [event_id, payment_id, effectiveOn, amount] of stored book events that are among those posted or hold their payment ids. */
   known: [string, string | null, string, unknown][] | null;
+  /** The posted totals from the stored snapshot's window on (all of them without a readable one). */
+  posted: PostedRow[] | null;
 };
 
 /**
- * Books (null = none yet), line rows locked, and the period lock state; with each book,
- * what the event store of the books says about the events being posted (InvoiceBook.folded).
+ * Books (null = none yet), and the period lock state; with each book, what the event
+ * store of the books says about the events being posted (InvoiceBook.folded), and what
+ * is posted from its snapshot's window on (loadPostedTotalsOf's answer for that window;
+ * a book folded from its full history instead needs them all: read them again).
  * `unreadable`: books whose snapshot is of another schema version, to be folded from
  * their full history (loadBookHistories) before posting.
  */
@@ -37,15 +42,14 @@ export async function loadInvoiceBooks(
   db: Executor,
   invoiceIds: readonly string[],
   posting: readonly { invoiceId: string; eventId: string; paymentId: string | null }[] = [],
-): Promise<{ books: Map<string, InvoiceBook | null>; lockedThrough: string | null; unreadable: string[] }> {
+): Promise<{ books: Map<string, InvoiceBook | null>; posted: Map<string, Map<string, PostedTotal>>; lockedThrough: string | null; unreadable: string[] }> {
   const eventIds = posting.map((p) => p.eventId);
   const paymentIds = [...new Set(posting.flatMap((p) => (p.paymentId === null ? [] : [p.paymentId])))];
   const { rows } = await sql<BookRow>`
     WITH ids AS (SELECT DISTINCT unnest(${[...invoiceIds]}::text[]) AS invoice_id),
-    locked_lines AS MATERIALIZED (
-      SELECT invoice_id, recognized_through FROM revenue_lines WHERE invoice_id = ANY(${[...invoiceIds]}::text[]) FOR UPDATE
-    ), lines_through AS (
-      SELECT invoice_id, max(recognized_through) AS lines_through FROM locked_lines GROUP BY invoice_id
+    lines_through AS (
+      SELECT invoice_id, max(recognized_through) AS lines_through
+      FROM revenue_lines WHERE invoice_id = ANY(${[...invoiceIds]}::text[]) GROUP BY invoice_id
     ), known AS (
       SELECT invoice_id, jsonb_agg(jsonb_build_array(event_id, payment_id, body->>'effectiveOn', body->'data'->'amount')) AS known
       FROM revenue_book_events
@@ -53,18 +57,28 @@ export async function loadInvoiceBooks(
         AND (event_id = ANY(${eventIds}::text[]) OR payment_id = ANY(${paymentIds}::text[]))
       GROUP BY invoice_id
     )
-    SELECT ids.invoice_id, i.snapshot, i.applied, i.parked, i.first_event_on, i.horizon, l.lines_through, k.known,
+    SELECT ids.invoice_id, i.snapshot, i.applied, i.parked, i.first_event_on, i.horizon, l.lines_through, k.known, p.posted,
            (SELECT max(period) FROM ledger_period_locks) AS locked_through
     FROM ids
     LEFT JOIN revenue_invoices i ON i.invoice_id = ids.invoice_id
     LEFT JOIN lines_through l ON l.invoice_id = ids.invoice_id
+    LEFT JOIN LATERAL (
+      SELECT jsonb_agg(jsonb_build_object('invoice_id', t.invoice_id, 'kind', t.kind, 'line_id', t.line_id, 'payment_id', t.payment_id,
+                                          'last_origin', t.last_origin, ${sql.join(ACCOUNT_LIST.map((c) => sql`${sql.lit(c)}, t.${sql.ref(c)}`))})) AS posted
+      FROM ledger_posted_totals t
+      WHERE i.invoice_id IS NOT NULL AND t.invoice_id = ids.invoice_id
+        AND t.bucket >= CASE WHEN i.snapshot->>'schemaVersion' = ${String(BOOK_SNAPSHOT_SCHEMA_VERSION)} THEN (i.snapshot->>'windowFrom')::date
+                             ELSE '-infinity'::date END
+    ) p ON true
     LEFT JOIN known k ON k.invoice_id = ids.invoice_id
   `.execute(db);
   const books = new Map<string, InvoiceBook | null>();
+  const posted = new Map<string, Map<string, PostedTotal>>();
   const unreadable: string[] = [];
   let lockedThrough: string | null = null;
   for (const row of rows) {
     lockedThrough = row.locked_through;
+    posted.set(row.invoice_id, postedTotals(row.posted ?? []));
     if (row.first_event_on === null) {
       books.set(row.invoice_id, null);
       continue;
@@ -85,7 +99,7 @@ export async function loadInvoiceBooks(
       folded: { eventIds: new Set(folded.map(([eventId]) => eventId)), payments: heldPayments(folded) },
     });
   }
-  return { books, lockedThrough, unreadable };
+  return { books, posted, lockedThrough, unreadable };
 }
 
 /** The folded events holding a payment id, by payment id. */
@@ -131,17 +145,21 @@ export async function loadPostedTotalsOf(db: Executor, windows: ReadonlyMap<stri
     JOIN ledger_posted_totals t ON t.invoice_id = w.invoice_id AND t.bucket >= coalesce(w.window_from, '-infinity'::date)
   `.execute(db);
   for (const r of rows) {
-    const lineId = r.line_id === '' ? null : r.line_id;
-    const paymentId = r.payment_id === '' ? null : r.payment_id;
-    out.get(r.invoice_id)!.set(entryKey(r.kind, r.last_origin, lineId, paymentId), {
-      kind: r.kind,
-      lineId,
-      paymentId,
-      lastOriginDate: r.last_origin,
-      movement: fromAccountColumns(r),
-    });
+    const [key, total] = postedTotal(r);
+    out.get(r.invoice_id)!.set(key, total);
   }
   return out;
+}
+
+function postedTotals(rows: readonly PostedRow[]): Map<string, PostedTotal> {
+  return new Map(rows.map(postedTotal));
+}
+
+/** A ledger_posted_totals row as the posting keys it (entryKey) and reads it. */
+function postedTotal(r: PostedRow): [string, PostedTotal] {
+  const lineId = r.line_id === '' ? null : r.line_id;
+  const paymentId = r.payment_id === '' ? null : r.payment_id;
+  return [entryKey(r.kind, r.last_origin, lineId, paymentId), { kind: r.kind, lineId, paymentId, lastOriginDate: r.last_origin, movement: fromAccountColumns(r) }];
 }
 
 const ACCOUNT_LIST = Object.values(ACCOUNT_COLUMNS);

@@ -17,7 +17,12 @@ export async function holdPeriodsExclusive(db: Executor): Promise<void> {
 /**
  * What every invoice posting takes first, in one round trip: the period lock shared
  * (as the daily run takes it), then each invoice's lock in the order given (the caller sorts
- * them as the worker sorts its batches, so concurrent batches never wait in a cycle).
+ * them as the worker sorts its batches, so concurrent batches never wait in a cycle),
+ * then the invoices' line rows. The daily run locks lines (SKIP LOCKED) without the
+ * invoice locks, so waiting for them here means its entries are committed before the
+ * posting's next statement takes its snapshot: the books and the posted totals can then
+ * be read in one statement (loadInvoiceBooks). A statement sees what committed before
+ * it started, not what committed while it waited for a lock.
  */
 export async function holdForInvoicePostings(db: Executor, invoiceIds: readonly string[]): Promise<void> {
   await sql`SELECT ${invoicePostingLocks(invoiceIds)}`.execute(db);
@@ -31,7 +36,8 @@ export async function holdForInvoicePostings(db: Executor, invoiceIds: readonly 
 export function invoicePostingLocks(invoiceIds: readonly string[]): RawBuilder<unknown> {
   return sql`pg_advisory_xact_lock_shared(${PERIOD_LOCK}::bigint),
            (SELECT count(pg_advisory_xact_lock(hashtextextended('accrue:revenue:' || k, 0)))
-            FROM (SELECT k FROM unnest(${[...invoiceIds]}::text[]) WITH ORDINALITY AS ids (k, n) ORDER BY n OFFSET 0) sorted)`;
+            FROM (SELECT k FROM unnest(${[...invoiceIds]}::text[]) WITH ORDINALITY AS ids (k, n) ORDER BY n OFFSET 0) sorted),
+           (SELECT count(*) FROM (SELECT 1 FROM revenue_lines WHERE invoice_id = ANY(${[...invoiceIds]}::text[]) FOR UPDATE) lines)`;
 }
 
 /** The last locked month ('YYYY-MM'), or null when no month is closed. */
