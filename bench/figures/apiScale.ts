@@ -43,7 +43,9 @@ async function measure(ctx: BenchContext, url: string, processes: number, second
     // One closed-loop autocannon per process, all at once: a load balancer's even spread.
     const load = (durationSeconds: number, latencies?: number[], onSecond?: (s: number) => void) =>
       Promise.all(apis.map((api, i) => loadHttp({ url: api.url, method: 'POST', path: '/v1/invoices', headers, connections: shares[i]!, durationSeconds, latencies, request: () => ({ body }), ...(i === 0 ? { onSecond } : {}) })));
-    await load(2);
+    // Warm-up as in the http figure, 2 s per process: each process's JIT and pool see about
+    // as many requests before the clock starts as the single process does.
+    await load(2 * processes);
     const task = ctx.progress.task(`HTTP with ${processes} API process${processes > 1 ? 'es' : ''} (${label})`, seconds);
     try {
       const cpu = async () => ({ api: await sumCpu(apis), postgres: postgresCpu ? await postgresCpu() : null, self: process.cpuUsage() });
