@@ -29,9 +29,9 @@ export async function latestSnapshot(db: Executor, subscriber: Snapshotted): Pro
 }
 
 /**
- * Copies the subscriber's tables into their typed copies as a new snapshot, in the caller's transaction,
- * holding its inbox lock exclusively (batches in flight finish first, new ones wait,
- * as for rebuild). The snapshot's point is the oldest transaction still running
+ * Copies the subscriber's tables into their typed copies (snapshotCopies.ts) as a new
+ * snapshot, in the caller's transaction, holding its inbox lock exclusively (batches in
+ * flight finish first, new ones wait, as for rebuild). The snapshot's point is the oldest transaction still running
  * (pg_snapshot_xmin: every older event is committed and visible here), or, when an
  * event of its types older than that has no inbox row yet (in flight, or failed into
  * the archive), that event's transaction: the snapshot then holds exactly every event
