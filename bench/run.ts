@@ -5,7 +5,7 @@
 // --repeat R (rounds of the repeated figures, default 3; quick 2),
 // --only key,key (run some figures: insertBaselineTps, invoiceSql, http, pgBoss
 // (= pgBossDrain,pgBossLatency), pipeline, pipelineAll, e2e, e2e1000, worker,
-// recognitionRun, scale, nats, webhooks, history, rebuild, reports).
+// recognitionRun, scale, apiScale, nats, webhooks, history, rebuild, reports).
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,6 +25,7 @@ import { endToEnd1000, endToEndLatency } from './figures/endToEndLatency.ts';
 import { workerMemory } from './figures/workerMemory.ts';
 import { recognitionRun } from './figures/recognitionRun.ts';
 import { scaleOut } from './figures/scaleOut.ts';
+import { apiScale } from './figures/apiScale.ts';
 import { natsForward } from './figures/natsForward.ts';
 import { historyPosting } from './figures/historyPosting.ts';
 import { rebuildFromSnapshot } from './figures/rebuildFromSnapshot.ts';
@@ -36,11 +37,12 @@ import { webhookDeliveries } from './figures/webhookDeliveries.ts';
 // The rounds repeat --repeat times; report.ts takes medians.
 const ROUND: Figure[] = [insertBaseline, invoiceSql, httpWritePath, pgBossDrain, pipelineDrain, pipelineAll, pgBossLatency, endToEndLatency, endToEnd1000];
 // Once per run: the worker's RSS (two drain sizes), the recognition run (no baseline),
-// the scale-out table, which repeats and interleaves its own combinations, and the
+// the scale-out tables (workers and relays; API processes), which repeat and interleave
+// their own combinations, and the
 // NATS forwarder and the webhook deliveries (issue 13; no baseline); the event store at
 // scale (issue 15): posting cost against history, rebuild from scratch vs from a
 // snapshot, reports on a large ledger.
-const ONCE: Figure[] = [workerMemory, recognitionRun, scaleOut, natsForward, webhookDeliveries, historyPosting, rebuildFromSnapshot, reportsAtScale];
+const ONCE: Figure[] = [workerMemory, recognitionRun, scaleOut, apiScale, natsForward, webhookDeliveries, historyPosting, rebuildFromSnapshot, reportsAtScale];
 // Names the --only flag took before the pg-boss figure was split in two.
 const ALIASES: Record<string, string[]> = { pgBoss: ['pgBossDrain', 'pgBossLatency'] };
 

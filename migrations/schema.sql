@@ -224,6 +224,28 @@ CREATE VIEW public.analytics_invoice_status AS
           GROUP BY analytics_payments.invoice_id) p USING (invoice_id))
   WHERE (i.currency IS NOT NULL);
 
+CREATE TABLE public.analytics_invoices_snapshot (
+    invoice_id text NOT NULL,
+    customer_id text,
+    currency character(3),
+    issued_on date,
+    due_date date,
+    overdue_due_date date,
+    total bigint,
+    tax bigint,
+    version integer NOT NULL,
+    "position" bigint NOT NULL,
+    voided_on date,
+    updated_at timestamp with time zone NOT NULL
+);
+
+CREATE TABLE public.analytics_payments_snapshot (
+    invoice_id text NOT NULL,
+    payment_id text NOT NULL,
+    amount bigint NOT NULL,
+    received_on date NOT NULL
+);
+
 CREATE TABLE public.api_keys (
     id text NOT NULL,
     name text NOT NULL,
@@ -801,12 +823,6 @@ CREATE TABLE public.outbox (
     recorded_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL
 );
 
-CREATE TABLE public.projection_snapshot_rows (
-    snapshot_id bigint NOT NULL,
-    table_name text NOT NULL,
-    "row" jsonb NOT NULL
-);
-
 CREATE TABLE public.projection_snapshots (
     snapshot_id bigint NOT NULL,
     subscriber text NOT NULL,
@@ -1087,8 +1103,6 @@ CREATE INDEX notification_deliveries_invoice ON public.notification_deliveries U
 
 CREATE INDEX notification_deliveries_pending ON public.notification_deliveries USING btree (recorded_at) WHERE (delivered_at IS NULL);
 
-CREATE INDEX projection_snapshot_rows_snapshot ON public.projection_snapshot_rows USING btree (snapshot_id, table_name);
-
 CREATE INDEX projection_snapshots_latest ON public.projection_snapshots USING btree (subscriber, schema_version, snapshot_id DESC);
 
 CREATE INDEX revenue_book_events_payment ON public.revenue_book_events USING btree (invoice_id, payment_id) WHERE (payment_id IS NOT NULL);
@@ -1136,9 +1150,6 @@ ALTER TABLE ONLY public.invoices
 ALTER TABLE ONLY public.outbox
     ADD CONSTRAINT outbox_position_fkey FOREIGN KEY ("position") REFERENCES public.events("position");
 
-ALTER TABLE ONLY public.projection_snapshot_rows
-    ADD CONSTRAINT projection_snapshot_rows_snapshot_id_fkey FOREIGN KEY (snapshot_id) REFERENCES public.projection_snapshots(snapshot_id) ON DELETE CASCADE;
-
 ALTER TABLE ONLY public.revenue_lines
     ADD CONSTRAINT revenue_lines_invoice_id_fkey FOREIGN KEY (invoice_id) REFERENCES public.revenue_invoices(invoice_id);
 
@@ -1177,6 +1188,10 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.analytics_invoices TO accrue_a
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.analytics_payments TO accrue_app;
 
 GRANT SELECT ON TABLE public.analytics_invoice_status TO accrue_app;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.analytics_invoices_snapshot TO accrue_app;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.analytics_payments_snapshot TO accrue_app;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.api_keys TO accrue_app;
 
@@ -1239,8 +1254,6 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.ledger_posted_totals TO accrue
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.notification_deliveries TO accrue_app;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.outbox TO accrue_app;
-
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.projection_snapshot_rows TO accrue_app;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.projection_snapshots TO accrue_app;
 

@@ -2,20 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { startApiProcess } from '../lib/apiProcess.ts';
 import { scratchDatabase } from '../lib/benchDatabase.ts';
 import { loadHttp, type HttpLoadResult } from '../lib/httpLoad.ts';
+import { INVOICE } from '../lib/invoiceBody.ts';
 import { round } from '../lib/stats.ts';
 import type { BenchContext, Figure } from '../lib/types.ts';
-
-const INVOICE = (customerId: string) =>
-  JSON.stringify({
-    customerId,
-    currency: 'USD',
-    issuedAt: '2026-01-01',
-    dueDate: '2026-01-31',
-    lines: [
-      { lineId: 'li_1', kind: 'revenue', description: 'Annual plan', amount: 36500, servicePeriod: { start: '2026-01-01', end: '2027-01-01' } },
-      { lineId: 'tax', kind: 'tax', description: 'VAT', amount: 7300 },
-    ],
-  });
 
 type Variant = { label: string; idempotencyKeys: boolean; env?: Record<string, string> };
 

@@ -12,6 +12,8 @@ export type HttpLoadOptions = {
   connections: number;
   durationSeconds: number;
   onSecond?: (elapsedSeconds: number) => void;
+  /** Also receives every 2xx response time, to merge several loads' percentiles. */
+  latencies?: number[];
 };
 
 export type HttpLoadResult = LatencySummary & { requestsPerSec: number; total: number; non2xx: number; errors: number; seconds: number };
@@ -47,7 +49,10 @@ export async function loadHttp(options: HttpLoadOptions): Promise<HttpLoadResult
       (err, res) => (err ? reject(err) : resolve(res)),
     );
     instance.on('response', (_client, statusCode, _bytes, responseTime) => {
-      if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
+      if (statusCode >= 200 && statusCode < 300) {
+        latencies.push(responseTime);
+        options.latencies?.push(responseTime);
+      }
     });
   }).finally(() => clearInterval(timer));
   return {

@@ -20,6 +20,7 @@ export type BenchResults = {
   worker: { peakRssMb: N; rssGrowsWithN: boolean | null };
   recognitionRun: { lines: N; seconds: N };
   scale: { workers: number; relays: number; eventsPerSec: N }[];
+  apiScale: { processes: number; requestsPerSec: N; p95Ms: N }[];
   nats: { eventsPerSec: N };
   history: { postMsAt1: N; postMsAt100: N; postMsAt1000: N };
   rebuild: { fromScratchSeconds: N; fromSnapshotSeconds: N; events: N };
@@ -51,6 +52,7 @@ export function buildResults(rounds: Record<string, FigureResult[]>, run: Record
   const worker = s('worker');
   const rec = s('recognitionRun');
   const scaleRows = s('scale').rows;
+  const apiScaleRows = s('apiScale').rows;
   const results: BenchResults = {
     insertBaselineTps: num(s('insertBaselineTps').insertBaselineTps),
     pgBoss: { jobsPerSec: num(boss.jobsPerSec), p50Ms: num(boss.p50Ms), p95Ms: num(boss.p95Ms), p99Ms: num(boss.p99Ms), maxMs: num(boss.maxMs) },
@@ -77,6 +79,9 @@ export function buildResults(rounds: Record<string, FigureResult[]>, run: Record
     recognitionRun: { lines: num(rec.lines), seconds: num(rec.seconds) },
     scale: Array.isArray(scaleRows)
       ? (scaleRows as Record<string, unknown>[]).map((r) => ({ workers: Number(r.workers), relays: Number(r.relays), eventsPerSec: num(r.eventsPerSec) }))
+      : [],
+    apiScale: Array.isArray(apiScaleRows)
+      ? (apiScaleRows as Record<string, unknown>[]).map((r) => ({ processes: Number(r.processes), requestsPerSec: num(r.requestsPerSec), p95Ms: num(r.p95Ms) }))
       : [],
     nats: { eventsPerSec: num(s('nats').eventsPerSec) },
     history: { postMsAt1: num(s('history').postMsAt1), postMsAt100: num(s('history').postMsAt100), postMsAt1000: num(s('history').postMsAt1000) },
@@ -148,6 +153,11 @@ export function renderTable(r: BenchResults, events: number): string {
         '—', '—', '—', '—',
       ];
     }),
+    ...r.apiScale.map((row) => [
+      `14 API scale: ${row.processes} API process${row.processes > 1 ? 'es' : ''}${cores ? ` (${cores} cores)` : ''}`,
+      row.requestsPerSec === null ? PENDING : `${fmtN(row.requestsPerSec, 0)} req/s, p95 ${row.p95Ms === null ? '—' : fmtN(row.p95Ms, 1)} ms`,
+      '—', '—', '—', '—',
+    ]),
   ];
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
   const line = (row: string[]) => `| ${row.map((cell, c) => cell.padEnd(widths[c]!)).join(' | ')} |`;

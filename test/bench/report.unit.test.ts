@@ -74,6 +74,7 @@ describe('buildResults', () => {
         detail: { combinations: [{ spread: { median: 900, min: 800, max: 1_000, runs: 3 } }, { spread: { median: 1_500, min: 1_500, max: 1_500, runs: 1 } }] },
       },
     ],
+    apiScale: [m({ rows: [{ processes: 1, requestsPerSec: 600, p95Ms: 30.4 }, { processes: 2, requestsPerSec: 650, p95Ms: 28 }] })],
   });
 
   it('reports medians, and ratios paired within each round', () => {
@@ -85,6 +86,7 @@ describe('buildResults', () => {
     expect(r.http.ratioToInsert).toBe(0.3);
     expect(r.pipeline).toEqual({ eventsPerSec: 9_000, ratioToPgBoss: 0.5 });
     expect(r.scale).toEqual([{ workers: 1, relays: 1, eventsPerSec: 900 }, { workers: 2, relays: 1, eventsPerSec: 1_500 }]);
+    expect(r.apiScale).toEqual([{ processes: 1, requestsPerSec: 600, p95Ms: 30.4 }, { processes: 2, requestsPerSec: 650, p95Ms: 28 }]);
   });
 
   it('pairs the e2e p95 only with the pg-boss latency rounds that held their rate', () => {
@@ -117,5 +119,6 @@ describe('buildResults', () => {
     expect(table).toMatch(/5b e2e p95 @1,000\/s *\| invalid/);
     expect(table).toMatch(/8 scale: 1 worker, 1 relay \(2 cores\) *\| 900 events\/s \(800–1,000\) /);
     expect(table).toMatch(/8 scale: 2 workers, 1 relay \(2 cores\) *\| 1,500 events\/s /);
+    expect(table).toMatch(/14 API scale: 2 API processes \(2 cores\) *\| 650 req\/s, p95 28 ms /);
   });
 });

@@ -91,7 +91,7 @@ export type ScheduledTask = {
   run(ctx: SubscriberContext): Promise<void>;
 };
 
-/** A table a projection snapshot may copy (its rows restore with jsonb_populate_record). */
+/** A table a projection snapshot may copy: each has a typed copy `<table>_snapshot` (migration 140). */
 export type ProjectionTable = 'analytics_invoices' | 'analytics_payments';
 
 export type Subscriber = {
@@ -126,8 +126,10 @@ export type Subscriber = {
    * periodic snapshots at a point of the event store (src/bus/operator/projectionSnapshots.ts)
    * so `accrue rebuild` replays only the events after the latest one. Only for state
    * whose writes commute and repeat harmlessly: a snapshot may already hold some of the
-   * events replayed after it. Bump schemaVersion when the tables change shape: snapshots
-   * of another version are ignored.
+   * events replayed after it. The tables must be all of the subscriber's state: restoring
+   * a snapshot replaces them instead of calling reset. Bump schemaVersion when the tables
+   * change shape (and change their `_snapshot` copies alike): snapshots of another
+   * version, or copies whose columns differ from their table, are ignored.
    */
   snapshot?: { schemaVersion: number; tables: readonly ProjectionTable[] };
   /** pg-boss schedules this subscriber needs; the worker registers and runs them. */

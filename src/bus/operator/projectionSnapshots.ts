@@ -2,6 +2,8 @@ import { sql } from 'kysely';
 import type { Executor } from '../../db/connect.ts';
 import type { Subscriber } from '../contract/subscriber.ts';
 import { inboxLockKey } from '../worker/inboxAndFailures.ts';
+import { InvariantError } from '../../errors.ts';
+import { copyOf, copyShapes, copyTable, restoreTable } from './snapshotCopies.ts';
 
 export type ProjectionSnapshot = { snapshotId: number; subscriber: string; schemaVersion: number; throughTx: string; headPosition: number; rowCount: number };
 
@@ -27,9 +29,9 @@ export async function latestSnapshot(db: Executor, subscriber: Snapshotted): Pro
 }
 
 /**
- * Copies the subscriber's tables into a new snapshot, in the caller's transaction,
- * holding its inbox lock exclusively (batches in flight finish first, new ones wait,
- * as for rebuild). The snapshot's point is the oldest transaction still running
+ * Copies the subscriber's tables into their typed copies (snapshotCopies.ts) as a new
+ * snapshot, in the caller's transaction, holding its inbox lock exclusively (batches in
+ * flight finish first, new ones wait, as for rebuild). The snapshot's point is the oldest transaction still running
  * (pg_snapshot_xmin: every older event is committed and visible here), or, when an
  * event of its types older than that has no inbox row yet (in flight, or failed into
  * the archive), that event's transaction: the snapshot then holds exactly every event
@@ -59,36 +61,35 @@ export async function takeProjectionSnapshot(db: Executor, subscriber: Snapshott
   const through = rows[0]!.through;
   // No event of its types between the previous point and this one: the same snapshot.
   if (previous && !rows[0]!.moved) return null;
+  const shapes = await copyShapes(db, subscriber.snapshot.tables);
+  const stale = shapes.filter((s) => !s.matches).map((s) => s.table);
+  if (stale.length > 0) throw new InvariantError(`projection snapshot of ${subscriber.name}: ${stale.map(copyOf).join(', ')} must have the columns of ${stale.join(', ')} and a primary key (migration 140)`);
   const created = await db
     .insertInto('projection_snapshots')
     .values({ subscriber: subscriber.name, schema_version: subscriber.snapshot.schemaVersion, through_tx: through, head_position: Number(rows[0]!.head ?? 0), row_count: 0 })
     .returning('snapshot_id')
     .executeTakeFirstOrThrow();
   let rowCount = 0;
-  for (const table of subscriber.snapshot.tables) {
-    const copied = await sql`
-      INSERT INTO projection_snapshot_rows (snapshot_id, table_name, row)
-      SELECT ${created.snapshot_id}, ${table}, to_jsonb(t) FROM ${sql.table(table)} t`.execute(db);
-    rowCount += Number(copied.numAffectedRows ?? 0);
-  }
+  for (const table of subscriber.snapshot.tables) rowCount += await copyTable(db, table);
   await db.updateTable('projection_snapshots').set({ row_count: rowCount }).where('snapshot_id', '=', created.snapshot_id).execute();
   await db.deleteFrom('projection_snapshots').where('subscriber', '=', subscriber.name).where('snapshot_id', '<', created.snapshot_id).execute();
   return { snapshotId: created.snapshot_id, subscriber: subscriber.name, schemaVersion: subscriber.snapshot.schemaVersion, throughTx: through, headPosition: Number(rows[0]!.head ?? 0), rowCount };
 }
 
 /**
- * Puts a snapshot's rows back into the subscriber's tables (just reset, in the caller's
- * transaction) and forgets the inbox rows of the events after its point, which the
- * rebuild then feeds again.
+ * Makes the subscriber's tables hold exactly the snapshot's rows (in the caller's
+ * transaction, instead of its reset: see restoreTable, which writes only the rows
+ * that changed since) and forgets the inbox rows of the events after its point, which
+ * the rebuild then feeds again. Returns false, having changed nothing, when a table's
+ * copy no longer matches it: the rebuild then starts from scratch.
  */
-export async function restoreProjectionSnapshot(db: Executor, subscriber: Snapshotted, snapshot: ProjectionSnapshot): Promise<void> {
-  for (const table of subscriber.snapshot.tables) {
-    await sql`
-      INSERT INTO ${sql.table(table)}
-      SELECT (jsonb_populate_record(NULL::${sql.table(table)}, r.row)).*
-      FROM projection_snapshot_rows r WHERE r.snapshot_id = ${snapshot.snapshotId} AND r.table_name = ${table}`.execute(db);
-  }
+export async function restoreProjectionSnapshot(db: Executor, subscriber: Snapshotted, snapshot: ProjectionSnapshot): Promise<boolean> {
+  const shapes = await copyShapes(db, subscriber.snapshot.tables);
+  if (shapes.some((s) => !s.matches)) return false;
+  // Children first would matter only with foreign keys between them; analytics has none.
+  for (const shape of shapes) await restoreTable(db, shape);
   await sql`
     DELETE FROM inbox WHERE subscriber = ${subscriber.name} AND event_id IN (
       SELECT event_id FROM events WHERE tx_id >= ${snapshot.throughTx}::xid8 AND type = ANY(${[...subscriber.eventTypes]}::text[]))`.execute(db);
+  return true;
 }

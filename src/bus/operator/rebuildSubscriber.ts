@@ -21,8 +21,9 @@ export type RebuildResult = {
  * 1. one transaction calls its reset() and forgets its inbox, holding the inbox lock
  *    exclusively so batches in flight finish first and new ones wait; when the
  *    subscriber takes snapshots and one of its schema version exists (and not
- *    `fromScratch`), the same transaction restores it and forgets only the inbox rows
- *    of the events after its point;
+ *    `fromScratch`), the same transaction restores it instead (its tables end up equal
+ *    to the snapshot; only the rows that differ are written) and forgets only the inbox
+ *    rows of the events after its point;
  * 2. every stored event of its types up to the last position at that moment (after
  *    the snapshot's point, in commit order, when restoring one) is sent to its queue
  *    again, `batchSize` per insert: one bundle job each (src/bus/queues/eventBundle.ts),
@@ -43,14 +44,16 @@ export async function rebuildSubscriber(
   const types = [...subscriber.eventTypes];
   const { upTo, total, snapshot } = await db.transaction().execute(async (tx) => {
     await sql`SELECT pg_advisory_xact_lock(${inboxLockKey(subscriber.name)})`.execute(tx);
-    const snapshot = !options.fromScratch && takesSnapshots(subscriber) ? await latestSnapshot(tx, subscriber) : null;
+    const latest = !options.fromScratch && takesSnapshots(subscriber) ? await latestSnapshot(tx, subscriber) : null;
+    const snapshot = latest && takesSnapshots(subscriber) && (await restoreProjectionSnapshot(tx, subscriber, latest)) ? latest : null;
+    if (!snapshot) {
+      await reset.call(subscriber, tx);
+      await tx.deleteFrom('inbox').where('subscriber', '=', subscriber.name).execute();
+    }
+    // Two subqueries, so the count after a snapshot's point reads the commit-order index, not every event.
     const bounds = await sql<{ up_to: number | null; total: number }>`
-      SELECT max(position) AS up_to,
-             count(*) FILTER (WHERE type = ANY(${types}::text[]) AND tx_id >= ${snapshot?.throughTx ?? '0'}::xid8)::int AS total
-      FROM events`.execute(tx);
-    await reset.call(subscriber, tx);
-    if (snapshot && takesSnapshots(subscriber)) await restoreProjectionSnapshot(tx, subscriber, snapshot);
-    else await tx.deleteFrom('inbox').where('subscriber', '=', subscriber.name).execute();
+      SELECT (SELECT max(position) FROM events) AS up_to,
+             (SELECT count(*) FROM events WHERE type = ANY(${types}::text[]) AND tx_id >= ${snapshot?.throughTx ?? '0'}::xid8)::int AS total`.execute(tx);
     return { upTo: Number(bounds.rows[0]?.up_to ?? 0), total: bounds.rows[0]?.total ?? 0, snapshot };
   });
 

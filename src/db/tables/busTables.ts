@@ -72,12 +72,6 @@ export interface ProjectionSnapshotsTable {
   taken_at: Generated<Date>;
 }
 
-export interface ProjectionSnapshotRowsTable {
-  snapshot_id: number;
-  table_name: string;
-  row: unknown;
-}
-
 export interface BusTables {
   subscriptions: SubscriptionsTable;
   inbox: InboxTable;
@@ -85,5 +79,4 @@ export interface BusTables {
   failed_job_archive: FailedJobArchiveTable;
   failed_job_replays: FailedJobReplaysTable;
   projection_snapshots: ProjectionSnapshotsTable;
-  projection_snapshot_rows: ProjectionSnapshotRowsTable;
 }
