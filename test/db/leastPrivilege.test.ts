@@ -51,7 +51,7 @@ describe('least privilege: the runtime role', () => {
 
   it('treats as append-only exactly the tables whose triggers refuse changes (the grants and these tests follow that list)', async () => {
     const { rows } = await sql<{ table: string }>`
-      SELECT DISTINCT tgrelid::regclass::text AS table FROM pg_trigger WHERE tgname LIKE '%\\_append\\_only'`.execute(t.owner);
+      SELECT DISTINCT tgrelid::regclass::text AS table FROM pg_trigger WHERE tgname LIKE '%\\_append\\_only' AND tgparentid = 0`.execute(t.owner);
     expect(rows.map((r) => r.table).sort()).toEqual([...APPEND_ONLY_TABLES].sort());
     expect([...APPEND_ONLY_TABLES].sort()).toEqual(['events', 'failed_job_archive', 'failed_job_replays', 'ledger_entries', 'ledger_period_locks']);
   });
