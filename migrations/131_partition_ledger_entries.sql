@@ -34,7 +34,8 @@ DROP TRIGGER ledger_entries_append_only ON ledger_entries;         -- cloned fro
 DROP TRIGGER ledger_entries_open_period ON ledger_entries;         -- the parent's statement triggers fire instead
 DROP TRIGGER ledger_entries_posted_totals ON ledger_entries;
 ALTER TABLE ledger_entries RENAME TO ledger_entries_legacy;
-ALTER INDEX ledger_entries_pkey RENAME TO ledger_entries_legacy_pkey;
+-- A partition may have only the parent's primary key (entry_id, entry_date), built at attach.
+ALTER TABLE ledger_entries_legacy DROP CONSTRAINT ledger_entries_pkey;
 ALTER INDEX ledger_entries_invoice RENAME TO ledger_entries_legacy_invoice;
 ALTER INDEX ledger_entries_currency_period RENAME TO ledger_entries_legacy_currency_period;
 ALTER INDEX ledger_entries_entry_date RENAME TO ledger_entries_legacy_entry_date;
