@@ -16,7 +16,9 @@
 --   created | exists | covered (an older, wider partition holds the range, e.g. the table
 --   attached whole by the migration) | blocked (the DEFAULT partition already holds rows
 --   of that month: creating it would fail; the rows stay where they are and are found by
---   the DEFAULT partition's row count, see docs/scaling.md).
+--   the DEFAULT partition's row count, see docs/scaling.md). On a new install (no
+--   partition but DEFAULT) the first call also makes <parent>_before_YYYY_MM, every date
+--   before its first month, so back-dated history does not land in DEFAULT.
 
 CREATE FUNCTION history_partitions(parent regclass)
 RETURNS TABLE (partition regclass, is_default boolean, lower_bound timestamptz, upper_bound timestamptz)
@@ -31,6 +33,28 @@ LANGUAGE sql STABLE SET TimeZone = 'UTC' AS $$
   LEFT JOIN LATERAL regexp_match(b.expr, '^FOR VALUES FROM \((.*)\) TO \((.*)\)$') m ON true
   WHERE i.inhparent = parent
 $$;
+
+-- What a new partition does not inherit from its parent: the BEFORE TRUNCATE triggers
+-- and the SELECT grants (see above).
+CREATE FUNCTION history_partition_protections(parent regclass, name text) RETURNS void
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+DECLARE
+  trg record;
+  acl record;
+BEGIN
+  FOR trg IN
+    SELECT t.tgname, t.tgfoid::regproc AS fn FROM pg_trigger t
+    WHERE t.tgrelid = parent AND NOT t.tgisinternal AND (t.tgtype & 32) <> 0   -- TRUNCATE
+  LOOP
+    EXECUTE format('CREATE TRIGGER %I BEFORE TRUNCATE ON %I FOR EACH STATEMENT EXECUTE FUNCTION %s()', trg.tgname, name, trg.fn);
+  END LOOP;
+  FOR acl IN
+    SELECT a.grantee FROM pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) a
+    WHERE c.oid = parent AND a.privilege_type = 'SELECT' AND a.grantee <> c.relowner
+  LOOP
+    EXECUTE format('GRANT SELECT ON %I TO %s', name, CASE WHEN acl.grantee = 0 THEN 'PUBLIC' ELSE acl.grantee::regrole::text END);
+  END LOOP;
+END $$;
 
 CREATE FUNCTION create_history_partitions(first_month date, months integer)
 RETURNS TABLE (partition text, status text)
@@ -50,8 +74,6 @@ DECLARE
   name text;
   def regclass;
   has_rows boolean;
-  trg record;
-  acl record;
 BEGIN
   IF months < 1 OR months > 24 THEN
     RAISE EXCEPTION 'months must be 1..24, got %', months USING ERRCODE = 'invalid_parameter_value';
@@ -65,6 +87,28 @@ BEGIN
     FROM pg_partitioned_table p JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0]
     WHERE p.partrelid = parent;
     SELECT h.partition INTO def FROM history_partitions(parent) h WHERE h.is_default;
+    -- The first run on a table with no partition but DEFAULT (a new install) also makes
+    -- <parent>_before_YYYY_MM for every earlier date: back-dated history (an import of
+    -- past invoices) is normal, and DEFAULT is left to what is dated too far ahead.
+    IF NOT EXISTS (SELECT 1 FROM history_partitions(parent) h WHERE NOT h.is_default) THEN
+      m := date_trunc('month', first_month)::date;
+      name := format('%s_before_%s', parent::text, to_char(m, 'YYYY_MM'));
+      partition := name;
+      has_rows := false;
+      IF def IS NOT NULL THEN
+        EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s WHERE %I < $1::%s)', def, key, key_type) INTO has_rows USING m::timestamptz;
+      END IF;
+      IF has_rows THEN
+        RAISE WARNING '% holds rows dated before %: partition % not created', def, to_char(m, 'YYYY-MM'), name;
+        status := 'blocked';
+      ELSE
+        EXECUTE format('CREATE TABLE %I PARTITION OF %s FOR VALUES FROM (MINVALUE) TO (%L)', name, parent,
+                       CASE WHEN key_type = 'date'::regtype THEN m::text ELSE m::timestamptz::text END);
+        PERFORM history_partition_protections(parent, name);
+        status := 'created';
+      END IF;
+      RETURN NEXT;
+    END IF;
     FOR i IN 0 .. months - 1 LOOP
       m := (date_trunc('month', first_month) + make_interval(months => i))::date;
       lo := m::timestamptz;
@@ -89,18 +133,7 @@ BEGIN
           EXECUTE format('CREATE TABLE %I PARTITION OF %s FOR VALUES FROM (%L) TO (%L)', name, parent,
                          CASE WHEN key_type = 'date'::regtype THEN m::text ELSE lo::text END,
                          CASE WHEN key_type = 'date'::regtype THEN (m + interval '1 month')::date::text ELSE hi::text END);
-          FOR trg IN
-            SELECT t.tgname, t.tgfoid::regproc AS fn FROM pg_trigger t
-            WHERE t.tgrelid = parent AND NOT t.tgisinternal AND (t.tgtype & 32) <> 0   -- TRUNCATE
-          LOOP
-            EXECUTE format('CREATE TRIGGER %I BEFORE TRUNCATE ON %I FOR EACH STATEMENT EXECUTE FUNCTION %s()', trg.tgname, name, trg.fn);
-          END LOOP;
-          FOR acl IN
-            SELECT a.grantee FROM pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) a
-            WHERE c.oid = parent AND a.privilege_type = 'SELECT' AND a.grantee <> c.relowner
-          LOOP
-            EXECUTE format('GRANT SELECT ON %I TO %s', name, CASE WHEN acl.grantee = 0 THEN 'PUBLIC' ELSE acl.grantee::regrole::text END);
-          END LOOP;
+          PERFORM history_partition_protections(parent, name);
           status := 'created';
         END IF;
       END IF;

@@ -25,6 +25,27 @@ describe('ledger partitions made ahead by the worker', () => {
     await t?.drop();
   });
 
+  it('a new install (the test template, migrated today) has a partition for every earlier date, this month and three more', async () => {
+    const names = await partitionsOf();
+    expect(names.filter((n) => /^ledger_entries_before_\d{4}_\d{2}$/.test(n))).toHaveLength(1);
+    expect(names.filter((n) => /^ledger_entries_\d{4}_\d{2}$/.test(n)).length).toBeGreaterThanOrEqual(4);
+    expect(names).toContain('ledger_entries_default');
+    // Back-dated entries (2019) posted through the revenue subscriber are not in DEFAULT.
+    await createInProcessDriver(t.db, { now: new Date('2019-03-01T12:00:00Z') }).importEvents([
+      {
+        eventId: 'old-1',
+        type: 'InvoiceCreated',
+        occurredAt: '2019-01-10',
+        invoiceId: 'inv_old',
+        version: 1,
+        data: { customerId: 'cus_old', currency: 'USD', lines: [{ lineId: 'l1', kind: 'revenue', description: '', amount: 3100, servicePeriod: { start: '2019-01-01', end: '2019-02-01' } }] },
+      },
+    ]);
+    const where = await sql<{ partition: string }>`
+      SELECT DISTINCT tableoid::regclass::text AS partition FROM ledger_entries WHERE invoice_id = 'inv_old'`.execute(t.db);
+    expect(where.rows.map((r) => r.partition)).toEqual([expect.stringMatching(/^ledger_entries_before_/)]);
+  });
+
   it('creates the month of now and the three after it, once, each refusing TRUNCATE and granting the runtime role SELECT only', async () => {
     await tick(new Date('2031-05-10T04:00:00Z'));
     const names = await partitionsOf();

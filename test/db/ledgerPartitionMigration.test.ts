@@ -22,9 +22,7 @@ import { loadScenarios } from '../../src/cli/scenarios/scenarioFile.ts';
 const SCENARIOS = path.resolve(import.meta.dirname, '../../../shared/scenarios');
 const NOW = new Date('2026-11-26T12:00:00Z');
 
-type Snapshot = Record<string, unknown[]>;
-
-async function snapshot(db: Kysely<Database>): Promise<Snapshot> {
+async function snapshot(db: Kysely<Database>) {
   const rows = async (query: string) => (await sql<{ r: unknown }>`SELECT to_jsonb(x) AS r FROM (${sql.raw(query)}) x`.execute(db)).rows.map((r) => r.r);
   return {
     entries: await rows('SELECT * FROM ledger_entries ORDER BY entry_id'),
@@ -39,6 +37,7 @@ async function snapshot(db: Kysely<Database>): Promise<Snapshot> {
   };
 }
 
+type Snapshot = Awaited<ReturnType<typeof snapshot>>;
 type Attempt = 'UPDATE' | 'DELETE' | 'TRUNCATE' | 'INSERT';
 
 /** What the database answers to each change of `table`: refused by privilege, by the append-only trigger, or done. */
