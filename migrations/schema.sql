@@ -155,6 +155,25 @@ BEGIN
   END LOOP;
 END $_$;
 
+CREATE FUNCTION public.events_record_keys() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+  INSERT INTO event_keys (position, event_id, recorded_at) SELECT position, event_id, recorded_at FROM new_events;
+  IF EXISTS (SELECT 1 FROM new_events WHERE external_id IS NOT NULL) THEN
+    -- The append path claimed these already (same event_id: nothing to do here).
+    INSERT INTO event_external_ids (source, external_id, event_id)
+      SELECT source, external_id, event_id FROM new_events WHERE external_id IS NOT NULL
+      ON CONFLICT DO NOTHING;
+    IF EXISTS (SELECT 1 FROM new_events n JOIN event_external_ids x ON x.source = n.source AND x.external_id = n.external_id
+               WHERE x.event_id <> n.event_id) THEN
+      RAISE EXCEPTION 'an event with this (source, external_id) is already stored'
+        USING ERRCODE = 'unique_violation', CONSTRAINT = 'event_external_ids_pkey';
+    END IF;
+  END IF;
+  RETURN NULL;
+END $$;
+
 CREATE FUNCTION public.events_refuse_change() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -480,7 +499,8 @@ CREATE TABLE public.events (
     data jsonb NOT NULL,
     tx_id xid8 DEFAULT pg_current_xact_id() NOT NULL,
     CONSTRAINT events_schema_version_check CHECK ((schema_version >= 1))
-);
+)
+PARTITION BY RANGE (recorded_at);
 
 CREATE VIEW public.audit_invoice_history AS
  WITH invoice_events AS (
@@ -748,11 +768,44 @@ CREATE TABLE public.customers (
     updated_at timestamp with time zone DEFAULT now() NOT NULL
 );
 
+CREATE TABLE public.event_external_ids (
+    source text NOT NULL,
+    external_id text NOT NULL,
+    event_id uuid NOT NULL
+);
+
 CREATE TABLE public.event_forwarders (
     name text NOT NULL,
     feed_cursor text NOT NULL,
     forwarded bigint DEFAULT 0 NOT NULL,
     updated_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL
+);
+
+CREATE TABLE public.event_keys (
+    "position" bigint NOT NULL,
+    event_id uuid NOT NULL,
+    recorded_at timestamp with time zone NOT NULL
+);
+
+CREATE TABLE public.events_default (
+    "position" bigint NOT NULL,
+    event_id uuid NOT NULL,
+    type text NOT NULL,
+    schema_version integer NOT NULL,
+    aggregate_type text NOT NULL,
+    aggregate_id text NOT NULL,
+    aggregate_version integer,
+    occurred_at date NOT NULL,
+    recorded_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    correlation_id text NOT NULL,
+    causation_id text,
+    traceparent text,
+    actor text NOT NULL,
+    source text DEFAULT 'api'::text NOT NULL,
+    external_id text,
+    data jsonb NOT NULL,
+    tx_id xid8 DEFAULT pg_current_xact_id() NOT NULL,
+    CONSTRAINT events_schema_version_check CHECK ((schema_version >= 1))
 );
 
 ALTER TABLE public.events ALTER COLUMN "position" ADD GENERATED ALWAYS AS IDENTITY (
@@ -944,7 +997,7 @@ CREATE TABLE public.notification_deliveries (
 
 CREATE TABLE public.outbox (
     "position" bigint NOT NULL,
-    recorded_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL
+    recorded_at timestamp with time zone NOT NULL
 );
 
 CREATE TABLE public.projection_snapshot_rows (
@@ -1079,6 +1132,8 @@ CREATE TABLE public.webhook_endpoints (
     deleted_at timestamp with time zone
 );
 
+ALTER TABLE ONLY public.events ATTACH PARTITION public.events_default DEFAULT;
+
 ALTER TABLE ONLY public.ledger_entries ATTACH PARTITION public.ledger_entries_default DEFAULT;
 
 ALTER TABLE ONLY public.analytics_invoices
@@ -1102,14 +1157,23 @@ ALTER TABLE ONLY public.customers
 ALTER TABLE ONLY public.customers
     ADD CONSTRAINT customers_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.event_external_ids
+    ADD CONSTRAINT event_external_ids_pkey PRIMARY KEY (source, external_id);
+
 ALTER TABLE ONLY public.event_forwarders
     ADD CONSTRAINT event_forwarders_pkey PRIMARY KEY (name);
 
-ALTER TABLE ONLY public.events
-    ADD CONSTRAINT events_event_id_key UNIQUE (event_id);
+ALTER TABLE ONLY public.event_keys
+    ADD CONSTRAINT event_keys_event_id_key UNIQUE (event_id);
+
+ALTER TABLE ONLY public.event_keys
+    ADD CONSTRAINT event_keys_pkey PRIMARY KEY ("position");
 
 ALTER TABLE ONLY public.events
-    ADD CONSTRAINT events_pkey PRIMARY KEY ("position");
+    ADD CONSTRAINT events_pkey PRIMARY KEY ("position", recorded_at);
+
+ALTER TABLE ONLY public.events_default
+    ADD CONSTRAINT events_default_pkey PRIMARY KEY ("position", recorded_at);
 
 ALTER TABLE ONLY public.failed_attempts
     ADD CONSTRAINT failed_attempts_pkey PRIMARY KEY (id);
@@ -1200,15 +1264,29 @@ ALTER TABLE ONLY public.webhook_endpoints
 
 CREATE INDEX analytics_invoices_currency_issued ON public.analytics_invoices USING btree (currency, issued_on);
 
-CREATE INDEX events_aggregate ON public.events USING btree (aggregate_type, aggregate_id, "position");
+CREATE INDEX events_aggregate ON ONLY public.events USING btree (aggregate_type, aggregate_id, "position");
 
-CREATE INDEX events_commit_order ON public.events USING btree (tx_id, "position");
+CREATE INDEX events_commit_order ON ONLY public.events USING btree (tx_id, "position");
 
-CREATE INDEX events_correlation ON public.events USING btree (correlation_id);
+CREATE INDEX events_correlation ON ONLY public.events USING btree (correlation_id);
 
-CREATE UNIQUE INDEX events_source_external_id ON public.events USING btree (source, external_id) WHERE (external_id IS NOT NULL);
+CREATE INDEX events_default_aggregate_type_aggregate_id_position_idx ON public.events_default USING btree (aggregate_type, aggregate_id, "position");
 
-CREATE INDEX events_type_position ON public.events USING btree (type, "position");
+CREATE INDEX events_default_correlation_id_idx ON public.events_default USING btree (correlation_id);
+
+CREATE INDEX events_event_id ON ONLY public.events USING btree (event_id);
+
+CREATE INDEX events_default_event_id_idx ON public.events_default USING btree (event_id);
+
+CREATE INDEX events_source_external_id ON ONLY public.events USING btree (source, external_id) WHERE (external_id IS NOT NULL);
+
+CREATE INDEX events_default_source_external_id_idx ON public.events_default USING btree (source, external_id) WHERE (external_id IS NOT NULL);
+
+CREATE INDEX events_default_tx_id_position_idx ON public.events_default USING btree (tx_id, "position");
+
+CREATE INDEX events_type_position ON ONLY public.events USING btree (type, "position");
+
+CREATE INDEX events_default_type_position_idx ON public.events_default USING btree (type, "position");
 
 CREATE INDEX failed_attempts_event ON public.failed_attempts USING btree (event_id, subscriber, attempt);
 
@@ -1260,6 +1338,20 @@ CREATE UNIQUE INDEX webhook_endpoints_from_config ON public.webhook_endpoints US
 
 CREATE INDEX webhook_endpoints_live ON public.webhook_endpoints USING btree (id) WHERE (enabled AND (deleted_at IS NULL));
 
+ALTER INDEX public.events_aggregate ATTACH PARTITION public.events_default_aggregate_type_aggregate_id_position_idx;
+
+ALTER INDEX public.events_correlation ATTACH PARTITION public.events_default_correlation_id_idx;
+
+ALTER INDEX public.events_event_id ATTACH PARTITION public.events_default_event_id_idx;
+
+ALTER INDEX public.events_pkey ATTACH PARTITION public.events_default_pkey;
+
+ALTER INDEX public.events_source_external_id ATTACH PARTITION public.events_default_source_external_id_idx;
+
+ALTER INDEX public.events_commit_order ATTACH PARTITION public.events_default_tx_id_position_idx;
+
+ALTER INDEX public.events_type_position ATTACH PARTITION public.events_default_type_position_idx;
+
 ALTER INDEX public.ledger_entries_currency_period ATTACH PARTITION public.ledger_entries_default_currency_period_idx;
 
 ALTER INDEX public.ledger_entries_entry_date ATTACH PARTITION public.ledger_entries_default_entry_date_idx;
@@ -1268,9 +1360,21 @@ ALTER INDEX public.ledger_entries_invoice ATTACH PARTITION public.ledger_entries
 
 ALTER INDEX public.ledger_entries_pkey ATTACH PARTITION public.ledger_entries_default_pkey;
 
+CREATE TRIGGER event_external_ids_append_only BEFORE DELETE OR UPDATE ON public.event_external_ids FOR EACH ROW EXECUTE FUNCTION public.events_refuse_change();
+
+CREATE TRIGGER event_external_ids_no_truncate BEFORE TRUNCATE ON public.event_external_ids FOR EACH STATEMENT EXECUTE FUNCTION public.events_refuse_change();
+
+CREATE TRIGGER event_keys_append_only BEFORE DELETE OR UPDATE ON public.event_keys FOR EACH ROW EXECUTE FUNCTION public.events_refuse_change();
+
+CREATE TRIGGER event_keys_no_truncate BEFORE TRUNCATE ON public.event_keys FOR EACH STATEMENT EXECUTE FUNCTION public.events_refuse_change();
+
 CREATE TRIGGER events_append_only BEFORE DELETE OR UPDATE ON public.events FOR EACH ROW EXECUTE FUNCTION public.events_refuse_change();
 
 CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON public.events FOR EACH STATEMENT EXECUTE FUNCTION public.events_refuse_change();
+
+CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON public.events_default FOR EACH STATEMENT EXECUTE FUNCTION public.events_refuse_change();
+
+CREATE TRIGGER events_record_keys AFTER INSERT ON public.events REFERENCING NEW TABLE AS new_events FOR EACH STATEMENT EXECUTE FUNCTION public.events_record_keys();
 
 CREATE TRIGGER failed_job_archive_append_only BEFORE DELETE OR UPDATE ON public.failed_job_archive FOR EACH ROW EXECUTE FUNCTION public.failed_job_archive_guard();
 
@@ -1301,7 +1405,7 @@ ALTER TABLE ONLY public.invoices
     ADD CONSTRAINT invoices_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES public.customers(id);
 
 ALTER TABLE ONLY public.outbox
-    ADD CONSTRAINT outbox_position_fkey FOREIGN KEY ("position") REFERENCES public.events("position");
+    ADD CONSTRAINT outbox_event_fkey FOREIGN KEY ("position", recorded_at) REFERENCES public.events("position", recorded_at);
 
 ALTER TABLE ONLY public.projection_snapshot_rows
     ADD CONSTRAINT projection_snapshot_rows_snapshot_id_fkey FOREIGN KEY (snapshot_id) REFERENCES public.projection_snapshots(snapshot_id) ON DELETE CASCADE;
@@ -1326,6 +1430,8 @@ GRANT ALL ON FUNCTION public.analytics_monthly(as_of date) TO accrue_app;
 GRANT ALL ON FUNCTION public.analytics_open_balances(as_of date) TO accrue_app;
 
 GRANT ALL ON FUNCTION public.create_history_partitions(first_month date, months integer) TO accrue_app;
+
+GRANT ALL ON FUNCTION public.events_record_keys() TO accrue_app;
 
 GRANT ALL ON FUNCTION public.events_refuse_change() TO accrue_app;
 
@@ -1379,7 +1485,13 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.circuit_breakers TO accrue_app
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.customers TO accrue_app;
 
+GRANT SELECT,INSERT ON TABLE public.event_external_ids TO accrue_app;
+
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.event_forwarders TO accrue_app;
+
+GRANT SELECT,INSERT ON TABLE public.event_keys TO accrue_app;
+
+GRANT SELECT ON TABLE public.events_default TO accrue_app;
 
 GRANT SELECT,USAGE ON SEQUENCE public.events_position_seq TO accrue_app;
 

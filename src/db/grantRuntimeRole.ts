@@ -8,7 +8,7 @@ import { ValidationError } from '../errors.ts';
  * them. A table added by a later migration gets the default grants below unless it
  * is named here.
  */
-export const APPEND_ONLY_TABLES = ['events', 'ledger_entries', 'ledger_period_locks', 'failed_job_archive', 'failed_job_replays'] as const;
+export const APPEND_ONLY_TABLES = ['events', 'event_keys', 'event_external_ids', 'ledger_entries', 'ledger_period_locks', 'failed_job_archive', 'failed_job_replays'] as const;
 /** Read by readiness (are migrations current?), written only by `accrue migrate`. */
 const READ_ONLY_TABLES = ['schema_migrations'] as const;
 

@@ -34,6 +34,9 @@ async function snapshot(db: Kysely<Database>) {
     revenueChanges: await rows('SELECT * FROM audit_revenue_changes ORDER BY to_jsonb(audit_revenue_changes)::text'),
     history: await rows('SELECT * FROM audit_invoice_history ORDER BY to_jsonb(audit_invoice_history)::text'),
     sequence: await rows('SELECT last_value, is_called FROM ledger_entries_entry_id_seq'),
+    events: await rows('SELECT * FROM events ORDER BY position'),
+    eventSequence: await rows('SELECT last_value, is_called FROM events_position_seq'),
+    outbox: await rows('SELECT position FROM outbox ORDER BY position'),
   };
 }
 
@@ -43,12 +46,16 @@ type Attempt = 'UPDATE' | 'DELETE' | 'TRUNCATE' | 'INSERT';
 /** What the database answers to each change of `table`: refused by privilege, by the append-only trigger, or done. */
 async function refusals(db: Kysely<Database>, table: string, attempts: readonly Attempt[]): Promise<Record<string, string>> {
   const tbl = sql.table(table);
+  const isEvents = table.startsWith('events');
   const statements: Record<Attempt, ReturnType<typeof sql>> = {
-    UPDATE: sql`UPDATE ${tbl} SET note = note`,
+    UPDATE: isEvents ? sql`UPDATE ${tbl} SET actor = actor` : sql`UPDATE ${tbl} SET note = note`,
     DELETE: sql`DELETE FROM ${tbl}`,
     TRUNCATE: sql`TRUNCATE ${tbl}`,
-    INSERT: sql`INSERT INTO ${tbl} (currency, entry_date, origin_date, kind, invoice_id, accounts_receivable, revenue)
-                VALUES ('USD', '2019-03-03', '2019-03-03', 'invoice_issued', 'inv_direct', 1, -1)`,
+    INSERT: isEvents
+      ? sql`INSERT INTO ${tbl} (event_id, type, schema_version, aggregate_type, aggregate_id, occurred_at, correlation_id, actor, data)
+            VALUES (gen_random_uuid(), 'X', 1, 'x', 'x', '2019-03-03', 'c', 'a', '{}')`
+      : sql`INSERT INTO ${tbl} (currency, entry_date, origin_date, kind, invoice_id, accounts_receivable, revenue)
+            VALUES ('USD', '2019-03-03', '2019-03-03', 'invoice_issued', 'inv_direct', 1, -1)`,
   };
   const out: Record<string, string> = {};
   for (const a of attempts) {
@@ -61,7 +68,11 @@ async function refusals(db: Kysely<Database>, table: string, attempts: readonly 
       })
       .then(
         () => 'done',
-        (err: Error) => (/permission denied/.test(err.message) ? 'permission denied' : /append-only/.test(err.message) ? 'append-only' : err.message === 'done' ? 'done' : err.message),
+        (err: Error) =>
+          /permission denied/.test(err.message) ? 'permission denied'
+          : /append-only/.test(err.message) ? 'append-only'
+          : /referenced in a foreign key/.test(err.message) ? 'foreign key' // the outbox references events
+          : err.message,
       );
   }
   return out;
@@ -78,6 +89,7 @@ describe('migrating a populated ledger to monthly partitions', () => {
   let dir: string;
   let before: Snapshot;
   let refusedBefore: { runtime: Record<string, string>; owner: Record<string, string> };
+  let eventRefusalsBefore: { runtime: Record<string, string>; owner: Record<string, string> };
 
   beforeAll(async () => {
     const admin = new pg.Client({ connectionString: adminUrl });
@@ -98,6 +110,11 @@ describe('migrating a populated ledger to monthly partitions', () => {
     await migrate(ownerUrl, { dir, runtimeUrl });
     app = connect(runtimeUrl, { max: 4 });
     owner = connect(ownerUrl, { max: 2 });
+    // Today's append path also claims import keys in event_external_ids (migration 132);
+    // on the old schema it gets that one table as a stand-in, dropped before migrating:
+    // events, outbox and the ledger are written exactly as the old path wrote them.
+    await sql`CREATE TABLE event_external_ids (source text, external_id text, event_id uuid, PRIMARY KEY (source, external_id));
+              GRANT SELECT, INSERT ON event_external_ids TO ${sql.id(role.user)}`.execute(owner.db);
     expect((await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_partitioned_table`.execute(owner.db)).rows[0]!.n).toBe(0);
     // The real write path: events imported, the revenue subscriber posting, months closed.
     const scenarios = await loadScenarios(SCENARIOS);
@@ -111,6 +128,11 @@ describe('migrating a populated ledger to monthly partitions', () => {
       runtime: await refusals(app.db, 'ledger_entries', ['UPDATE', 'DELETE', 'TRUNCATE']),
       owner: await refusals(owner.db, 'ledger_entries', ['UPDATE', 'DELETE', 'TRUNCATE']),
     };
+    eventRefusalsBefore = {
+      runtime: await refusals(app.db, 'events', ['UPDATE', 'DELETE', 'TRUNCATE']),
+      owner: await refusals(owner.db, 'events', ['UPDATE', 'DELETE', 'TRUNCATE']),
+    };
+    await sql`DROP TABLE event_external_ids`.execute(owner.db);
     await migrate(ownerUrl, { runtimeUrl });
   });
 
@@ -135,6 +157,20 @@ describe('migrating a populated ledger to monthly partitions', () => {
     const where = await sql<{ partition: string; n: number }>`
       SELECT tableoid::regclass::text AS partition, count(*)::int AS n FROM ledger_entries GROUP BY 1`.execute(app.db);
     expect(where.rows).toEqual([{ partition: 'ledger_entries_legacy', n: before.entries.length }]);
+    const events = await sql<{ partition: string; n: number }>`
+      SELECT tableoid::regclass::text AS partition, count(*)::int AS n FROM events GROUP BY 1`.execute(app.db);
+    expect(events.rows).toEqual([{ partition: 'events_legacy', n: before.events.length }]);
+    // The side tables hold every event's keys; pending outbox rows name their event by (position, recorded_at).
+    const keys = await sql<{ missing: number; external: number; outboxMismatch: number }>`
+      SELECT (SELECT count(*)::int FROM events e LEFT JOIN event_keys k USING (position, event_id, recorded_at) WHERE k.position IS NULL) AS missing,
+             (SELECT count(*)::int FROM event_external_ids x JOIN events e USING (source, external_id, event_id)) AS external,
+             (SELECT count(*)::int FROM outbox o LEFT JOIN events e USING (position, recorded_at) WHERE e.position IS NULL) AS "outboxMismatch"`.execute(app.db);
+    expect(keys.rows[0]).toEqual({
+      missing: 0,
+      external: before.events.filter((e) => (e as { external_id: string | null }).external_id !== null).length,
+      outboxMismatch: 0,
+    });
+    expect(keys.rows[0]!.external).toBeGreaterThan(0);
     const parent = await sql<{ kind: string }>`SELECT relkind::text AS kind FROM pg_class WHERE oid = 'ledger_entries'::regclass`.execute(app.db);
     expect(parent.rows[0]!.kind).toBe('p');
   });
@@ -166,6 +202,42 @@ describe('migrating a populated ledger to monthly partitions', () => {
     expect(new Set(rows.rows.map((r) => r.partition))).toEqual(new Set([month.partition]));
     const totals = await sql<{ n: number }>`SELECT count(*)::int AS n FROM ledger_posted_totals WHERE invoice_id = 'inv_after'`.execute(app.db);
     expect(totals.rows[0]!.n).toBeGreaterThan(0); // the parent's statement trigger saw the insert
+  });
+
+  it('imports stay idempotent across the migration: an event imported before is not stored again', async () => {
+    const imported = before.events.find((e) => (e as { source: string }).source === 'import') as { external_id: string; aggregate_id: string } | undefined;
+    expect(imported).toBeDefined();
+    const count = async () => (await sql<{ n: number }>`SELECT count(*)::int AS n FROM events`.execute(app.db)).rows[0]!.n;
+    const n = await count();
+    const s = (await loadScenarios(SCENARIOS))[0]!;
+    const ops = s.operations.map((op) => ('eventId' in op ? { ...op, eventId: `${s.id}-${op.eventId}` } : op));
+    await runScenario({ ...s, operations: ops }, createInProcessDriver(app.db, { now: NOW, correlationId: s.id }));
+    expect(await count()).toBe(n);
+    // A direct insert that would store a second event for the key is refused too.
+    await expect(
+      sql`INSERT INTO events (event_id, type, schema_version, aggregate_type, aggregate_id, occurred_at, correlation_id, actor, source, external_id, data)
+          VALUES (gen_random_uuid(), 'X', 1, 'x', 'x', '2019-03-03', 'c', 'a', 'import', ${imported!.external_id}, '{}')`.execute(app.db),
+    ).rejects.toThrow(/already stored/);
+  });
+
+  it('refuses UPDATE, DELETE and TRUNCATE of events as before, on the parent and on every partition', async () => {
+    const parts = await sql<{ partition: string }>`SELECT partition::text FROM history_partitions('events') ORDER BY 1`.execute(app.db);
+    expect(parts.rows.map((p) => p.partition)).toEqual(expect.arrayContaining(['events_default', 'events_legacy']));
+    expect(await refusals(app.db, 'events', ['UPDATE', 'DELETE', 'TRUNCATE'])).toEqual(eventRefusalsBefore.runtime);
+    expect(await refusals(owner.db, 'events', ['UPDATE', 'DELETE', 'TRUNCATE'])).toEqual(eventRefusalsBefore.owner);
+    expect(eventRefusalsBefore).toEqual({
+      runtime: { UPDATE: 'permission denied', DELETE: 'permission denied', TRUNCATE: 'permission denied' },
+      owner: { UPDATE: 'append-only', DELETE: 'append-only', TRUNCATE: 'foreign key' },
+    });
+    for (const { partition } of parts.rows) {
+      expect({ partition, ...(await refusals(app.db, partition, ['UPDATE', 'DELETE', 'TRUNCATE', 'INSERT'])) }).toEqual({
+        partition, UPDATE: 'permission denied', DELETE: 'permission denied', TRUNCATE: 'permission denied', INSERT: 'permission denied',
+      });
+      const asOwner = await refusals(owner.db, partition, ['UPDATE', 'DELETE', 'TRUNCATE']);
+      // An empty partition has no row for the row trigger to refuse; TRUNCATE is refused on every one.
+      expect(['append-only', 'foreign key']).toContain(asOwner.TRUNCATE);
+      if (partition === 'events_legacy') expect({ UPDATE: asOwner.UPDATE, DELETE: asOwner.DELETE }).toEqual({ UPDATE: 'append-only', DELETE: 'append-only' });
+    }
   });
 
   it('refuses UPDATE, DELETE and TRUNCATE as before, on the parent and on every partition, as the runtime role and as the owner', async () => {

@@ -15,7 +15,8 @@ type EventRow = Parameters<typeof toStoredEvent>[0];
  * the jobs inserted together, or neither. Rows are claimed in position order with
  * FOR UPDATE SKIP LOCKED, so any number of relays split the backlog without waiting
  * on each other, and a row whose transaction commits late is simply claimed later
- * (an uncommitted row is invisible; no id cursor can skip it).
+ * (an uncommitted row is invisible; no id cursor can skip it). An outbox row carries
+ * its event's recorded_at (migration 132), so each event is read from its month's partition.
  * Returns how many events were moved.
  *
  * Where an event goes is read from the subscriptions table (migration 053) in the
@@ -50,9 +51,9 @@ export async function relayBatch(
       WITH claimed AS (
         SELECT position FROM outbox ORDER BY position LIMIT ${limit} FOR UPDATE SKIP LOCKED
       ), deleted AS (
-        DELETE FROM outbox o USING claimed c WHERE o.position = c.position RETURNING o.position
+        DELETE FROM outbox o USING claimed c WHERE o.position = c.position RETURNING o.position, o.recorded_at
       )
-      SELECT e.* FROM events e JOIN deleted d ON d.position = e.position ORDER BY e.position;
+      SELECT e.* FROM events e JOIN deleted d ON d.position = e.position AND d.recorded_at = e.recorded_at ORDER BY e.position;
       SELECT subscriber, event_type, takes_bundles FROM subscriptions`)) as unknown as pg.QueryResult[];
     const rows = results[2]!.rows as EventRow[];
     let unrouted: Map<string, number> | undefined;

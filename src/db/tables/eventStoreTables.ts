@@ -22,10 +22,27 @@ export interface EventsTable {
 
 export interface OutboxTable {
   position: number;
-  recorded_at: ColumnType<Date, Date | string | undefined, never>;
+  /** The event's recorded_at: with position, the key of its row in partitioned `events`. */
+  recorded_at: ColumnType<Date, Date | string, never>;
+}
+
+/** Kept by a trigger on events (migration 132): unique position and event id across partitions. */
+export interface EventKeysTable {
+  position: number;
+  event_id: string;
+  recorded_at: Date;
+}
+
+/** The idempotency key of imported events, claimed by the append path (migration 132). */
+export interface EventExternalIdsTable {
+  source: string;
+  external_id: string;
+  event_id: string;
 }
 
 export interface EventStoreTables {
   events: EventsTable;
   outbox: OutboxTable;
+  event_keys: EventKeysTable;
+  event_external_ids: EventExternalIdsTable;
 }
