@@ -997,7 +997,7 @@ CREATE TABLE public.notification_deliveries (
 
 CREATE TABLE public.outbox (
     "position" bigint NOT NULL,
-    recorded_at timestamp with time zone NOT NULL
+    recorded_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL
 );
 
 CREATE TABLE public.projection_snapshot_rows (
@@ -1405,7 +1405,7 @@ ALTER TABLE ONLY public.invoices
     ADD CONSTRAINT invoices_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES public.customers(id);
 
 ALTER TABLE ONLY public.outbox
-    ADD CONSTRAINT outbox_event_fkey FOREIGN KEY ("position", recorded_at) REFERENCES public.events("position", recorded_at);
+    ADD CONSTRAINT outbox_position_fkey FOREIGN KEY ("position") REFERENCES public.event_keys("position") DEFERRABLE INITIALLY DEFERRED;
 
 ALTER TABLE ONLY public.projection_snapshot_rows
     ADD CONSTRAINT projection_snapshot_rows_snapshot_id_fkey FOREIGN KEY (snapshot_id) REFERENCES public.projection_snapshots(snapshot_id) ON DELETE CASCADE;

@@ -19,8 +19,8 @@ const statement = (customerId: string) => {
   return `WITH inv AS (INSERT INTO invoices (id, customer_id, currency, status, issued_at, due_date, lines, total, tax, amount_paid, version)
   VALUES ('inv_' || gen_random_uuid(), '${customerId}', 'USD', 'open', '2026-01-01', '2026-01-31', '${lines}', 43800, 7300, 0, 1) RETURNING *),
 ins AS (INSERT INTO events (event_id, type, schema_version, aggregate_type, aggregate_id, aggregate_version, occurred_at, correlation_id, causation_id, traceparent, actor, source, external_id, data)
-  SELECT gen_random_uuid(), 'InvoiceCreated', 1, 'invoice', inv.id, 1, '2026-01-01', gen_random_uuid()::text, NULL, '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', 'bootstrap', 'api', NULL, '${data}' FROM inv RETURNING position, recorded_at),
-ob AS (INSERT INTO outbox (position, recorded_at) SELECT position, recorded_at FROM ins)
+  SELECT gen_random_uuid(), 'InvoiceCreated', 1, 'invoice', inv.id, 1, '2026-01-01', gen_random_uuid()::text, NULL, '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', 'bootstrap', 'api', NULL, '${data}' FROM inv RETURNING position),
+ob AS (INSERT INTO outbox (position) SELECT position FROM ins)
 SELECT * FROM inv;`.replace(/\n/g, ' ') + '\n';
 };
 

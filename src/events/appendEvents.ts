@@ -68,7 +68,7 @@ export function toEventRows(events: NewEvent[], ctx: EventContext) {
  */
 export async function appendEventSet(db: Executor, events: NewEvent[], ctx: EventContext): Promise<number> {
   if (events.length === 0) return 0;
-  const { rows } = await insertEventRows<{ position: number }>(db, toEventRows(events, ctx), sql`position, recorded_at`);
+  const { rows } = await insertEventRows<{ position: number }>(db, toEventRows(events, ctx), sql`position`);
   return rows.length;
 }
 
@@ -133,9 +133,8 @@ export function eventRowsQuery(rows: ReturnType<typeof toEventRows>): RawBuilder
  * already stored, or twice in this call, is skipped as ON CONFLICT on events once did),
  * `ins` inserts the rows `source` yields (the columns of eventRowsQuery, `data` as
  * text, in `ordinality` order) without an external id or whose key `ext` claimed, and
- * returns `returning`, which must include position and recorded_at: `ob` adds their
- * outbox rows, which name an event by both (events is partitioned by recorded_at).
- * A writer that puts other rows in the same round trip (the revenue postings) adds its
+ * returns `returning` (which must include position); `ob` adds their outbox rows. A
+ * writer that puts other rows in the same round trip (the revenue postings) adds its
  * CTEs beside these. events_record_keys (a statement trigger) fills event_keys.
  */
 export function insertEventsCtes(source: RawBuilder<unknown>, returning: RawBuilder<unknown>): RawBuilder<unknown> {
@@ -156,7 +155,7 @@ export function insertEventsCtes(source: RawBuilder<unknown>, returning: RawBuil
       ORDER BY x.ordinality
       RETURNING ${returning}
     ), ob AS (
-      INSERT INTO outbox (position, recorded_at) SELECT position, recorded_at FROM ins
+      INSERT INTO outbox (position) SELECT position FROM ins
     )`;
 }
 

@@ -67,8 +67,8 @@ export async function insertInvoiceWithEvents(db: Executor, s: InvoiceState, eve
           })
           .returningAll(),
       )
-      .with('ins', (q) => q.insertInto('events').values(events).returning(['position', 'recorded_at']))
-      .with('ob', (q) => q.insertInto('outbox').columns(['position', 'recorded_at']).expression((eb) => eb.selectFrom('ins').select(['ins.position', 'ins.recorded_at'])))
+      .with('ins', (q) => q.insertInto('events').values(events).returning('position'))
+      .with('ob', (q) => q.insertInto('outbox').columns(['position']).expression((eb) => eb.selectFrom('ins').select('ins.position')))
       .selectFrom('inv')
       .select(['inv.created_at', 'inv.updated_at'])
       .executeTakeFirstOrThrow();

@@ -22,8 +22,7 @@ export interface EventsTable {
 
 export interface OutboxTable {
   position: number;
-  /** The event's recorded_at: with position, the key of its row in partitioned `events`. */
-  recorded_at: ColumnType<Date, Date | string, never>;
+  recorded_at: ColumnType<Date, Date | string | undefined, never>;
 }
 
 /** Kept by a trigger on events (migration 132): unique position and event id across partitions. */

@@ -43,7 +43,7 @@ export async function writePostings(db: Executor, postings: Postings, ctx: Event
                jsonb_set(r.data::jsonb, '{entryId}', to_jsonb(e.entry_id::text))::text AS data, r.ordinality
         FROM (${eventRowsQuery(toEventRows(postings.revenueEvents, ctx))}) AS r
         JOIN new_entries e ON e.ordinality = (r.data::jsonb ->> 'entryId')::bigint`;
-      ctes.push(insertEventsCtes(withEntryIds, sql`position, recorded_at`));
+      ctes.push(insertEventsCtes(withEntryIds, sql`position`));
     }
   }
   if (ctes.length === 0) return;
