@@ -71,6 +71,109 @@ CREATE FUNCTION public.analytics_open_balances(as_of date) RETURNS TABLE(invoice
     AND i.total - COALESCE(p.paid, 0) > 0
 $$;
 
+CREATE FUNCTION public.create_history_partitions(first_month date, months integer) RETURNS TABLE(partition text, status text)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    SET "TimeZone" TO 'UTC'
+    SET lock_timeout TO '5s'
+    AS $_$
+DECLARE
+  parent regclass;
+  key text;
+  key_type regtype;
+  m date;
+  lo timestamptz;
+  hi timestamptz;
+  name text;
+  def regclass;
+  has_rows boolean;
+BEGIN
+  IF months < 1 OR months > 24 THEN
+    RAISE EXCEPTION 'months must be 1..24, got %', months USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  FOR parent IN
+    SELECT p.partrelid::regclass FROM pg_partitioned_table p
+    WHERE p.partrelid IN (to_regclass('public.ledger_entries'), to_regclass('public.events'))
+    ORDER BY p.partrelid::regclass::text
+  LOOP
+    SELECT a.attname, a.atttypid::regtype INTO key, key_type
+    FROM pg_partitioned_table p JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0]
+    WHERE p.partrelid = parent;
+    SELECT h.partition INTO def FROM history_partitions(parent) h WHERE h.is_default;
+    -- The first run on a table with no partition but DEFAULT (a new install) also makes
+    -- <parent>_before_YYYY_MM for every earlier date: back-dated history (an import of
+    -- past invoices) is normal, and DEFAULT is left to what is dated too far ahead.
+    IF NOT EXISTS (SELECT 1 FROM history_partitions(parent) h WHERE NOT h.is_default) THEN
+      m := date_trunc('month', first_month)::date;
+      name := format('%s_before_%s', parent::text, to_char(m, 'YYYY_MM'));
+      partition := name;
+      has_rows := false;
+      IF def IS NOT NULL THEN
+        EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s WHERE %I < $1::%s)', def, key, key_type) INTO has_rows USING m::timestamptz;
+      END IF;
+      IF has_rows THEN
+        RAISE WARNING '% holds rows dated before %: partition % not created', def, to_char(m, 'YYYY-MM'), name;
+        status := 'blocked';
+      ELSE
+        EXECUTE format('CREATE TABLE %I PARTITION OF %s FOR VALUES FROM (MINVALUE) TO (%L)', name, parent,
+                       CASE WHEN key_type = 'date'::regtype THEN m::text ELSE m::timestamptz::text END);
+        PERFORM history_partition_protections(parent, name);
+        status := 'created';
+      END IF;
+      RETURN NEXT;
+    END IF;
+    FOR i IN 0 .. months - 1 LOOP
+      m := (date_trunc('month', first_month) + make_interval(months => i))::date;
+      lo := m::timestamptz;
+      hi := (m + interval '1 month')::timestamptz;
+      name := format('%s_%s', parent::text, to_char(m, 'YYYY_MM'));
+      partition := name;
+      IF to_regclass(name) IS NOT NULL THEN
+        status := 'exists';
+      ELSIF EXISTS (SELECT 1 FROM history_partitions(parent) h
+                    WHERE NOT h.is_default AND h.lower_bound < hi AND lo < h.upper_bound) THEN
+        status := 'covered';
+      ELSE
+        has_rows := false;
+        IF def IS NOT NULL THEN
+          EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s WHERE %I >= $1::%s AND %I < $2::%s)', def, key, key_type, key, key_type)
+            INTO has_rows USING lo, hi;
+        END IF;
+        IF has_rows THEN
+          RAISE WARNING '% holds rows of %: partition % not created', def, to_char(m, 'YYYY-MM'), name;
+          status := 'blocked';
+        ELSE
+          EXECUTE format('CREATE TABLE %I PARTITION OF %s FOR VALUES FROM (%L) TO (%L)', name, parent,
+                         CASE WHEN key_type = 'date'::regtype THEN m::text ELSE lo::text END,
+                         CASE WHEN key_type = 'date'::regtype THEN (m + interval '1 month')::date::text ELSE hi::text END);
+          PERFORM history_partition_protections(parent, name);
+          status := 'created';
+        END IF;
+      END IF;
+      RETURN NEXT;
+    END LOOP;
+  END LOOP;
+END $_$;
+
+CREATE FUNCTION public.events_record_keys() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+  INSERT INTO event_keys (position, event_id, recorded_at) SELECT position, event_id, recorded_at FROM new_events;
+  IF EXISTS (SELECT 1 FROM new_events WHERE external_id IS NOT NULL) THEN
+    -- The append path claimed these already (same event_id: nothing to do here).
+    INSERT INTO event_external_ids (source, external_id, event_id)
+      SELECT source, external_id, event_id FROM new_events WHERE external_id IS NOT NULL
+      ON CONFLICT DO NOTHING;
+    IF EXISTS (SELECT 1 FROM new_events n JOIN event_external_ids x ON x.source = n.source AND x.external_id = n.external_id
+               WHERE x.event_id <> n.event_id) THEN
+      RAISE EXCEPTION 'an event with this (source, external_id) is already stored'
+        USING ERRCODE = 'unique_violation', CONSTRAINT = 'event_external_ids_pkey';
+    END IF;
+  END IF;
+  RETURN NULL;
+END $$;
+
 CREATE FUNCTION public.events_refuse_change() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -125,6 +228,43 @@ BEGIN
   RAISE EXCEPTION 'failed_job_replays is append-only: % refused', TG_OP
     USING ERRCODE = 'restrict_violation';
 END $$;
+
+CREATE FUNCTION public.history_partition_protections(parent regclass, name text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+  trg record;
+  acl record;
+BEGIN
+  FOR trg IN
+    SELECT t.tgname, t.tgfoid::regproc AS fn FROM pg_trigger t
+    WHERE t.tgrelid = parent AND NOT t.tgisinternal AND (t.tgtype & 32) <> 0   -- TRUNCATE
+  LOOP
+    EXECUTE format('CREATE TRIGGER %I BEFORE TRUNCATE ON %I FOR EACH STATEMENT EXECUTE FUNCTION %s()', trg.tgname, name, trg.fn);
+  END LOOP;
+  FOR acl IN
+    SELECT a.grantee FROM pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) a
+    WHERE c.oid = parent AND a.privilege_type = 'SELECT' AND a.grantee <> c.relowner
+  LOOP
+    EXECUTE format('GRANT SELECT ON %I TO %s', name, CASE WHEN acl.grantee = 0 THEN 'PUBLIC' ELSE acl.grantee::regrole::text END);
+  END LOOP;
+END $$;
+
+CREATE FUNCTION public.history_partitions(parent regclass) RETURNS TABLE(partition regclass, is_default boolean, lower_bound timestamp with time zone, upper_bound timestamp with time zone)
+    LANGUAGE sql STABLE
+    SET "TimeZone" TO 'UTC'
+    AS $_$
+  SELECT c.oid::regclass,
+         b.expr = 'DEFAULT',
+         CASE WHEN m[1] IS NULL THEN NULL WHEN m[1] = 'MINVALUE' THEN '-infinity'::timestamptz ELSE btrim(m[1], '''')::timestamptz END,
+         CASE WHEN m[2] IS NULL THEN NULL WHEN m[2] = 'MAXVALUE' THEN 'infinity'::timestamptz ELSE btrim(m[2], '''')::timestamptz END
+  FROM pg_inherits i
+  JOIN pg_class c ON c.oid = i.inhrelid
+  CROSS JOIN LATERAL (SELECT pg_get_expr(c.relpartbound, c.oid) AS expr) b
+  LEFT JOIN LATERAL regexp_match(b.expr, '^FOR VALUES FROM \((.*)\) TO \((.*)\)$') m ON true
+  WHERE i.inhparent = parent
+$_$;
 
 CREATE FUNCTION public.ledger_add_posted_totals() RETURNS trigger
     LANGUAGE plpgsql
@@ -381,7 +521,8 @@ CREATE TABLE public.events (
     data jsonb NOT NULL,
     tx_id xid8 DEFAULT pg_current_xact_id() NOT NULL,
     CONSTRAINT events_schema_version_check CHECK ((schema_version >= 1))
-);
+)
+PARTITION BY RANGE (recorded_at);
 
 CREATE VIEW public.audit_invoice_history AS
  WITH invoice_events AS (
@@ -478,7 +619,8 @@ CREATE TABLE public.ledger_entries (
     CONSTRAINT ledger_entries_kind_check CHECK ((kind = ANY (ARRAY['invoice_issued'::text, 'recognition'::text, 'invoice_updated'::text, 'revenue_adjusted'::text, 'payment_received'::text, 'revenue_reversed'::text, 'invoice_voided'::text]))),
     CONSTRAINT ledger_entry_balances CHECK (((((((accounts_receivable + cash) + deferred_revenue) + revenue) + tax_payable) + customer_credit) = 0)),
     CONSTRAINT ledger_entry_not_empty CHECK (((accounts_receivable <> 0) OR (cash <> 0) OR (deferred_revenue <> 0) OR (revenue <> 0) OR (tax_payable <> 0) OR (customer_credit <> 0)))
-);
+)
+PARTITION BY RANGE (entry_date);
 
 CREATE VIEW public.audit_invoice_chain AS
  SELECT r.invoice_id,
@@ -514,47 +656,47 @@ CREATE VIEW public.audit_invoice_chain AS
             jsonb_build_object('occurredAt', r.occurred_at, 'correlationId', r.correlation_id, 'causationId', r.causation_id, 'source', r.source) AS detail
         UNION ALL
          SELECT 1,
-            'attempt'::text,
+            'attempt'::text AS text,
             COALESCE(t.finished_at, t.started_at) AS "coalesce",
-            NULL::text,
+            NULL::text AS text,
             t.subscriber,
             t.outcome,
             t.attempt,
             t.error_message,
-            NULL::bigint,
-            NULL::text,
-            NULL::uuid,
-            NULL::bigint,
+            NULL::bigint AS int8,
+            NULL::text AS text,
+            NULL::uuid AS uuid,
+            NULL::bigint AS int8,
             jsonb_build_object('jobId', t.job_id, 'startedAt', t.started_at, 'replayCount', t.replay_count) AS jsonb_build_object
            FROM public.audit_event_attempts t
           WHERE (t.event_id = r.event_id)
         UNION ALL
          SELECT 2,
-            'ledger_entry'::text,
+            'ledger_entry'::text AS text,
             le.recorded_at,
-            NULL::text,
-            NULL::text,
-            NULL::text,
-            NULL::integer,
-            NULL::text,
+            NULL::text AS text,
+            NULL::text AS text,
+            NULL::text AS text,
+            NULL::integer AS int4,
+            NULL::text AS text,
             le.entry_id,
             le.kind,
-            NULL::uuid,
-            NULL::bigint,
+            NULL::uuid AS uuid,
+            NULL::bigint AS int8,
             jsonb_build_object('entryDate', le.entry_date, 'originDate', le.origin_date, 'currency', le.currency, 'accountsReceivable', le.accounts_receivable, 'cash', le.cash, 'deferredRevenue', le.deferred_revenue, 'revenue', le.revenue, 'taxPayable', le.tax_payable, 'customerCredit', le.customer_credit) AS jsonb_build_object
            FROM public.ledger_entries le
           WHERE ((le.invoice_id = r.invoice_id) AND (le.event_id = r.event_id))
         UNION ALL
          SELECT 3,
-            'revenue_event'::text,
+            'revenue_event'::text AS text,
             rev.recorded_at,
             rev.actor,
-            NULL::text,
-            NULL::text,
-            NULL::integer,
-            NULL::text,
+            NULL::text AS text,
+            NULL::text AS text,
+            NULL::integer AS int4,
+            NULL::text AS text,
             ((rev.data ->> 'entryId'::text))::bigint AS int8,
-            NULL::text,
+            NULL::text AS text,
             rev.event_id,
             ((rev.data ->> 'amount'::text))::bigint AS int8,
             jsonb_build_object('type', rev.type, 'currency', (rev.data ->> 'currency'::text), 'postedOn', (rev.data ->> 'postedOn'::text), 'correlationId', rev.correlation_id, 'causationId', rev.causation_id) AS jsonb_build_object
@@ -648,11 +790,44 @@ CREATE TABLE public.customers (
     updated_at timestamp with time zone DEFAULT now() NOT NULL
 );
 
+CREATE TABLE public.event_external_ids (
+    source text NOT NULL,
+    external_id text NOT NULL,
+    event_id uuid NOT NULL
+);
+
 CREATE TABLE public.event_forwarders (
     name text NOT NULL,
     feed_cursor text NOT NULL,
     forwarded bigint DEFAULT 0 NOT NULL,
     updated_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL
+);
+
+CREATE TABLE public.event_keys (
+    "position" bigint NOT NULL,
+    event_id uuid NOT NULL,
+    recorded_at timestamp with time zone NOT NULL
+);
+
+CREATE TABLE public.events_default (
+    "position" bigint NOT NULL,
+    event_id uuid NOT NULL,
+    type text NOT NULL,
+    schema_version integer NOT NULL,
+    aggregate_type text NOT NULL,
+    aggregate_id text NOT NULL,
+    aggregate_version integer,
+    occurred_at date NOT NULL,
+    recorded_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    correlation_id text NOT NULL,
+    causation_id text,
+    traceparent text,
+    actor text NOT NULL,
+    source text DEFAULT 'api'::text NOT NULL,
+    external_id text,
+    data jsonb NOT NULL,
+    tx_id xid8 DEFAULT pg_current_xact_id() NOT NULL,
+    CONSTRAINT events_schema_version_check CHECK ((schema_version >= 1))
 );
 
 ALTER TABLE public.events ALTER COLUMN "position" ADD GENERATED ALWAYS AS IDENTITY (
@@ -756,6 +931,30 @@ CREATE TABLE public.ledger_closed_month_totals (
     revenue bigint NOT NULL,
     tax_payable bigint NOT NULL,
     customer_credit bigint NOT NULL
+);
+
+CREATE TABLE public.ledger_entries_default (
+    entry_id bigint NOT NULL,
+    currency character(3) NOT NULL,
+    entry_date date NOT NULL,
+    period character(7) GENERATED ALWAYS AS (((((EXTRACT(year FROM entry_date))::integer)::text || '-'::text) || lpad(((EXTRACT(month FROM entry_date))::integer)::text, 2, '0'::text))) STORED,
+    origin_date date NOT NULL,
+    kind text NOT NULL,
+    invoice_id text NOT NULL,
+    line_id text,
+    payment_id text,
+    event_id uuid,
+    note text,
+    accounts_receivable bigint DEFAULT 0 NOT NULL,
+    cash bigint DEFAULT 0 NOT NULL,
+    deferred_revenue bigint DEFAULT 0 NOT NULL,
+    revenue bigint DEFAULT 0 NOT NULL,
+    tax_payable bigint DEFAULT 0 NOT NULL,
+    customer_credit bigint DEFAULT 0 NOT NULL,
+    recorded_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    CONSTRAINT ledger_entries_kind_check CHECK ((kind = ANY (ARRAY['invoice_issued'::text, 'recognition'::text, 'invoice_updated'::text, 'revenue_adjusted'::text, 'payment_received'::text, 'revenue_reversed'::text, 'invoice_voided'::text]))),
+    CONSTRAINT ledger_entry_balances CHECK (((((((accounts_receivable + cash) + deferred_revenue) + revenue) + tax_payable) + customer_credit) = 0)),
+    CONSTRAINT ledger_entry_not_empty CHECK (((accounts_receivable <> 0) OR (cash <> 0) OR (deferred_revenue <> 0) OR (revenue <> 0) OR (tax_payable <> 0) OR (customer_credit <> 0)))
 );
 
 ALTER TABLE public.ledger_entries ALTER COLUMN entry_id ADD GENERATED ALWAYS AS IDENTITY (
@@ -949,6 +1148,10 @@ CREATE TABLE public.webhook_endpoints (
     deleted_at timestamp with time zone
 );
 
+ALTER TABLE ONLY public.events ATTACH PARTITION public.events_default DEFAULT;
+
+ALTER TABLE ONLY public.ledger_entries ATTACH PARTITION public.ledger_entries_default DEFAULT;
+
 ALTER TABLE ONLY public.analytics_invoices
     ADD CONSTRAINT analytics_invoices_pkey PRIMARY KEY (invoice_id);
 
@@ -970,14 +1173,23 @@ ALTER TABLE ONLY public.customers
 ALTER TABLE ONLY public.customers
     ADD CONSTRAINT customers_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.event_external_ids
+    ADD CONSTRAINT event_external_ids_pkey PRIMARY KEY (source, external_id);
+
 ALTER TABLE ONLY public.event_forwarders
     ADD CONSTRAINT event_forwarders_pkey PRIMARY KEY (name);
 
-ALTER TABLE ONLY public.events
-    ADD CONSTRAINT events_event_id_key UNIQUE (event_id);
+ALTER TABLE ONLY public.event_keys
+    ADD CONSTRAINT event_keys_event_id_key UNIQUE (event_id);
+
+ALTER TABLE ONLY public.event_keys
+    ADD CONSTRAINT event_keys_pkey PRIMARY KEY ("position");
 
 ALTER TABLE ONLY public.events
-    ADD CONSTRAINT events_pkey PRIMARY KEY ("position");
+    ADD CONSTRAINT events_pkey PRIMARY KEY ("position", recorded_at);
+
+ALTER TABLE ONLY public.events_default
+    ADD CONSTRAINT events_default_pkey PRIMARY KEY ("position", recorded_at);
 
 ALTER TABLE ONLY public.failed_attempts
     ADD CONSTRAINT failed_attempts_pkey PRIMARY KEY (id);
@@ -1016,7 +1228,10 @@ ALTER TABLE ONLY public.ledger_closed_month_totals
     ADD CONSTRAINT ledger_closed_month_totals_pkey PRIMARY KEY (currency, period);
 
 ALTER TABLE ONLY public.ledger_entries
-    ADD CONSTRAINT ledger_entries_pkey PRIMARY KEY (entry_id);
+    ADD CONSTRAINT ledger_entries_pkey PRIMARY KEY (entry_id, entry_date);
+
+ALTER TABLE ONLY public.ledger_entries_default
+    ADD CONSTRAINT ledger_entries_default_pkey PRIMARY KEY (entry_id, entry_date);
 
 ALTER TABLE ONLY public.ledger_period_locks
     ADD CONSTRAINT ledger_period_locks_pkey PRIMARY KEY (period);
@@ -1065,15 +1280,29 @@ ALTER TABLE ONLY public.webhook_endpoints
 
 CREATE INDEX analytics_invoices_currency_issued ON public.analytics_invoices USING btree (currency, issued_on);
 
-CREATE INDEX events_aggregate ON public.events USING btree (aggregate_type, aggregate_id, "position");
+CREATE INDEX events_aggregate ON ONLY public.events USING btree (aggregate_type, aggregate_id, "position");
 
-CREATE INDEX events_commit_order ON public.events USING btree (tx_id, "position");
+CREATE INDEX events_commit_order ON ONLY public.events USING btree (tx_id, "position");
 
-CREATE INDEX events_correlation ON public.events USING btree (correlation_id);
+CREATE INDEX events_correlation ON ONLY public.events USING btree (correlation_id);
 
-CREATE UNIQUE INDEX events_source_external_id ON public.events USING btree (source, external_id) WHERE (external_id IS NOT NULL);
+CREATE INDEX events_default_aggregate_type_aggregate_id_position_idx ON public.events_default USING btree (aggregate_type, aggregate_id, "position");
 
-CREATE INDEX events_type_position ON public.events USING btree (type, "position");
+CREATE INDEX events_default_correlation_id_idx ON public.events_default USING btree (correlation_id);
+
+CREATE INDEX events_event_id ON ONLY public.events USING btree (event_id);
+
+CREATE INDEX events_default_event_id_idx ON public.events_default USING btree (event_id);
+
+CREATE INDEX events_source_external_id ON ONLY public.events USING btree (source, external_id) WHERE (external_id IS NOT NULL);
+
+CREATE INDEX events_default_source_external_id_idx ON public.events_default USING btree (source, external_id) WHERE (external_id IS NOT NULL);
+
+CREATE INDEX events_default_tx_id_position_idx ON public.events_default USING btree (tx_id, "position");
+
+CREATE INDEX events_type_position ON ONLY public.events USING btree (type, "position");
+
+CREATE INDEX events_default_type_position_idx ON public.events_default USING btree (type, "position");
 
 CREATE INDEX failed_attempts_event ON public.failed_attempts USING btree (event_id, subscriber, attempt);
 
@@ -1093,11 +1322,17 @@ CREATE INDEX invoices_issued ON public.invoices USING btree (issued_at, id);
 
 CREATE INDEX invoices_status ON public.invoices USING btree (status, id);
 
-CREATE INDEX ledger_entries_currency_period ON public.ledger_entries USING btree (currency, period);
+CREATE INDEX ledger_entries_currency_period ON ONLY public.ledger_entries USING btree (currency, period);
 
-CREATE INDEX ledger_entries_entry_date ON public.ledger_entries USING btree (entry_date);
+CREATE INDEX ledger_entries_default_currency_period_idx ON public.ledger_entries_default USING btree (currency, period);
 
-CREATE INDEX ledger_entries_invoice ON public.ledger_entries USING btree (invoice_id, entry_id);
+CREATE INDEX ledger_entries_entry_date ON ONLY public.ledger_entries USING btree (entry_date);
+
+CREATE INDEX ledger_entries_default_entry_date_idx ON public.ledger_entries_default USING btree (entry_date);
+
+CREATE INDEX ledger_entries_invoice ON ONLY public.ledger_entries USING btree (invoice_id, entry_id);
+
+CREATE INDEX ledger_entries_default_invoice_id_entry_id_idx ON public.ledger_entries_default USING btree (invoice_id, entry_id);
 
 CREATE INDEX notification_deliveries_invoice ON public.notification_deliveries USING btree (invoice_id, recorded_at);
 
@@ -1117,9 +1352,43 @@ CREATE UNIQUE INDEX webhook_endpoints_from_config ON public.webhook_endpoints US
 
 CREATE INDEX webhook_endpoints_live ON public.webhook_endpoints USING btree (id) WHERE (enabled AND (deleted_at IS NULL));
 
+ALTER INDEX public.events_aggregate ATTACH PARTITION public.events_default_aggregate_type_aggregate_id_position_idx;
+
+ALTER INDEX public.events_correlation ATTACH PARTITION public.events_default_correlation_id_idx;
+
+ALTER INDEX public.events_event_id ATTACH PARTITION public.events_default_event_id_idx;
+
+ALTER INDEX public.events_pkey ATTACH PARTITION public.events_default_pkey;
+
+ALTER INDEX public.events_source_external_id ATTACH PARTITION public.events_default_source_external_id_idx;
+
+ALTER INDEX public.events_commit_order ATTACH PARTITION public.events_default_tx_id_position_idx;
+
+ALTER INDEX public.events_type_position ATTACH PARTITION public.events_default_type_position_idx;
+
+ALTER INDEX public.ledger_entries_currency_period ATTACH PARTITION public.ledger_entries_default_currency_period_idx;
+
+ALTER INDEX public.ledger_entries_entry_date ATTACH PARTITION public.ledger_entries_default_entry_date_idx;
+
+ALTER INDEX public.ledger_entries_invoice ATTACH PARTITION public.ledger_entries_default_invoice_id_entry_id_idx;
+
+ALTER INDEX public.ledger_entries_pkey ATTACH PARTITION public.ledger_entries_default_pkey;
+
+CREATE TRIGGER event_external_ids_append_only BEFORE DELETE OR UPDATE ON public.event_external_ids FOR EACH ROW EXECUTE FUNCTION public.events_refuse_change();
+
+CREATE TRIGGER event_external_ids_no_truncate BEFORE TRUNCATE ON public.event_external_ids FOR EACH STATEMENT EXECUTE FUNCTION public.events_refuse_change();
+
+CREATE TRIGGER event_keys_append_only BEFORE DELETE OR UPDATE ON public.event_keys FOR EACH ROW EXECUTE FUNCTION public.events_refuse_change();
+
+CREATE TRIGGER event_keys_no_truncate BEFORE TRUNCATE ON public.event_keys FOR EACH STATEMENT EXECUTE FUNCTION public.events_refuse_change();
+
 CREATE TRIGGER events_append_only BEFORE DELETE OR UPDATE ON public.events FOR EACH ROW EXECUTE FUNCTION public.events_refuse_change();
 
 CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON public.events FOR EACH STATEMENT EXECUTE FUNCTION public.events_refuse_change();
+
+CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON public.events_default FOR EACH STATEMENT EXECUTE FUNCTION public.events_refuse_change();
+
+CREATE TRIGGER events_record_keys AFTER INSERT ON public.events REFERENCING NEW TABLE AS new_events FOR EACH STATEMENT EXECUTE FUNCTION public.events_record_keys();
 
 CREATE TRIGGER failed_job_archive_append_only BEFORE DELETE OR UPDATE ON public.failed_job_archive FOR EACH ROW EXECUTE FUNCTION public.failed_job_archive_guard();
 
@@ -1132,6 +1401,8 @@ CREATE TRIGGER failed_job_replays_no_truncate BEFORE TRUNCATE ON public.failed_j
 CREATE TRIGGER ledger_entries_append_only BEFORE DELETE OR UPDATE ON public.ledger_entries FOR EACH ROW EXECUTE FUNCTION public.ledger_refuse_change();
 
 CREATE TRIGGER ledger_entries_no_truncate BEFORE TRUNCATE ON public.ledger_entries FOR EACH STATEMENT EXECUTE FUNCTION public.ledger_refuse_change();
+
+CREATE TRIGGER ledger_entries_no_truncate BEFORE TRUNCATE ON public.ledger_entries_default FOR EACH STATEMENT EXECUTE FUNCTION public.ledger_refuse_change();
 
 CREATE TRIGGER ledger_entries_open_period AFTER INSERT ON public.ledger_entries REFERENCING NEW TABLE AS new_entries FOR EACH STATEMENT EXECUTE FUNCTION public.ledger_refuse_locked_period();
 
@@ -1148,7 +1419,7 @@ ALTER TABLE ONLY public.invoices
     ADD CONSTRAINT invoices_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES public.customers(id);
 
 ALTER TABLE ONLY public.outbox
-    ADD CONSTRAINT outbox_position_fkey FOREIGN KEY ("position") REFERENCES public.events("position");
+    ADD CONSTRAINT outbox_position_fkey FOREIGN KEY ("position") REFERENCES public.event_keys("position") DEFERRABLE INITIALLY DEFERRED;
 
 ALTER TABLE ONLY public.revenue_lines
     ADD CONSTRAINT revenue_lines_invoice_id_fkey FOREIGN KEY (invoice_id) REFERENCES public.revenue_invoices(invoice_id);
@@ -1169,6 +1440,10 @@ GRANT ALL ON FUNCTION public.analytics_monthly(as_of date) TO accrue_app;
 
 GRANT ALL ON FUNCTION public.analytics_open_balances(as_of date) TO accrue_app;
 
+GRANT ALL ON FUNCTION public.create_history_partitions(first_month date, months integer) TO accrue_app;
+
+GRANT ALL ON FUNCTION public.events_record_keys() TO accrue_app;
+
 GRANT ALL ON FUNCTION public.events_refuse_change() TO accrue_app;
 
 GRANT ALL ON FUNCTION public.failed_job_archive_guard() TO accrue_app;
@@ -1176,6 +1451,10 @@ GRANT ALL ON FUNCTION public.failed_job_archive_guard() TO accrue_app;
 GRANT ALL ON FUNCTION public.failed_job_replays_count() TO accrue_app;
 
 GRANT ALL ON FUNCTION public.failed_job_replays_refuse_change() TO accrue_app;
+
+GRANT ALL ON FUNCTION public.history_partition_protections(parent regclass, name text) TO accrue_app;
+
+GRANT ALL ON FUNCTION public.history_partitions(parent regclass) TO accrue_app;
 
 GRANT ALL ON FUNCTION public.ledger_add_posted_totals() TO accrue_app;
 
@@ -1221,7 +1500,13 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.circuit_breakers TO accrue_app
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.customers TO accrue_app;
 
+GRANT SELECT,INSERT ON TABLE public.event_external_ids TO accrue_app;
+
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.event_forwarders TO accrue_app;
+
+GRANT SELECT,INSERT ON TABLE public.event_keys TO accrue_app;
+
+GRANT SELECT ON TABLE public.events_default TO accrue_app;
 
 GRANT SELECT,USAGE ON SEQUENCE public.events_position_seq TO accrue_app;
 
@@ -1242,6 +1527,8 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.invoice_payments TO accrue_app
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.invoices TO accrue_app;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.ledger_closed_month_totals TO accrue_app;
+
+GRANT SELECT ON TABLE public.ledger_entries_default TO accrue_app;
 
 GRANT SELECT,USAGE ON SEQUENCE public.ledger_entries_entry_id_seq TO accrue_app;
 

@@ -97,6 +97,10 @@ const ConfigSchema = z.object({
   // entries and the failed-job archive are the record and are never pruned.
   ACCRUE_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(30),
   ACCRUE_RETENTION_CRON: z.string().default('15 * * * *'),
+  // Monthly partitions of the history tables (events, ledger_entries): the worker creates
+  // this month's and this many more on ACCRUE_PARTITION_CRON (`accrue migrate` does too).
+  ACCRUE_PARTITION_MONTHS_AHEAD: z.coerce.number().int().min(1).max(12).default(3),
+  ACCRUE_PARTITION_CRON: z.string().default('45 * * * *'),
   // --- Event bus (relay, queues, workers). README/docs/operations.md list these. ---
   // Outbox rows the relay claims per transaction; 500 moves ~10k events/s on 2 cores.
   ACCRUE_RELAY_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),

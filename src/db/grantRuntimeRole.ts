@@ -8,7 +8,7 @@ import { ValidationError } from '../errors.ts';
  * them. A table added by a later migration gets the default grants below unless it
  * is named here.
  */
-export const APPEND_ONLY_TABLES = ['events', 'ledger_entries', 'ledger_period_locks', 'failed_job_archive', 'failed_job_replays'] as const;
+export const APPEND_ONLY_TABLES = ['events', 'event_keys', 'event_external_ids', 'ledger_entries', 'ledger_period_locks', 'failed_job_archive', 'failed_job_replays'] as const;
 /** Read by readiness (are migrations current?), written only by `accrue migrate`. */
 const READ_ONLY_TABLES = ['schema_migrations'] as const;
 
@@ -30,7 +30,7 @@ export function roleOfUrl(url: string): RuntimeRole {
  * The runtime role gets, in this database only (roles are cluster-wide, grants are
  * not, so several accrue databases on one server share a role safely):
  * - SELECT, INSERT, UPDATE, DELETE on accrue's tables; SELECT, INSERT on the
- *   append-only ones; SELECT on views and schema_migrations; USAGE on sequences;
+ *   append-only ones (SELECT only on their partitions); SELECT on views and schema_migrations; USAGE on sequences;
  *   EXECUTE on functions. No TRUNCATE, no ownership (so no ALTER … DISABLE TRIGGER),
  *   no CREATE on schema public.
  * - the `pgboss` schema, which it owns. pg-boss creates a partition table per queue
@@ -72,17 +72,14 @@ export async function grantRuntimeRole(client: pg.ClientBase, runtime: RuntimeRo
     await client.query(`REVOKE CREATE ON SCHEMA public FROM ${role}`);
     // From a clean slate each time, so the grants are exactly these whatever was there.
     await client.query(`REVOKE ALL ON ALL TABLES IN SCHEMA public FROM ${role}`);
-    const relations = await client.query<{ name: string; kind: string }>(
-      `SELECT c.relname AS name, c.relkind::text AS kind FROM pg_class c
+    const relations = await client.query<{ name: string; kind: string; root: string | null }>(
+      `SELECT c.relname AS name, c.relkind::text AS kind,
+              CASE WHEN c.relispartition THEN (SELECT r.relname FROM pg_class r WHERE r.oid = pg_partition_root(c.oid)) END AS root
+       FROM pg_class c
        WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'f')`,
     );
-    const appendOnly = new Set<string>([...APPEND_ONLY_TABLES]);
-    const readOnly = new Set<string>(READ_ONLY_TABLES);
     for (const r of relations.rows) {
-      const table = `public.${pg.escapeIdentifier(r.name)}`;
-      const isTable = r.kind === 'r' || r.kind === 'p';
-      const privileges = !isTable || readOnly.has(r.name) ? 'SELECT' : appendOnly.has(r.name) ? 'SELECT, INSERT' : 'SELECT, INSERT, UPDATE, DELETE';
-      await client.query(`GRANT ${privileges} ON ${table} TO ${role}`);
+      await client.query(`GRANT ${runtimePrivileges(r)} ON public.${pg.escapeIdentifier(r.name)} TO ${role}`);
     }
     await client.query(`REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM ${role}`);
     await client.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${role}`);
@@ -100,6 +97,20 @@ export async function grantRuntimeRole(client: pg.ClientBase, runtime: RuntimeRo
     const again = await client.query<{ ok: boolean }>(`SELECT has_schema_privilege($1, 'public', 'CREATE') AS ok`, [runtime.user]);
     if (again.rows[0]!.ok) log?.(`role ${runtime.user} may still create tables in schema public: revoke CREATE on it from PUBLIC as the schema's owner`);
   }
+}
+
+/**
+ * What the runtime role may do with one relation. A partition of an append-only table
+ * (ledger_entries_2027_01) gets SELECT only: rows go in through the parent, whose
+ * statement triggers (closed periods, posted totals) a direct insert would skip.
+ * create_history_partitions (migration 130) grants new partitions the same.
+ */
+export function runtimePrivileges(r: { name: string; kind: string; root?: string | null }): string {
+  const isTable = r.kind === 'r' || r.kind === 'p';
+  if (!isTable || (READ_ONLY_TABLES as readonly string[]).includes(r.name)) return 'SELECT';
+  const appendOnly = APPEND_ONLY_TABLES as readonly string[];
+  if (r.root) return appendOnly.includes(r.root) ? 'SELECT' : 'SELECT, INSERT, UPDATE, DELETE';
+  return appendOnly.includes(r.name) ? 'SELECT, INSERT' : 'SELECT, INSERT, UPDATE, DELETE';
 }
 
 async function currentDatabase(client: pg.ClientBase): Promise<string> {

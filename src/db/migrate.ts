@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { grantRuntimeRole, roleOfUrl } from './grantRuntimeRole.ts';
 import { ConflictError } from '../errors.ts';
+import { partitionMonthOf } from './createHistoryPartitions.ts';
 
 export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
 
@@ -37,7 +38,19 @@ export type MigrateResult = { applied: string[]; current: number };
  * exactly what it needs, on every run, so tables added by later migrations are covered;
  * without `runtimeUrl` (or the same role) the owner is also the runtime role, as before.
  */
-export async function migrate(url: string, options: { dir?: string; log?: (msg: string) => void; runtimeUrl?: string } = {}): Promise<MigrateResult> {
+export type MigrateOptions = {
+  dir?: string;
+  log?: (msg: string) => void;
+  runtimeUrl?: string;
+  /**
+   * The monthly partitions of the history tables made ahead after migrating (this month
+   * and `monthsAhead` more, 3 by default; the worker's schedule keeps them ahead). false:
+   * none, for a dump of the schema that must not depend on today's date.
+   */
+  partitions?: { now?: Date; monthsAhead?: number } | false;
+};
+
+export async function migrate(url: string, options: MigrateOptions = {}): Promise<MigrateResult> {
   const migrations = await readMigrations(options.dir);
   const client = new pg.Client({ connectionString: url, application_name: 'accrue-migrate' });
   await client.connect();
@@ -71,6 +84,10 @@ export async function migrate(url: string, options: { dir?: string; log?: (msg: 
       applied.push(m.name);
       options.log?.(`applied ${m.name}`);
     }
+    if (options.partitions !== false) {
+      const made = await createPartitionsAhead(client, options.partitions?.now ?? new Date(), options.partitions?.monthsAhead ?? 3);
+      if (made.length) options.log?.(`created partitions ${made.join(', ')}`);
+    }
     const runtime = options.runtimeUrl && options.runtimeUrl !== url ? roleOfUrl(options.runtimeUrl) : undefined;
     await grantRuntimeRole(client, runtime, options.log);
     const last = migrations.at(-1)?.version ?? 0;
@@ -79,6 +96,14 @@ export async function migrate(url: string, options: { dir?: string; log?: (msg: 
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
     await client.end();
   }
+}
+
+/** create_history_partitions (migration 130) when it exists; the partitions it created. */
+async function createPartitionsAhead(client: pg.ClientBase, now: Date, monthsAhead: number): Promise<string[]> {
+  const fn = await client.query<{ ok: boolean }>(`SELECT to_regprocedure('create_history_partitions(date, integer)') IS NOT NULL AS ok`);
+  if (!fn.rows[0]!.ok) return [];
+  const r = await client.query<{ partition: string; status: string }>('SELECT partition, status FROM create_history_partitions($1::date, $2)', [partitionMonthOf(now), monthsAhead + 1]);
+  return r.rows.filter((row) => row.status === 'created').map((row) => row.partition);
 }
 
 /** The newest migration on disk and the newest applied: readiness needs them equal. */

@@ -128,21 +128,31 @@ export function eventRowsQuery(rows: ReturnType<typeof toEventRows>): RawBuilder
 }
 
 /**
- * The one append path into events + outbox, as two CTEs for a statement of the
- * caller's: `ins` inserts the rows `source` yields (the columns of eventRowsQuery,
- * `data` as text, in `ordinality` order), skipping a (source, externalId) already
- * stored, and returns `returning`; `ob` adds their outbox rows. A writer that puts
- * other rows in the same round trip (the revenue postings) adds its CTEs beside these.
+ * The one append path into events + outbox, as CTEs for a statement of the caller's:
+ * `ext` claims each (source, externalId) in event_external_ids (migration 132; a key
+ * already stored, or twice in this call, is skipped as ON CONFLICT on events once did),
+ * `ins` inserts the rows `source` yields (the columns of eventRowsQuery, `data` as
+ * text, in `ordinality` order) without an external id or whose key `ext` claimed, and
+ * returns `returning` (which must include position); `ob` adds their outbox rows. A
+ * writer that puts other rows in the same round trip (the revenue postings) adds its
+ * CTEs beside these. events_record_keys (a statement trigger) fills event_keys.
  */
 export function insertEventsCtes(source: RawBuilder<unknown>, returning: RawBuilder<unknown>): RawBuilder<unknown> {
-  return sql`ins AS (
+  return sql`new_events AS MATERIALIZED (
+      SELECT * FROM (${source}) AS x
+    ), ext AS (
+      INSERT INTO event_external_ids (source, external_id, event_id)
+      SELECT source, external_id, event_id FROM new_events WHERE external_id IS NOT NULL ORDER BY ordinality
+      ON CONFLICT DO NOTHING
+      RETURNING event_id
+    ), ins AS (
       INSERT INTO events (event_id, type, schema_version, aggregate_type, aggregate_id, aggregate_version, occurred_at,
                           correlation_id, causation_id, traceparent, actor, source, external_id, data)
       SELECT event_id, type, schema_version, aggregate_type, aggregate_id, aggregate_version, occurred_at,
              correlation_id, causation_id, traceparent, actor, source, external_id, data::jsonb
-      FROM (${source}) AS x
+      FROM new_events AS x
+      WHERE x.external_id IS NULL OR x.event_id IN (SELECT event_id FROM ext)
       ORDER BY x.ordinality
-      ON CONFLICT (source, external_id) WHERE external_id IS NOT NULL DO NOTHING
       RETURNING ${returning}
     ), ob AS (
       INSERT INTO outbox (position) SELECT position FROM ins
@@ -192,11 +202,14 @@ export async function readStream(db: Executor, aggregateType: string, aggregateI
  */
 export async function readEventsAt(db: Executor, positions: readonly number[]): Promise<StoredEvent[]> {
   if (positions.length === 0) return [];
+  // Through event_keys, which knows each position's recorded_at: each event is then
+  // read from its own month's partition, not looked for in every one.
   const rows = await db
-    .selectFrom('events')
-    .selectAll()
-    .where(sql<boolean>`position = ANY(${positions.map(String)}::bigint[])`)
-    .orderBy('position')
+    .selectFrom('event_keys as k')
+    .innerJoin('events as e', (j) => j.onRef('e.position', '=', 'k.position').onRef('e.recorded_at', '=', 'k.recorded_at'))
+    .selectAll('e')
+    .where(sql<boolean>`k.position = ANY(${positions.map(String)}::bigint[])`)
+    .orderBy('e.position')
     .execute();
   return rows.map(toStoredEvent);
 }

@@ -51,9 +51,9 @@ describe('least privilege: the runtime role', () => {
 
   it('treats as append-only exactly the tables whose triggers refuse changes (the grants and these tests follow that list)', async () => {
     const { rows } = await sql<{ table: string }>`
-      SELECT DISTINCT tgrelid::regclass::text AS table FROM pg_trigger WHERE tgname LIKE '%\\_append\\_only'`.execute(t.owner);
+      SELECT DISTINCT tgrelid::regclass::text AS table FROM pg_trigger WHERE tgname LIKE '%\\_append\\_only' AND tgparentid = 0`.execute(t.owner);
     expect(rows.map((r) => r.table).sort()).toEqual([...APPEND_ONLY_TABLES].sort());
-    expect([...APPEND_ONLY_TABLES].sort()).toEqual(['events', 'failed_job_archive', 'failed_job_replays', 'ledger_entries', 'ledger_period_locks']);
+    expect([...APPEND_ONLY_TABLES].sort()).toEqual(['event_external_ids', 'event_keys', 'events', 'failed_job_archive', 'failed_job_replays', 'ledger_entries', 'ledger_period_locks']);
   });
 
   it('reads and appends to every append-only table', async () => {
@@ -68,7 +68,7 @@ describe('least privilege: the runtime role', () => {
   for (const table of APPEND_ONLY_TABLES) {
     it(`may not UPDATE, DELETE, TRUNCATE or disable the triggers of ${table}`, async () => {
       const tbl = sql.table(table);
-      const column = sql.ref(table === 'events' ? 'actor' : table === 'ledger_period_locks' ? 'period' : table === 'ledger_entries' ? 'note' : table === 'failed_job_replays' ? 'actor' : 'error_message');
+      const column = sql.ref(table === 'event_keys' || table === 'event_external_ids' ? 'event_id' : table === 'events' ? 'actor' : table === 'ledger_period_locks' ? 'period' : table === 'ledger_entries' ? 'note' : table === 'failed_job_replays' ? 'actor' : 'error_message');
       await expect(sql`UPDATE ${tbl} SET ${column} = ${column}`.execute(t.db)).rejects.toThrow(/permission denied/);
       await expect(sql`DELETE FROM ${tbl}`.execute(t.db)).rejects.toThrow(/permission denied/);
       await expect(sql`TRUNCATE ${tbl}`.execute(t.db)).rejects.toThrow(/permission denied/);

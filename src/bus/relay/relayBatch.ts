@@ -15,7 +15,8 @@ type EventRow = Parameters<typeof toStoredEvent>[0];
  * the jobs inserted together, or neither. Rows are claimed in position order with
  * FOR UPDATE SKIP LOCKED, so any number of relays split the backlog without waiting
  * on each other, and a row whose transaction commits late is simply claimed later
- * (an uncommitted row is invisible; no id cursor can skip it).
+ * (an uncommitted row is invisible; no id cursor can skip it). Events are read through
+ * event_keys (migration 132), which knows each position's month: one partition each.
  * Returns how many events were moved.
  *
  * Where an event goes is read from the subscriptions table (migration 053) in the
@@ -52,7 +53,10 @@ export async function relayBatch(
       ), deleted AS (
         DELETE FROM outbox o USING claimed c WHERE o.position = c.position RETURNING o.position
       )
-      SELECT e.* FROM events e JOIN deleted d ON d.position = e.position ORDER BY e.position;
+      SELECT e.* FROM deleted d
+      JOIN event_keys k ON k.position = d.position
+      JOIN events e ON e.position = k.position AND e.recorded_at = k.recorded_at
+      ORDER BY e.position;
       SELECT subscriber, event_type, takes_bundles FROM subscriptions`)) as unknown as pg.QueryResult[];
     const rows = results[2]!.rows as EventRow[];
     let unrouted: Map<string, number> | undefined;

@@ -15,7 +15,11 @@ export function registerMigrateCommand(program: Command): void {
       try {
         // As the owner (ACCRUE_MIGRATE_DATABASE_URL, or the embedded superuser), granting
         // DATABASE_URL's role what api, relay and worker need; one URL: it is both.
-        const result = await migrate(database.ownerUrl ?? database.url, { runtimeUrl: database.url, log: (m) => log.info(m) });
+        const result = await migrate(database.ownerUrl ?? database.url, {
+          runtimeUrl: database.url,
+          log: (m) => log.info(m),
+          partitions: { monthsAhead: config.ACCRUE_PARTITION_MONTHS_AHEAD },
+        });
         log.info({ applied: result.applied.length, current: result.current }, 'migrations up to date');
       } finally {
         await database.stop();

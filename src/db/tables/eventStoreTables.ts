@@ -25,7 +25,23 @@ export interface OutboxTable {
   recorded_at: ColumnType<Date, Date | string | undefined, never>;
 }
 
+/** Kept by a trigger on events (migration 132): unique position and event id across partitions. */
+export interface EventKeysTable {
+  position: number;
+  event_id: string;
+  recorded_at: Date;
+}
+
+/** The idempotency key of imported events, claimed by the append path (migration 132). */
+export interface EventExternalIdsTable {
+  source: string;
+  external_id: string;
+  event_id: string;
+}
+
 export interface EventStoreTables {
   events: EventsTable;
   outbox: OutboxTable;
+  event_keys: EventKeysTable;
+  event_external_ids: EventExternalIdsTable;
 }
