@@ -203,13 +203,12 @@ export async function readStream(db: Executor, aggregateType: string, aggregateI
 export async function readEventsAt(db: Executor, positions: readonly number[]): Promise<StoredEvent[]> {
   if (positions.length === 0) return [];
   // Through event_keys, which knows each position's recorded_at: each event is then
-  // read from its own month's partition, not looked for in every one.
-  const rows = await db
-    .selectFrom('event_keys as k')
-    .innerJoin('events as e', (j) => j.onRef('e.position', '=', 'k.position').onRef('e.recorded_at', '=', 'k.recorded_at'))
-    .selectAll('e')
-    .where(sql<boolean>`k.position = ANY(${positions.map(String)}::bigint[])`)
-    .orderBy('e.position')
-    .execute();
+  // read by its full key from its own month's partition (pruned as the statement runs;
+  // the LATERAL ... OFFSET 0 keeps the planner from probing every partition per position).
+  const { rows } = await sql<EventRow>`
+    SELECT e.* FROM event_keys k
+    CROSS JOIN LATERAL (SELECT * FROM events e WHERE e.position = k.position AND e.recorded_at = k.recorded_at OFFSET 0) e
+    WHERE k.position = ANY(${positions.map(String)}::bigint[])
+    ORDER BY e.position`.execute(db);
   return rows.map(toStoredEvent);
 }

@@ -17,6 +17,9 @@ type EventRow = Parameters<typeof toStoredEvent>[0];
  * on each other, and a row whose transaction commits late is simply claimed later
  * (an uncommitted row is invisible; no id cursor can skip it). Events are read through
  * event_keys (migration 132), which knows each position's month: one partition each.
+ * The LATERAL ... OFFSET 0 keeps that order (keys first, then each event by its full
+ * key, pruned to its partition as the statement runs); a plain join let the planner
+ * probe every partition for each position.
  * Returns how many events were moved.
  *
  * Where an event goes is read from the subscriptions table (migration 053) in the
@@ -55,7 +58,7 @@ export async function relayBatch(
       )
       SELECT e.* FROM deleted d
       JOIN event_keys k ON k.position = d.position
-      JOIN events e ON e.position = k.position AND e.recorded_at = k.recorded_at
+      CROSS JOIN LATERAL (SELECT * FROM events e WHERE e.position = k.position AND e.recorded_at = k.recorded_at OFFSET 0) e
       ORDER BY e.position;
       SELECT subscriber, event_type, takes_bundles FROM subscriptions`)) as unknown as pg.QueryResult[];
     const rows = results[2]!.rows as EventRow[];
