@@ -192,17 +192,23 @@ async function databaseSide(db: ReturnType<typeof connect>['db'], eventIds: stri
       WHERE e.event_id = ANY(${eventIds}::uuid[])
       GROUP BY e.event_id, e.position, e.recorded_at
     ), jobs AS (
-      -- The revenue job (one-event or bundle) that carried each event.
-      SELECT coalesce((j.data->>'position')::bigint, p.position::bigint) AS position, j.created_on, j.started_on
-      FROM pgboss.job j
-      LEFT JOIN LATERAL jsonb_array_elements_text(j.data->'positions') AS p(position) ON true
-      WHERE j.name = 'revenue'
+      -- The revenue job (one-event or bundle) that first carried each measured event:
+      -- positions unnested once and hash-joined (a lookup per event was quadratic).
+      SELECT DISTINCT ON (c.position) c.position, c.created_on, c.started_on
+      FROM (
+        SELECT coalesce((j.data->>'position')::bigint, p.position::bigint) AS position, j.created_on, j.started_on
+        FROM pgboss.job j
+        LEFT JOIN LATERAL jsonb_array_elements_text(j.data->'positions') AS p(position) ON true
+        WHERE j.name = 'revenue'
+      ) c
+      WHERE c.position IN (SELECT position FROM latency)
+      ORDER BY c.position, c.created_on
     )
     SELECT extract(epoch FROM t.posted_at - t.recorded_at)::float8 * 1000 AS ms,
            extract(epoch FROM j.created_on - t.recorded_at)::float8 * 1000 AS "relayMs",
            extract(epoch FROM j.started_on - j.created_on)::float8 * 1000 AS "queueMs",
            extract(epoch FROM t.posted_at - j.started_on)::float8 * 1000 AS "applyMs"
-    FROM latency t LEFT JOIN LATERAL (SELECT * FROM jobs WHERE jobs.position = t.position ORDER BY created_on LIMIT 1) j ON true`.execute(db);
+    FROM latency t LEFT JOIN jobs j ON j.position = t.position`.execute(db);
   const hop = (pick: (r: (typeof rows)[number]) => number | null) => summarizeLatencies(rows.map(pick).filter((v): v is number => v !== null));
   return {
     what: 'max(ledger_entries.recorded_at) − events.recorded_at',
