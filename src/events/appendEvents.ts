@@ -198,17 +198,33 @@ export async function readStream(db: Executor, aggregateType: string, aggregateI
 /**
  * The stored events at `positions`, in position order (a bundle job's events:
  * src/bus/queues/eventBundle.ts). Events are never changed or deleted, so a position
- * read later gives the event the relay saw.
+ * read later gives the event the relay saw. `recentFrom` (recentEventsFrom): read the
+ * events recorded since that day first, from the partitions Postgres keeps when it plans
+ * the statement, and the others (if any) in a second statement over every partition.
  */
-export async function readEventsAt(db: Executor, positions: readonly number[]): Promise<StoredEvent[]> {
+export async function readEventsAt(db: Executor, positions: readonly number[], options: { recentFrom?: string } = {}): Promise<StoredEvent[]> {
   if (positions.length === 0) return [];
-  // Through event_keys, which knows each position's recorded_at: each event is then
-  // read by its full key from its own month's partition (pruned as the statement runs;
-  // the LATERAL ... OFFSET 0 keeps the planner from probing every partition per position).
-  const { rows } = await sql<EventRow>`
-    SELECT e.* FROM event_keys k
-    CROSS JOIN LATERAL (SELECT * FROM events e WHERE e.position = k.position AND e.recorded_at = k.recorded_at OFFSET 0) e
-    WHERE k.position = ANY(${positions.map(String)}::bigint[])
-    ORDER BY e.position`.execute(db);
-  return rows.map(toStoredEvent);
+  const wanted = [...new Set(positions)];
+  const recent = options.recentFrom === undefined ? [] : (await eventsByKey(db, wanted, options.recentFrom)).map(toStoredEvent);
+  const found = new Set(recent.map((e) => e.position));
+  const older = recent.length === wanted.length ? [] : (await eventsByKey(db, wanted.filter((p) => !found.has(p)))).map(toStoredEvent);
+  return [...recent, ...older].sort((a, b) => a.position - b.position);
 }
+
+/**
+ * readEventsAt's statement. Through event_keys, which knows each position's recorded_at: each event is read by its
+ * full key from its own month's partition (pruned as the statement runs; the LATERAL ...
+ * OFFSET 0 keeps the planner from probing every partition per position), and with
+ * `from`, only among the partitions from that day on (pruned when it is planned).
+ */
+export function eventsAtQuery(positions: readonly number[], from?: string): RawBuilder<EventRow> {
+  // A timestamptz parameter (not a date cast, which is only stable): a constant the planner prunes by.
+  const since = from === undefined ? sql`` : sql`AND e.recorded_at >= ${new Date(`${from}T00:00:00Z`)}`;
+  return sql<EventRow>`
+    SELECT e.* FROM event_keys k
+    CROSS JOIN LATERAL (SELECT * FROM events e WHERE e.position = k.position AND e.recorded_at = k.recorded_at ${since} OFFSET 0) e
+    WHERE k.position = ANY(${positions.map(String)}::bigint[])
+    ORDER BY e.position`;
+}
+
+const eventsByKey = (db: Executor, positions: readonly number[], from?: string) => eventsAtQuery(positions, from).execute(db).then((r) => r.rows);

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
-import { appendEvents, readEventsAt } from '../../src/events/appendEvents.ts';
+import { appendEvents, eventsAtQuery, readEventsAt } from '../../src/events/appendEvents.ts';
 import { createHistoryPartitions } from '../../src/db/createHistoryPartitions.ts';
 import { createInProcessDriver } from '../../src/cli/scenarios/inProcessDriver.ts';
 import { buildSchedules } from '../../src/subscribers/schedules/index.ts';
@@ -144,5 +144,20 @@ describe('history partitions (ledger_entries, events) made ahead by the worker',
     expect(row.rows).toEqual([{ partition: 'ledger_entries_default' }]);
     // The worker's tick runs the same and does not fail on it (it logs a warning).
     await expect(tick(new Date('2031-12-15T00:00:00Z'))).resolves.toBeUndefined();
+  });
+
+  it('a bundle read by position plans only the partitions from its recentFrom on, and still finds an event recorded earlier', async () => {
+    const recent = await appendEvents(t.db, [{ type: 'CustomerCreated', aggregateId: 'cus_recent', aggregateVersion: 1, occurredAt: '2026-01-01', data: { name: 'R', email: 'r@example.com' } }], { correlationId: 'c', actor: 'test' });
+    const positions = [recent[0]!.event.position];
+    // With a bound after every partition but those made ahead for 2031 (earlier tests),
+    // the plan holds those and DEFAULT only: what a bound one month back holds in a
+    // database years old (two months, three ahead, DEFAULT), however many months lie before.
+    const plan = await sql<{ 'QUERY PLAN': unknown }>`EXPLAIN (FORMAT JSON) ${eventsAtQuery(positions, '2031-06-01')}`.execute(t.db);
+    const planned = relationsOf(plan.rows[0]!['QUERY PLAN']).filter((r) => r.startsWith('events_'));
+    expect(planned.length).toBeGreaterThan(0);
+    expect(planned.every((r) => r === 'events_default' || r >= 'events_2031_06')).toBe(true);
+    // The event itself is older than that bound: found by the second statement.
+    expect((await readEventsAt(t.db, positions, { recentFrom: '2031-06-01' })).map((e) => e.eventId)).toEqual([recent[0]!.event.eventId]);
+    expect((await readEventsAt(t.db, positions, { recentFrom: '2026-01-01' })).map((e) => e.eventId)).toEqual([recent[0]!.event.eventId]);
   });
 });

@@ -4,6 +4,7 @@ import { toStoredEvent } from '../../events/appendEvents.ts';
 import type { SubscriptionRow } from '../contract/subscriptions.ts';
 import { bundledQueues, routeEvents, routesFromSubscriptions, unroutedTypes } from './routes.ts';
 import { jobsFor } from '../queues/eventBundle.ts';
+import { InvariantError } from '../../errors.ts';
 
 type EventRow = Parameters<typeof toStoredEvent>[0];
 
@@ -19,7 +20,10 @@ type EventRow = Parameters<typeof toStoredEvent>[0];
  * event_keys (migration 132), which knows each position's month: one partition each.
  * The LATERAL ... OFFSET 0 keeps that order (keys first, then each event by its full
  * key, pruned to its partition as the statement runs); a plain join let the planner
- * probe every partition for each position.
+ * probe every partition for each position. With `recentFrom` (recentEventsFrom) the
+ * events are looked for only in the partitions from that day on, pruned when the
+ * statement is planned, so its cost does not grow with the months of history; an older
+ * one (the relay was down for a month) is read by a second statement in the transaction.
  * Returns how many events were moved.
  *
  * Where an event goes is read from the subscriptions table (migration 053) in the
@@ -36,9 +40,12 @@ export async function relayBatch(
   pool: pg.Pool,
   boss: PgBoss,
   batchSize: number,
-  options: { onUnrouted?: (counts: ReadonlyMap<string, number>) => void } = {},
+  options: { onUnrouted?: (counts: ReadonlyMap<string, number>) => void; recentFrom?: string } = {},
 ): Promise<number> {
   const limit = Math.max(1, Math.trunc(batchSize)); // inlined into the SQL: keep it an integer
+  // Inlined too (the claim travels in the simple protocol): a literal the planner prunes by.
+  if (options.recentFrom !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(options.recentFrom)) throw new InvariantError(`relay: recentFrom must be a day, got ${options.recentFrom}`);
+  const since = options.recentFrom === undefined ? '' : `AND e.recorded_at >= '${options.recentFrom}T00:00:00+00'::timestamptz`;
   const client = await pool.connect();
   let inTransaction = false;
   let broken: Error | undefined;
@@ -56,12 +63,25 @@ export async function relayBatch(
       ), deleted AS (
         DELETE FROM outbox o USING claimed c WHERE o.position = c.position RETURNING o.position
       )
-      SELECT e.* FROM deleted d
+      SELECT d.position AS claimed, e.* FROM deleted d
       JOIN event_keys k ON k.position = d.position
-      CROSS JOIN LATERAL (SELECT * FROM events e WHERE e.position = k.position AND e.recorded_at = k.recorded_at OFFSET 0) e
-      ORDER BY e.position;
+      LEFT JOIN LATERAL (SELECT * FROM events e WHERE e.position = k.position AND e.recorded_at = k.recorded_at ${since} OFFSET 0) e ON true
+      ORDER BY d.position;
       SELECT subscriber, event_type, takes_bundles FROM subscriptions`)) as unknown as pg.QueryResult[];
-    const rows = results[2]!.rows as EventRow[];
+    const claimed = results[2]!.rows as (EventRow & { claimed: string })[];
+    // Claimed events recorded before recentFrom: read by their keys over every partition.
+    const older = claimed.filter((r) => r.event_id === null).map((r) => r.claimed);
+    const rows: EventRow[] = claimed.filter((r) => r.event_id !== null);
+    if (older.length > 0) {
+      const { rows: found } = await client.query<EventRow>(
+        `SELECT e.* FROM event_keys k
+         CROSS JOIN LATERAL (SELECT * FROM events e WHERE e.position = k.position AND e.recorded_at = k.recorded_at OFFSET 0) e
+         WHERE k.position = ANY($1::bigint[])`,
+        [older],
+      );
+      rows.push(...found);
+      rows.sort((a, b) => Number(a.position) - Number(b.position));
+    }
     let unrouted: Map<string, number> | undefined;
     if (rows.length > 0) {
       const events = rows.map(toStoredEvent);

@@ -6,6 +6,7 @@ import { resolveBusSettings, type BusSettings } from '../queues/busSettings.ts';
 import { startBoss } from '../queues/startBoss.ts';
 import { ensureQueues } from '../queues/ensureQueues.ts';
 import { listenForOutbox } from './listenForOutbox.ts';
+import { recentEventsFrom } from '../../events/recentEvents.ts';
 import { relayBatch } from './relayBatch.ts';
 import { traceRelayBatch } from '../../telemetry/instrument.ts';
 import { buildRoutes } from './routes.ts';
@@ -25,6 +26,8 @@ export type StartRelayOptions = {
   log: Logger;
   /** Relay loops in this process (default settings.relay.loops); they split the outbox with SKIP LOCKED. */
   loops?: number;
+  /** The relay's clock (which months of events its claim looks in first: recentEventsFrom); default the real one. */
+  now?: () => Date;
 };
 
 /**
@@ -36,6 +39,7 @@ export type StartRelayOptions = {
  */
 export async function startRelay(options: StartRelayOptions): Promise<RelayHandle> {
   const { log } = options;
+  const now = options.now ?? (() => new Date());
   const settings = resolveBusSettings(options);
   if (options.subscribers.length === 0) {
     // Every event would be marked relayed with nowhere to go.
@@ -82,7 +86,7 @@ export async function startRelay(options: StartRelayOptions): Promise<RelayHandl
       const seen = notified;
       let moved = 0;
       try {
-        moved = await traceRelayBatch(() => relayBatch(handle.pool, boss, settings.relay.batchSize, { onUnrouted }));
+        moved = await traceRelayBatch(() => relayBatch(handle.pool, boss, settings.relay.batchSize, { onUnrouted, recentFrom: recentEventsFrom(now()) }));
         failures = 0;
       } catch (err) {
         failures++;

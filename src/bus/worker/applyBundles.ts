@@ -7,6 +7,7 @@ import { applyTogether, type ApplyContext } from './applyJobs.ts';
 import { insertFailedAttempts } from './inboxAndFailures.ts';
 import { describeFailure } from '../contract/jobFailure.ts';
 import { readEventsAt } from '../../events/appendEvents.ts';
+import { recentEventsFrom } from '../../events/recentEvents.ts';
 import type { ReadEventsAt } from './eventReadCache.ts';
 import type { StoredEvent } from '../../events/envelope.ts';
 import { settleBatchTelemetry, startBatchTelemetry } from './attemptTelemetry.ts';
@@ -43,7 +44,8 @@ type BundleContext = Omit<ApplyContext, 'telemetry' | 'complete'> & {
 export async function applyBundles(db: Db, ctx: BundleContext, bundles: readonly BundleJob[]): Promise<{ results: Map<string, BatchResult>; effects: AfterCommitEffect[] }> {
   let stored: Map<number, StoredEvent>;
   try {
-    stored = new Map((await (ctx.readEvents ?? readEventsAt)(db, [...new Set(bundles.flatMap((b) => b.data.positions))])).map((e) => [e.position, e]));
+    const read: ReadEventsAt = ctx.readEvents ?? ((d, positions) => readEventsAt(d, positions, { recentFrom: recentEventsFrom(ctx.now()) }));
+    stored = new Map((await read(db, [...new Set(bundles.flatMap((b) => b.data.positions))])).map((e) => [e.position, e]));
   } catch (error) {
     return failBundles(db, ctx, bundles, describeFailure(error));
   }

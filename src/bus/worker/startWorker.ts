@@ -8,7 +8,8 @@ import { resolveBusSettings, type BusSettings } from '../queues/busSettings.ts';
 import { startBoss } from '../queues/startBoss.ts';
 import { ARCHIVE_QUEUE, ensureQueues } from '../queues/ensureQueues.ts';
 import { externalBatchSize } from '../queues/externalBatchSize.ts';
-import { eventReadCache } from './eventReadCache.ts';
+import { eventReadCache, type ReadEventsAt } from './eventReadCache.ts';
+import { recentEventsFrom } from '../../events/recentEvents.ts';
 import { readEventsAt } from '../../events/appendEvents.ts';
 import { applyBatch } from './applyBatch.ts';
 import { registerSubscriptions } from '../contract/subscriptions.ts';
@@ -63,7 +64,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   const enqueue = bossEnqueue(boss);
   // Each subscriber gets a bundle of the same relay batch: with two or more, one read of
   // those events serves them all. A few batches' worth (worker.batchSize events each).
-  const readEvents = subscribers.filter((s) => !s.external).length > 1 ? eventReadCache(readEventsAt, 4 * batchSize) : undefined;
+  const readEvents: ReadEventsAt = (db, positions) => readEventsAt(db, positions, { recentFrom: recentEventsFrom(now()) });
+  const sharedReads = subscribers.filter((s) => !s.external).length > 1 ? eventReadCache(readEvents, 4 * batchSize) : readEvents;
   for (const subscriber of subscribers) {
     const queueLog = log.child({ subscriber: subscriber.name });
     await boss.work(
@@ -73,7 +75,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
         applyBatch(handle.db, subscriber, jobs, {
           queue: subscriber.name,
           eventBudget: batchSize,
-          readEvents,
+          readEvents: sharedReads,
           log: queueLog,
           retryLimit: settings.queue.retryLimit,
           now,

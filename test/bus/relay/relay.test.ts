@@ -103,4 +103,22 @@ describe('relay', () => {
       await Promise.all(relays.map((r) => r.stop()));
     }
   });
+
+  it('relays events recorded before the months its claim looks in first (a relay back after a long outage)', async () => {
+    await sql`DELETE FROM pgboss.job WHERE name IN ('alpha', 'beta')`.execute(t.db);
+    const ids = await appendInvoices(t.db, 50_000, 30);
+    // Its clock a year ahead: every event in the outbox is older than recentEventsFrom,
+    // so none is found among the recent partitions and all come by the second statement.
+    const relay = await startRelay({ url: t.url, subscribers, settings: testSettings(), log: silentLogger, now: () => new Date(Date.now() + 365 * 86_400_000) });
+    try {
+      await waitFor(async () => (await jobsPerEvent(t, 'alpha')).size === ids.length);
+      for (const queue of ['alpha', 'beta']) {
+        const jobs = await jobsPerEvent(t, queue);
+        expect([...jobs.keys()].sort()).toEqual([...ids].sort());
+        expect([...jobs.values()].every((n) => n === 1)).toBe(true);
+      }
+    } finally {
+      await relay.stop();
+    }
+  });
 });
