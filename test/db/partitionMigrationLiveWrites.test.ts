@@ -30,15 +30,15 @@ async function migrationSql(prefix: string): Promise<string> {
  * it has either finished (committed in between: the case under review) or is waiting
  * for a lock the migration holds (then it completes after the migration's commit).
  */
-async function writeDuring<T>(writer: pg.Client, observer: pg.Client, write: () => Promise<T>): Promise<Promise<T>> {
+async function writeDuring<T>(writer: pg.Client, observer: pg.Client, write: () => Promise<T>): Promise<{ pending: Promise<T> }> {
   const pid = (await writer.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
   const pending = write();
   let done = false;
   void pending.then(() => (done = true), () => (done = true));
   for (;;) {
-    if (done) return pending;
+    if (done) return { pending };
     const r = await observer.query<{ w: string | null }>('SELECT wait_event_type AS w FROM pg_stat_activity WHERE pid = $1', [pid]);
-    if (r.rows[0]?.w === 'Lock') return pending;
+    if (r.rows[0]?.w === 'Lock') return { pending };
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
@@ -95,7 +95,7 @@ describe('migrations 131/132 while the previous release still writes', () => {
     const entry = await writeDuring(writer, observer, () => writer.query<{ entry_id: string }>(ENTRY, ['2026-11-03', 'inv_during']));
     await migrator.query(b131);
     await migrator.query('COMMIT');
-    concurrentEntry = Number((await entry).rows[0]!.entry_id);
+    concurrentEntry = Number((await entry.pending).rows[0]!.entry_id);
 
     // 132: event_keys filled and the sequence copied, then the table is altered.
     const [a132, b132] = splitAt(await migrationSql('132_'), 'CREATE TEMP TABLE events_views');
@@ -110,7 +110,7 @@ describe('migrations 131/132 while the previous release still writes', () => {
     });
     await migrator.query(b132);
     await migrator.query('COMMIT');
-    concurrentEvent = await event;
+    concurrentEvent = await event.pending;
   });
 
   afterAll(async () => {
