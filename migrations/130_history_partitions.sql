@@ -115,7 +115,7 @@ BEGIN
       hi := (m + interval '1 month')::timestamptz;
       name := format('%s_%s', parent::text, to_char(m, 'YYYY_MM'));
       partition := name;
-      IF to_regclass(name) IS NOT NULL THEN
+      IF to_regclass(format('public.%I', name)) IS NOT NULL THEN   -- not a caller's temporary table of that name
         status := 'exists';
       ELSIF EXISTS (SELECT 1 FROM history_partitions(parent) h
                     WHERE NOT h.is_default AND h.lower_bound < hi AND lo < h.upper_bound) THEN
@@ -141,3 +141,6 @@ BEGIN
     END LOOP;
   END LOOP;
 END $$;
+-- Functions are executable by PUBLIC by default: only the roles granted it (the runtime
+-- role, src/db/grantRuntimeRole.ts) may have the owner create these partitions.
+REVOKE EXECUTE ON FUNCTION create_history_partitions(date, integer) FROM PUBLIC;

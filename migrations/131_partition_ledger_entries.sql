@@ -17,6 +17,10 @@
 -- unique constraint of a partitioned table); entry ids stay unique because the only
 -- source of them is the identity sequence (journal.ts draws from it with nextval).
 
+-- No write between the copy of the sequence below and the ALTER TABLE that locks the
+-- table (a process of the previous release still running): reads go on meanwhile.
+LOCK TABLE ledger_entries IN EXCLUSIVE MODE;
+
 CREATE TEMP TABLE ledger_entries_was ON COMMIT DROP AS
   SELECT s.last_value, s.is_called, (SELECT max(entry_date) FROM ledger_entries) AS latest,
          EXISTS (SELECT 1 FROM ledger_entries) AS populated

@@ -18,6 +18,11 @@
 -- indexes give way to the side tables, filled from it once); an empty one is dropped.
 -- The parent keeps the name, columns, append-only triggers and events_position_seq.
 
+-- No write between the copies below (event_keys, event_external_ids, the sequence) and
+-- the ALTER TABLE that locks the table (a process of the previous release still
+-- running): an event appended in between would have no key and its position be reused.
+LOCK TABLE events IN EXCLUSIVE MODE;
+
 CREATE TABLE event_keys (
   position    bigint      PRIMARY KEY,
   event_id    uuid        NOT NULL UNIQUE,

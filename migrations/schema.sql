@@ -128,7 +128,7 @@ BEGIN
       hi := (m + interval '1 month')::timestamptz;
       name := format('%s_%s', parent::text, to_char(m, 'YYYY_MM'));
       partition := name;
-      IF to_regclass(name) IS NOT NULL THEN
+      IF to_regclass(format('public.%I', name)) IS NOT NULL THEN   -- not a caller's temporary table of that name
         status := 'exists';
       ELSIF EXISTS (SELECT 1 FROM history_partitions(parent) h
                     WHERE NOT h.is_default AND h.lower_bound < hi AND lo < h.upper_bound) THEN
@@ -1440,6 +1440,7 @@ GRANT ALL ON FUNCTION public.analytics_monthly(as_of date) TO accrue_app;
 
 GRANT ALL ON FUNCTION public.analytics_open_balances(as_of date) TO accrue_app;
 
+REVOKE ALL ON FUNCTION public.create_history_partitions(first_month date, months integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.create_history_partitions(first_month date, months integer) TO accrue_app;
 
 GRANT ALL ON FUNCTION public.events_record_keys() TO accrue_app;
