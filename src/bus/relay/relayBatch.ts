@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { PgBoss } from 'pg-boss';
-import { toStoredEvent } from '../../events/appendEvents.ts';
+import { readEventsAt, toStoredEvent } from '../../events/appendEvents.ts';
+import type { DbHandle } from '../../db/connect.ts';
 import type { SubscriptionRow } from '../contract/subscriptions.ts';
 import { bundledQueues, routeEvents, routesFromSubscriptions, unroutedTypes } from './routes.ts';
 import { jobsFor } from '../queues/eventBundle.ts';
@@ -23,7 +24,7 @@ type EventRow = Parameters<typeof toStoredEvent>[0];
  * probe every partition for each position. With `recentFrom` (recentEventsFrom) the
  * events are looked for only in the partitions from that day on, pruned when the
  * statement is planned, so its cost does not grow with the months of history; an older
- * one (the relay was down for a month) is read by a second statement in the transaction.
+ * one (the relay was down for a month) is read by readEventsAt, a second statement.
  * Returns how many events were moved.
  *
  * Where an event goes is read from the subscriptions table (migration 053) in the
@@ -37,7 +38,7 @@ type EventRow = Parameters<typeof toStoredEvent>[0];
  * events/s every batch holds about one event, and each round trip is latency.
  */
 export async function relayBatch(
-  pool: pg.Pool,
+  handle: Pick<DbHandle, 'pool' | 'db'>,
   boss: PgBoss,
   batchSize: number,
   options: { onUnrouted?: (counts: ReadonlyMap<string, number>) => void; recentFrom?: string } = {},
@@ -46,7 +47,7 @@ export async function relayBatch(
   // Inlined too (the claim travels in the simple protocol): a literal the planner prunes by.
   if (options.recentFrom !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(options.recentFrom)) throw new InvariantError(`relay: recentFrom must be a day, got ${options.recentFrom}`);
   const since = options.recentFrom === undefined ? '' : `AND e.recorded_at >= '${options.recentFrom}T00:00:00+00'::timestamptz`;
-  const client = await pool.connect();
+  const client = await handle.pool.connect();
   let inTransaction = false;
   let broken: Error | undefined;
   try {
@@ -71,20 +72,11 @@ export async function relayBatch(
     const claimed = results[2]!.rows as (EventRow & { claimed: string })[];
     // Claimed events recorded before recentFrom: read by their keys over every partition.
     const older = claimed.filter((r) => r.event_id === null).map((r) => r.claimed);
-    const rows: EventRow[] = claimed.filter((r) => r.event_id !== null);
-    if (older.length > 0) {
-      const { rows: found } = await client.query<EventRow>(
-        `SELECT e.* FROM event_keys k
-         CROSS JOIN LATERAL (SELECT * FROM events e WHERE e.position = k.position AND e.recorded_at = k.recorded_at OFFSET 0) e
-         WHERE k.position = ANY($1::bigint[])`,
-        [older],
-      );
-      rows.push(...found);
-      rows.sort((a, b) => Number(a.position) - Number(b.position));
-    }
+    const recent = claimed.filter((r) => r.event_id !== null).map(toStoredEvent);
+    // Stored events never change: readEventsAt on the pool reads them as this transaction would.
+    const events = older.length === 0 ? recent : [...recent, ...(await readEventsAt(handle.db, older.map(Number)))].sort((a, b) => a.position - b.position);
     let unrouted: Map<string, number> | undefined;
-    if (rows.length > 0) {
-      const events = rows.map(toStoredEvent);
+    if (events.length > 0) {
       const subscriptions = results[3]!.rows as SubscriptionRow[];
       const routes = routesFromSubscriptions(subscriptions);
       const bundled = bundledQueues(subscriptions);
@@ -97,7 +89,7 @@ export async function relayBatch(
     await client.query('COMMIT');
     inTransaction = false;
     if (unrouted && unrouted.size > 0) options.onUnrouted?.(unrouted);
-    return rows.length;
+    return events.length;
   } catch (err) {
     if (inTransaction) await client.query('ROLLBACK').catch((e: Error) => (broken = e));
     throw err;

@@ -86,7 +86,7 @@ export async function startRelay(options: StartRelayOptions): Promise<RelayHandl
       const seen = notified;
       let moved = 0;
       try {
-        moved = await traceRelayBatch(() => relayBatch(handle.pool, boss, settings.relay.batchSize, { onUnrouted, recentFrom: recentEventsFrom(now()) }));
+        moved = await traceRelayBatch(() => relayBatch(handle, boss, settings.relay.batchSize, { onUnrouted, recentFrom: recentEventsFrom(now()) }));
         failures = 0;
       } catch (err) {
         failures++;
