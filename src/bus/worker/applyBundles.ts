@@ -6,9 +6,7 @@ import { triageJobs } from './triageJobs.ts';
 import { applyTogether, type ApplyContext } from './applyJobs.ts';
 import { insertFailedAttempts } from './inboxAndFailures.ts';
 import { describeFailure } from '../contract/jobFailure.ts';
-import { readEventsAt } from '../../events/appendEvents.ts';
-import { recentEventsFrom } from '../../events/recentEvents.ts';
-import type { ReadEventsAt } from './eventReadCache.ts';
+import { recentEventReader, type ReadEventsAt } from './eventReadCache.ts';
 import type { StoredEvent } from '../../events/envelope.ts';
 import { settleBatchTelemetry, startBatchTelemetry } from './attemptTelemetry.ts';
 
@@ -17,7 +15,7 @@ export type BundleJob = BatchJob & { data: EventBundle };
 
 type BundleContext = Omit<ApplyContext, 'telemetry' | 'complete'> & {
   queue: string;
-  /** How the bundles' events are read (default readEventsAt; a worker shares one cache across its subscribers: eventReadCache). */
+  /** How the bundles' events are read (default recentEventReader; a worker shares one cache across its subscribers: eventReadCache). */
   readEvents?: ReadEventsAt;
   retryLimit: number | undefined;
   startedAt: Date;
@@ -44,8 +42,7 @@ type BundleContext = Omit<ApplyContext, 'telemetry' | 'complete'> & {
 export async function applyBundles(db: Db, ctx: BundleContext, bundles: readonly BundleJob[]): Promise<{ results: Map<string, BatchResult>; effects: AfterCommitEffect[] }> {
   let stored: Map<number, StoredEvent>;
   try {
-    const read: ReadEventsAt = ctx.readEvents ?? ((d, positions) => readEventsAt(d, positions, { recentFrom: recentEventsFrom(ctx.now()) }));
-    stored = new Map((await read(db, [...new Set(bundles.flatMap((b) => b.data.positions))])).map((e) => [e.position, e]));
+    stored = new Map((await (ctx.readEvents ?? recentEventReader(ctx.now))(db, [...new Set(bundles.flatMap((b) => b.data.positions))])).map((e) => [e.position, e]));
   } catch (error) {
     return failBundles(db, ctx, bundles, describeFailure(error));
   }

@@ -1,8 +1,15 @@
 import type { Executor } from '../../db/connect.ts';
 import type { StoredEvent } from '../../events/envelope.ts';
+import { readEventsAt } from '../../events/appendEvents.ts';
+import { recentEventsFrom } from '../../events/recentEvents.ts';
 
 /** Reads stored events by position (readEventsAt's shape). */
 export type ReadEventsAt = (db: Executor, positions: readonly number[]) => Promise<StoredEvent[]>;
+
+/** readEventsAt looking first where events recorded since recentEventsFrom(now()) are: how a worker reads its bundles. */
+export function recentEventReader(now: () => Date): ReadEventsAt {
+  return (db, positions) => readEventsAt(db, positions, { recentFrom: recentEventsFrom(now()) });
+}
 
 /**
  * One read of a relay batch's events for all the subscribers of a worker process.

@@ -8,9 +8,7 @@ import { resolveBusSettings, type BusSettings } from '../queues/busSettings.ts';
 import { startBoss } from '../queues/startBoss.ts';
 import { ARCHIVE_QUEUE, ensureQueues } from '../queues/ensureQueues.ts';
 import { externalBatchSize } from '../queues/externalBatchSize.ts';
-import { eventReadCache, type ReadEventsAt } from './eventReadCache.ts';
-import { recentEventsFrom } from '../../events/recentEvents.ts';
-import { readEventsAt } from '../../events/appendEvents.ts';
+import { eventReadCache, recentEventReader } from './eventReadCache.ts';
 import { applyBatch } from './applyBatch.ts';
 import { registerSubscriptions } from '../contract/subscriptions.ts';
 import { runScheduledTasks } from './runScheduledTasks.ts';
@@ -64,7 +62,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   const enqueue = bossEnqueue(boss);
   // Each subscriber gets a bundle of the same relay batch: with two or more, one read of
   // those events serves them all. A few batches' worth (worker.batchSize events each).
-  const readEvents: ReadEventsAt = (db, positions) => readEventsAt(db, positions, { recentFrom: recentEventsFrom(now()) });
+  const readEvents = recentEventReader(now);
   const sharedReads = subscribers.filter((s) => !s.external).length > 1 ? eventReadCache(readEvents, 4 * batchSize) : readEvents;
   for (const subscriber of subscribers) {
     const queueLog = log.child({ subscriber: subscriber.name });
