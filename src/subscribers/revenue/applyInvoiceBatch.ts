@@ -37,13 +37,11 @@ export async function applyInvoiceBatch(db: Executor, events: readonly StoredEve
   const invoiceIds = invoiceIdsInLockOrder(events);
   // locked: the worker took invoiceBatchLocks(events) in its inbox claim already.
   if (!options.locked) await holdForInvoicePostings(db, invoiceIds);
-  const loaded = await loadInvoiceBooks(db, invoiceIds, events.map(postingOf));
-  const { books, lockedThrough, unreadable } = loaded;
+  const { books, posted, lockedThrough, unreadable } = await loadInvoiceBooks(db, invoiceIds, events.map(postingOf));
   const clock = { today: todayUtc(now), firstOpenDay: firstOpenDayAfter(lockedThrough) };
   // A late event (sorting before a book's snapshot) or an unreadable snapshot: that book
   // is folded from every event it applied (the rare path; a statement more).
   const refold = [...new Set([...unreadable, ...events.filter((e) => needsFullHistory(books.get(e.aggregateId) ?? null, incomingOf(e), clock)).map((e) => e.aggregateId)])];
-  const posted = loaded.posted;
   if (refold.length > 0) {
     const histories = await loadBookHistories(db, refold);
     for (const id of refold) books.set(id, { ...books.get(id)!, snapshot: null, applied: histories.get(id)!, folded: undefined });

@@ -97,13 +97,13 @@ export function postInvoiceEvent(
   const incoming = bookEventOf(base, event, clock);
   if (!incoming) return reconcile(unchanged, clock, posted, firstEventOn !== base.firstEventOn);
 
-  const snapshot = base.snapshot;
-  // A payment whose id a folded event holds and that changes nothing (heldPaymentLoses): stored, never in the tail.
-  const lost = snapshot !== null && heldPaymentLoses(base, incoming);
-  if (snapshot && !lost && sortsIntoSnapshot(snapshot, incoming)) {
+  const place = placeOnBook(base, incoming);
+  if (place === 'full') {
     throw new InvariantError(`event ${event.eventId} sorts into the snapshot of invoice ${event.invoiceId}: post it on the book's full history`);
   }
-  const created = snapshot !== null || base.applied.some((e) => e.type === 'InvoiceCreated');
+  // A payment whose id a folded event holds and that changes nothing: stored, never in the tail.
+  const lost = place === 'lost';
+  const created = base.snapshot !== null || base.applied.some((e) => e.type === 'InvoiceCreated');
   if (!created && event.type !== 'InvoiceCreated') {
     return { changed: true, book: { ...unchanged, parked: [...base.parked, incoming] }, outcome: null, horizon: base.horizon, entries: [], stored: [] };
   }
@@ -126,14 +126,18 @@ export function bookEventOf(book: InvoiceBook | null, event: IncomingEvent, cloc
 export function needsFullHistory(book: InvoiceBook | null, event: IncomingEvent, clock: PostingClock): boolean {
   if (!book?.snapshot) return false;
   const incoming = bookEventOf(book, event, clock);
-  return incoming !== null && !heldPaymentLoses(book, incoming) && sortsIntoSnapshot(book.snapshot, incoming);
+  return incoming !== null && placeOnBook(book, incoming) === 'full';
 }
 
-/** A payment whose id a folded event holds, and which changes nothing in the books (againstHeldPayment). */
-function heldPaymentLoses(book: InvoiceBook, incoming: BookEvent): boolean {
-  if (!book.snapshot || !isPayment(incoming)) return false;
-  const held = book.folded?.payments.get(String(incoming.data.paymentId)) ?? [];
-  return againstHeldPayment(held, incoming, book.snapshot.issuedOn) === 'loses';
+/**
+ * Where an event goes on a book: after its snapshot ('tail'); nowhere ('lost': a payment
+ * whose id a folded event holds and which changes nothing, againstHeldPayment); or it
+ * sorts into the snapshot ('full': only a fold of the book's whole history can post it).
+ */
+function placeOnBook(book: InvoiceBook, incoming: BookEvent): 'tail' | 'lost' | 'full' {
+  if (!book.snapshot) return 'tail';
+  if (isPayment(incoming) && againstHeldPayment(book.folded?.payments.get(String(incoming.data.paymentId)) ?? [], incoming, book.snapshot.issuedOn) === 'loses') return 'lost';
+  return sortsIntoSnapshot(book.snapshot, incoming) ? 'full' : 'tail';
 }
 
 /** The book with what it applied folded into its snapshot as far as its horizon allows (done when a book is saved). */
