@@ -1,4 +1,4 @@
-import { firstDayOfMonth, monthOf, todayUtc } from '../values/dates.ts';
+import { firstDayOfMonth, monthOf, previousMonth, todayUtc } from '../values/dates.ts';
 
 /**
  * Where the hot reads of `events` by position (the relay's claim, a worker's bundle)
@@ -11,7 +11,5 @@ import { firstDayOfMonth, monthOf, todayUtc } from '../values/dates.ts';
  * second statement over all partitions.
  */
 export function recentEventsFrom(now: Date): string {
-  const month = monthOf(todayUtc(now));
-  const [y, m] = month.split('-').map(Number) as [number, number];
-  return firstDayOfMonth(m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`);
+  return firstDayOfMonth(previousMonth(monthOf(todayUtc(now))));
 }

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from '../db/connect.ts';
-import { addDays, firstDayOfMonth, monthOf, nextMonth, todayUtc } from '../values/dates.ts';
+import { firstDayOfMonth, monthOf, nextMonth, previousMonth, todayUtc } from '../values/dates.ts';
 import { latestEventDay } from '../values/aheadOfClock.ts';
 import { fromAccountColumns, someAccountSumNonZero, sumAccountColumns, type AccountColumnValues } from '../subscribers/revenue/accountColumns.ts';
 import { ACCOUNTS, naturalSign, zeroMovement, type Account } from '../subscribers/revenue/accounts.ts';
@@ -19,7 +19,6 @@ export type LedgerView = {
 
 type MovementRow = AccountColumnValues & { currency: string; period: string };
 
-const previousMonth = (month: string) => monthOf(addDays(firstDayOfMonth(month), -1));
 
 export function monthRange(from: string, to: string): string[] {
   const out: string[] = [];

@@ -39,6 +39,10 @@ export function firstDayOfMonth(month: string): string {
   return `${month}-01`;
 }
 
+export function previousMonth(month: string): string {
+  return monthOf(addDays(firstDayOfMonth(month), -1));
+}
+
 export function nextMonth(month: string): string {
   const [y, m] = month.split('-').map(Number) as [number, number];
   return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
