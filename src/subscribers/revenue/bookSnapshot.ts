@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { resolveTimeline, type BookEvent, type TimelineStart } from './invoiceTimeline.ts';
+import { RANK, resolveTimeline, versionKey, type BookEvent, type TimelineStart } from './invoiceTimeline.ts';
 import { targetJournal, type FoldCapture, type FoldPosition } from './targetJournal.ts';
 
 /**
@@ -60,12 +60,12 @@ export function eventPosition(e: Pick<BookEvent, 'type' | 'effectiveOn' | 'event
     case 'InvoiceCreated':
       return { on, rank: -1, key: '' };
     case 'InvoiceUpdated':
-      return { on, rank: 0, key: String(e.version ?? 0).padStart(10, '0') };
+      return { on, rank: RANK.update, key: versionKey(e.version ?? 0) };
     case 'InvoicePaid':
     case 'InvoicePaymentReceived':
-      return { on, rank: 1, key: String(e.data.paymentId) };
+      return { on, rank: RANK.payment, key: String(e.data.paymentId) };
     default:
-      return { on, rank: 2, key: e.eventId };
+      return { on, rank: RANK.void, key: e.eventId };
   }
 }
 

@@ -109,8 +109,13 @@ export function resolveTimeline(events: readonly BookEvent[], start?: TimelineSt
   return { issuedOn, initialVersion, initial: create ? invoiceOf(create, currency) : null, items };
 }
 
+/** An update's tie key: its version, zero-padded so that string order is number order. */
+export function versionKey(version: number): string {
+  return String(version).padStart(10, '0');
+}
+
 export function tieKey(i: TimelineItem): string {
-  return i.kind === 'update' ? String(i.version).padStart(10, '0') : i.kind === 'payment' ? i.paymentId : i.eventId;
+  return i.kind === 'update' ? versionKey(i.version) : i.kind === 'payment' ? i.paymentId : i.eventId;
 }
 
 export function compareItems(a: TimelineItem, b: TimelineItem): number {
