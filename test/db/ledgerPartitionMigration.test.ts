@@ -1,16 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { sql, type Kysely } from 'kysely';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connect, type DbHandle } from '../../src/db/connect.ts';
 import type { Database } from '../../src/db/schema.ts';
-import { MIGRATIONS_DIR, migrate } from '../../src/db/migrate.ts';
+import { migrate } from '../../src/db/migrate.ts';
 import { createInProcessDriver } from '../../src/cli/scenarios/inProcessDriver.ts';
 import { runScenario } from '../../src/cli/scenarios/runScenario.ts';
 import { loadScenarios } from '../../src/cli/scenarios/scenarioFile.ts';
+import { createEmptyDatabase, migrateBefore } from '../helpers/olderSchema.ts';
 
 // Integration, real Postgres: a database at migration 122 (ledger_entries one heap),
 // filled through the revenue subscriber's own write path (scenarios imported and their
@@ -79,35 +77,22 @@ async function refusals(db: Kysely<Database>, table: string, attempts: readonly 
 }
 
 describe('migrating a populated ledger to monthly partitions', () => {
-  const adminUrl = inject('adminUrl');
   const role = inject('runtimeRole');
   const name = `parts_mig_${randomBytes(4).toString('hex')}`;
   let ownerUrl: string;
   let runtimeUrl: string;
   let app: DbHandle;
   let owner: DbHandle;
-  let dir: string;
+  let database: Awaited<ReturnType<typeof createEmptyDatabase>>;
   let before: Snapshot;
   let refusedBefore: { runtime: Record<string, string>; owner: Record<string, string> };
   let eventRefusalsBefore: { runtime: Record<string, string>; owner: Record<string, string> };
 
   beforeAll(async () => {
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const u = new URL(adminUrl);
-    u.pathname = `/${name}`;
-    ownerUrl = u.toString();
-    u.username = role.user;
-    u.password = role.password;
-    runtimeUrl = u.toString();
+    database = await createEmptyDatabase(name);
+    ({ ownerUrl, runtimeUrl } = database);
     // The schema as it was before partitioning: migrations up to 122.
-    dir = await mkdtemp(path.join(os.tmpdir(), 'parts-migrations-'));
-    for (const f of await readdir(MIGRATIONS_DIR)) {
-      if (/^\d{3}_/.test(f) && Number(f.slice(0, 3)) < 130) await cp(path.join(MIGRATIONS_DIR, f), path.join(dir, f));
-    }
-    await migrate(ownerUrl, { dir, runtimeUrl });
+    await migrateBefore(ownerUrl, 130, { runtimeUrl });
     app = connect(runtimeUrl, { max: 4 });
     owner = connect(ownerUrl, { max: 2 });
     // Today's append path also claims import keys in event_external_ids (migration 132);
@@ -139,11 +124,7 @@ describe('migrating a populated ledger to monthly partitions', () => {
   afterAll(async () => {
     await app?.close().catch(() => {});
     await owner?.close().catch(() => {});
-    if (dir) await rm(dir, { recursive: true, force: true });
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
-    await admin.end();
+    await database?.drop();
   });
 
   it('was populated with entries over several months, some of them closed', () => {

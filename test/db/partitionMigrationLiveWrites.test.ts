@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { cp, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { MIGRATIONS_DIR, migrate } from '../../src/db/migrate.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MIGRATIONS_DIR } from '../../src/db/migrate.ts';
+import { createEmptyDatabase, migrateBefore } from '../helpers/olderSchema.ts';
 
 // Review of migrations 131 and 132 on a populated database while the old code still
 // writes (a rolling deploy: api and relay of the previous release keep running while
@@ -51,10 +51,9 @@ function splitAt(text: string, marker: string): [string, string] {
 }
 
 describe('migrations 131/132 while the previous release still writes', () => {
-  const adminUrl = inject('adminUrl');
   const name = `review_mig_${randomBytes(4).toString('hex')}`;
   let url: string;
-  let dir: string;
+  let database: Awaited<ReturnType<typeof createEmptyDatabase>>;
   let migrator: pg.Client;
   let writer: pg.Client;
   let observer: pg.Client;
@@ -62,18 +61,9 @@ describe('migrations 131/132 while the previous release still writes', () => {
   let concurrentEvent: number;
 
   beforeAll(async () => {
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const u = new URL(adminUrl);
-    u.pathname = `/${name}`;
-    url = u.toString();
-    dir = await mkdtemp(path.join(os.tmpdir(), 'review-migrations-'));
-    for (const f of await readdir(MIGRATIONS_DIR)) {
-      if (/^\d{3}_/.test(f) && Number(f.slice(0, 3)) < 130) await cp(path.join(MIGRATIONS_DIR, f), path.join(dir, f));
-    }
-    await migrate(url, { dir });
+    database = await createEmptyDatabase(name);
+    url = database.ownerUrl;
+    await migrateBefore(url, 130);
     migrator = new pg.Client({ connectionString: url });
     writer = new pg.Client({ connectionString: url });
     observer = new pg.Client({ connectionString: url });
@@ -117,11 +107,7 @@ describe('migrations 131/132 while the previous release still writes', () => {
     await migrator?.end().catch(() => {});
     await writer?.end().catch(() => {});
     await observer?.end().catch(() => {});
-    if (dir) await rm(dir, { recursive: true, force: true });
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
-    await admin.end();
+    await database?.drop();
   });
 
   it('keeps ledger entry ids unique: the next entry does not reuse the id of one written during 131', async () => {

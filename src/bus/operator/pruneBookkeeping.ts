@@ -4,6 +4,11 @@ import { BOSS_SCHEMA } from '../../db/giveBossSchema.ts';
 
 export type PruneResult = { inboxRows: number; completedJobs: number; cutoff: string };
 
+/** What is older than this (`retentionDays` before `now`) the pruning deletes. */
+export function retentionCutoff(now: Date, retentionDays: number): Date {
+  return new Date(now.getTime() - retentionDays * 86_400_000);
+}
+
 /**
  * Deletes bookkeeping older than the retention window (issue 15): inbox rows processed
  * before `cutoff` and pg-boss jobs completed before it, `batchSize` rows a statement so
@@ -17,7 +22,7 @@ export type PruneResult = { inboxRows: number; completedJobs: number; cutoff: st
  * pg-boss's per-queue retained count is recounted by its next maintenance walk.
  */
 export async function pruneBookkeeping(db: Executor, options: { now: Date; retentionDays: number; batchSize?: number }): Promise<PruneResult> {
-  const cutoff = new Date(options.now.getTime() - options.retentionDays * 86_400_000);
+  const cutoff = retentionCutoff(options.now, options.retentionDays);
   const batchSize = options.batchSize ?? 10_000;
   let inboxRows = 0;
   for (;;) {

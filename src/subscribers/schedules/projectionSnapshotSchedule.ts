@@ -1,6 +1,7 @@
 import type { Config } from '../../config.ts';
 import type { ScheduledTask, Subscriber } from '../../bus/contract/subscriber.ts';
 import { takeProjectionSnapshot, takesSnapshots } from '../../bus/operator/projectionSnapshots.ts';
+import { retentionCutoff } from '../../bus/operator/pruneBookkeeping.ts';
 
 export const PROJECTION_SNAPSHOT_QUEUE = 'projection-snapshots';
 
@@ -11,9 +12,9 @@ export function projectionSnapshotSchedule(config: Pick<Config, 'ACCRUE_SNAPSHOT
     cron: config.ACCRUE_SNAPSHOT_CRON,
     tz: 'UTC',
     async run({ db, log, now }) {
-      // An event recorded after now - window was processed after it, so retention has not
-      // pruned its inbox row; an hour's margin for clocks.
-      const inboxKeptSince = new Date(now.getTime() - config.ACCRUE_RETENTION_DAYS * 86_400_000 + 3_600_000);
+      // An event recorded after retention's cutoff was processed after it, so retention has
+      // not pruned its inbox row; an hour's margin for clocks.
+      const inboxKeptSince = new Date(retentionCutoff(now, config.ACCRUE_RETENTION_DAYS).getTime() + 3_600_000);
       for (const subscriber of subscribers.filter(takesSnapshots)) {
         const taken = await takeProjectionSnapshot(db, subscriber, { inboxKeptSince });
         log.info({ subscriber: subscriber.name, ...taken }, taken ? 'projection snapshot taken' : 'projection snapshot unchanged');

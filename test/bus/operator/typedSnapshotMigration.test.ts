@@ -1,12 +1,9 @@
-import { copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type DbHandle } from '../../../src/db/connect.ts';
-import { MIGRATIONS_DIR, migrate } from '../../../src/db/migrate.ts';
+import { migrate } from '../../../src/db/migrate.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/testDatabase.ts';
+import { createEmptyDatabase, migrateBefore } from '../../helpers/olderSchema.ts';
 
 /**
  * Migration 140 on a database that holds jsonb projection snapshots (migration 121):
@@ -15,35 +12,22 @@ import { createTestDatabase, type TestDatabase } from '../../helpers/testDatabas
  */
 describe('migration 140: jsonb snapshots become typed copies', () => {
   let t: TestDatabase;
-  let name: string;
+  let empty: Awaited<ReturnType<typeof createEmptyDatabase>>;
   let owner: DbHandle;
-  let dir: string;
 
   beforeAll(async () => {
     t = await createTestDatabase();
-    name = `${t.name}_snap`;
-    const admin = new pg.Client({ connectionString: t.adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const url = new URL(t.ownerUrl);
-    url.pathname = `/${name}`;
-    owner = connect(url.toString(), { max: 1 });
-    dir = await mkdtemp(path.join(os.tmpdir(), 'accrue-migrations-'));
-    for (const f of await readdir(MIGRATIONS_DIR)) if (/^\d{3}_/.test(f) && Number(f.slice(0, 3)) < 140) await copyFile(path.join(MIGRATIONS_DIR, f), path.join(dir, f));
+    empty = await createEmptyDatabase(`${t.name}_snap`);
+    owner = connect(empty.ownerUrl, { max: 1 });
   });
   afterAll(async () => {
     await owner?.close();
-    const admin = new pg.Client({ connectionString: t.adminUrl });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
-    await rm(dir, { recursive: true, force: true });
+    await empty?.drop();
     await t?.drop();
   });
 
   it('keeps the latest snapshot row for row', async () => {
-    await migrate(owner.url, { dir });
+    await migrateBefore(owner.url, 140);
     const db = owner.db;
     await sql`INSERT INTO analytics_invoices (invoice_id, customer_id, currency, issued_on, total, tax, version, position, voided_on)
               VALUES ('inv_1', 'cus_1', 'EUR', '2026-01-02', 1200, 200, 2, 17, NULL), ('inv_2', NULL, NULL, NULL, NULL, NULL, 0, 0, '2026-02-01')`.execute(db);
