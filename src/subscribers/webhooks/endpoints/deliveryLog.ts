@@ -1,5 +1,6 @@
 import type { Executor } from '../../../db/connect.ts';
-import type { WebhookDeliveryStatus } from '../../../db/tables/webhookTables.ts';
+import type { Selectable } from 'kysely';
+import type { WebhookDeliveryStatus, WebhookEndpointDeliveriesTable } from '../../../db/tables/webhookTables.ts';
 import { NotFoundError, UnprocessableError } from '../../../errors.ts';
 import { appendEvents, type EventContext } from '../../../events/appendEvents.ts';
 import { todayUtc } from '../../../values/dates.ts';
@@ -43,8 +44,7 @@ export async function findDelivery(db: Executor, id: string): Promise<WebhookDel
   return (await withAttempts(db, [row]))[0]!;
 }
 
-type DeliveryRow = Awaited<ReturnType<typeof loadRows>>[number];
-const loadRows = (db: Executor) => db.selectFrom('webhook_endpoint_deliveries').selectAll().execute();
+type DeliveryRow = Selectable<WebhookEndpointDeliveriesTable>;
 
 async function withAttempts(db: Executor, rows: readonly DeliveryRow[]): Promise<WebhookDelivery[]> {
   if (rows.length === 0) return [];
