@@ -6,7 +6,7 @@ import { ConflictError } from '../../errors.ts';
 import { toStoredEvent } from '../../events/appendEvents.ts';
 import { jobsFor } from '../queues/eventBundle.ts';
 import { inboxLockKey } from '../worker/inboxAndFailures.ts';
-import { latestSnapshot, restoreProjectionSnapshot, takesSnapshots } from './projectionSnapshots.ts';
+import { latestSnapshot, restoreProjectionSnapshot, takesSnapshots, type ProjectionSnapshot } from './projectionSnapshots.ts';
 
 export type RebuildResult = {
   subscriber: string;
@@ -44,8 +44,11 @@ export async function rebuildSubscriber(
   const types = [...subscriber.eventTypes];
   const { upTo, total, snapshot } = await db.transaction().execute(async (tx) => {
     await sql`SELECT pg_advisory_xact_lock(${inboxLockKey(subscriber.name)})`.execute(tx);
-    const latest = !options.fromScratch && takesSnapshots(subscriber) ? await latestSnapshot(tx, subscriber) : null;
-    const snapshot = latest && takesSnapshots(subscriber) && (await restoreProjectionSnapshot(tx, subscriber, latest)) ? latest : null;
+    let snapshot: ProjectionSnapshot | null = null;
+    if (!options.fromScratch && takesSnapshots(subscriber)) {
+      const latest = await latestSnapshot(tx, subscriber);
+      if (latest && (await restoreProjectionSnapshot(tx, subscriber, latest))) snapshot = latest;
+    }
     if (!snapshot) {
       await reset.call(subscriber, tx);
       await tx.deleteFrom('inbox').where('subscriber', '=', subscriber.name).execute();
