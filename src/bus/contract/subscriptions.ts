@@ -30,7 +30,7 @@ export async function registerSubscriptions(db: Executor, subscribers: readonly 
   // knows of and leaves a worker's answer as it is.
   await db
     .insertInto('subscriptions')
-    .values(rows.map((r) => ({ ...r, takes_bundles: r.takes_bundles ?? false })))
+    .values(rows)
     .onConflict((oc) =>
       options.bundles === undefined
         ? oc.columns(['subscriber', 'event_type']).doNothing()

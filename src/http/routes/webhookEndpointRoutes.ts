@@ -1,12 +1,11 @@
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { ValidationError } from '../../errors.ts';
-import { EVENT_TYPE_NAMES } from '../../events/eventTypes.ts';
 import { safeText } from '../../events/primitives.ts';
 import { checkWebhookUrl } from '../../subscribers/webhooks/checkWebhookUrl.ts';
 import { createEndpoint, deleteEndpoint, DEFAULT_SECRET_OVERLAP_SECONDS, findEndpointRow, listEndpoints, rotateSecret, updateEndpoint } from '../../subscribers/webhooks/endpoints/manageEndpoints.ts';
 import { toEndpoint } from '../../subscribers/webhooks/endpoints/webhookEndpoint.ts';
-import { findDelivery, listDeliveries, requestReplay, requestRetry } from '../../subscribers/webhooks/endpoints/deliveryLog.ts';
+import { listDeliveries, requestReplay, requestRetry } from '../../subscribers/webhooks/endpoints/deliveryLog.ts';
 import type { ApiApp, RouteDeps } from '../context.ts';
 import { requireScope } from '../middleware/authenticate.ts';
 import { runCommand } from '../runCommand.ts';

@@ -4,6 +4,7 @@ import { appendEvents } from '../../events/appendEvents.ts';
 import { DELIVERY_QUEUE, deliveryJobs } from './fanOutDeliveries.ts';
 import type { AttemptResult } from './sendWebhook.ts';
 import { dueForDisabling, nextStep } from './nextAttempt.ts';
+import { todayUtc } from '../../values/dates.ts';
 import { redactUrl } from './endpoints/webhookEndpoint.ts';
 
 export type Attempt = { deliveryId: string; attempt: number; endpointId: string; url: string; startedAt: Date; result: AttemptResult };
@@ -80,7 +81,7 @@ export async function recordAttempt(ctx: WorkQueueContext, a: Attempt, options: 
     await appendEvents(tx, [{
       type: 'WebhookEndpointDisabled',
       aggregateId: a.endpointId,
-      occurredAt: now.toISOString().slice(0, 10),
+      occurredAt: todayUtc(now),
       source: 'webhooks',
       data: { endpointId: a.endpointId, url: redactUrl(a.url), failingSince: endpoint.failing_since.toISOString(), reason },
     }], { correlationId: a.deliveryId, actor: 'system:webhooks' });

@@ -1,7 +1,9 @@
 import type { Executor } from '../../../db/connect.ts';
-import type { WebhookDeliveryStatus } from '../../../db/tables/webhookTables.ts';
+import type { Selectable } from 'kysely';
+import type { WebhookDeliveryStatus, WebhookEndpointDeliveriesTable } from '../../../db/tables/webhookTables.ts';
 import { NotFoundError, UnprocessableError } from '../../../errors.ts';
 import { appendEvents, type EventContext } from '../../../events/appendEvents.ts';
+import { todayUtc } from '../../../values/dates.ts';
 import { findEndpointRow } from './manageEndpoints.ts';
 
 export type DeliveryAttempt = { attempt: number; startedAt: string; statusCode: number | null; latencyMs: number; responseBody: string | null; error: string | null };
@@ -42,8 +44,7 @@ export async function findDelivery(db: Executor, id: string): Promise<WebhookDel
   return (await withAttempts(db, [row]))[0]!;
 }
 
-type DeliveryRow = Awaited<ReturnType<typeof loadRows>>[number];
-const loadRows = (db: Executor) => db.selectFrom('webhook_endpoint_deliveries').selectAll().execute();
+type DeliveryRow = Selectable<WebhookEndpointDeliveriesTable>;
 
 async function withAttempts(db: Executor, rows: readonly DeliveryRow[]): Promise<WebhookDelivery[]> {
   if (rows.length === 0) return [];
@@ -88,7 +89,7 @@ export async function requestRetry(db: Executor, deliveryId: string, ctx: EventC
   await appendEvents(db, [{
     type: 'WebhookDeliveryRetried',
     aggregateId: delivery.endpointId,
-    occurredAt: now.toISOString().slice(0, 10),
+    occurredAt: todayUtc(now),
     data: { endpointId: delivery.endpointId, deliveryId, eventId: delivery.eventId },
   }], ctx);
   return delivery;
@@ -121,7 +122,7 @@ export async function requestReplay(
   await appendEvents(db, [{
     type: 'WebhookReplayRequested',
     aggregateId: endpointId,
-    occurredAt: now.toISOString().slice(0, 10),
+    occurredAt: todayUtc(now),
     data: { endpointId, since: range.since.toISOString(), until: range.until.toISOString(), eventTypes: range.eventTypes === '*' ? '*' : [...range.eventTypes] },
   }], ctx);
   return { events };

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../../db/schema.ts';
 import type { EventContext } from '../../../events/appendEvents.ts';
 import { appendEvents } from '../../../events/appendEvents.ts';
+import { todayUtc } from '../../../values/dates.ts';
 import { createEndpoint } from './manageEndpoints.ts';
 import { eventTypesColumn, redactUrl, subscribeEndpointTypes } from './webhookEndpoint.ts';
 
@@ -33,7 +34,7 @@ export async function ensureConfiguredEndpoint(db: Kysely<Database>, configured:
         if (Object.keys(change).length === 0) return row.id;
         await tx.updateTable('webhook_endpoints').set({ url: configured.url, event_types: types, secret: configured.secret, updated_at: now }).where('id', '=', row.id).execute();
         await subscribeEndpointTypes(tx, types);
-        await appendEvents(tx, [{ type: 'WebhookEndpointUpdated', aggregateId: row.id, occurredAt: now.toISOString().slice(0, 10), data: { endpointId: row.id, ...change } }], CONFIG_ACTOR);
+        await appendEvents(tx, [{ type: 'WebhookEndpointUpdated', aggregateId: row.id, occurredAt: todayUtc(now), data: { endpointId: row.id, ...change } }], CONFIG_ACTOR);
         return row.id;
       });
     } catch (err) {

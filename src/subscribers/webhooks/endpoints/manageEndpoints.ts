@@ -2,6 +2,7 @@ import { uuidv7 } from 'uuidv7';
 import type { Executor } from '../../../db/connect.ts';
 import { NotFoundError } from '../../../errors.ts';
 import { appendEvents, type EventContext } from '../../../events/appendEvents.ts';
+import { todayUtc } from '../../../values/dates.ts';
 import { eventTypesColumn, newSecret, redactUrl, subscribeEndpointTypes, toEndpoint, type EndpointRow, type WebhookEndpoint } from './webhookEndpoint.ts';
 
 export type EndpointInput = { url: string; eventTypes: readonly string[] | '*'; description: string; enabled: boolean };
@@ -9,8 +10,6 @@ export type EndpointChange = Partial<EndpointInput>;
 
 /** How long a rotated-out secret keeps signing by default: a day, as Svix does, for receivers to roll out the new one. */
 export const DEFAULT_SECRET_OVERLAP_SECONDS = 24 * 3600;
-
-const today = (now: Date) => now.toISOString().slice(0, 10);
 
 /** Registers an endpoint (WebhookEndpointCreated) with a fresh secret; the secret is returned here only. */
 export async function createEndpoint(db: Executor, input: EndpointInput, ctx: EventContext, now: Date, options: { fromConfig?: boolean; secret?: string } = {}): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
@@ -35,7 +34,7 @@ export async function createEndpoint(db: Executor, input: EndpointInput, ctx: Ev
   await appendEvents(db, [{
     type: 'WebhookEndpointCreated',
     aggregateId: id,
-    occurredAt: today(now),
+    occurredAt: todayUtc(now),
     data: { endpointId: id, url: redactUrl(input.url), eventTypes: input.eventTypes === '*' ? '*' : [...new Set(input.eventTypes)], description: input.description, enabled: input.enabled, ...(options.fromConfig ? { fromConfig: true } : {}) },
   }], ctx);
   return { endpoint: toEndpoint(row, now), secret };
@@ -82,7 +81,7 @@ export async function updateEndpoint(db: Executor, id: string, change: EndpointC
   if (Object.keys(set).length === 0) return toEndpoint(before, now);
   const row = await db.updateTable('webhook_endpoints').set({ ...set, updated_at: now }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
   if (set.event_types !== undefined) await subscribeEndpointTypes(db, row.event_types);
-  await appendEvents(db, [{ type: 'WebhookEndpointUpdated', aggregateId: id, occurredAt: today(now), data: { endpointId: id, ...data } }], ctx);
+  await appendEvents(db, [{ type: 'WebhookEndpointUpdated', aggregateId: id, occurredAt: todayUtc(now), data: { endpointId: id, ...data } }], ctx);
   return toEndpoint(row, now);
 }
 
@@ -90,7 +89,7 @@ export async function updateEndpoint(db: Executor, id: string, change: EndpointC
 export async function deleteEndpoint(db: Executor, id: string, ctx: EventContext, now: Date): Promise<void> {
   await findEndpointRow(db, id, { forUpdate: true });
   await db.updateTable('webhook_endpoints').set({ deleted_at: now, enabled: false, updated_at: now }).where('id', '=', id).execute();
-  await appendEvents(db, [{ type: 'WebhookEndpointDeleted', aggregateId: id, occurredAt: today(now), data: { endpointId: id } }], ctx);
+  await appendEvents(db, [{ type: 'WebhookEndpointDeleted', aggregateId: id, occurredAt: todayUtc(now), data: { endpointId: id } }], ctx);
 }
 
 /**
@@ -108,6 +107,6 @@ export async function rotateSecret(db: Executor, id: string, overlapSeconds: num
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirstOrThrow();
-  await appendEvents(db, [{ type: 'WebhookEndpointSecretRotated', aggregateId: id, occurredAt: today(now), data: { endpointId: id, previousSecretExpiresAt: expiresAt.toISOString() } }], ctx);
+  await appendEvents(db, [{ type: 'WebhookEndpointSecretRotated', aggregateId: id, occurredAt: todayUtc(now), data: { endpointId: id, previousSecretExpiresAt: expiresAt.toISOString() } }], ctx);
   return { endpoint: toEndpoint(row, now), secret };
 }
