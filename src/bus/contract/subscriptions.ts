@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Executor } from '../../db/connect.ts';
 import type { Subscriber } from './subscriber.ts';
 
@@ -26,15 +27,23 @@ export function subscriptionRows(subscribers: readonly Pick<Subscriber, 'name' |
 export async function registerSubscriptions(db: Executor, subscribers: readonly Pick<Subscriber, 'name' | 'eventTypes' | 'external'>[], options: { bundles?: boolean } = {}): Promise<void> {
   const rows = subscriptionRows(subscribers, options);
   if (rows.length === 0) return;
-  // A worker (bundles given) states what its subscribers take; a relay only adds rows it
-  // knows of and leaves a worker's answer as it is.
+  if (options.bundles === undefined) {
+    // A relay, or the API adding a webhook endpoint's types, only adds rows and leaves a
+    // worker's answer as it is; a row it adds takes the answer its subscriber's worker
+    // gave on its other rows (false while no worker has given one). Written false, an
+    // endpoint's types would have kept the webhooks queue on one job per event for good.
+    await sql`
+      INSERT INTO subscriptions (subscriber, event_type, takes_bundles)
+      SELECT r.subscriber, r.event_type,
+             coalesce((SELECT bool_and(s.takes_bundles) FROM subscriptions s WHERE s.subscriber = r.subscriber), false)
+      FROM unnest(${rows.map((r) => r.subscriber)}::text[], ${rows.map((r) => r.event_type)}::text[]) AS r (subscriber, event_type)
+      ON CONFLICT (subscriber, event_type) DO NOTHING`.execute(db);
+    return;
+  }
+  // A worker states what its subscribers take.
   await db
     .insertInto('subscriptions')
     .values(rows)
-    .onConflict((oc) =>
-      options.bundles === undefined
-        ? oc.columns(['subscriber', 'event_type']).doNothing()
-        : oc.columns(['subscriber', 'event_type']).doUpdateSet((eb) => ({ takes_bundles: eb.ref('excluded.takes_bundles') })),
-    )
+    .onConflict((oc) => oc.columns(['subscriber', 'event_type']).doUpdateSet((eb) => ({ takes_bundles: eb.ref('excluded.takes_bundles') })))
     .execute();
 }

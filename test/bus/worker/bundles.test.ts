@@ -5,6 +5,8 @@ import { waitUntilDrained } from '../../../src/bus/operator/getStatus.ts';
 import { getThroughput } from '../../../src/bus/operator/getThroughput.ts';
 import { startRelay, type RelayHandle } from '../../../src/bus/relay/startRelay.ts';
 import { startWorker, type WorkerHandle } from '../../../src/bus/worker/startWorker.ts';
+import { registerSubscriptions, type SubscriptionRow } from '../../../src/bus/contract/subscriptions.ts';
+import { bundledQueues } from '../../../src/bus/relay/routes.ts';
 import { appendInvoices, createEffectsTable, effectCounts, eventsInCompletedJobs, recordingSubscriber, testSettings } from '../../helpers/busTestKit.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/testDatabase.ts';
 
@@ -41,6 +43,17 @@ describe('bundle jobs', () => {
     const { rows } = await sql<{ subscriber: string; takes: boolean }>`
       SELECT subscriber, bool_and(takes_bundles) AS takes FROM subscriptions GROUP BY 1 ORDER BY 1`.execute(t.db);
     expect(rows).toEqual([{ subscriber: 'bundled', takes: true }, { subscriber: 'outside', takes: false }]);
+  });
+
+  it('a type added later by a process that does not speak for the worker (a webhook endpoint registered over the API) keeps its subscriber on bundles', async () => {
+    // As subscribeEndpointTypes adds an endpoint's types: no bundles answer of its own.
+    await registerSubscriptions(t.db, [{ name: 'bundled', eventTypes: ['PeriodClosed'] }, { name: 'outside', eventTypes: ['PeriodClosed'] }, { name: 'nobody', eventTypes: ['PeriodClosed'] }]);
+    const { rows } = await sql<{ subscriber: string; takes: boolean }>`
+      SELECT subscriber, takes_bundles AS takes FROM subscriptions WHERE event_type = 'PeriodClosed' ORDER BY 1`.execute(t.db);
+    expect(rows).toEqual([{ subscriber: 'bundled', takes: true }, { subscriber: 'nobody', takes: false }, { subscriber: 'outside', takes: false }]);
+    const all = await sql<SubscriptionRow>`SELECT subscriber, event_type, takes_bundles FROM subscriptions`.execute(t.db);
+    expect([...bundledQueues(all.rows)]).toEqual(['bundled']);
+    await sql`DELETE FROM subscriptions WHERE event_type = 'PeriodClosed' OR subscriber = 'nobody'`.execute(t.db);
   });
 
   it('applies a relay batch as one job, and a failing event in it on its own', async () => {
