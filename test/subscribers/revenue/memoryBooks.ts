@@ -73,7 +73,8 @@ export function memoryBooks() {
       const t = (out[e.currency] ??= { RevenueDeferred: 0, RevenueRecognized: 0, RevenueAdjusted: 0, RevenueReversed: 0 });
       t[ev.type]! += ev.amount;
     }
-    return out;
+    // Events that net to zero (a deferral a later delivery order corrected) total what no event does.
+    return Object.fromEntries(Object.entries(out).filter(([, totals]) => Object.values(totals).some((v) => v !== 0)));
   }
 
   return { books, outcomes, journal, apply, posted, netMovement, activeMonths, revenueByMonth, revenueEvents };
