@@ -1041,6 +1041,15 @@ ALTER TABLE public.projection_snapshots ALTER COLUMN snapshot_id ADD GENERATED A
     CACHE 1
 );
 
+CREATE TABLE public.relay_direct_deliveries (
+    minute timestamp with time zone NOT NULL,
+    subscriber text NOT NULL,
+    backend_pid integer NOT NULL,
+    events integer NOT NULL,
+    lag_ms_sum double precision NOT NULL,
+    lag_ms_max double precision NOT NULL
+);
+
 CREATE TABLE public.revenue_book_events (
     invoice_id text NOT NULL,
     event_id text NOT NULL,
@@ -1247,6 +1256,9 @@ ALTER TABLE ONLY public.outbox
 
 ALTER TABLE ONLY public.projection_snapshots
     ADD CONSTRAINT projection_snapshots_pkey PRIMARY KEY (snapshot_id);
+
+ALTER TABLE ONLY public.relay_direct_deliveries
+    ADD CONSTRAINT relay_direct_deliveries_pkey PRIMARY KEY (minute, subscriber, backend_pid);
 
 ALTER TABLE ONLY public.revenue_book_events
     ADD CONSTRAINT revenue_book_events_pkey PRIMARY KEY (invoice_id, event_id);
@@ -1546,6 +1558,8 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.outbox TO accrue_app;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.projection_snapshots TO accrue_app;
 
 GRANT SELECT,USAGE ON SEQUENCE public.projection_snapshots_snapshot_id_seq TO accrue_app;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.relay_direct_deliveries TO accrue_app;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.revenue_book_events TO accrue_app;
 

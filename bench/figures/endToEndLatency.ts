@@ -185,7 +185,7 @@ const perEvent = (q: QueryCounts, events: number) => round(Object.values(q).redu
  * commit itself and what the batch did after the entry, so it reads lower.
  */
 async function databaseSide(db: ReturnType<typeof connect>['db'], eventIds: string[]) {
-  const { rows } = await sql<{ ms: number; relayMs: number | null; queueMs: number | null; applyMs: number | null }>`
+  const { rows } = await sql<{ ms: number; relayMs: number | null; queueMs: number | null; applyMs: number | null; claimMs: number | null; claimToLedgerMs: number | null }>`
     WITH latency AS (
       SELECT e.event_id, e.position, e.recorded_at, max(l.recorded_at) AS posted_at
       FROM events e JOIN ledger_entries l ON l.event_id = e.event_id
@@ -207,8 +207,12 @@ async function databaseSide(db: ReturnType<typeof connect>['db'], eventIds: stri
     SELECT extract(epoch FROM t.posted_at - t.recorded_at)::float8 * 1000 AS ms,
            extract(epoch FROM j.created_on - t.recorded_at)::float8 * 1000 AS "relayMs",
            extract(epoch FROM j.started_on - j.created_on)::float8 * 1000 AS "queueMs",
-           extract(epoch FROM t.posted_at - j.started_on)::float8 * 1000 AS "applyMs"
-    FROM latency t LEFT JOIN jobs j ON j.position = t.position`.execute(db);
+           extract(epoch FROM t.posted_at - j.started_on)::float8 * 1000 AS "applyMs",
+           -- Applied in the relay (no job): inbox.processed_at is now(), the claim transaction's start.
+           CASE WHEN j.position IS NULL THEN extract(epoch FROM i.processed_at - t.recorded_at)::float8 * 1000 END AS "claimMs",
+           CASE WHEN j.position IS NULL THEN extract(epoch FROM t.posted_at - i.processed_at)::float8 * 1000 END AS "claimToLedgerMs"
+    FROM latency t LEFT JOIN jobs j ON j.position = t.position
+    LEFT JOIN inbox i ON i.subscriber = 'revenue' AND i.event_id = t.event_id`.execute(db);
   const hop = (pick: (r: (typeof rows)[number]) => number | null) => summarizeLatencies(rows.map(pick).filter((v): v is number => v !== null));
   return {
     what: 'max(ledger_entries.recorded_at) − events.recorded_at',
@@ -220,6 +224,13 @@ async function databaseSide(db: ReturnType<typeof connect>['db'], eventIds: stri
       eventToRelayTxStart: hop((r) => r.relayMs),
       relayTxStartToWorkerFetch: hop((r) => r.queueMs),
       workerFetchToLedgerInsert: hop((r) => r.applyMs),
+    },
+    // The events the relay applied itself (ACCRUE_RELAY_APPLY_MAX_EVENTS): event insert →
+    // the relay's claim transaction start, → the last ledger entry insert in it.
+    appliedInRelay: {
+      share: rows.length === 0 ? 0 : round(rows.filter((r) => r.claimMs !== null).length / rows.length, 3),
+      eventToRelayTxStart: hop((r) => r.claimMs),
+      relayTxStartToLedgerInsert: hop((r) => r.claimToLedgerMs),
     },
   };
 }

@@ -17,6 +17,7 @@ import { startRelay } from '../../src/bus/relay/startRelay.ts';
 import { revenueSubscriber } from '../../src/subscribers/revenue/index.ts';
 import { buildSubscriberRegistry } from '../../src/runtime/registeredSubscribers.ts';
 import { startWorker } from '../../src/bus/worker/startWorker.ts';
+import { relayApplier } from '../../src/bus/worker/applyInRelay.ts';
 
 const [role, url] = process.argv.slice(2);
 if ((role !== 'relay' && role !== 'worker') || !url) throw new Error('usage: busProcess.ts relay|worker <url>');
@@ -61,7 +62,7 @@ const registry = process.env.BENCH_SUBSCRIBERS === 'all' ? buildSubscriberRegist
 const subscribers = registry?.subscribers ?? [revenueSubscriber];
 const settings = busSettings(config);
 const handle = role === 'relay'
-  ? await startRelay({ url, subscribers, settings, log: silentLogger })
+  ? await startRelay({ url, subscribers, settings, log: silentLogger, applier: relayApplier(subscribers, { settings, log: silentLogger }) })
   : await startWorker({ url, subscribers, settings, log: silentLogger });
 // Counts from here on: startup (migrations, pg-boss schema checks) is not per-event work.
 counts.clear();

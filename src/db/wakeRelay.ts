@@ -9,7 +9,7 @@ export const OUTBOX_CHANNEL = 'accrue_outbox';
  * invoice create's kysely `insert into "outbox"`. Matching the statement text (not
  * a flag each writer sets) means a new writer cannot forget the wake-up.
  */
-const WRITES_OUTBOX = /\binsert\s+into\s+"?outbox"?[\s(]/i;
+export const WRITES_OUTBOX = /\binsert\s+into\s+"?outbox"?[\s(]/i;
 
 export type WakeLog = { debug(obj: object, msg: string): void };
 

@@ -2,6 +2,7 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { buildSubscriberRegistry } from './registeredSubscribers.ts';
 import { busSettings } from '../bus/queues/busSettings.ts';
+import { relayApplier } from '../bus/worker/applyInRelay.ts';
 import { startRelay } from '../bus/relay/startRelay.ts';
 import { startWorker } from '../bus/worker/startWorker.ts';
 import type { ResolvedDatabase } from './database.ts';
@@ -40,7 +41,9 @@ export async function startService(options: { config: Config; log: Logger; datab
   const registry = buildSubscriberRegistry(config, database.url);
   const worker = await startWorker({ url: database.url, subscribers: registry.subscribers, schedules: registry.schedules, settings, log: log.child({ process: 'worker' }) });
   workerRunning = true;
-  const relay = await startRelay({ url: database.url, subscribers: registry.subscribers, settings, log: log.child({ process: 'relay' }) });
+  const relayLog = log.child({ process: 'relay' });
+  const applier = relayApplier(registry.subscribers, { settings, log: relayLog });
+  const relay = await startRelay({ url: database.url, subscribers: registry.subscribers, settings, log: relayLog, applier });
   // ACCRUE_NATS_URL set: events also go to NATS JetStream (unset: not started).
   const natsForwarder = startNatsForwarding(config, database.url, log.child({ process: 'forward-nats' }));
   let closing: Promise<void> | undefined;

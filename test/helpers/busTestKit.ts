@@ -8,7 +8,7 @@ import type { BusSettings } from '../../src/bus/queues/busSettings.ts';
 export function testSettings(overrides: { queue?: Partial<BusSettings['queue']>; worker?: Partial<BusSettings['worker']>; relay?: Partial<BusSettings['relay']> } = {}): BusSettings {
   return {
     queue: { retryLimit: 3, retryDelay: 1, retryBackoff: true, retryDelayMax: 4, expireInSeconds: 5, ...overrides.queue },
-    relay: { batchSize: 200, pollMs: 200, loops: 1, ...overrides.relay },
+    relay: { batchSize: 200, pollMs: 200, loops: 1, applyMaxEvents: 16, ...overrides.relay },
     worker: { batchSize: 50, concurrency: 2, pollSeconds: 0.5, outboundTimeoutMs: 1000, ...overrides.worker },
     superviseSeconds: 1,
     shutdownTimeoutMs: 5000,
@@ -30,11 +30,12 @@ export async function createEffectsTable(db: Executor): Promise<void> {
 }
 
 /** A subscriber that records each event it applies; `fail` decides per event whether to throw. */
-export function recordingSubscriber(name: string, options: { fail?: (eventId: string) => boolean; external?: boolean } = {}): Subscriber {
+export function recordingSubscriber(name: string, options: { fail?: (eventId: string) => boolean; external?: boolean; appliesInRelay?: boolean } = {}): Subscriber {
   return {
     name,
     eventTypes: ['InvoiceCreated', 'CustomerCreated'],
     external: options.external,
+    appliesInRelay: options.appliesInRelay,
     async handle(event, { db }) {
       await sql`INSERT INTO test_effects (subscriber, event_id) VALUES (${name}, ${event.eventId})`.execute(db);
       if (options.fail?.(event.eventId)) throw new Error(`refusing ${event.eventId}`);

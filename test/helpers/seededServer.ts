@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import { RefuseEvent } from '../../src/bus/contract/refuseEvent.ts';
 import type { Subscriber } from '../../src/bus/contract/subscriber.ts';
 import { waitUntilDrained } from '../../src/bus/operator/getStatus.ts';
+import { relayApplier } from '../../src/bus/worker/applyInRelay.ts';
 import { startRelay, type RelayHandle } from '../../src/bus/relay/startRelay.ts';
 import { startWorker, type WorkerHandle } from '../../src/bus/worker/startWorker.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -71,7 +72,9 @@ export async function startSeededServer(): Promise<SeededServer> {
   const subscribers = [revenueSubscriber, probeSubscriber(poison), ...webhooks];
   const settings = testSettings();
   const worker: WorkerHandle = await startWorker({ url: t.url, subscribers, settings, log: silentLogger });
-  const relay: RelayHandle = await startRelay({ url: t.url, subscribers, settings, log: silentLogger });
+  // As `accrue start` runs it: small batches of revenue applied in the relay.
+  const applier = relayApplier(subscribers, { settings, log: silentLogger });
+  const relay: RelayHandle = await startRelay({ url: t.url, subscribers, settings, log: silentLogger, applier });
   const api = await startApi({ config, log: silentLogger, database: { url: t.url, embedded: false, stop: async () => {} }, print: () => {} });
 
   const call = async (method: string, pathname: string, body?: unknown, token = ADMIN_TOKEN): Promise<any> => {

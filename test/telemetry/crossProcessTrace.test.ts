@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -59,7 +60,7 @@ describe('one invoice, one trace: API → relay process → worker process → l
   let dataDir: string;
   const children: Child[] = [];
 
-  async function startChild(command: 'relay' | 'worker'): Promise<Child> {
+  async function startChild(command: 'relay' | 'worker', extraEnv: NodeJS.ProcessEnv = {}): Promise<Child> {
     const port = await freePort();
     const env: NodeJS.ProcessEnv = { ...process.env };
     delete env.OTEL_SERVICE_NAME;
@@ -80,6 +81,7 @@ describe('one invoice, one trace: API → relay process → worker process → l
       ACCRUE_QUEUE_RETRY_DELAY_SECONDS: '0',
       ACCRUE_WORKER_POLL_SECONDS: '0.5',
       ACCRUE_BREAKER_FAILURES: '2',
+      ...extraEnv,
     });
     const proc = spawn(process.execPath, [path.join(ROOT, 'bin/accrue.js'), command], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const child: Child = { proc, port, stdout: [] };
@@ -124,7 +126,8 @@ describe('one invoice, one trace: API → relay process → worker process → l
   });
 
   it('traces, meters and logs one invoice across the three processes', async () => {
-    const [relay, worker] = await Promise.all([startChild('relay'), startChild('worker')]);
+    // The job path: this relay only moves events (the next test has it apply them).
+    const [relay, worker] = await Promise.all([startChild('relay', { ACCRUE_RELAY_APPLY_MAX_EVENTS: '0' }), startChild('worker')]);
     const before = (await get(`http://127.0.0.1:${worker.port}/metrics`)).text;
     expect(metric(before, 'accrue_event_processing_seconds_count', { subscriber: 'revenue' })).toBe(0);
 
@@ -253,5 +256,49 @@ describe('one invoice, one trace: API → relay process → worker process → l
       subscriber: 'revenue',
       queue: 'revenue',
     });
+  });
+  it('continues the trace in the relay process when the relay applies a lone event itself (ACCRUE_RELAY_APPLY_MAX_EVENTS)', async () => {
+    // The first test's relay moves only; this one applies revenue in its claim transaction.
+    await Promise.all(children.filter((c) => c.proc.spawnargs.includes('relay')).map(stopChild));
+    const relay = await startChild('relay');
+    const customerId = await createCustomer(api);
+    apiSpans.reset();
+    const res = await api.call('POST', '/v1/invoices', { body: invoiceBody(customerId), headers: { 'x-correlation-id': CORRELATION } });
+    expect(res.status).toBe(201);
+    const invoiceId = res.body.id as string;
+    const tx = apiSpans.getFinishedSpans().find((s) => s.name === 'transaction invoice.create')!;
+    const traceId = tx.spanContext().traceId;
+    const event = await api.t.db
+      .selectFrom('events').select(['event_id', 'position']).where('aggregate_id', '=', invoiceId).where('type', '=', 'InvoiceCreated')
+      .executeTakeFirstOrThrow();
+    const inTrace = () => receiver.spans.filter((s) => s.traceId === traceId);
+    await waitFor('relay spans', () => inTrace().some((s) => s.name === 'INSERT ledger_entries') || undefined);
+    const spans = inTrace();
+    const processRevenue = spans.find((s) => s.name === 'process revenue')!;
+    const handleRevenue = spans.find((s) => s.name === 'handle revenue')!;
+    const ledgerWrite = spans.find((s) => s.name === 'INSERT ledger_entries')!;
+    // Same shape as the worker's, from the relay process, under the API's transaction span.
+    expect(processRevenue).toMatchObject({ service: 'accrue-relay', kind: 5, parentSpanId: tx.spanContext().spanId });
+    expect(processRevenue.attributes).toMatchObject({ [ATTR.eventId]: event.event_id, [ATTR.jobAttempt]: 1, [ATTR.jobOutcome]: 'handled', 'messaging.destination.name': 'revenue' });
+    expect(handleRevenue.parentSpanId).toBe(processRevenue.spanId);
+    expect(ledgerWrite).toMatchObject({ service: 'accrue-relay', parentSpanId: handleRevenue.spanId });
+    // No revenue job was made for it.
+    const jobs = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'revenue' AND data->>'eventId' = ${event.event_id}`.execute(api.t.db);
+    expect(jobs.rows[0]!.n).toBe(0);
+    const relayMetrics = await waitFor('revenue handled on the relay /metrics', async () => {
+      const text = (await get(`http://127.0.0.1:${relay.port}/metrics`)).text;
+      return metric(text, 'accrue_event_processing_seconds_count', { subscriber: 'revenue' }) >= 1 ? text : undefined;
+    });
+    expect(metric(relayMetrics, 'accrue_handler_duration_seconds_count', { subscriber: 'revenue', outcome: 'ok' })).toBeGreaterThanOrEqual(1);
+    const posted = relay.stdout
+      .flatMap((l) => {
+        try {
+          return [JSON.parse(l) as Record<string, unknown>];
+        } catch {
+          return [];
+        }
+      })
+      .find((l) => l.msg === 'revenue posted' && l.eventId === event.event_id);
+    expect(posted).toMatchObject({ trace_id: traceId, span_id: handleRevenue.spanId, correlationId: CORRELATION, subscriber: 'revenue', jobId: `relay:${event.position}` });
   });
 });

@@ -116,6 +116,13 @@ export type Subscriber = {
   /** Calls systems outside accrue: runs behind a circuit breaker. */
   external?: boolean;
   /**
+   * Its handlers write only through ctx.db: no afterCommit, no enqueue, nothing outside
+   * the database, no `prepare`. A relay process that runs it may then apply a small
+   * batch of its events in the transaction that claims them, instead of making a job
+   * (src/bus/relay/relayApplier.ts; docs/subscribers.md "Applied in the relay").
+   */
+  appliesInRelay?: boolean;
+  /**
    * Deletes everything this subscriber derived from events, so `accrue rebuild`
    * can re-feed it from the event store. Runs in the transaction that also clears
    * the subscriber's inbox rows. Without it, rebuild refuses.

@@ -25,7 +25,8 @@ export type Throughput = { from: string; to: string; minutes: ThroughputMinute[]
 /**
  * The pipeline minute by minute over the last `minutes`, read from pg-boss's job
  * rows: what the relay made (and how long after the event was recorded) and what
- * the workers finished. Each queue is read through pg-boss's (name, created_on)
+ * the workers finished; plus what relays applied themselves (relay_direct_deliveries),
+ * which counts as relayed and completed in its minute. Each queue is read through pg-boss's (name, created_on)
  * and (name, completed_on) indexes, so the cost follows the window's jobs, not the
  * retained history. Jobs pg-boss has already deleted (past its retention) are gone
  * from the figures.
@@ -81,6 +82,19 @@ export async function getThroughput(db: Executor, options: { now: Date; minutes:
       m.completed = r.completed;
       m.failed = r.failed;
     }
+  }
+  // Events a relay applied itself (no job: migration 150) were relayed and completed in one commit.
+  const direct = await sql<{ minute: Date; n: number; lag_sum: number; lag_max: number }>`
+    SELECT minute, sum(events)::int AS n, sum(lag_ms_sum)::float8 AS lag_sum, max(lag_ms_max)::float8 AS lag_max
+    FROM relay_direct_deliveries WHERE minute >= ${from} AND minute < ${to} GROUP BY minute`.execute(db);
+  for (const r of direct.rows) {
+    const m = byMinute.get(new Date(r.minute).getTime());
+    if (!m || r.n === 0) continue;
+    const jobLagSum = (m.lagAvgMs ?? 0) * m.relayed;
+    m.lagAvgMs = Math.max(0, Math.round((jobLagSum + r.lag_sum) / (m.relayed + r.n)));
+    m.lagMaxMs = Math.max(m.lagMaxMs ?? 0, Math.round(r.lag_max));
+    m.relayed += r.n;
+    m.completed += r.n;
   }
   return { from: from.toISOString(), to: to.toISOString(), minutes: [...byMinute.values()] };
 }

@@ -46,5 +46,7 @@ export async function pruneBookkeeping(db: Executor, options: { now: Date; reten
       if (n < batchSize) break;
     }
   }
+  // The relays' own delivery counts (one row per minute and relay session) follow the completed jobs they stand beside.
+  await sql`DELETE FROM relay_direct_deliveries WHERE minute < ${cutoff}`.execute(db);
   return { inboxRows, completedJobs, cutoff: cutoff.toISOString() };
 }

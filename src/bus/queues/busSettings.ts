@@ -13,7 +13,8 @@ export type QueuePolicy = {
 /** Everything the relay and workers need to know about the bus, read once from config. */
 export type BusSettings = {
   queue: QueuePolicy;
-  relay: { batchSize: number; pollMs: number; loops: number };
+  /** applyMaxEvents: the largest relay batch the relay applies itself for the subscribers it may (relayApplier.ts); 0 never. */
+  relay: { batchSize: number; pollMs: number; loops: number; applyMaxEvents: number };
   /** outboundTimeoutMs: the longest one outside call may take; sizes external subscribers' batches (externalBatchSize.ts). */
   worker: { batchSize: number; concurrency: number; pollSeconds: number; outboundTimeoutMs: number };
   /** pg-boss supervise/monitor interval: how soon an expired job goes back to retry. */
@@ -30,7 +31,7 @@ export function busSettings(config: Config): BusSettings {
       retryDelayMax: config.ACCRUE_QUEUE_RETRY_DELAY_MAX_SECONDS,
       expireInSeconds: config.ACCRUE_QUEUE_EXPIRE_SECONDS,
     },
-    relay: { batchSize: config.ACCRUE_RELAY_BATCH_SIZE, pollMs: config.ACCRUE_RELAY_POLL_MS, loops: config.ACCRUE_RELAY_LOOPS },
+    relay: { batchSize: config.ACCRUE_RELAY_BATCH_SIZE, pollMs: config.ACCRUE_RELAY_POLL_MS, loops: config.ACCRUE_RELAY_LOOPS, applyMaxEvents: config.ACCRUE_RELAY_APPLY_MAX_EVENTS },
     worker: {
       batchSize: config.ACCRUE_WORKER_BATCH_SIZE,
       concurrency: config.ACCRUE_WORKER_CONCURRENCY,

@@ -6,6 +6,9 @@ import type { SubscriptionRow } from '../contract/subscriptions.ts';
 import { bundledQueues, routeEvents, routesFromSubscriptions, unroutedTypes } from './routes.ts';
 import { jobsFor } from '../queues/eventBundle.ts';
 import { InvariantError } from '../../errors.ts';
+import type { StoredEvent } from '../../events/envelope.ts';
+import { transactionOnClient } from '../../db/transactionOnClient.ts';
+import type { AppliedInRelay, RelayApplier } from './relayApplier.ts';
 
 type EventRow = Parameters<typeof toStoredEvent>[0];
 
@@ -33,6 +36,12 @@ type EventRow = Parameters<typeof toStoredEvent>[0];
  * worker registered. An event whose type no subscription takes makes no job (it stays
  * in `events`, the event store); `onUnrouted` hears about it (metric + log line).
  *
+ * With an `applier` (src/bus/relay/relayApplier.ts), a batch of at most its maxEvents
+ * events is applied here for the subscribers it runs, in this same transaction, instead
+ * of making their jobs; their count goes to relay_direct_deliveries in the commit's
+ * round trip. If applying throws, the transaction rolls back and the batch is moved
+ * again without the applier (jobs), in this call.
+ *
  * It runs on a raw pooled client rather than a Kysely transaction so that BEGIN, the
  * commit setting and the claim travel in one simple-protocol round trip: at 200
  * events/s every batch holds about one event, and each round trip is latency.
@@ -41,15 +50,28 @@ export async function relayBatch(
   handle: Pick<DbHandle, 'pool' | 'db'>,
   boss: PgBoss,
   batchSize: number,
-  options: { onUnrouted?: (counts: ReadonlyMap<string, number>) => void; recentFrom?: string } = {},
+  options: {
+    onUnrouted?: (counts: ReadonlyMap<string, number>) => void;
+    recentFrom?: string;
+    applier?: RelayApplier;
+    /** An apply in this batch added outbox rows (the revenue subscriber's own events): there is more to move. */
+    onWroteOutbox?: () => void;
+    /** Applying in the relay threw and the batch went to jobs instead. */
+    onFellBack?: (error: unknown) => void;
+  } = {},
 ): Promise<number> {
   const limit = Math.max(1, Math.trunc(batchSize)); // inlined into the SQL: keep it an integer
   // Inlined too (the claim travels in the simple protocol): a literal the planner prunes by.
   if (options.recentFrom !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(options.recentFrom)) throw new InvariantError(`relay: recentFrom must be a day, got ${options.recentFrom}`);
   const since = options.recentFrom === undefined ? '' : `AND e.recorded_at >= '${options.recentFrom}T00:00:00+00'::timestamptz`;
+  const { applier } = options;
+  // Inlined as well; a whole number of ms.
+  const lockTimeout = applier ? `SET LOCAL lock_timeout = '${Math.max(1, Math.trunc(applier.lockTimeoutMs))}ms';` : '';
   const client = await handle.pool.connect();
   let inTransaction = false;
   let broken: Error | undefined;
+  const applied: AppliedInRelay[] = [];
+  let applyFailed: { error: unknown } | undefined;
   try {
     inTransaction = true;
     // synchronous_commit off (~1 fsync saved per batch): the relay only moves facts
@@ -58,7 +80,7 @@ export async function relayBatch(
     // flushed after it, which makes this one durable first.
     const results = (await client.query(`
       BEGIN;
-      SET LOCAL synchronous_commit = off;
+      SET LOCAL synchronous_commit = off;${lockTimeout}
       WITH claimed AS (
         SELECT position FROM outbox ORDER BY position LIMIT ${limit} FOR UPDATE SKIP LOCKED
       ), deleted AS (
@@ -69,32 +91,74 @@ export async function relayBatch(
       LEFT JOIN LATERAL (SELECT * FROM events e WHERE e.position = k.position AND e.recorded_at = k.recorded_at ${since} OFFSET 0) e ON true
       ORDER BY d.position;
       SELECT subscriber, event_type, takes_bundles FROM subscriptions`)) as unknown as pg.QueryResult[];
-    const claimed = results[2]!.rows as (EventRow & { claimed: string })[];
+    const claimed = results[results.length - 2]!.rows as (EventRow & { claimed: string })[];
     // Claimed events recorded before recentFrom: read by their keys over every partition.
     const older = claimed.filter((r) => r.event_id === null).map((r) => r.claimed);
     const recent = claimed.filter((r) => r.event_id !== null).map(toStoredEvent);
     // Stored events never change: readEventsAt on the pool reads them as this transaction would.
     const events = older.length === 0 ? recent : [...recent, ...(await readEventsAt(handle.db, older.map(Number)))].sort((a, b) => a.position - b.position);
     let unrouted: Map<string, number> | undefined;
+    const direct = applier && events.length <= applier.maxEvents ? applier : undefined;
+    const appliedHere: { queue: string; events: readonly StoredEvent[] }[] = [];
+    const onClient = direct ? transactionOnClient(client) : undefined;
     if (events.length > 0) {
-      const subscriptions = results[3]!.rows as SubscriptionRow[];
+      const subscriptions = results[results.length - 1]!.rows as SubscriptionRow[];
       const routes = routesFromSubscriptions(subscriptions);
       const bundled = bundledQueues(subscriptions);
       const db = { executeSql: (text: string, values?: unknown[]) => client.query(text, values) };
-      for (const [queue, queued] of routeEvents(routes, events)) {
-        await boss.insert(queue, jobsFor(queued, bundled.has(queue)).map((data) => ({ data })), { db });
+      try {
+        for (const [queue, queued] of routeEvents(routes, events)) {
+          if (direct?.queues.has(queue) && onClient) {
+            applied.push(await onClient.run((tx) => direct.apply(tx, queue, queued)));
+            appliedHere.push({ queue, events: queued });
+          } else {
+            await boss.insert(queue, jobsFor(queued, bundled.has(queue)).map((data) => ({ data })), { db });
+          }
+        }
+      } catch (error) {
+        // With an applier, anything that fails before the commit (a handler, a lock
+        // timeout, even a job insert under its lock_timeout) sends the batch to jobs.
+        if (direct) applyFailed = { error };
+        throw error;
       }
       unrouted = unroutedTypes(routes, events);
     }
-    await client.query('COMMIT');
+    // What was applied here is counted in the commit's round trip, and made durable
+    // before the commit returns (the ledger's facts: synchronous, as a worker's commit is).
+    await client.query(appliedHere.length > 0 ? `SET LOCAL synchronous_commit = on; ${countApplied(client, appliedHere)}; COMMIT` : 'COMMIT');
     inTransaction = false;
+    for (const a of applied) await a.committed(handle.db);
+    if (onClient?.wroteOutbox()) options.onWroteOutbox?.();
     if (unrouted && unrouted.size > 0) options.onUnrouted?.(unrouted);
     return events.length;
   } catch (err) {
     if (inTransaction) await client.query('ROLLBACK').catch((e: Error) => (broken = e));
-    throw err;
+    for (const a of applied) a.abandoned(err);
+    if (!applyFailed || broken) throw err;
   } finally {
     // A client whose ROLLBACK failed (connection gone) is discarded, not reused.
     client.release(broken ?? false);
   }
+  // Applying here threw and everything rolled back: the same batch (or whatever is
+  // oldest now) goes to jobs, as a relay without an applier moves it.
+  options.onFellBack?.(applyFailed.error);
+  return relayBatch(handle, boss, batchSize, { ...options, applier: undefined });
+}
+
+/**
+ * The statement that adds a batch's applied events to relay_direct_deliveries (migration
+ * 150): per subscriber, how many and their lag (event recorded → this transaction's
+ * start, as a job's created_on measures it). Sent in the simple protocol with COMMIT,
+ * so the values are literals: positions are integers, names escaped.
+ */
+function countApplied(client: pg.ClientBase, applied: readonly { queue: string; events: readonly StoredEvent[] }[]): string {
+  const rows = applied.flatMap(({ queue, events }) => events.map((e) => `(${client.escapeLiteral(queue)}, ${Math.trunc(e.position)}::bigint)`));
+  return `INSERT INTO relay_direct_deliveries AS d (minute, subscriber, backend_pid, events, lag_ms_sum, lag_ms_max)
+      SELECT date_trunc('minute', now()), a.subscriber, pg_backend_pid(), count(*), sum(l.ms), max(l.ms)
+      FROM (VALUES ${rows.join(', ')}) AS a(subscriber, position)
+      JOIN event_keys k ON k.position = a.position
+      CROSS JOIN LATERAL (SELECT greatest(0, extract(epoch FROM now() - k.recorded_at) * 1000)::float8 AS ms) l
+      GROUP BY a.subscriber
+      ON CONFLICT (minute, subscriber, backend_pid) DO UPDATE
+      SET events = d.events + excluded.events, lag_ms_sum = d.lag_ms_sum + excluded.lag_ms_sum, lag_ms_max = greatest(d.lag_ms_max, excluded.lag_ms_max)`;
 }

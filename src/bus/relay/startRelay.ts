@@ -14,6 +14,7 @@ import { registerSubscriptions } from '../contract/subscriptions.ts';
 import { recordUnrouted } from '../../telemetry/metrics.ts';
 import { doublingDelay } from '../../db/backoff.ts';
 import { InvariantError } from '../../errors.ts';
+import type { RelayApplier } from './relayApplier.ts';
 
 export type RelayHandle = { stop(): Promise<void> };
 
@@ -28,6 +29,8 @@ export type StartRelayOptions = {
   loops?: number;
   /** The relay's clock (which months of events its claim looks in first: recentEventsFrom); default the real one. */
   now?: () => Date;
+  /** Subscribers this relay applies itself when a batch is small (relayApplier in src/bus/worker/applyInRelay.ts); none: jobs only. */
+  applier?: RelayApplier;
 };
 
 /**
@@ -80,13 +83,17 @@ export async function startRelay(options: StartRelayOptions): Promise<RelayHandl
     for (const wake of idle.splice(0)) wake();
   };
 
+  // An apply in the relay that appended events (the revenue subscriber's own): look again at once.
+  const onWroteOutbox = () => void notified++;
+  const onFellBack = (error: unknown) => log.debug({ err: { message: (error as Error).message } }, 'applying in the relay failed; the batch went to jobs');
+
   const runLoop = async () => {
     let failures = 0;
     while (!stopped) {
       const seen = notified;
       let moved = 0;
       try {
-        moved = await traceRelayBatch(() => relayBatch(handle, boss, settings.relay.batchSize, { onUnrouted, recentFrom: recentEventsFrom(now()) }));
+        moved = await traceRelayBatch(() => relayBatch(handle, boss, settings.relay.batchSize, { onUnrouted, recentFrom: recentEventsFrom(now()), applier: options.applier, onWroteOutbox, onFellBack }));
         failures = 0;
       } catch (err) {
         failures++;
@@ -119,7 +126,7 @@ export async function startRelay(options: StartRelayOptions): Promise<RelayHandl
 
   const listener = listenForOutbox(options.url, wakeOne, log);
   const running = Array.from({ length: loops }, () => runLoop());
-  log.info({ subscribers: options.subscribers.map((s) => s.name), loops }, 'relay started');
+  log.info({ subscribers: options.subscribers.map((s) => s.name), loops, appliesInRelay: [...(options.applier?.queues ?? [])], applyMaxEvents: options.applier?.maxEvents ?? 0 }, 'relay started');
 
   return {
     async stop() {

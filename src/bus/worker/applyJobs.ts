@@ -65,30 +65,38 @@ export async function applyJobs(db: Db, ctx: ApplyContext, events: readonly Even
 
 /** One transaction, one inbox statement; the error if anything threw (all rolled back). */
 export async function applyTogether(db: Db, ctx: ApplyContext, events: readonly EventJob[]): Promise<{ ok: true; effects: AfterCommitEffect[] } | { ok: false; error: unknown }> {
-  const effects: AfterCommitEffect[] = [];
   try {
-    await db.transaction().execute(async (tx) => {
-      const firsts = events.filter((e) => !e.duplicate);
-      const { subscriber } = ctx;
-      // A batch subscriber's locks ride on the inbox claim's round trip.
-      const locks = subscriber.handleBatch && subscriber.batchLocks && firsts.length > 0 ? subscriber.batchLocks(firsts.map((e) => e.event)) : undefined;
-      const fresh = await claimInbox(tx, subscriber.name, firsts.map((e) => e.event.eventId.toLowerCase()), locks);
-      const handlerCtx = { db: tx, log: ctx.log, now: ctx.now(), afterCommit: (e: AfterCommitEffect) => void effects.push(e), enqueue: enqueueIn(tx, ctx.enqueue) };
-      const toHandle = firsts.filter(({ event }) => fresh.has(event.eventId.toLowerCase()));
-      if (subscriber.handleBatch) {
-        // Same effect as handle() per event, in fewer round trips (revenue: ~6 statements a batch, not ~4.8 an event).
-        if (toHandle.length > 0) await handleBatchTraced(ctx.telemetry, subscriber, toHandle, { ...handlerCtx, batchLocked: locks !== undefined });
-      } else {
-        for (const { job, event } of toHandle) await handleTraced(ctx.telemetry, subscriber, job, event, handlerCtx);
-      }
-      // The jobs' completion commits with their work (duplicates and redeliveries included).
-      if (ctx.complete) await ctx.complete(tx, events.map((e) => e.job));
-    });
-    return { ok: true, effects };
+    return { ok: true, effects: await db.transaction().execute((tx) => applyInTransaction(tx, ctx, events)) };
   } catch (error) {
     if (events.length > 1) ctx.log.debug({ err: describeFailure(error), subscriber: ctx.subscriber.name }, 'batch failed; applying event by event');
     return { ok: false, error };
   }
+}
+
+/**
+ * The batch's work inside a transaction someone else owns (applyTogether's, or the
+ * relay's claim: applyInRelay.ts): the inbox claim with the subscriber's locks, the
+ * handler for the fresh events, and the jobs' completion when ctx.complete is given.
+ * Returns the effects to run after commit; a throw leaves the rollback to the owner.
+ */
+export async function applyInTransaction(tx: Transaction<Database>, ctx: ApplyContext, events: readonly EventJob[]): Promise<AfterCommitEffect[]> {
+  const effects: AfterCommitEffect[] = [];
+  const firsts = events.filter((e) => !e.duplicate);
+  const { subscriber } = ctx;
+  // A batch subscriber's locks ride on the inbox claim's round trip.
+  const locks = subscriber.handleBatch && subscriber.batchLocks && firsts.length > 0 ? subscriber.batchLocks(firsts.map((e) => e.event)) : undefined;
+  const fresh = await claimInbox(tx, subscriber.name, firsts.map((e) => e.event.eventId.toLowerCase()), locks);
+  const handlerCtx = { db: tx, log: ctx.log, now: ctx.now(), afterCommit: (e: AfterCommitEffect) => void effects.push(e), enqueue: enqueueIn(tx, ctx.enqueue) };
+  const toHandle = firsts.filter(({ event }) => fresh.has(event.eventId.toLowerCase()));
+  if (subscriber.handleBatch) {
+    // Same effect as handle() per event, in fewer round trips (revenue: ~6 statements a batch, not ~4.8 an event).
+    if (toHandle.length > 0) await handleBatchTraced(ctx.telemetry, subscriber, toHandle, { ...handlerCtx, batchLocked: locks !== undefined });
+  } else {
+    for (const { job, event } of toHandle) await handleTraced(ctx.telemetry, subscriber, job, event, handlerCtx);
+  }
+  // The jobs' completion commits with their work (duplicates and redeliveries included).
+  if (ctx.complete) await ctx.complete(tx, events.map((e) => e.job));
+  return effects;
 }
 
 /**

@@ -18,6 +18,8 @@ export const ANALYTICS_EVENT_TYPES = [...INVOICE_BOOK_EVENT_TYPES, 'InvoiceOverd
 export const analyticsSubscriber = {
   name: 'analytics',
   eventTypes: ANALYTICS_EVENT_TYPES,
+  // Writes only its own tables through ctx.db: a relay may apply it.
+  appliesInRelay: true,
   async handle(event: StoredEvent, { db }: SubscriberContext): Promise<void> {
     await applyToAnalytics(db, [event]);
   },

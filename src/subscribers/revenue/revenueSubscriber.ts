@@ -17,6 +17,8 @@ export const revenueSubscriber: Subscriber & { schedules: readonly RevenueSchedu
   name: 'revenue',
   eventTypes: [...INVOICE_EVENT_TYPES, 'PeriodClosed'],
   schedules: revenueSchedules,
+  // Writes only the ledger tables and its own events through ctx.db: a relay may apply it.
+  appliesInRelay: true,
   async handle(event, ctx) {
     if (event.type === 'PeriodClosed') {
       const { period } = (event as StoredEvent<'PeriodClosed'>).data;
