@@ -38,6 +38,8 @@ const retries = new Counter(def('retries'));
 const archiveGrowth = new Counter(def('archiveGrowth'));
 const archiveErrors = new Counter(def('archiveErrors'));
 const unroutedEvents = new Counter(def('unroutedEvents'));
+const relayApplied = new Counter(def('relayApplied'));
+const relayApplyFallbacks = new Counter(def('relayApplyFallbacks'));
 const afterCommitErrors = new Counter(def('afterCommitErrors'));
 // Breakers live in the database, shared by every worker (src/bus/breaker): when a scrape
 // source is set the gauge reads them on scrape, so each process reports the fleet's
@@ -137,6 +139,18 @@ export function recordArchiveError(queue: string): void {
 export function recordUnrouted(eventType: string, events = 1): void {
   unroutedEvents.inc({ event_type: eventType }, events);
   otelInstruments()?.unroutedEvents.add(events, { event_type: eventType });
+}
+
+/** Events a relay applied itself for `subscriber` (committed; no job was made). */
+export function recordRelayApplied(subscriber: string, events: number): void {
+  relayApplied.inc({ subscriber }, events);
+  otelInstruments()?.relayApplied.add(events, { subscriber });
+}
+
+/** A relay batch whose apply in the relay threw and that went to jobs instead. */
+export function recordRelayApplyFallback(): void {
+  relayApplyFallbacks.inc();
+  otelInstruments()?.relayApplyFallbacks.add(1);
 }
 
 /** An effect outside the database that failed after its transaction committed (left pending, retried). */

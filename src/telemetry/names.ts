@@ -151,6 +151,16 @@ export const METRIC = {
     help: 'Events the relay moved out of the outbox that no registered subscription takes (they stay in the event store only).',
     labels: ['event_type'],
   },
+  relayApplied: {
+    name: 'accrue_relay_applied_events_total',
+    help: 'Events a relay applied itself for a subscriber, in the transaction that claimed them, instead of making a job (ACCRUE_RELAY_APPLY_MAX_EVENTS).',
+    labels: ['subscriber'],
+  },
+  relayApplyFallbacks: {
+    name: 'accrue_relay_apply_fallbacks_total',
+    help: 'Relay batches whose apply in the relay threw (handler, lock timeout, invalid event) and that went to jobs instead.',
+    labels: [],
+  },
   afterCommitErrors: {
     name: 'accrue_after_commit_effect_errors_total',
     help: 'Effects outside the database run after their transaction committed that failed; they stay pending and are retried.',
@@ -200,5 +210,7 @@ export const OTEL_METRIC = {
   httpDuration: { name: 'http.server.request.duration', unit: 's' },
   archiveErrors: { name: 'accrue.failed_job_archive.errors', unit: '{attempt}' },
   unroutedEvents: { name: 'accrue.relay.unrouted', unit: '{event}' },
+  relayApplied: { name: 'accrue.relay.applied', unit: '{event}' },
+  relayApplyFallbacks: { name: 'accrue.relay.apply_fallbacks', unit: '{batch}' },
   afterCommitErrors: { name: 'accrue.after_commit.errors', unit: '{effect}' },
 } as const satisfies Record<keyof typeof METRIC, { name: string; unit: string }>;

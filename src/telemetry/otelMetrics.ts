@@ -20,6 +20,8 @@ export type OtelInstruments = {
   archiveGrowth: Counter;
   archiveErrors: Counter;
   unroutedEvents: Counter;
+  relayApplied: Counter;
+  relayApplyFallbacks: Counter;
   afterCommitErrors: Counter;
 };
 
@@ -60,7 +62,7 @@ export function initMetricsExport(options: {
 function createInstruments(meter: Meter): OtelInstruments {
   const histogram = (key: 'eventProcessing' | 'handlerDuration' | 'relayBatchSize' | 'httpDuration') =>
     meter.createHistogram(OTEL_METRIC[key].name, { unit: OTEL_METRIC[key].unit, description: METRIC[key].help });
-  const counter = (key: 'retries' | 'archiveGrowth' | 'archiveErrors' | 'unroutedEvents' | 'afterCommitErrors') =>
+  const counter = (key: 'retries' | 'archiveGrowth' | 'archiveErrors' | 'unroutedEvents' | 'relayApplied' | 'relayApplyFallbacks' | 'afterCommitErrors') =>
     meter.createCounter(OTEL_METRIC[key].name, { unit: OTEL_METRIC[key].unit, description: METRIC[key].help });
   return {
     eventProcessing: histogram('eventProcessing'),
@@ -71,6 +73,8 @@ function createInstruments(meter: Meter): OtelInstruments {
     archiveGrowth: counter('archiveGrowth'),
     archiveErrors: counter('archiveErrors'),
     unroutedEvents: counter('unroutedEvents'),
+    relayApplied: counter('relayApplied'),
+    relayApplyFallbacks: counter('relayApplyFallbacks'),
     afterCommitErrors: counter('afterCommitErrors'),
   };
 }

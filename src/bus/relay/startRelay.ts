@@ -11,7 +11,7 @@ import { relayBatch } from './relayBatch.ts';
 import { traceRelayBatch } from '../../telemetry/instrument.ts';
 import { buildRoutes } from './routes.ts';
 import { registerSubscriptions } from '../contract/subscriptions.ts';
-import { recordUnrouted } from '../../telemetry/metrics.ts';
+import { recordRelayApplyFallback, recordUnrouted } from '../../telemetry/metrics.ts';
 import { doublingDelay } from '../../db/backoff.ts';
 import { InvariantError } from '../../errors.ts';
 import type { RelayApplier } from './relayApplier.ts';
@@ -85,7 +85,10 @@ export async function startRelay(options: StartRelayOptions): Promise<RelayHandl
 
   // An apply in the relay that appended events (the revenue subscriber's own): look again at once.
   const onWroteOutbox = () => void notified++;
-  const onFellBack = (error: unknown) => log.debug({ err: { message: (error as Error).message } }, 'applying in the relay failed; the batch went to jobs');
+  const onFellBack = (error: unknown) => {
+    recordRelayApplyFallback();
+    log.debug({ err: { message: (error as Error).message } }, 'applying in the relay failed; the batch went to jobs');
+  };
 
   const runLoop = async () => {
     let failures = 0;

@@ -8,6 +8,7 @@ import { applyInTransaction } from './applyJobs.ts';
 import { runAfterCommit } from './runAfterCommit.ts';
 import { settleBatchTelemetry, startBatchTelemetry } from './attemptTelemetry.ts';
 import { describeFailure } from '../contract/jobFailure.ts';
+import { recordRelayApplied } from '../../telemetry/metrics.ts';
 
 /** How long a transaction applying in the relay waits for a lock before the batch goes to jobs. */
 export const RELAY_APPLY_LOCK_TIMEOUT_MS = 100;
@@ -53,6 +54,7 @@ export function relayApplier(
       return {
         async committed(db) {
           settle();
+          recordRelayApplied(queue, events.length);
           if (effects.length > 0) await runAfterCommit(db, queue, log, effects, now());
         },
         abandoned(error) {

@@ -11,6 +11,14 @@ import type { Subscriber } from '../../../src/bus/contract/subscriber.ts';
 import type { BusSettings } from '../../../src/bus/queues/busSettings.ts';
 import { appendInvoices, createEffectsTable, effectCounts, invoiceCreated, recordingSubscriber, testSettings } from '../../helpers/busTestKit.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/testDatabase.ts';
+import { registry } from '../../../src/telemetry/metrics.ts';
+
+/** A counter's value on this process's /metrics registry (0 before its first increment). */
+async function counter(name: string, labels: Record<string, string> = {}): Promise<number> {
+  const metric = await registry.getSingleMetric(name)?.get();
+  const value = metric?.values.find((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x));
+  return value?.value ?? 0;
+}
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -58,8 +66,10 @@ describe('applying small relay batches in the relay (Subscriber.appliesInRelay)'
     const direct = recordingSubscriber('direct', { appliesInRelay: true });
     const viaJobs = recordingSubscriber('viajobs');
     await relay([direct, viaJobs]);
+    const appliedBefore = await counter('accrue_relay_applied_events_total', { subscriber: 'direct' });
     const [id] = await appendInvoices(t.db, 0, 1);
     await waitFor(async () => (await effectCounts(t.db, 'direct')).get(id!) === 1 && (await eventsInJobs(t, 'viajobs')) === 1);
+    expect((await counter('accrue_relay_applied_events_total', { subscriber: 'direct' })) - appliedBefore).toBe(1);
     expect(await eventsInJobs(t, 'direct')).toBe(0);
     const inbox = await sql<{ n: number }>`SELECT count(*)::int AS n FROM inbox WHERE subscriber = 'direct' AND event_id = ${id!}`.execute(t.db);
     expect(inbox.rows[0]!.n).toBe(1);
@@ -91,6 +101,7 @@ describe('applying small relay batches in the relay (Subscriber.appliesInRelay)'
     const flaky = recordingSubscriber('flaky', { appliesInRelay: true, fail: (id) => !failedOnce.has(id) && failedOnce.add(id) !== undefined });
     const steady = recordingSubscriber('steady', { appliesInRelay: true });
     await relay([steady, flaky]);
+    const fallbacksBefore = await counter('accrue_relay_apply_fallbacks_total');
     const [id] = await appendInvoices(t.db, 0, 1);
     // Both subscribers' work rolled back with the claim; both got a job instead.
     await waitFor(async () => (await eventsInJobs(t, 'flaky')) === 1 && (await eventsInJobs(t, 'steady')) === 1);
@@ -98,6 +109,7 @@ describe('applying small relay batches in the relay (Subscriber.appliesInRelay)'
     expect((await effectCounts(t.db, 'steady')).size).toBe(0);
     expect((await effectCounts(t.db, 'flaky')).size).toBe(0);
     expect(await appliedInRelay(t, 'steady')).toBe(0);
+    expect((await counter('accrue_relay_apply_fallbacks_total')) - fallbacksBefore).toBe(1);
     worker = await startWorker({ url: t.url, subscribers: [steady, flaky], settings, log: silentLogger });
     await waitFor(async () => (await effectCounts(t.db, 'flaky')).get(id!) === 1 && (await effectCounts(t.db, 'steady')).get(id!) === 1);
     const archived = await sql<{ n: number }>`SELECT count(*)::int AS n FROM failed_attempts`.execute(t.db);
