@@ -8,6 +8,7 @@ const status: BusStatus = {
     'revenue.invoice': { created: 2, retry: 1, active: 0, completed: 120, failed: 0, cancelled: 0 },
     analytics: { created: 0, retry: 0, active: 0, completed: 7, failed: 1, cancelled: 0 },
   },
+  appliedInRelay: { analytics: 40, 'revenue.invoice': 310 },
   archive: { total: 1, notReplayed: 1 },
   breakers: {
     'webhook:wh_1': { state: 'open', failures: 5, openedAt: null, nextAttemptAt: null, lastError: 'HTTP 503', lastFailureAt: null, updatedAt: '2026-01-01T00:00:00Z' },
@@ -26,6 +27,7 @@ describe('formatStatus', () => {
       'database  role accrue_app',
     ]);
     expect(text).toContain('queue            created  retry  active  failed  completed  cancelled\nanalytics        0        0      0       1       7          0\nrevenue.invoice  2        1      0       0       120        0\n');
+    expect(text).toContain('applied in the relay (no job): analytics 40, revenue.invoice 310\n');
     expect(text).toMatch(/webhook:wh_1\s+open\s+5\s+HTTP 503/);
     expect(text).not.toContain('{');
   });
@@ -35,5 +37,6 @@ describe('formatStatus', () => {
     expect(text).toMatch(/^drained: nothing pending\n/);
     expect(text).toContain('database  role postgres (superuser) (owns the tables)\nwarning   connected as a superuser\n');
     expect(text).toContain('no queues yet');
+    expect(formatStatus({ ...status, appliedInRelay: {} })).not.toContain('applied in the relay');
   });
 });

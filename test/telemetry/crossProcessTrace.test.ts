@@ -272,7 +272,8 @@ describe('one invoice, one trace: API → relay process → worker process → l
       .selectFrom('events').select(['event_id', 'position']).where('aggregate_id', '=', invoiceId).where('type', '=', 'InvoiceCreated')
       .executeTakeFirstOrThrow();
     const inTrace = () => receiver.spans.filter((s) => s.traceId === traceId);
-    await waitFor('relay spans', () => inTrace().some((s) => s.name === 'INSERT ledger_entries') || undefined);
+    // The attempt span ends after the commit, so it may come in a later export than the ledger write's.
+    await waitFor('relay spans', () => (inTrace().some((s) => s.name === 'INSERT ledger_entries') && inTrace().some((s) => s.name === 'process revenue')) || undefined);
     const spans = inTrace();
     const processRevenue = spans.find((s) => s.name === 'process revenue')!;
     const handleRevenue = spans.find((s) => s.name === 'handle revenue')!;

@@ -1445,6 +1445,10 @@ export interface components {
                     cancelled: number;
                 };
             };
+            /** @description subscriber → events relays applied themselves (no job made; ACCRUE_RELAY_APPLY_MAX_EVENTS), over the same retention as completed jobs */
+            appliedInRelay: {
+                [key: string]: number;
+            };
             archive: {
                 total: number;
                 notReplayed: number;

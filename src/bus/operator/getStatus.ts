@@ -8,6 +8,8 @@ export type QueueCounts = { created: number; retry: number; active: number; comp
 export type BusStatus = {
   outbox: { pending: number; oldestPendingSeconds: number };
   queues: Record<string, QueueCounts>;
+  /** Per subscriber, events relays applied themselves (no job: relay_direct_deliveries), kept as long as completed jobs. */
+  appliedInRelay: Record<string, number>;
   archive: { total: number; notReplayed: number };
   breakers: Record<string, BreakerState>;
   /** The role this process connects as; `warning` when it is more than the runtime needs. */
@@ -43,7 +45,7 @@ export async function getStatus(db: Executor, options: { bossSchema?: string; co
     ]);
     return [...queues.rows.map((q) => ({ name: q.name, state: null, n: 0 })), ...open.rows, ...done.rows];
   };
-  const [outbox, rows, archive, breakers, role] = await Promise.all([
+  const [outbox, rows, archive, breakers, role, applied] = await Promise.all([
     sql<{ pending: number; oldest: number | null }>`
       SELECT count(*)::int AS pending, extract(epoch FROM now() - min(recorded_at))::float8 AS oldest FROM outbox`.execute(db),
     counts(),
@@ -52,6 +54,7 @@ export async function getStatus(db: Executor, options: { bossSchema?: string; co
       FROM failed_job_archive`.execute(db),
     getBreakerStates(db),
     readDatabaseRole(db),
+    sql<{ subscriber: string; n: number }>`SELECT subscriber, sum(events)::int AS n FROM relay_direct_deliveries GROUP BY 1 ORDER BY 1`.execute(db),
   ]);
   const warning = privilegeWarning(role);
   const queues: Record<string, QueueCounts> = {};
@@ -66,6 +69,7 @@ export async function getStatus(db: Executor, options: { bossSchema?: string; co
   return {
     outbox: { pending: o.pending, oldestPendingSeconds: Math.max(0, Math.round((o.oldest ?? 0) * 1000) / 1000) },
     queues,
+    appliedInRelay: Object.fromEntries(applied.rows.map((r) => [r.subscriber, r.n])),
     archive: { total: archive.rows[0]!.total, notReplayed: archive.rows[0]!.not_replayed },
     breakers,
     database: { ...role, ...(warning ? { warning } : {}) },

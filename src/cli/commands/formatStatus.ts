@@ -23,6 +23,8 @@ export function formatStatus(s: BusStatus): string {
     out.push(...table(['queue', 'created', 'retry', 'active', 'failed', 'completed', 'cancelled'],
       queues.map(([name, q]) => [name, n(q.created), n(q.retry), n(q.active), n(q.failed), n(q.completed), n(q.cancelled)])));
   }
+  const applied = Object.entries(s.appliedInRelay);
+  if (applied.length > 0) out.push(`applied in the relay (no job): ${applied.map(([name, n]) => `${name} ${n}`).join(', ')}`);
   const breakers = Object.entries(s.breakers);
   if (breakers.length > 0) {
     out.push('');

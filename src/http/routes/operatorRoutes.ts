@@ -27,6 +27,9 @@ const statusSchema = z
   .object({
     outbox: z.object({ pending: count, oldestPendingSeconds: z.number() }),
     queues: z.record(z.string(), queueCounts).meta({ description: 'queue name → jobs per state' }),
+    appliedInRelay: z
+      .record(z.string(), count)
+      .meta({ description: 'subscriber → events relays applied themselves (no job made; ACCRUE_RELAY_APPLY_MAX_EVENTS), over the same retention as completed jobs' }),
     archive: z.object({ total: count, notReplayed: count }),
     breakers: z.record(z.string(), breaker).meta({ description: 'breaker name (a webhook endpoint or dependency) → state' }),
     database: z.object({

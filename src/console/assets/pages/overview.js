@@ -22,10 +22,14 @@ function renderStatus(status, ready) {
     queues.length === 0
       ? h('p', {}, 'No queues yet: no relay or worker has started on this database.')
       : table({
-          caption: 'Jobs per queue (rows) and state (columns)',
-          headers: ['Queue', ...STATES],
-          rows: queues.map(([name, c]) => [name, ...STATES.map((s) => h('span', { dataset: { queue: name, state: s } }, count(c[s])))]),
-          numeric: [1, 2, 3, 4, 5, 6],
+          caption: 'Jobs per queue (rows) and state (columns); the events relays applied themselves, without a job, in the last column',
+          headers: ['Queue', ...STATES, 'applied in relay'],
+          rows: queues.map(([name, c]) => [
+            name,
+            ...STATES.map((s) => h('span', { dataset: { queue: name, state: s } }, count(c[s]))),
+            h('span', { dataset: { queue: name, state: 'appliedInRelay' } }, count(status.appliedInRelay?.[name] ?? 0)),
+          ]),
+          numeric: [1, 2, 3, 4, 5, 6, 7],
           rowHeaders: true,
           className: 'queues',
         }),
