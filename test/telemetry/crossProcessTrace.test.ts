@@ -109,6 +109,20 @@ describe('one invoice, one trace: API → relay process → worker process → l
       child.proc.kill('SIGTERM');
     });
 
+  /** POST /v1/invoices with the test's correlation id: the API's transaction span, its trace and the InvoiceCreated event. */
+  async function createInvoice() {
+    const customerId = await createCustomer(api);
+    apiSpans.reset();
+    const res = await api.call('POST', '/v1/invoices', { body: invoiceBody(customerId), headers: { 'x-correlation-id': CORRELATION } });
+    expect(res.status).toBe(201);
+    const invoiceId = res.body.id as string;
+    const tx = apiSpans.getFinishedSpans().find((s) => s.name === 'transaction invoice.create')!;
+    const event = await api.t.db
+      .selectFrom('events').select(['event_id', 'position', 'traceparent']).where('aggregate_id', '=', invoiceId).where('type', '=', 'InvoiceCreated')
+      .executeTakeFirstOrThrow();
+    return { invoiceId, tx, traceId: tx.spanContext().traceId, event };
+  }
+
   beforeAll(async () => {
     stopTracing = initTracing({ serviceName: 'accrue-api', exporter: apiSpans });
     api = await createTestApi({ log: silentLogger });
@@ -131,16 +145,7 @@ describe('one invoice, one trace: API → relay process → worker process → l
     const before = (await get(`http://127.0.0.1:${worker.port}/metrics`)).text;
     expect(metric(before, 'accrue_event_processing_seconds_count', { subscriber: 'revenue' })).toBe(0);
 
-    const customerId = await createCustomer(api);
-    apiSpans.reset();
-    const res = await api.call('POST', '/v1/invoices', { body: invoiceBody(customerId), headers: { 'x-correlation-id': CORRELATION } });
-    expect(res.status).toBe(201);
-    const invoiceId = res.body.id as string;
-    const tx = apiSpans.getFinishedSpans().find((s) => s.name === 'transaction invoice.create')!;
-    const traceId = tx.spanContext().traceId;
-    const event = await api.t.db
-      .selectFrom('events').select(['event_id', 'traceparent']).where('aggregate_id', '=', invoiceId).where('type', '=', 'InvoiceCreated')
-      .executeTakeFirstOrThrow();
+    const { invoiceId, tx, traceId, event } = await createInvoice();
     expect(event.traceparent).toBe(`00-${traceId}-${tx.spanContext().spanId}-01`);
 
     // A reminder (its own request, its own trace): its notification goes to the 503 endpoint.
@@ -261,16 +266,7 @@ describe('one invoice, one trace: API → relay process → worker process → l
     // The first test's relay moves only; this one applies revenue in its claim transaction.
     await Promise.all(children.filter((c) => c.proc.spawnargs.includes('relay')).map(stopChild));
     const relay = await startChild('relay');
-    const customerId = await createCustomer(api);
-    apiSpans.reset();
-    const res = await api.call('POST', '/v1/invoices', { body: invoiceBody(customerId), headers: { 'x-correlation-id': CORRELATION } });
-    expect(res.status).toBe(201);
-    const invoiceId = res.body.id as string;
-    const tx = apiSpans.getFinishedSpans().find((s) => s.name === 'transaction invoice.create')!;
-    const traceId = tx.spanContext().traceId;
-    const event = await api.t.db
-      .selectFrom('events').select(['event_id', 'position']).where('aggregate_id', '=', invoiceId).where('type', '=', 'InvoiceCreated')
-      .executeTakeFirstOrThrow();
+    const { tx, traceId, event } = await createInvoice();
     const inTrace = () => receiver.spans.filter((s) => s.traceId === traceId);
     // The attempt span ends after the commit, so it may come in a later export than the ledger write's.
     await waitFor('relay spans', () => (inTrace().some((s) => s.name === 'INSERT ledger_entries') && inTrace().some((s) => s.name === 'process revenue')) || undefined);
