@@ -61,13 +61,6 @@ export type LoggerOptions = {
   name?: string;
   /** Write here instead of stdout (tests, files); never pretty. */
   destination?: DestinationStream;
-  /**
-   * Servers: stdout is written in the background (pino's async destination), so a
-   * burst of lines becomes one write instead of one blocking write per line — one per
-   * request with the access log, ~3% of the API's CPU under the HTTP bench. Lines
-   * still buffered are flushed synchronously on exit; a SIGKILL can lose the last few.
-   */
-  async?: boolean;
 };
 
 export function createLogger(options: LoggerOptions = {}): Logger {
@@ -80,9 +73,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     hooks: { streamWrite: scrubSecrets },
     ...(pretty ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } } } : {}),
   };
-  if (options.destination) return pino(settings, options.destination);
-  if (options.async && !pretty) return pino(settings, pino.destination({ dest: 1, sync: false }));
-  return pino(settings);
+  return options.destination ? pino(settings, options.destination) : pino(settings);
 }
 
 export const silentLogger: Logger = pino({ level: 'silent' });

@@ -11,7 +11,7 @@ export function registerApiCommand(program: Command): void {
     .description('serve the HTTP API on PORT (migrates first; embedded Postgres unless DATABASE_URL is set)')
     .action(async () => {
       const config = loadConfig();
-      const log = createLogger({ level: config.LOG_LEVEL, pretty: config.ACCRUE_LOG_PRETTY, async: true });
+      const log = createLogger({ level: config.LOG_LEVEL, pretty: config.ACCRUE_LOG_PRETTY });
       // Until the database answers, /readyz on the ops port (else PORT) says 503.
       const database = await prepareDatabase(config, log, undefined, { forever: true, probePort: config.ACCRUE_OPS_PORT ?? config.PORT });
       try {
