@@ -50,6 +50,10 @@ export async function startApiProcess(options: {
       ACCRUE_BOOTSTRAP_TOKEN: options.token,
       LOG_LEVEL: 'info',
       ACCRUE_LOG_PRETTY: 'false',
+      // BENCH_API_NODE_OPTIONS, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof', profiles the
+      // API under the bench's load (docs/performance.md, "Profiling"); the profile is
+      // written when the API exits on the bench's SIGTERM.
+      ...(process.env.BENCH_API_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_API_NODE_OPTIONS } : {}),
       ...options.env,
     },
     stdio: ['ignore', 'ignore', 'pipe'],

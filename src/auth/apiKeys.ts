@@ -81,10 +81,17 @@ export async function isActiveToken(db: Executor, token: string): Promise<boolea
   return (await findPrincipalByToken(db, token)) !== null;
 }
 
+// The bootstrap token's hash, computed once per token rather than on every request.
+let expectedHashOf: { token: string; hash: Buffer } | undefined;
+function expectedHash(token: string): Buffer {
+  if (expectedHashOf?.token !== token) expectedHashOf = { token, hash: Buffer.from(hashToken(token), 'hex') };
+  return expectedHashOf.hash;
+}
+
 /** The bootstrap token (ACCRUE_BOOTSTRAP_TOKEN) compared in constant time. */
 export function bootstrapPrincipal(expected: string | undefined, token: string): Principal | null {
   if (!expected) return null;
-  const a = Buffer.from(hashToken(expected), 'hex');
+  const a = expectedHash(expected);
   const b = Buffer.from(hashToken(token), 'hex');
   return timingSafeEqual(a, b) ? { id: 'bootstrap', name: 'bootstrap', scopes: SCOPES } : null;
 }

@@ -2,6 +2,7 @@ import './pgTypes.ts';
 import pg from 'pg';
 import { Kysely, type Transaction } from 'kysely';
 import type { Database } from './schema.ts';
+import { sendNamedStatements } from './preparedStatements.ts';
 import { wakingDialect, type WakeLog } from './wakeRelay.ts';
 
 export type Db = Kysely<Database>;
@@ -17,7 +18,8 @@ export type DbHandle = {
 
 /**
  * A pool and its Kysely. Every commit through `db` that added outbox rows wakes the
- * relay afterwards (db/wakeRelay.ts); `log` receives a failed wake-up at debug.
+ * relay afterwards (db/wakeRelay.ts); `log` receives a failed wake-up at debug. Its
+ * clients send preparedStatement()'s texts as named statements (db/preparedStatements.ts).
  */
 export function connect(url: string, options: { max?: number; applicationName?: string; log?: WakeLog; asyncCommit?: boolean } = {}): DbHandle {
   const pool = new pg.Pool({
@@ -36,7 +38,11 @@ export function connect(url: string, options: { max?: number; applicationName?: 
   // A client checked out in the instant its server goes away (readiness probe during
   // a restart) emits 'error' while the pool's idle listener is detached; the query
   // it runs is rejected anyway, so a no-op listener keeps the process alive.
-  pool.on('connect', (client) => client.on('error', () => {}));
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+    // The hot statements (preparedStatement()) are parsed and planned once per connection.
+    sendNamedStatements(client);
+  });
   const waking = wakingDialect(pool, options.log);
   const db = new Kysely<Database>({ dialect: waking.dialect });
   return {

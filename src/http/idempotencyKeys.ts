@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
+import type { Insertable, Updateable } from 'kysely';
 import type { Executor } from '../db/connect.ts';
+import { preparedStatement } from '../db/preparedStatements.ts';
+import type { IdempotencyKeysTable } from '../db/tables/invoicingTables.ts';
 import { ConflictError, IdempotencyKeyReusedError } from '../errors.ts';
 
 export type IdempotentRequest = { principal: string; key: string; method: string; path: string; body: string };
@@ -8,6 +11,17 @@ export type StoredResponse = { status: number; body: unknown; headers: Record<st
 export function requestHash(r: IdempotentRequest): string {
   return createHash('sha256').update(`${r.method}\n${r.path}\n${r.body}`).digest('hex');
 }
+
+// Two of the four statements of every write that carries a key: compiled once and
+// prepared per connection (db/preparedStatements.ts).
+const claimStatement = preparedStatement('claim_idempotency_key', (db, a: { row: Insertable<IdempotencyKeysTable> }) =>
+  db.insertInto('idempotency_keys').values(a.row).onConflict((oc) => oc.columns(['principal', 'key']).doNothing()).returning('key'),
+);
+const completeStatement = preparedStatement(
+  'complete_idempotency_key',
+  (db, a: { set: Updateable<IdempotencyKeysTable>; principal: string; key: string }) =>
+    db.updateTable('idempotency_keys').set(a.set).where('principal', '=', a.principal).where('key', '=', a.key),
+);
 
 /**
  * Claims the key inside the caller's transaction. The INSERT of a key another
@@ -20,12 +34,9 @@ export async function claimIdempotencyKey(
   r: IdempotentRequest,
 ): Promise<{ claimed: true } | { claimed: false; response: StoredResponse }> {
   const hash = requestHash(r);
-  const inserted = await tx
-    .insertInto('idempotency_keys')
-    .values({ principal: r.principal, key: r.key, method: r.method, path: r.path, request_hash: hash, status: 0, response: null })
-    .onConflict((oc) => oc.columns(['principal', 'key']).doNothing())
-    .returning('key')
-    .executeTakeFirst();
+  const [inserted] = await claimStatement(tx, {
+    row: { principal: r.principal, key: r.key, method: r.method, path: r.path, request_hash: hash, status: 0, response: null },
+  });
   if (inserted) return { claimed: true };
   const prior = await tx
     .selectFrom('idempotency_keys')
@@ -40,10 +51,9 @@ export async function claimIdempotencyKey(
 }
 
 export async function completeIdempotencyKey(tx: Executor, r: IdempotentRequest, response: StoredResponse): Promise<void> {
-  await tx
-    .updateTable('idempotency_keys')
-    .set({ status: response.status, response: JSON.stringify(response.body ?? null), response_headers: JSON.stringify(response.headers) })
-    .where('principal', '=', r.principal)
-    .where('key', '=', r.key)
-    .execute();
+  await completeStatement(tx, {
+    set: { status: response.status, response: JSON.stringify(response.body ?? null), response_headers: JSON.stringify(response.headers) },
+    principal: r.principal,
+    key: r.key,
+  });
 }

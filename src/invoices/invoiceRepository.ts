@@ -1,7 +1,8 @@
-import type { Selectable } from 'kysely';
+import type { Insertable, Selectable } from 'kysely';
 import type { Executor } from '../db/connect.ts';
+import { preparedStatement } from '../db/preparedStatements.ts';
 import type { InvoicesTable } from '../db/tables/invoicingTables.ts';
-import { ConflictError, ValidationError } from '../errors.ts';
+import { ConflictError, InvariantError, ValidationError } from '../errors.ts';
 import type { InvoiceLine } from '../events/schemas/invoiceEvents.ts';
 import type { toEventRows } from '../events/appendEvents.ts';
 import type { InvoiceState, InvoiceStatus } from './invoice.ts';
@@ -37,6 +38,16 @@ export async function findInvoice(db: Executor, id: string, options: { forUpdate
   return row ? toState(row) : null;
 }
 
+// The API's hot statement: compiled once, prepared once per connection (db/preparedStatements.ts).
+const insertInvoiceStatement = preparedStatement('insert_invoice_with_events', (db, a: { invoice: Insertable<InvoicesTable>; events: EventRow[] }) =>
+  db
+    .with('inv', (q) => q.insertInto('invoices').values(a.invoice).returningAll())
+    .with('ins', (q) => q.insertInto('events').values(a.events).returning('position'))
+    .with('ob', (q) => q.insertInto('outbox').columns(['position']).expression((eb) => eb.selectFrom('ins').select('ins.position')))
+    .selectFrom('inv')
+    .select(['inv.created_at', 'inv.updated_at']),
+);
+
 /**
  * Inserts the invoice, its events and their outbox rows in ONE statement: atomic
  * on its own, so a create without Idempotency-Key needs no BEGIN/COMMIT (1 round
@@ -48,30 +59,21 @@ export async function findInvoice(db: Executor, id: string, options: { forUpdate
  */
 export async function insertInvoiceWithEvents(db: Executor, s: InvoiceState, events: EventRow[]): Promise<StoredInvoice> {
   try {
-    const row = await db
-      .with('inv', (q) =>
-        q
-          .insertInto('invoices')
-          .values({
-            id: s.id,
-            customer_id: s.customerId,
-            currency: s.currency,
-            status: s.status,
-            issued_at: s.issuedAt,
-            due_date: s.dueDate,
-            lines: JSON.stringify(s.lines),
-            total: s.total,
-            tax: s.tax,
-            amount_paid: s.amountPaid,
-            version: s.version,
-          })
-          .returningAll(),
-      )
-      .with('ins', (q) => q.insertInto('events').values(events).returning('position'))
-      .with('ob', (q) => q.insertInto('outbox').columns(['position']).expression((eb) => eb.selectFrom('ins').select('ins.position')))
-      .selectFrom('inv')
-      .select(['inv.created_at', 'inv.updated_at'])
-      .executeTakeFirstOrThrow();
+    const invoice = {
+      id: s.id,
+      customer_id: s.customerId,
+      currency: s.currency,
+      status: s.status,
+      issued_at: s.issuedAt,
+      due_date: s.dueDate,
+      lines: JSON.stringify(s.lines),
+      total: s.total,
+      tax: s.tax,
+      amount_paid: s.amountPaid,
+      version: s.version,
+    };
+    const [row] = await insertInvoiceStatement(db, { invoice, events });
+    if (!row) throw new InvariantError(`invoice ${s.id}: the insert returned no row`);
     return { ...s, createdAt: row.created_at, updatedAt: row.updated_at };
   } catch (err) {
     // The FK saves a round trip per create (no SELECT of the customer first).

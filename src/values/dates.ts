@@ -2,11 +2,20 @@
 const DAY_MS = 86_400_000;
 
 // Year 0000 parses in JS but not in Postgres ('date/time field value out of range'), so
-// it is refused here rather than answered with a database error.
+// it is refused here rather than answered with a database error. Checked with integer
+// arithmetic: it runs on every date of every request body (Date + toISOString was
+// ~1% of the API's CPU under the HTTP bench).
+const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 export function isIsoDay(value: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || value.startsWith('0000')) return false;
-  const d = new Date(`${value}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value;
+  const m = ISO_DAY.exec(value);
+  if (!m) return false;
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  if (year === 0 || month < 1 || month > 12 || day < 1) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  return day <= days;
 }
 
 /** Days since 1970-01-01 of a 'YYYY-MM-DD' day. */

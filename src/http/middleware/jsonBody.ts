@@ -7,6 +7,8 @@ import { PayloadTooLargeError, UnsupportedMediaTypeError } from '../httpErrors.t
 // 32 leaves room for clients' wrappers while refusing stack-hungry nesting early.
 export const MAX_JSON_DEPTH = 32;
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
+// One decoder for every body: decode() without { stream } keeps no state between calls.
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Reads and checks a write's JSON body once, before any handler: size (413),
@@ -28,7 +30,7 @@ export function jsonBody(limitBytes: number): MiddlewareHandler<ApiEnv> {
     if (bytes.byteLength > limitBytes) throw new PayloadTooLargeError(limitBytes);
     let text: string;
     try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+      text = UTF8.decode(bytes);
     } catch (err) {
       throw new ValidationError('request body is not valid UTF-8', [{ field: '(body)', message: 'invalid UTF-8' }], { cause: err });
     }
