@@ -33,6 +33,17 @@ function invoiceHistory(i: number): NewEvent[] {
   return out;
 }
 
+/** Waits until every transaction running on the server began after the last event's. */
+async function waitForXminPast(t: TestDatabase, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { rows } = await sql<{ past: boolean }>`SELECT pg_snapshot_xmin(pg_current_snapshot()) > (SELECT max(tx_id) FROM events) AS past`.execute(t.db);
+    if (rows[0]!.past) return;
+    if (Date.now() > deadline) throw new Error('a transaction older than the events kept running');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 describe('rebuild from a projection snapshot', () => {
   let t: TestDatabase;
   let relay: RelayHandle;
@@ -64,6 +75,11 @@ describe('rebuild from a projection snapshot', () => {
     const before = Array.from({ length: 200 }, (_, i) => invoiceHistory(i)).flat();
     await appendTestEvents(t.db, before);
     await drain();
+    // The snapshot's point is the server's oldest running transaction (pg_snapshot_xmin),
+    // and xids are cluster-wide: another database's long transaction (a parallel test file,
+    // anyone on a shared server) would put the point before these events, and the rebuild
+    // would then rightly replay them too. Wait until no transaction older than ours runs.
+    await waitForXminPast(t);
     const snapshot = await t.db.transaction().execute((tx) => takeProjectionSnapshot(tx, analyticsSubscriber));
     expect(snapshot?.rowCount).toBeGreaterThan(200);
     // Nothing applied since: the same point, no new snapshot.
