@@ -34,10 +34,9 @@ async function viaPgbench(ctx: BenchContext, seconds: number): Promise<FigureRes
   const script = path.join(dir, 'insert.sql');
   await writeFile(script, `INSERT INTO bench_insert (payload) VALUES ('${PAYLOAD}');\n`);
   const threads = Math.max(1, Math.min(ctx.concurrency, os.cpus().length));
-  const args = ['-n', '-M', 'extended', '-c', String(ctx.concurrency), '-j', String(threads), '-T', String(seconds), '-f', script, ctx.url];
-  const done = tick(ctx, `INSERT baseline (pgbench, ${ctx.concurrency} clients)`, seconds);
-  try {
-    const output = await new Promise<string>((resolve, reject) => {
+  const run = (mode: 'extended' | 'prepared') =>
+    new Promise<string>((resolve, reject) => {
+      const args = ['-n', '-M', mode, '-c', String(ctx.concurrency), '-j', String(threads), '-T', String(seconds), '-f', script, ctx.url];
       const child = spawn('pgbench', args, { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       child.stdout.on('data', (d) => (out += d));
@@ -45,13 +44,23 @@ async function viaPgbench(ctx: BenchContext, seconds: number): Promise<FigureRes
       child.on('error', reject);
       child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`pgbench exited ${code}: ${out.slice(-500)}`))));
     });
+  const tpsOf = (output: string) => {
     const tps = Number(/tps = ([\d.]+)/.exec(output)?.[1]);
+    if (!Number.isFinite(tps)) throw new Error(`could not read tps from pgbench output: ${output.slice(-500)}`);
+    return round(tps);
+  };
+  const done = tick(ctx, `INSERT baseline (pgbench, ${ctx.concurrency} clients)`, 2 * seconds);
+  try {
+    const output = await run('extended');
+    const tps = tpsOf(output);
     const latency = Number(/latency average = ([\d.]+) ms/.exec(output)?.[1]);
     const transactions = Number(/number of transactions actually processed: (\d+)/.exec(output)?.[1]);
-    if (!Number.isFinite(tps)) throw new Error(`could not read tps from pgbench output: ${output.slice(-500)}`);
+    // The same with named prepared statements: the baseline for invoiceSql's preparedTps
+    // (the API sends its invoice insert prepared, src/db/preparedStatements.ts).
+    const preparedTps = tpsOf(await run('prepared'));
     return {
       status: 'measured',
-      summary: { insertBaselineTps: round(tps) },
+      summary: { insertBaselineTps: tps, preparedTps },
       detail: { tool: 'pgbench', protocol: 'extended', clients: ctx.concurrency, threads, seconds, transactions, latencyAvgMs: latency },
       note: `pgbench -M extended -c ${ctx.concurrency} -T ${seconds}`,
     };

@@ -28,7 +28,10 @@ export const invoiceSql: Figure = {
       if (ceiling.notify === null) return { status: 'pending', summary: { tps: null }, note: ceiling.note };
       return {
         status: 'measured',
-        summary: { tps: ceiling.notify },
+        summary: { tps: ceiling.notify, preparedTps: ceiling.prepared },
+        // preparedTps: the same statement with pgbench -M prepared, as the API now sends it (a named
+        // prepared statement), paired with the INSERT baseline's own preparedTps; the headline
+        // stays -M extended, the mode of the INSERT baseline's headline.
         detail: { tool: 'pgbench -M extended', clients: ctx.concurrency, seconds, withoutOutboxTriggersTps: ceiling.withoutNotify },
         note: ceiling.note,
       };

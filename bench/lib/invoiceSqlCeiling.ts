@@ -5,7 +5,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { round } from './stats.ts';
 
-export type SqlCeiling = { notify: number | null; withoutNotify: number | null; note?: string };
+export type SqlCeiling = { notify: number | null; withoutNotify: number | null; prepared: number | null; note?: string };
 
 // The statement POST /v1/invoices sends (src/invoices/invoiceRepository.ts
 // insertInvoiceWithEvents): invoice row + InvoiceCreated event + outbox row, one
@@ -24,14 +24,14 @@ ob AS (INSERT INTO outbox (position) SELECT position FROM ins)
 SELECT * FROM inv;`.replace(/\n/g, ' ') + '\n';
 };
 
-async function pgbench(url: string, script: string, clients: number, seconds: number): Promise<number> {
+async function pgbench(url: string, script: string, clients: number, seconds: number, mode: 'extended' | 'prepared' = 'extended'): Promise<number> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'accrue-bench-'));
   try {
     const file = path.join(dir, 'invoice.sql');
     await writeFile(file, script);
     const threads = String(Math.max(1, Math.min(clients, os.cpus().length)));
     const out = await new Promise<string>((resolve, reject) => {
-      const child = spawn('pgbench', ['-n', '-M', 'extended', '-c', String(clients), '-j', threads, '-T', String(seconds), '-f', file, url]);
+      const child = spawn('pgbench', ['-n', '-M', mode, '-c', String(clients), '-j', threads, '-T', String(seconds), '-f', file, url]);
       let text = '';
       child.stdout.on('data', (d) => (text += d));
       child.stderr.on('data', (d) => (text += d));
@@ -60,22 +60,25 @@ async function pgbench(url: string, script: string, clients: number, seconds: nu
  */
 export async function invoiceSqlCeiling(url: string, customerId: string, clients: number, seconds: number): Promise<SqlCeiling> {
   if (spawnSync('pgbench', ['--version'], { stdio: 'ignore' }).status !== 0) {
-    return { notify: null, withoutNotify: null, note: 'pgbench not on PATH: SQL-only ceiling not measured' };
+    return { notify: null, withoutNotify: null, prepared: null, note: 'pgbench not on PATH: SQL-only ceiling not measured' };
   }
   const script = statement(customerId);
   const notify = await pgbench(url, script, clients, seconds);
+  // The API sends its invoice insert as a named prepared statement (src/db/preparedStatements.ts):
+  // the same write parsed and planned once per connection, for a like-for-like HTTP ratio (detail only).
+  const prepared = await pgbench(url, script, clients, seconds, 'prepared');
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
   const { rows } = await admin.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_trigger WHERE tgrelid = 'outbox'::regclass AND NOT tgisinternal`);
   if (rows[0]!.n === 0) {
     // Nothing to disable: a second pgbench run would measure the same statement again.
     await admin.end();
-    return { notify, withoutNotify: notify, note: 'the outbox has no triggers: measured once' };
+    return { notify, withoutNotify: notify, prepared, note: 'the outbox has no triggers: measured once' };
   }
   try {
     await admin.query('ALTER TABLE outbox DISABLE TRIGGER USER');
     const withoutNotify = await pgbench(url, script, clients, seconds);
-    return { notify, withoutNotify };
+    return { notify, withoutNotify, prepared };
   } finally {
     await admin.query('ALTER TABLE outbox ENABLE TRIGGER USER');
     await admin.end();

@@ -11,8 +11,10 @@ type N = number | null;
 export type BenchResults = {
   insertBaselineTps: N;
   pgBoss: { jobsPerSec: N; p50Ms: N; p95Ms: N; p99Ms: N; maxMs: N };
-  invoiceSql: { tps: N; ratioToInsert: N };
-  http: { requestsPerSec: N; p95Ms: N; ratioToInsert: N; ratioToInvoiceSql: N };
+  /** preparedRatioToInsert: both with named prepared statements (pgbench -M prepared), as the API sends its invoice insert. */
+  invoiceSql: { tps: N; ratioToInsert: N; preparedRatioToInsert: N };
+  /** ratioToPreparedInvoiceSql: like for like with the API's prepared invoice insert. */
+  http: { requestsPerSec: N; p95Ms: N; ratioToInsert: N; ratioToInvoiceSql: N; ratioToPreparedInvoiceSql: N };
   pipeline: { eventsPerSec: N; ratioToPgBoss: N };
   pipelineAll: { eventsPerSec: N; ratioToPgBoss: N };
   e2e: { ratePerSec: N; p50Ms: N; p95Ms: N; p99Ms: N; maxMs: N; samples: number; p95RatioToPgBoss: N };
@@ -56,12 +58,17 @@ export function buildResults(rounds: Record<string, FigureResult[]>, run: Record
   const results: BenchResults = {
     insertBaselineTps: num(s('insertBaselineTps').insertBaselineTps),
     pgBoss: { jobsPerSec: num(boss.jobsPerSec), p50Ms: num(boss.p50Ms), p95Ms: num(boss.p95Ms), p99Ms: num(boss.p99Ms), maxMs: num(boss.maxMs) },
-    invoiceSql: { tps: num(s('invoiceSql').tps), ratioToInsert: paired(['invoiceSql', 'tps'], ['insertBaselineTps', 'insertBaselineTps']) },
+    invoiceSql: {
+      tps: num(s('invoiceSql').tps),
+      ratioToInsert: paired(['invoiceSql', 'tps'], ['insertBaselineTps', 'insertBaselineTps']),
+      preparedRatioToInsert: paired(['invoiceSql', 'preparedTps'], ['insertBaselineTps', 'preparedTps']),
+    },
     http: {
       requestsPerSec: num(s('http').requestsPerSec),
       p95Ms: num(s('http').p95Ms),
       ratioToInsert: paired(['http', 'requestsPerSec'], ['insertBaselineTps', 'insertBaselineTps']),
       ratioToInvoiceSql: paired(['http', 'requestsPerSec'], ['invoiceSql', 'tps']),
+      ratioToPreparedInvoiceSql: paired(['http', 'requestsPerSec'], ['invoiceSql', 'preparedTps']),
     },
     pipeline: { eventsPerSec: num(s('pipeline').eventsPerSec), ratioToPgBoss: paired(['pipeline', 'eventsPerSec'], ['pgBossDrain', 'jobsPerSec']) },
     pipelineAll: { eventsPerSec: num(s('pipelineAll').eventsPerSec), ratioToPgBoss: paired(['pipelineAll', 'eventsPerSec'], ['pgBossDrain', 'jobsPerSec']) },

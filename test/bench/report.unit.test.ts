@@ -60,8 +60,8 @@ describe('evaluateTargets (issue 10)', () => {
 
 describe('buildResults', () => {
   const rounds = (): Record<string, FigureResult[]> => ({
-    insertBaselineTps: [m({ insertBaselineTps: 10_000 }), m({ insertBaselineTps: 4_000 }), m({ insertBaselineTps: 9_000 })],
-    invoiceSql: [m({ tps: 6_000 }), m({ tps: 2_000 }), m({ tps: 5_400 })],
+    insertBaselineTps: [m({ insertBaselineTps: 10_000, preparedTps: 12_000 }), m({ insertBaselineTps: 4_000, preparedTps: 5_000 }), m({ insertBaselineTps: 9_000, preparedTps: 11_000 })],
+    invoiceSql: [m({ tps: 6_000, preparedTps: 8_400 }), m({ tps: 2_000, preparedTps: 3_500 }), m({ tps: 5_400, preparedTps: 7_700 })],
     http: [m({ requestsPerSec: 3_000, p95Ms: 12 }), m({ requestsPerSec: 1_200, p95Ms: 30 }), m({ requestsPerSec: 2_700, p95Ms: 14 })],
     pgBossDrain: [m({ jobsPerSec: 20_000 }), m({ jobsPerSec: 10_000 }), m({ jobsPerSec: 18_000 })],
     pipeline: [m({ eventsPerSec: 10_000 }), m({ eventsPerSec: 5_000 }), m({ eventsPerSec: 9_000 })],
@@ -80,9 +80,11 @@ describe('buildResults', () => {
   it('reports medians, and ratios paired within each round', () => {
     const r = buildResults(rounds(), {});
     expect(r.insertBaselineTps).toBe(9_000);
-    expect(r.invoiceSql).toEqual({ tps: 5_400, ratioToInsert: 0.6 });
+    // Each mode against the baseline's same mode: 0.7, 0.7, 0.7.
+    expect(r.invoiceSql).toEqual({ tps: 5_400, ratioToInsert: 0.6, preparedRatioToInsert: 0.7 });
     // Round 2 was slow for both sides; its ratios match the others'.
     expect(r.http.ratioToInvoiceSql).toBe(0.5);
+    expect(r.http.ratioToPreparedInvoiceSql).toBe(0.35);
     expect(r.http.ratioToInsert).toBe(0.3);
     expect(r.pipeline).toEqual({ eventsPerSec: 9_000, ratioToPgBoss: 0.5 });
     expect(r.scale).toEqual([{ workers: 1, relays: 1, eventsPerSec: 900 }, { workers: 2, relays: 1, eventsPerSec: 1_500 }]);
