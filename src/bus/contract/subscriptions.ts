@@ -31,9 +31,10 @@ export function subscriptionRows(subscribers: readonly Pick<Subscriber, 'name' |
  * commit (the caller's, when `db` is a transaction): it waits for every transaction
  * that appended events without seeing it, and holds new appends until it commits, so
  * each such event is either written before the subscription (not relayed to it) or
- * sees it (relayed). Registrars take SHARE UPDATE EXCLUSIVE first, so two of them
- * queue instead of deadlocking on the upgrade; a type already taken needs neither
- * wait: at most one per type, once per database.
+ * sees it (relayed). New appends wait as long as the longest open one (a daily
+ * recognition run: seconds), once per type per database: a type already taken takes
+ * no exclusive lock. Registrars take SHARE UPDATE EXCLUSIVE first, so two of them
+ * queue instead of deadlocking on the upgrade.
  */
 export async function registerSubscriptions(db: Executor, subscribers: readonly Pick<Subscriber, 'name' | 'eventTypes' | 'external'>[], options: { bundles?: boolean } = {}): Promise<void> {
   const rows = subscriptionRows(subscribers, options);
