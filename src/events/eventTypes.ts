@@ -54,6 +54,14 @@ export const INVOICE_EVENT_TYPES = EVENT_TYPE_NAMES.filter(
 export const REVENUE_EVENT_TYPES = ['RevenueDeferred', 'RevenueRecognized', 'RevenueAdjusted', 'RevenueReversed'] as const;
 
 /**
+ * Types whose events get an outbox row only when a subscription takes them as they are
+ * written (insertEventsCtes in appendEvents.ts has the rule): facts the bus derives
+ * itself, written only by the revenue subscriber and the daily recognition run, which
+ * nothing takes by default.
+ */
+export const RELAYED_WHEN_SUBSCRIBED: readonly EventType[] = REVENUE_EVENT_TYPES;
+
+/**
  * The invoice events the revenue books are computed from: the ones that change what
  * is owed, paid or delivered (a reminder or an overdue flag changes no amount).
  */

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../db/connect.ts';
+import { RELAYED_WHEN_SUBSCRIBED } from '../../events/eventTypes.ts';
 import type { Subscriber } from './subscriber.ts';
 
 /**
@@ -23,10 +24,35 @@ export function subscriptionRows(subscribers: readonly Pick<Subscriber, 'name' |
  * subscriber for good is an operator's DELETE (docs/subscribers.md "Routing").
  * Call it after the subscribers' queues exist, so a relay never routes to a
  * queue that is not there yet.
+ *
+ * The first subscription of a type in RELAYED_WHEN_SUBSCRIBED (whose events get an
+ * outbox row only while a subscription takes them: insertEventsCtes in
+ * events/appendEvents.ts) is added under ACCESS EXCLUSIVE on the table, held to the
+ * commit (the caller's, when `db` is a transaction): it waits for every transaction
+ * that appended events without seeing it, and holds new appends until it commits, so
+ * each such event is either written before the subscription (not relayed to it) or
+ * sees it (relayed). New appends wait as long as the longest open one (a daily
+ * recognition run: seconds), once per type per database: a type already taken takes
+ * no exclusive lock. Registrars take SHARE UPDATE EXCLUSIVE first, so two of them
+ * queue instead of deadlocking on the upgrade.
  */
 export async function registerSubscriptions(db: Executor, subscribers: readonly Pick<Subscriber, 'name' | 'eventTypes' | 'external'>[], options: { bundles?: boolean } = {}): Promise<void> {
   const rows = subscriptionRows(subscribers, options);
   if (rows.length === 0) return;
+  const gated = [...new Set(rows.map((r) => r.event_type).filter((t) => (RELAYED_WHEN_SUBSCRIBED as readonly string[]).includes(t)))];
+  if (gated.length === 0) return writeSubscriptions(db, rows, options);
+  const register = async (tx: Executor) => {
+    await sql`LOCK TABLE subscriptions IN SHARE UPDATE EXCLUSIVE MODE`.execute(tx);
+    const { rows: taken } = await sql<{ event_type: string }>`
+      SELECT DISTINCT event_type FROM subscriptions WHERE event_type = ANY(${gated}::text[])`.execute(tx);
+    if (taken.length < gated.length) await sql`LOCK TABLE subscriptions IN ACCESS EXCLUSIVE MODE`.execute(tx);
+    await writeSubscriptions(tx, rows, options);
+  };
+  if (db.isTransaction) await register(db);
+  else await db.transaction().execute(register);
+}
+
+async function writeSubscriptions(db: Executor, rows: readonly SubscriptionRow[], options: { bundles?: boolean }): Promise<void> {
   if (options.bundles === undefined) {
     // A relay, or the API adding a webhook endpoint's types, only adds rows and leaves a
     // worker's answer as it is; a row it adds takes the answer its subscriber's worker
@@ -43,7 +69,7 @@ export async function registerSubscriptions(db: Executor, subscribers: readonly 
   // A worker states what its subscribers take.
   await db
     .insertInto('subscriptions')
-    .values(rows)
+    .values([...rows])
     .onConflict((oc) => oc.columns(['subscriber', 'event_type']).doUpdateSet((eb) => ({ takes_bundles: eb.ref('excluded.takes_bundles') })))
     .execute();
 }

@@ -56,8 +56,9 @@ export async function startRelay(options: StartRelayOptions): Promise<RelayHandl
   // What this process knows joins what the workers registered: routing reads the table.
   await registerSubscriptions(handle.db, options.subscribers);
 
-  // One line per event type per process (revenue's own events have no subscriber unless
-  // webhooks take them: a line per batch would drown the log); the metric counts each.
+  // One line per event type per process (customer, payment and operator events have no
+  // subscriber by default: a line per batch would drown the log); the metric counts each.
+  // Revenue events nothing takes never reach a relay (no outbox row: appendEvents).
   const reported = new Set<string>();
   const onUnrouted = (counts: ReadonlyMap<string, number>) => {
     for (const [type, n] of counts) {

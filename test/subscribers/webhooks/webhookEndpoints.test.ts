@@ -16,6 +16,7 @@ import { outageProxy } from '../../helpers/outageProxy.ts';
 import { startHttpEndpoint, type ReceivedRequest } from '../../helpers/httpEndpoint.ts';
 import { createCustomer, createTestApi, invoiceBody, type TestApi } from '../../helpers/testApi.ts';
 import { waitFor } from '../../helpers/accrueProcess.ts';
+import { waitUntilDrained } from '../../../src/bus/operator/getStatus.ts';
 
 /**
  * Webhook endpoints end to end (issue 13, part 1): the API registers endpoints, the
@@ -128,6 +129,31 @@ describe('webhook endpoints', () => {
   const createdEventIds = async (invoices: readonly string[]) =>
     (await api.t.db.selectFrom('events').select('event_id').where('type', '=', 'InvoiceCreated').where('aggregate_id', 'in', [...invoices]).execute()).map((e) => e.event_id).sort();
   const deliveriesOf = (endpointId: string) => api.t.db.selectFrom('webhook_endpoint_deliveries').selectAll().where('endpoint_id', '=', endpointId).execute();
+
+  it('an endpoint that takes revenue events receives those written from its registration on (their outbox rows start then)', async () => {
+    const revenueEventsOf = async (invoices: readonly string[]) =>
+      (await api.t.db.selectFrom('events').select('event_id').where('type', 'in', ['RevenueDeferred', 'RevenueRecognized']).where('aggregate_id', 'in', [...invoices]).execute()).map((e) => e.event_id);
+    // Written while no subscription took revenue events: no outbox row, so never relayed.
+    const before = await invoiceIds(1);
+    await waitUntilDrained(api.t.db, { timeoutMs: 30_000 });
+    const unrelayed = await revenueEventsOf(before);
+    expect(unrelayed.length).toBeGreaterThan(0);
+
+    const ep = await register(a.url, ['RevenueDeferred', 'RevenueRecognized']);
+    try {
+      const after = await invoiceIds(2);
+      await waitUntilDrained(api.t.db, { timeoutMs: 30_000 });
+      const expected = await revenueEventsOf(after);
+      expect(expected.length).toBeGreaterThanOrEqual(2);
+      await waitFor('their deliveries', () => expected.every((id) => ids(a.requests).includes(id)));
+      const delivered = ids(a.requests);
+      expect(new Set(delivered).size).toBe(delivered.length);
+      for (const id of unrelayed) expect(delivered).not.toContain(id);
+      for (const type of types(a.requests)) expect(['RevenueDeferred', 'RevenueRecognized']).toContain(type);
+    } finally {
+      await api.call('DELETE', `/v1/webhook-endpoints/${ep.id}`);
+    }
+  });
 
   it('after rotate-secret both secrets sign during the overlap (two v1 signatures); after it only the new one', async () => {
     const ep = await register(a.url, ['InvoiceCreated']);

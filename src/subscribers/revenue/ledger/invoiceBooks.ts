@@ -167,7 +167,9 @@ const ACCOUNT_LIST = Object.values(ACCOUNT_COLUMNS);
 /**
  * The CTEs that save the books of many invoices (each at most once), for writePostings'
  * one statement: books upserted, their current lines upserted, lines no longer on an
- * invoice removed.
+ * invoice removed. The removal looks the books' lines up by key (= ANY of an array):
+ * joined to new_books, whose size the planner guesses at 100, it scanned all of
+ * revenue_lines in every batch (15,589 rows, 1–9 ms, after a 30,000-event drain).
  */
 export function bookSaveCtes(
   saves: readonly { book: InvoiceBook; outcome: InvoiceOutcome | null }[],
@@ -246,8 +248,7 @@ export function bookSaveCtes(
         recognized_through = excluded.recognized_through, active = excluded.active
     ), dropped_lines AS (
       DELETE FROM revenue_lines r
-      USING new_books b
-      WHERE r.invoice_id = b.invoice_id
+      WHERE r.invoice_id = ANY(ARRAY(SELECT invoice_id FROM new_books))
         AND NOT EXISTS (SELECT 1 FROM new_lines n WHERE n.invoice_id = r.invoice_id AND n.line_id = r.line_id)
     )`;
 }

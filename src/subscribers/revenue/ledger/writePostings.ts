@@ -26,8 +26,9 @@ export type Postings = {
  * (each ~1 ms on a loaded machine, and on the latency path of every event): the books
  * and their lines, the journal entries with ids drawn from the identity sequence inside
  * the statement, and the revenue events through the event store's one append path
- * (events + outbox), each carrying the id of the entry it reports. Nothing is read
- * back: the posting already holds everything the caller returns.
+ * (events; outbox rows only while a subscription takes their type: appendEvents.ts),
+ * each carrying the id of the entry it reports. Nothing is read back: the posting
+ * already holds everything the caller returns.
  */
 export async function writePostings(db: Executor, postings: Postings, ctx: EventContext): Promise<void> {
   const ctes: RawBuilder<unknown>[] = [];
@@ -43,7 +44,7 @@ export async function writePostings(db: Executor, postings: Postings, ctx: Event
                jsonb_set(r.data::jsonb, '{entryId}', to_jsonb(e.entry_id::text))::text AS data, r.ordinality
         FROM (${eventRowsQuery(toEventRows(postings.revenueEvents, ctx))}) AS r
         JOIN new_entries e ON e.ordinality = (r.data::jsonb ->> 'entryId')::bigint`;
-      ctes.push(insertEventsCtes(withEntryIds, sql`position`));
+      ctes.push(insertEventsCtes(withEntryIds, sql`position, type`));
     }
   }
   if (ctes.length === 0) return;
