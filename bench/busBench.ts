@@ -19,7 +19,7 @@ import { startWorker } from '../src/bus/worker/startWorker.ts';
 
 export const benchSettings = (overrides: Partial<BusSettings['worker']> = {}): BusSettings => ({
   queue: { retryLimit: 5, retryDelay: 1, retryBackoff: true, retryDelayMax: 60, expireInSeconds: 60 },
-  relay: { batchSize: 1000, pollMs: 1000, loops: 2, applyMaxEvents: 16 },
+  relay: { batchSize: 1000, pollMs: 1000, loops: 2, applyMaxEvents: 100 },
   worker: { batchSize: 200, concurrency: 2, pollSeconds: 1, outboundTimeoutMs: 5000, ...overrides },
   superviseSeconds: 30,
   shutdownTimeoutMs: 5000,
