@@ -59,19 +59,7 @@ const insertInvoiceStatement = preparedStatement('insert_invoice_with_events', (
  */
 export async function insertInvoiceWithEvents(db: Executor, s: InvoiceState, events: EventRow[]): Promise<StoredInvoice> {
   try {
-    const invoice = {
-      id: s.id,
-      customer_id: s.customerId,
-      currency: s.currency,
-      status: s.status,
-      issued_at: s.issuedAt,
-      due_date: s.dueDate,
-      lines: JSON.stringify(s.lines),
-      total: s.total,
-      tax: s.tax,
-      amount_paid: s.amountPaid,
-      version: s.version,
-    };
+    const invoice = { id: s.id, customer_id: s.customerId, currency: s.currency, issued_at: s.issuedAt, ...stateColumns(s) };
     const [row] = await insertInvoiceStatement(db, { invoice, events });
     if (!row) throw new InvariantError(`invoice ${s.id}: the insert returned no row`);
     return { ...s, createdAt: row.created_at, updatedAt: row.updated_at };
@@ -84,21 +72,16 @@ export async function insertInvoiceWithEvents(db: Executor, s: InvoiceState, eve
   }
 }
 
+/** The columns an invoice's state decides, written alike by the create and every update. */
+function stateColumns(s: InvoiceState) {
+  return { status: s.status, due_date: s.dueDate, lines: JSON.stringify(s.lines), total: s.total, tax: s.tax, amount_paid: s.amountPaid, version: s.version };
+}
+
 /** Writes the new state; `fromVersion` guards against a writer that skipped the row lock. */
 export async function updateInvoice(db: Executor, s: InvoiceState, fromVersion: number): Promise<StoredInvoice> {
   const row = await db
     .updateTable('invoices')
-    .set({
-      status: s.status,
-      due_date: s.dueDate,
-      lines: JSON.stringify(s.lines),
-      total: s.total,
-      tax: s.tax,
-      amount_paid: s.amountPaid,
-      version: s.version,
-      void_reason: s.voidReason,
-      updated_at: new Date(),
-    })
+    .set({ ...stateColumns(s), void_reason: s.voidReason, updated_at: new Date() })
     .where('id', '=', s.id)
     .where('version', '=', fromVersion)
     .returningAll()
