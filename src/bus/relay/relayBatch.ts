@@ -149,15 +149,15 @@ export async function relayBatch(
  * The statement that adds a batch's applied events to relay_direct_deliveries (migration
  * 150): per subscriber, how many and their lag (event recorded → this transaction's
  * start, as a job's created_on measures it). Sent in the simple protocol with COMMIT,
- * so the values are literals: positions are integers, names escaped.
+ * so the values are literals, escaped.
  */
 function countApplied(client: pg.ClientBase, applied: readonly { queue: string; events: readonly StoredEvent[] }[]): string {
-  const rows = applied.flatMap(({ queue, events }) => events.map((e) => `(${client.escapeLiteral(queue)}, ${Math.trunc(e.position)}::bigint)`));
+  // The claim already read each event's recorded_at: no lookup per event here.
+  const rows = applied.flatMap(({ queue, events }) => events.map((e) => `(${client.escapeLiteral(queue)}, ${client.escapeLiteral(e.recordedAt)}::timestamptz)`));
   return `INSERT INTO relay_direct_deliveries AS d (minute, subscriber, backend_pid, events, lag_ms_sum, lag_ms_max)
       SELECT date_trunc('minute', now()), a.subscriber, pg_backend_pid(), count(*), sum(l.ms), max(l.ms)
-      FROM (VALUES ${rows.join(', ')}) AS a(subscriber, position)
-      JOIN event_keys k ON k.position = a.position
-      CROSS JOIN LATERAL (SELECT greatest(0, extract(epoch FROM now() - k.recorded_at) * 1000)::float8 AS ms) l
+      FROM (VALUES ${rows.join(', ')}) AS a(subscriber, recorded_at)
+      CROSS JOIN LATERAL (SELECT greatest(0, extract(epoch FROM now() - a.recorded_at) * 1000)::float8 AS ms) l
       GROUP BY a.subscriber
       ON CONFLICT (minute, subscriber, backend_pid) DO UPDATE
       SET events = d.events + excluded.events, lag_ms_sum = d.lag_ms_sum + excluded.lag_ms_sum, lag_ms_max = greatest(d.lag_ms_max, excluded.lag_ms_max)`;
