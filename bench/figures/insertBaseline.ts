@@ -1,10 +1,7 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
 import type { BenchContext, Figure, FigureResult } from '../lib/types.ts';
 import { round } from '../lib/stats.ts';
+import { hasPgbench, runPgbench } from '../lib/pgbench.ts';
 
 // One small row per transaction, about the size of an invoice's state row. The
 // extended query protocol without named statements is what pg/kysely send, so
@@ -14,10 +11,6 @@ const TABLE = `CREATE TABLE IF NOT EXISTS bench_insert (
   payload jsonb NOT NULL,
   created_at timestamptz NOT NULL DEFAULT now())`;
 const PAYLOAD = '{"customerId":"cus_1","currency":"USD","amount":1000}';
-
-function hasPgbench(): boolean {
-  return spawnSync('pgbench', ['--version'], { stdio: 'ignore' }).status === 0;
-}
 
 function tick(ctx: BenchContext, label: string, seconds: number) {
   const task = ctx.progress.task(label, seconds);
@@ -30,43 +23,22 @@ function tick(ctx: BenchContext, label: string, seconds: number) {
 }
 
 async function viaPgbench(ctx: BenchContext, seconds: number): Promise<FigureResult> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'accrue-bench-'));
-  const script = path.join(dir, 'insert.sql');
-  await writeFile(script, `INSERT INTO bench_insert (payload) VALUES ('${PAYLOAD}');\n`);
-  const threads = Math.max(1, Math.min(ctx.concurrency, os.cpus().length));
-  const run = (mode: 'extended' | 'prepared') =>
-    new Promise<string>((resolve, reject) => {
-      const args = ['-n', '-M', mode, '-c', String(ctx.concurrency), '-j', String(threads), '-T', String(seconds), '-f', script, ctx.url];
-      const child = spawn('pgbench', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      child.stdout.on('data', (d) => (out += d));
-      child.stderr.on('data', (d) => (out += d));
-      child.on('error', reject);
-      child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`pgbench exited ${code}: ${out.slice(-500)}`))));
-    });
-  const tpsOf = (output: string) => {
-    const tps = Number(/tps = ([\d.]+)/.exec(output)?.[1]);
-    if (!Number.isFinite(tps)) throw new Error(`could not read tps from pgbench output: ${output.slice(-500)}`);
-    return round(tps);
-  };
-  const done = tick(ctx, `INSERT baseline (pgbench, ${ctx.concurrency} clients)`, 2 * seconds);
+  const script = `INSERT INTO bench_insert (payload) VALUES ('${PAYLOAD}');\n`;
+  const clients = ctx.concurrency;
+  const done = tick(ctx, `INSERT baseline (pgbench, ${clients} clients)`, 2 * seconds);
   try {
-    const output = await run('extended');
-    const tps = tpsOf(output);
-    const latency = Number(/latency average = ([\d.]+) ms/.exec(output)?.[1]);
-    const transactions = Number(/number of transactions actually processed: (\d+)/.exec(output)?.[1]);
+    const run = await runPgbench(ctx.url, script, { clients, seconds });
     // The same with named prepared statements: the baseline for invoiceSql's preparedTps
     // (the API sends its invoice insert prepared, src/db/preparedStatements.ts).
-    const preparedTps = tpsOf(await run('prepared'));
+    const prepared = await runPgbench(ctx.url, script, { clients, seconds, mode: 'prepared' });
     return {
       status: 'measured',
-      summary: { insertBaselineTps: tps, preparedTps },
-      detail: { tool: 'pgbench', protocol: 'extended', clients: ctx.concurrency, threads, seconds, transactions, latencyAvgMs: latency },
-      note: `pgbench -M extended -c ${ctx.concurrency} -T ${seconds}`,
+      summary: { insertBaselineTps: run.tps, preparedTps: prepared.tps },
+      detail: { tool: 'pgbench', protocol: 'extended', clients, threads: run.threads, seconds, transactions: run.transactions, latencyAvgMs: run.latencyAvgMs },
+      note: `pgbench -M extended -c ${clients} -T ${seconds}`,
     };
   } finally {
     done();
-    await rm(dir, { recursive: true, force: true });
   }
 }
 

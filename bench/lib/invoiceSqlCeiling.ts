@@ -1,9 +1,5 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
-import { round } from './stats.ts';
+import { hasPgbench, runPgbench } from './pgbench.ts';
 
 export type SqlCeiling = { notify: number | null; withoutNotify: number | null; prepared: number | null; note?: string };
 
@@ -24,28 +20,6 @@ ob AS (INSERT INTO outbox (position) SELECT position FROM ins)
 SELECT * FROM inv;`.replace(/\n/g, ' ') + '\n';
 };
 
-async function pgbench(url: string, script: string, clients: number, seconds: number, mode: 'extended' | 'prepared' = 'extended'): Promise<number> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'accrue-bench-'));
-  try {
-    const file = path.join(dir, 'invoice.sql');
-    await writeFile(file, script);
-    const threads = String(Math.max(1, Math.min(clients, os.cpus().length)));
-    const out = await new Promise<string>((resolve, reject) => {
-      const child = spawn('pgbench', ['-n', '-M', mode, '-c', String(clients), '-j', threads, '-T', String(seconds), '-f', file, url]);
-      let text = '';
-      child.stdout.on('data', (d) => (text += d));
-      child.stderr.on('data', (d) => (text += d));
-      child.on('error', reject);
-      child.on('close', (code) => (code === 0 ? resolve(text) : reject(new Error(`pgbench exited ${code}: ${text.slice(-400)}`))));
-    });
-    const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1]);
-    if (!Number.isFinite(tps)) throw new Error(`no tps in pgbench output: ${out.slice(-400)}`);
-    return round(tps);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
 /**
  * What the database alone does with the invoice-create statement, at the HTTP
  * load's concurrency, no Node in the path: the ceiling any API could reach on this
@@ -59,14 +33,15 @@ async function pgbench(url: string, script: string, clients: number, seconds: nu
  * has other outbox triggers.
  */
 export async function invoiceSqlCeiling(url: string, customerId: string, clients: number, seconds: number): Promise<SqlCeiling> {
-  if (spawnSync('pgbench', ['--version'], { stdio: 'ignore' }).status !== 0) {
+  if (!hasPgbench()) {
     return { notify: null, withoutNotify: null, prepared: null, note: 'pgbench not on PATH: SQL-only ceiling not measured' };
   }
   const script = statement(customerId);
-  const notify = await pgbench(url, script, clients, seconds);
+  const pgbench = async (mode?: 'prepared') => (await runPgbench(url, script, { clients, seconds, mode })).tps;
+  const notify = await pgbench();
   // The API sends its invoice insert as a named prepared statement (src/db/preparedStatements.ts):
   // the same write parsed and planned once per connection, for a like-for-like HTTP ratio (detail only).
-  const prepared = await pgbench(url, script, clients, seconds, 'prepared');
+  const prepared = await pgbench('prepared');
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
   const { rows } = await admin.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_trigger WHERE tgrelid = 'outbox'::regclass AND NOT tgisinternal`);
@@ -77,7 +52,7 @@ export async function invoiceSqlCeiling(url: string, customerId: string, clients
   }
   try {
     await admin.query('ALTER TABLE outbox DISABLE TRIGGER USER');
-    const withoutNotify = await pgbench(url, script, clients, seconds);
+    const withoutNotify = await pgbench();
     return { notify, withoutNotify, prepared };
   } finally {
     await admin.query('ALTER TABLE outbox ENABLE TRIGGER USER');
