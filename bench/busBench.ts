@@ -5,11 +5,11 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { PgBoss } from 'pg-boss';
 import type { Subscriber } from '../src/bus/contract/subscriber.ts';
 import { connect, type Db } from '../src/db/connect.ts';
 import { migrate } from '../src/db/migrate.ts';
+import { createDatabase } from '../src/db/createDatabase.ts';
 import { appendEvents } from '../src/events/appendEvents.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
 import { waitUntilDrained } from '../src/bus/operator/getStatus.ts';
@@ -219,23 +219,9 @@ export function percentiles(values: number[]): Percentiles {
 
 /** A scratch database on the server at adminUrl, migrated (accrue + pg-boss on first start). */
 export async function createBenchDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `accrue_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const u = new URL(adminUrl);
-  u.pathname = `/${name}`;
-  await migrate(u.toString());
-  return {
-    url: u.toString(),
-    async drop() {
-      const a = new pg.Client({ connectionString: adminUrl });
-      await a.connect();
-      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await a.end();
-    },
-  };
+  const database = await createDatabase(adminUrl, `accrue_bench_${randomBytes(4).toString('hex')}`);
+  await migrate(database.url);
+  return database;
 }
 
 export type BusBenchResult = { throughput: ThroughputResult; latency: LatencyResult };

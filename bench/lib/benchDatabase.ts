@@ -7,6 +7,7 @@ import pg from 'pg';
 import { PgBoss } from 'pg-boss';
 import { startEmbeddedPostgres } from '../../src/db/embeddedPostgres.ts';
 import { migrate } from '../../src/db/migrate.ts';
+import { createDatabase } from '../../src/db/createDatabase.ts';
 
 export type BenchDatabase = { url: string; adminUrl: string; embedded: boolean; close(): Promise<void> };
 
@@ -22,11 +23,6 @@ function freePort(): Promise<number> {
   });
 }
 
-function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
 
 /**
  * A database for one bench run. With DATABASE_URL: a scratch database on that server
@@ -50,23 +46,13 @@ export async function openBenchDatabase(databaseUrl: string | undefined, log: (m
       await rm(dir, { recursive: true, force: true });
     };
   }
-  const name = `accrue_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = withDatabase(adminUrl, name);
-  await migrate(url);
-  await installBoss(url);
+  const { url, drop } = await scratchDatabase(adminUrl, 'accrue_bench', { pgBoss: true });
   return {
     url,
     adminUrl,
     embedded: !databaseUrl,
     async close() {
-      const a = new pg.Client({ connectionString: adminUrl });
-      await a.connect();
-      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
-      await a.end();
+      await drop();
       await stopServer();
     },
   };
@@ -107,21 +93,8 @@ export async function describeServer(url: string): Promise<Record<string, string
  * would fill with no worker to empty them). `pgBoss`: with the pg-boss schema too.
  */
 export async function scratchDatabase(adminUrl: string, prefix: string, options: { pgBoss?: boolean } = {}): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `${prefix}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = withDatabase(adminUrl, name);
-  await migrate(url);
-  if (options.pgBoss) await installBoss(url);
-  return {
-    url,
-    async drop() {
-      const a = new pg.Client({ connectionString: adminUrl });
-      await a.connect();
-      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
-      await a.end();
-    },
-  };
+  const database = await createDatabase(adminUrl, `${prefix}_${randomBytes(4).toString('hex')}`);
+  await migrate(database.url);
+  if (options.pgBoss) await installBoss(database.url);
+  return database;
 }

@@ -1,8 +1,8 @@
 import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { inject } from 'vitest';
+import { createDatabase } from '../../src/db/createDatabase.ts';
 import { MIGRATIONS_DIR, migrate, type MigrateOptions, type MigrateResult } from '../../src/db/migrate.ts';
 
 /**
@@ -11,27 +11,12 @@ import { MIGRATIONS_DIR, migrate, type MigrateOptions, type MigrateResult } from
  * Call drop() in afterAll.
  */
 export async function createEmptyDatabase(name: string): Promise<{ ownerUrl: string; runtimeUrl: string; drop(): Promise<void> }> {
-  const adminUrl = inject('adminUrl');
   const role = inject('runtimeRole');
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const u = new URL(adminUrl);
-  u.pathname = `/${name}`;
-  const ownerUrl = u.toString();
-  u.username = role.user;
-  u.password = role.password;
-  return {
-    ownerUrl,
-    runtimeUrl: u.toString(),
-    async drop() {
-      const a = new pg.Client({ connectionString: adminUrl });
-      await a.connect();
-      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
-      await a.end();
-    },
-  };
+  const { url: ownerUrl, drop } = await createDatabase(inject('adminUrl'), name);
+  const runtime = new URL(ownerUrl);
+  runtime.username = role.user;
+  runtime.password = role.password;
+  return { ownerUrl, runtimeUrl: runtime.toString(), drop };
 }
 
 /**
