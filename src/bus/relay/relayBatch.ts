@@ -12,6 +12,23 @@ import type { AppliedInRelay, RelayApplier } from './relayApplier.ts';
 
 type EventRow = Parameters<typeof toStoredEvent>[0];
 
+/** What the claim returns of an event: `data` is null where the batch's jobs do not carry it (a bundle's). */
+type ClaimedRow = Omit<EventRow, 'data'> & { data: EventRow['data'] | null };
+
+/** A claimed event routed without its data: bundles need only its position. */
+type Unread = { position: number; type: string; unread: true };
+
+const EVENT_COLUMNS = (
+  ['position', 'event_id', 'type', 'schema_version', 'aggregate_type', 'aggregate_id', 'aggregate_version', 'occurred_at', 'recorded_at',
+    'correlation_id', 'causation_id', 'traceparent', 'actor', 'source', 'external_id'] satisfies (keyof ClaimedRow)[]
+)
+  .map((c) => `e.${c}`)
+  .join(', ');
+
+function toClaimedEvent(row: ClaimedRow): StoredEvent | Unread {
+  return row.data === null ? { position: Number(row.position), type: row.type, unread: true } : toStoredEvent(row as EventRow);
+}
+
 /**
  * Moves up to `batchSize` committed events from the outbox into pg-boss jobs, in one
  * transaction: for each subscriber, one bundle job holding the batch's events it takes
@@ -67,6 +84,12 @@ export async function relayBatch(
   const { applier } = options;
   // Inlined as well; a whole number of ms.
   const lockTimeout = applier ? `SET LOCAL lock_timeout = '${Math.max(1, Math.trunc(applier.lockTimeoutMs))}ms';` : '';
+  // Up to this many claimed events, each comes back whole (data included): a batch the
+  // applier takes, or a lone event, which becomes a one-event job. A larger batch (a
+  // backlog) goes to bundles, which hold positions only: its events come back without
+  // their data, which neither the relay nor the bundle reads (the worker reads the events
+  // itself), except the types a subscriber takes one job per event for.
+  const fullUpTo = applier ? Math.max(1, Math.trunc(applier.maxEvents)) : 1;
   const client = await handle.pool.connect();
   let inTransaction = false;
   let broken: Error | undefined;
@@ -86,17 +109,21 @@ export async function relayBatch(
       ), deleted AS (
         DELETE FROM outbox o USING claimed c WHERE o.position = c.position RETURNING o.position
       )
-      SELECT d.position AS claimed, e.* FROM deleted d
+      SELECT d.position AS claimed, ${EVENT_COLUMNS},
+             CASE WHEN count(*) OVER () <= ${fullUpTo}
+                    OR EXISTS (SELECT 1 FROM subscriptions s WHERE s.event_type = e.type AND s.takes_bundles IS NOT TRUE)
+                  THEN e.data END AS data
+      FROM deleted d
       JOIN event_keys k ON k.position = d.position
       LEFT JOIN LATERAL (SELECT * FROM events e WHERE e.position = k.position AND e.recorded_at = k.recorded_at ${since} OFFSET 0) e ON true
       ORDER BY d.position;
       SELECT subscriber, event_type, takes_bundles FROM subscriptions`)) as unknown as pg.QueryResult[];
-    const claimed = results[results.length - 2]!.rows as (EventRow & { claimed: string })[];
+    const claimed = results[results.length - 2]!.rows as (ClaimedRow & { claimed: string })[];
     // Claimed events recorded before recentFrom: read by their keys over every partition.
-    const older = claimed.filter((r) => r.event_id === null).map((r) => r.claimed);
-    const recent = claimed.filter((r) => r.event_id !== null).map(toStoredEvent);
+    const older = claimed.filter((r) => r.event_id === null).map((r) => Number(r.claimed));
+    const recent = claimed.filter((r) => r.event_id !== null).map(toClaimedEvent);
     // Stored events never change: readEventsAt on the pool reads them as this transaction would.
-    const events = older.length === 0 ? recent : [...recent, ...(await readEventsAt(handle.db, older.map(Number)))].sort((a, b) => a.position - b.position);
+    const events = older.length === 0 ? recent : [...recent, ...(await readEventsAt(handle.db, older))].sort((a, b) => a.position - b.position);
     let unrouted: Map<string, number> | undefined;
     const direct = applier && events.length <= applier.maxEvents ? applier : undefined;
     const appliedHere: { queue: string; events: readonly StoredEvent[] }[] = [];
@@ -105,14 +132,18 @@ export async function relayBatch(
       const subscriptions = results[results.length - 1]!.rows as SubscriptionRow[];
       const routes = routesFromSubscriptions(subscriptions);
       const bundled = bundledQueues(subscriptions);
+      const byQueue = routeEvents(routes, events);
+      const full = await withData(handle, byQueue, (queue, n) => (direct?.queues.has(queue) ?? false) || !bundled.has(queue) || n < 2, options.recentFrom);
       const db = { executeSql: (text: string, values?: unknown[]) => client.query(text, values) };
       try {
-        for (const [queue, queued] of routeEvents(routes, events)) {
+        for (const [queue, queued] of byQueue) {
           if (direct?.queues.has(queue) && onClient) {
-            applied.push(await onClient.run((tx) => direct.apply(tx, queue, queued)));
-            appliedHere.push({ queue, events: queued });
+            const stored = queued.map(full);
+            applied.push(await onClient.run((tx) => direct.apply(tx, queue, stored)));
+            appliedHere.push({ queue, events: stored });
           } else {
-            await boss.insert(queue, jobsFor(queued, bundled.has(queue)).map((data) => ({ data })), { db });
+            const jobs = bundled.has(queue) && queued.length > 1 ? jobsFor(queued, true) : jobsFor(queued.map(full), false);
+            await boss.insert(queue, jobs.map((data) => ({ data })), { db });
           }
         }
       } catch (error) {
@@ -161,4 +192,28 @@ function countApplied(client: pg.ClientBase, applied: readonly { queue: string; 
       GROUP BY a.subscriber
       ON CONFLICT (minute, subscriber, backend_pid) DO UPDATE
       SET events = d.events + excluded.events, lag_ms_sum = d.lag_ms_sum + excluded.lag_ms_sum, lag_ms_max = greatest(d.lag_ms_max, excluded.lag_ms_max)`;
+}
+
+/**
+ * The events whole, for the queues that need them so (`needs`: the applier's, a queue
+ * of one-event jobs, a queue that gets one event of the batch): those the claim returned
+ * without data are read in one statement (stored events never change, so the pool reads
+ * them as the relay's transaction would). Returns the lookup from a claimed event to the
+ * whole one.
+ */
+async function withData(
+  handle: Pick<DbHandle, 'db'>,
+  byQueue: ReadonlyMap<string, readonly (StoredEvent | Unread)[]>,
+  needs: (queue: string, events: number) => boolean,
+  recentFrom: string | undefined,
+): Promise<(e: StoredEvent | Unread) => StoredEvent> {
+  const unread = new Set<number>();
+  for (const [queue, queued] of byQueue) if (needs(queue, queued.length)) for (const e of queued) if ('unread' in e) unread.add(e.position);
+  const read = new Map(unread.size === 0 ? [] : (await readEventsAt(handle.db, [...unread], { recentFrom })).map((e) => [e.position, e]));
+  return (e) => {
+    if (!('unread' in e)) return e;
+    const whole = read.get(e.position);
+    if (!whole) throw new InvariantError(`relay: event at position ${e.position} was claimed without its data and not read`);
+    return whole;
+  };
 }
