@@ -70,12 +70,21 @@ export async function startRelay(options: StartRelayOptions): Promise<RelayHandl
   };
 
   let stopped = false;
-  // Idle loops, oldest first. A commit wakes one of them: at 200 events/s two loops
-  // racing for the same row would only add a skipped claim. Under a backlog a loop
-  // that moved a full batch wakes another to help.
+  // Idle loops, oldest first. A commit wakes one of them, and only while no loop is in a
+  // batch: a loop in a batch looks again as soon as it commits (it sees the notification),
+  // and takes everything that arrived meanwhile in one batch. A second loop woken then
+  // would claim the next events of the invoices the first is applying and wait for their
+  // locks (at 1,000 events/s, commit → ledger p95 was ~2x that of one loop at a time,
+  // docs/performance.md "Fifth step"). Under a backlog a loop that moved a full batch
+  // wakes another to help, so the loops still move a backlog side by side.
   const idle: Array<() => void> = [];
   let notified = 0;
+  let inBatch = 0;
   const wakeOne = () => {
+    notified++;
+    if (inBatch === 0) idle.shift()?.();
+  };
+  const wakeAnother = () => {
     notified++;
     idle.shift()?.();
   };
@@ -96,18 +105,23 @@ export async function startRelay(options: StartRelayOptions): Promise<RelayHandl
     while (!stopped) {
       const seen = notified;
       let moved = 0;
+      inBatch++;
       try {
         moved = await traceRelayBatch(() => relayBatch(handle, boss, settings.relay.batchSize, { onUnrouted, recentFrom: recentEventsFrom(now()), applier: options.applier, onWroteOutbox, onFellBack }));
         failures = 0;
       } catch (err) {
         failures++;
         log.warn({ err: { message: (err as Error).message }, failures }, 'relay batch failed; retrying');
+      } finally {
+        inBatch--;
+      }
+      if (failures > 0) {
         // Back off 100 ms doubling to 5 s while the database is away; a NOTIFY (or stop) cuts it short.
         await wakeOrTimeout(doublingDelay(failures, 100, 5000));
         continue;
       }
       if (moved >= settings.relay.batchSize) {
-        wakeOne();
+        wakeAnother();
         continue;
       }
       // A notification during the batch may be for rows this batch did not see.
