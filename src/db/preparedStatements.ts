@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { CompiledQuery, type Compilable } from 'kysely';
+import { CompiledQuery, type Compilable, type RawBuilder } from 'kysely';
 import { InvariantError } from '../errors.ts';
 import type { Executor } from './connect.ts';
 
@@ -9,6 +9,8 @@ type Slot = { readonly [SLOT]: Path };
 
 /** Statement text → its name: the texts sendNamedStatements() sends as prepared statements. */
 const NAMES = new Map<string, string>();
+/** The same for executeNamed()'s texts, which only clients planning each call send named. */
+const BATCH_NAMES = new Map<string, string>();
 
 // SQLSTATEs after which a client stops naming statements: 26000 (the server lost the
 // statement: DEALLOCATE, DISCARD ALL, a pooler in between) and 0A000 "cached plan must
@@ -79,6 +81,35 @@ export function preparedStatement<A extends object, R>(name: string, build: (db:
   };
 }
 
+/** How many texts one executeNamed() name may register (its variants); further texts go unnamed. */
+const MAX_VARIANTS = 16;
+const variantsOf = new Map<string, number>();
+
+/**
+ * Runs a statement built with kysely's `sql` template (its values already parameters,
+ * its text the same from call to call but for a few variants: which CTEs a batch
+ * needs) as a named prepared statement on pools made by connect(): the server parses
+ * and plans it once per connection. For the statements every relay-applied batch
+ * sends, where parse and plan were as long as the work for a batch of one event
+ * (docs/performance.md, "Fifth step"). A text seen for the first time is registered
+ * under `accrue_<name>_v<n>`; past MAX_VARIANTS texts for one name (a text that embeds
+ * values would make one per call) the rest go unnamed. Only the clients of a pool made
+ * with `customPlans` (the relay's and the worker's) send them named: their sessions plan
+ * each call for its values (plan_cache_mode), where a generic plan for arrays of 1 to
+ * 1,000 keys could scan a history table. Elsewhere they go unnamed, as any statement.
+ */
+export async function executeNamed<R>(db: Executor, name: string, query: RawBuilder<R>): Promise<R[]> {
+  const compiled = query.compile(db);
+  if (!BATCH_NAMES.has(compiled.sql)) {
+    const n = (variantsOf.get(name) ?? 0) + 1;
+    if (n <= MAX_VARIANTS) {
+      variantsOf.set(name, n);
+      BATCH_NAMES.set(compiled.sql, `accrue_${name}_v${n}`);
+    }
+  }
+  return (await db.executeQuery<R>(compiled)).rows;
+}
+
 /**
  * Makes a pg client send the texts of preparedStatement() as named statements: parsed
  * and planned by the server once per connection (a reconnect parses again). Postgres
@@ -89,11 +120,12 @@ export function preparedStatement<A extends object, R>(name: string, build: (db:
  * is sent again unnamed (it did not run); inside one the error stands, as the
  * transaction is aborted anyway.
  */
-export function sendNamedStatements(client: pg.PoolClient | pg.Client): void {
+export function sendNamedStatements(client: pg.PoolClient | pg.Client, options: { batchStatements?: boolean } = {}): void {
   const query = client.query.bind(client) as (config: unknown, values?: unknown, callback?: unknown) => unknown;
   let unnamed = false;
+  const nameOf = (text: string) => NAMES.get(text) ?? (options.batchStatements ? BATCH_NAMES.get(text) : undefined);
   (client as { query: unknown }).query = (config: unknown, values?: unknown, callback?: unknown) => {
-    const name = !unnamed && typeof config === 'string' && Array.isArray(values) && callback === undefined ? NAMES.get(config) : undefined;
+    const name = !unnamed && typeof config === 'string' && Array.isArray(values) && callback === undefined ? nameOf(config) : undefined;
     if (!name) return query(config, values, callback);
     const outsideTransaction = client.getTransactionStatus() === 'I';
     return (query({ name, text: config }, values) as Promise<unknown>).catch((err: { code?: string }) => {

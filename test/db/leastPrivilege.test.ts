@@ -212,7 +212,8 @@ describe('least privilege: migrate and boot', () => {
     const log = capturingLogger(lines);
     try {
       const waiting = ensureMigrated({ url: runtimeUrl.toString(), embedded: false, stop: async () => {} }, log);
-      await new Promise((r) => setTimeout(r, 500));
+      // Until it says it waits (a fixed 500 ms was too short at load 12).
+      for (let waited = 0; !/waiting for migrations/.test(lines.join('\n')) && waited < 20_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
       expect(lines.join('\n')).toMatch(/waiting for migrations/);
       // The owner migrates (granting the runtime role); the waiting process carries on.
       await migrate(ownerUrl.toString(), { runtimeUrl: runtimeUrl.toString() });

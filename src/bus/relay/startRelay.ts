@@ -50,7 +50,7 @@ export async function startRelay(options: StartRelayOptions): Promise<RelayHandl
   }
   buildRoutes(options.subscribers); // refuses two subscribers with one name
   const loops = Math.max(1, options.loops ?? settings.relay.loops);
-  const handle = connect(options.url, { max: loops + 1, applicationName: 'accrue-relay' });
+  const handle = connect(options.url, { max: loops + 1, applicationName: 'accrue-relay', customPlans: true });
   const boss = await startBoss(options.url, { role: 'relay', settings, log, max: loops + 1 });
   await ensureQueues(boss, options.subscribers.map((s) => s.name), settings.queue);
   // What this process knows joins what the workers registered: routing reads the table.

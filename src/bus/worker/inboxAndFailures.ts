@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../../db/connect.ts';
+import { executeNamed } from '../../db/preparedStatements.ts';
 import type { AttemptFailure } from '../contract/jobFailure.ts';
 
 /**
@@ -12,12 +13,16 @@ export async function claimInbox(db: Executor, subscriber: string, eventIds: rea
   if (eventIds.length === 0) return new Set();
   // The shared lock lets `rebuild` (which takes it exclusively) wait for batches in
   // flight and hold new ones back while it resets; batches never block each other.
-  const { rows } = await sql<{ event_id: string }>`
+  const rows = await executeNamed(
+    db,
+    'claim_inbox',
+    sql<{ event_id: string }>`
     WITH gate AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared(${inboxLockKey(subscriber)})${locks ? sql`, ${locks}` : sql``})
     INSERT INTO inbox (subscriber, event_id)
     SELECT ${subscriber}, id FROM unnest(${eventIds}::uuid[]) AS t(id), gate
     ON CONFLICT DO NOTHING
-    RETURNING event_id`.execute(db);
+    RETURNING event_id`,
+  );
   return new Set(rows.map((r) => r.event_id));
 }
 

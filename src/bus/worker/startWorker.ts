@@ -49,7 +49,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   const externalSize = subscribers.some((s) => s.external) ? externalBatchSize(settings) : batchSize;
   const queueSlots = subscribers.flatMap((s) => s.queues ?? []).reduce((n, q) => n + q.concurrency, 0);
   const connections = subscribers.length * concurrency + 2;
-  const handle = connect(options.url, { max: connections, applicationName: 'accrue-worker', log });
+  const handle = connect(options.url, { max: connections, applicationName: 'accrue-worker', log, customPlans: true });
   // The work queues' loops fetch and complete on pg-boss's pool too.
   const boss = await startBoss(options.url, { role: 'worker', settings, log, max: connections + queueSlots + 2 });
   await ensureQueues(boss, [...subscribers.map((s) => s.name), ...workQueueNames(subscribers)], settings.queue);

@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../../../db/connect.ts';
+import { executeNamed } from '../../../db/preparedStatements.ts';
 import { ACCOUNT_COLUMNS, fromAccountColumns, type AccountColumnValues } from '../accountColumns.ts';
 import { BOOK_SNAPSHOT_SCHEMA_VERSION, isPayment, parseBookSnapshot, type HeldPayment } from '../bookSnapshot.ts';
 import type { BookEvent } from '../invoiceTimeline.ts';
@@ -45,7 +46,10 @@ export async function loadInvoiceBooks(
 ): Promise<{ books: Map<string, InvoiceBook | null>; posted: Map<string, Map<string, PostedTotal>>; lockedThrough: string | null; unreadable: string[] }> {
   const eventIds = posting.map((p) => p.eventId);
   const paymentIds = [...new Set(posting.flatMap((p) => (p.paymentId === null ? [] : [p.paymentId])))];
-  const { rows } = await sql<BookRow>`
+  const rows = await executeNamed(
+    db,
+    'load_invoice_books',
+    sql<BookRow>`
     WITH ids AS (SELECT DISTINCT unnest(${[...invoiceIds]}::text[]) AS invoice_id),
     lines_through AS (
       SELECT invoice_id, max(recognized_through) AS lines_through
@@ -71,7 +75,8 @@ export async function loadInvoiceBooks(
                              ELSE '-infinity'::date END
     ) p ON true
     LEFT JOIN known k ON k.invoice_id = ids.invoice_id
-  `.execute(db);
+  `,
+  );
   const books = new Map<string, InvoiceBook | null>();
   const posted = new Map<string, Map<string, PostedTotal>>();
   const unreadable: string[] = [];

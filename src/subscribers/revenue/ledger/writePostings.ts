@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../../../db/connect.ts';
+import { executeNamed } from '../../../db/preparedStatements.ts';
 import { eventRowsQuery, insertEventsCtes, toEventRows, type EventContext, type NewEvent } from '../../../events/appendEvents.ts';
 import type { BookEvent } from '../invoiceTimeline.ts';
 import type { InvoiceBook } from '../postInvoiceEvent.ts';
@@ -48,5 +49,6 @@ export async function writePostings(db: Executor, postings: Postings, ctx: Event
     }
   }
   if (ctes.length === 0) return;
-  await sql`WITH ${sql.join(ctes)} SELECT 1`.execute(db);
+  // A handful of texts (which CTEs a batch needs), each parsed and planned once per connection.
+  await executeNamed(db, 'write_postings', sql`WITH ${sql.join(ctes)} SELECT 1`);
 }
