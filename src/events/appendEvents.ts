@@ -1,6 +1,7 @@
 import { sql, type RawBuilder, type Selectable } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { Executor } from '../db/connect.ts';
+import { unnestArrays, unnestRows, type UnnestArrays, type UnnestColumn } from '../db/unnestRows.ts';
 import { InvariantError } from '../errors.ts';
 import type { EventsTable } from '../db/tables/eventStoreTables.ts';
 import { eventTypes, RELAYED_WHEN_SUBSCRIBED, type EventType } from './eventTypes.ts';
@@ -108,23 +109,43 @@ export async function appendEvents(db: Executor, events: NewEvent[], ctx: EventC
 }
 
 /**
- * Inserts validated rows into events and the outbox in one statement. One jsonb
- * parameter however many events (a statement carries at most 65,535 bind parameters);
- * WITH ORDINALITY keeps positions in the order given.
+ * Inserts validated rows into events and the outbox in one statement. One array
+ * parameter per column however many events (a statement carries at most 65,535 bind
+ * parameters); WITH ORDINALITY keeps positions in the order given.
  */
 function insertEventRows<R>(db: Executor, rows: ReturnType<typeof toEventRows>, returning: RawBuilder<unknown>) {
   return sql<R>`WITH ${insertEventsCtes(eventRowsQuery(rows), returning)} SELECT * FROM ins`.execute(db);
 }
 
+type EventRowValues = ReturnType<typeof toEventRows>[number];
+
+const EVENT_ROW_COLUMNS: UnnestColumn<EventRowValues>[] = [
+  ['event_id', 'uuid'], ['type', 'text'], ['schema_version', 'int'], ['aggregate_type', 'text'], ['aggregate_id', 'text'],
+  ['aggregate_version', 'int'], ['occurred_at', 'date'], ['correlation_id', 'text'], ['causation_id', 'text'], ['traceparent', 'text'],
+  ['actor', 'text'], ['source', 'text'], ['external_id', 'text'],
+];
+
+/** eventRowsSource's parameters: the rows' columns as typed arrays and their payloads as one jsonb array text. */
+export type EventRowParams = { columns: UnnestArrays<EventRowValues>; payloads: string };
+
+/** toEventRows' rows as eventRowsSource's parameters. */
+export function eventRowParams(rows: ReturnType<typeof toEventRows>): EventRowParams {
+  return { columns: unnestArrays(rows, EVENT_ROW_COLUMNS), payloads: `[${rows.map((r) => r.data).join(',')}]` };
+}
+
 /**
- * toEventRows' rows as a query (one jsonb parameter), with their order as `ordinality`;
- * the source insertEventsCtes takes, or the base of one that rewrites a column first.
+ * Event rows (eventRowParams) as a query, with their order as `ordinality`: the source
+ * insertEventsCtes takes, or the base of one that rewrites a column first. A typed
+ * array per column (unnestRows), and the payloads as one jsonb array, each row's `data`
+ * its element (jsonb): parsed once, with no escaping of JSON inside an array literal.
  */
+export function eventRowsSource(p: EventRowParams): RawBuilder<unknown> {
+  return sql`SELECT x.*, (${p.payloads}::jsonb) -> (x.ordinality::int - 1) AS data FROM ${unnestRows(p.columns, EVENT_ROW_COLUMNS, 'x')}`;
+}
+
+/** toEventRows' rows as eventRowsSource's query. */
 export function eventRowsQuery(rows: ReturnType<typeof toEventRows>): RawBuilder<unknown> {
-  return sql`SELECT * FROM ROWS FROM (jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS (
-        event_id uuid, type text, schema_version int, aggregate_type text, aggregate_id text, aggregate_version int,
-        occurred_at date, correlation_id text, causation_id text, traceparent text, actor text, source text,
-        external_id text, data text)) WITH ORDINALITY AS x`;
+  return eventRowsSource(eventRowParams(rows));
 }
 
 /**
@@ -132,7 +153,7 @@ export function eventRowsQuery(rows: ReturnType<typeof toEventRows>): RawBuilder
  * `ext` claims each (source, externalId) in event_external_ids (migration 132; a key
  * already stored, or twice in this call, is skipped as ON CONFLICT on events once did),
  * `ins` inserts the rows `source` yields (the columns of eventRowsQuery, `data` as
- * text, in `ordinality` order) without an external id or whose key `ext` claimed, and
+ * text or jsonb, in `ordinality` order) without an external id or whose key `ext` claimed, and
  * returns `returning` (which must include position and type); `ob` adds their outbox
  * rows. A writer that puts other rows in the same round trip (the revenue postings)
  * adds its CTEs beside these. events_record_keys (a statement trigger) fills event_keys.

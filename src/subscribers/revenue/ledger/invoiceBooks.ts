@@ -1,6 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../../../db/connect.ts';
 import { executeNamed } from '../../../db/preparedStatements.ts';
+import { unnestArrays, unnestRows, type UnnestArrays, type UnnestColumn } from '../../../db/unnestRows.ts';
 import { ACCOUNT_COLUMNS, fromAccountColumns, type AccountColumnValues } from '../accountColumns.ts';
 import { BOOK_SNAPSHOT_SCHEMA_VERSION, isPayment, parseBookSnapshot, type HeldPayment } from '../bookSnapshot.ts';
 import type { BookEvent } from '../invoiceTimeline.ts';
@@ -169,17 +170,22 @@ function postedTotal(r: PostedRow): [string, PostedTotal] {
 
 const ACCOUNT_LIST = Object.values(ACCOUNT_COLUMNS);
 
-/**
- * The CTEs that save the books of many invoices (each at most once), for writePostings'
- * one statement: books upserted, their current lines upserted, lines no longer on an
- * invoice removed. The removal looks the books' lines up by key (= ANY of an array):
- * joined to new_books, whose size the planner guesses at 100, it scanned all of
- * revenue_lines in every batch (15,589 rows, 1–9 ms, after a 30,000-event drain).
- */
-export function bookSaveCtes(
+type LineRow = { invoice_id: string; line_id: string; currency: string; position: number; net_amount: number; service_start: string | null;
+  service_end: string | null; recognized: number; recognized_through: string | null; active: boolean };
+
+const LINE_COLUMNS: UnnestColumn<LineRow>[] = [
+  ['invoice_id', 'text'], ['line_id', 'text'], ['currency', 'text'], ['position', 'int'], ['net_amount', 'bigint'], ['service_start', 'date'],
+  ['service_end', 'date'], ['recognized', 'bigint'], ['recognized_through', 'date'], ['active', 'boolean'],
+];
+
+/** bookSaveCtes' parameters: the books and their events as jsonb texts, their lines as typed arrays. */
+export type BookSaveParams = { books: string; bookEvents: string; lines: UnnestArrays<LineRow> };
+
+/** The books of many invoices (each at most once), their lines and the events they applied, as bookSaveCtes' parameters. */
+export function bookSaveParams(
   saves: readonly { book: InvoiceBook; outcome: InvoiceOutcome | null }[],
   bookEvents: readonly { invoiceId: string; event: BookEvent }[] = [],
-): RawBuilder<unknown> {
+): BookSaveParams {
   const stored = bookEvents.map(({ invoiceId, event }) => ({
     invoice_id: invoiceId,
     event_id: event.eventId,
@@ -203,7 +209,7 @@ export function bookSaveCtes(
     applied: book.applied,
     parked: book.parked,
   }));
-  const lines = saves.flatMap(({ book, outcome: o }) =>
+  const lines: LineRow[] = saves.flatMap(({ book, outcome: o }) =>
     (o?.lines ?? []).map((l) => ({
       invoice_id: book.invoiceId,
       line_id: l.lineId,
@@ -217,8 +223,21 @@ export function bookSaveCtes(
       active: l.active,
     })),
   );
+  return { books: JSON.stringify(books), bookEvents: JSON.stringify(stored), lines: unnestArrays(lines, LINE_COLUMNS) };
+}
+
+/**
+ * The CTEs that save the books of many invoices (bookSaveParams), for writePostings'
+ * one statement: books upserted, their current lines upserted (typed arrays:
+ * unnestRows; the books and their events stay one jsonb parameter each, the snapshots
+ * and event bodies being most of them), lines no longer on an invoice removed. The
+ * removal looks the books' lines up by key (= ANY of an array): joined to new_books,
+ * whose size the planner guesses at 100, it scanned all of revenue_lines in every batch
+ * (15,589 rows, 1–9 ms, after a 30,000-event drain).
+ */
+export function bookSaveCtes(p: BookSaveParams): RawBuilder<unknown> {
   return sql`new_books AS (
-      SELECT * FROM jsonb_to_recordset(${JSON.stringify(books)}::jsonb) AS x (
+      SELECT * FROM jsonb_to_recordset(${p.books}::jsonb) AS x (
         invoice_id text, currency text, status text, version int, total bigint, tax bigint, net_revenue bigint, amount_paid bigint,
         amount_due bigint, issued_on date, first_event_on date, horizon date, snapshot jsonb, applied jsonb, parked jsonb)
     ), book AS (
@@ -236,12 +255,10 @@ export function bookSaveCtes(
     ), book_events AS (
       INSERT INTO revenue_book_events (invoice_id, event_id, payment_id, body)
       SELECT invoice_id, event_id, payment_id, body
-      FROM jsonb_to_recordset(${JSON.stringify(stored)}::jsonb) AS x (invoice_id text, event_id text, payment_id text, body jsonb)
+      FROM jsonb_to_recordset(${p.bookEvents}::jsonb) AS x (invoice_id text, event_id text, payment_id text, body jsonb)
       ON CONFLICT DO NOTHING
     ), new_lines AS (
-      SELECT * FROM jsonb_to_recordset(${JSON.stringify(lines)}::jsonb) AS x (
-        invoice_id text, line_id text, currency text, position int, net_amount bigint, service_start date, service_end date,
-        recognized bigint, recognized_through date, active boolean)
+      SELECT * FROM ${unnestRows(p.lines, LINE_COLUMNS, 'x')}
     ), upserted AS (
       INSERT INTO revenue_lines (invoice_id, line_id, currency, position, net_amount, service_start, service_end,
                                  recognized, recognized_through, active)

@@ -1,4 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
+import { unnestArrays, unnestRows, type UnnestArrays, type UnnestColumn } from '../../../db/unnestRows.ts';
 import { ACCOUNT_COLUMNS, toAccountColumns } from '../accountColumns.ts';
 import { ACCOUNTS } from '../accounts.ts';
 import type { NewEntry } from '../postInvoiceEvent.ts';
@@ -10,14 +11,23 @@ export type EntryGroup = { invoiceId: string; currency: string; eventId: string 
 
 const ACCOUNT_LIST = ACCOUNTS.map((a) => ACCOUNT_COLUMNS[a]);
 
+type EntryRow = { currency: string; entry_date: string; origin_date: string; kind: string; invoice_id: string; line_id: string | null;
+  payment_id: string | null; event_id: string | null; note: string | null } & Record<string, unknown>;
+
+const ENTRY_COLUMNS: UnnestColumn<EntryRow>[] = [
+  ['currency', 'text'], ['entry_date', 'date'], ['origin_date', 'date'], ['kind', 'text'], ['invoice_id', 'text'], ['line_id', 'text'],
+  ['payment_id', 'text'], ['event_id', 'uuid'], ['note', 'text'], ...ACCOUNT_LIST.map((c) => [c, 'bigint'] as const),
+];
+
+/** entryInsertCtes' parameters: the entries' columns as typed arrays (unnestArrays). */
+export type EntryArrays = UnnestArrays<EntryRow>;
+
 /**
- * The CTEs that append the entries of many invoice events (a worker batch, or one event)
- * in writePostings' one statement: `new_entries` numbers them in the order given
- * (`ordinality`, 1-based) and draws each one's id from the identity sequence, so the
- * revenue events written in the same statement can carry it; `entries` inserts them.
+ * The entries of many invoice events (a worker batch, or one event), in the order given,
+ * as entryInsertCtes' parameters.
  */
-export function entryInsertCtes(groups: readonly EntryGroup[]): RawBuilder<unknown> {
-  const rows = groups.flatMap((g) =>
+export function entryArrays(groups: readonly EntryGroup[]): EntryArrays {
+  const rows: EntryRow[] = groups.flatMap((g) =>
     g.entries.map((e) => ({
       currency: g.currency,
       entry_date: e.entryDate,
@@ -31,13 +41,20 @@ export function entryInsertCtes(groups: readonly EntryGroup[]): RawBuilder<unkno
       ...toAccountColumns(e.movement),
     })),
   );
+  return unnestArrays(rows, ENTRY_COLUMNS);
+}
+
+/**
+ * The CTEs that append entries (entryArrays) in writePostings' one statement:
+ * `new_entries` numbers them in the order given (`ordinality`, 1-based) and draws each
+ * one's id from the identity sequence, so the revenue events written in the same
+ * statement can carry it; `entries` inserts them.
+ */
+export function entryInsertCtes(arrays: EntryArrays): RawBuilder<unknown> {
   const accounts = sql.join(ACCOUNT_LIST.map((c) => sql.ref(c)));
-  const accountTypes = sql.join(ACCOUNT_LIST.map((c) => sql`${sql.ref(c)} bigint`));
   return sql`new_entries AS MATERIALIZED (
       SELECT nextval('ledger_entries_entry_id_seq') AS entry_id, x.*
-      FROM ROWS FROM (jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS (
-        currency text, entry_date date, origin_date date, kind text, invoice_id text, line_id text, payment_id text,
-        event_id uuid, note text, ${accountTypes})) WITH ORDINALITY AS x
+      FROM ${unnestRows(arrays, ENTRY_COLUMNS, 'x')}
     ), entries AS (
       INSERT INTO ledger_entries (entry_id, currency, entry_date, origin_date, kind, invoice_id, line_id, payment_id, event_id, note, ${accounts})
       OVERRIDING SYSTEM VALUE
