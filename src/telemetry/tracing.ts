@@ -98,8 +98,10 @@ export function currentTraceparent(ctx: Context = context.active()): string | un
 /** A context whose remote parent is the stored `traceparent`; ROOT_CONTEXT when absent or malformed. */
 export function contextFromTraceparent(traceparent: string | null | undefined): Context {
   if (!traceparent) return ROOT_CONTEXT;
-  return w3c.extract(ROOT_CONTEXT, { traceparent }, { get: (c, k) => c[k], keys: (c) => Object.keys(c) });
+  return w3c.extract(ROOT_CONTEXT, { traceparent }, CARRIER_GETTER);
 }
+
+const CARRIER_GETTER = { get: (c: Record<string, string>, k: string) => c[k], keys: (c: Record<string, string>) => Object.keys(c) };
 
 /**
  * Starts a worker-side span that continues the trace of the request that wrote the
@@ -124,11 +126,20 @@ export function contextFromTraceparent(traceparent: string | null | undefined): 
 export function startEventSpan(
   name: string,
   traceparent: string | null | undefined,
-  attributes: Attributes,
+  attributes: Attributes | (() => Attributes),
   options: { kind?: SpanKind; mode?: 'child' | 'link' } = {},
 ): { span: Span; context: Context } {
   const { parent, links } = eventSpanParent(traceparent, options.mode ?? 'child');
-  const span = tracer().startSpan(name, { kind: options.kind ?? SpanKind.CONSUMER, attributes, links }, parent);
+  const kind = options.kind ?? SpanKind.CONSUMER;
+  if (typeof attributes !== 'function') {
+    const span = tracer().startSpan(name, { kind, attributes, links }, parent);
+    return { span, context: trace.setSpan(parent, span) };
+  }
+  // Attributes made on demand (a worker's attempt: one per event) are built only when
+  // the span records them; set right after the start, so the exported span is the same
+  // (the samplers the SDK is configured with, parent-based and ratio, do not read them).
+  const span = tracer().startSpan(name, { kind, links }, parent);
+  if (span.isRecording()) span.setAttributes(attributes());
   return { span, context: trace.setSpan(parent, span) };
 }
 
