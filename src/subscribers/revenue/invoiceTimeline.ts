@@ -45,8 +45,20 @@ function earliest<T extends { on: string; eventId: string }>(xs: T[]): T | undef
 }
 
 function invoiceOf(e: BookEvent, currency: string): NetInvoice {
-  return netInvoice(currency, e.data.lines as InvoiceLine[]);
+  const known = netOf.get(e);
+  if (known?.currency === currency) return known;
+  const inv = netInvoice(currency, e.data.lines as InvoiceLine[]);
+  netOf.set(e, inv);
+  return inv;
 }
+
+/**
+ * Each create's and update's net invoice, by event: a batch resolves an invoice's
+ * timeline once per event it posts and again when it saves the book, and the created
+ * invoice's lines were split each time. Book events are never changed in place, nor is a
+ * NetInvoice (targetJournal only reads it), so the event object stands for its lines.
+ */
+const netOf = new WeakMap<BookEvent, NetInvoice>();
 
 /**
  * Orders an invoice's events by business time, so the books depend on the set of
@@ -58,9 +70,16 @@ function invoiceOf(e: BookEvent, currency: string): NetInvoice {
  * earliest by (day, eventId) wins, whatever arrived first.
  */
 export function resolveTimeline(events: readonly BookEvent[], start?: TimelineStart): Timeline | null {
-  const create = start ? undefined : earliest(events.filter((e) => e.type === 'InvoiceCreated').map((e) => ({ ...e, on: e.effectiveOn })));
+  // The earliest create by (day, eventId), as earliest() picks.
+  let create: BookEvent | undefined;
+  if (!start) {
+    for (const e of events) {
+      if (e.type !== 'InvoiceCreated') continue;
+      if (!create || e.effectiveOn < create.effectiveOn || (e.effectiveOn === create.effectiveOn && e.eventId < create.eventId)) create = e;
+    }
+  }
   if (!start && !create) return null;
-  const issuedOn = start ? start.issuedOn : create!.on;
+  const issuedOn = start ? start.issuedOn : create!.effectiveOn;
   const currency = start ? start.currency : (create!.data.currency as string);
   const initialVersion = start ? start.initialVersion : (create!.version ?? 1);
   // Resuming, a later create loses to the folded one and a folded void wins over any later one.
