@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RANK, resolveTimeline, versionKey, type BookEvent, type Timeline, type TimelineStart } from './invoiceTimeline.ts';
+import { RANK, resolveTimeline, versionKey, type BookEvent, type TimelineStart } from './invoiceTimeline.ts';
 import { targetJournal, type FoldCapture, type FoldPosition } from './targetJournal.ts';
 
 /**
@@ -90,10 +90,12 @@ export function foldIntoSnapshot(
   snapshot: BookSnapshot | null,
   applied: readonly BookEvent[],
   horizon: string,
-  fold: SnapshotFold | null = snapshotFold(snapshot, applied, horizon),
 ): { snapshot: BookSnapshot; applied: BookEvent[] } | null {
-  if (!fold?.capture) return null;
-  const { timeline, capture } = fold;
+  const timeline = resolveTimeline(applied, snapshot ?? undefined);
+  if (!timeline) return null;
+  const resume = snapshot ? { state: snapshot.state, carry: snapshot.carry } : undefined;
+  const { capture } = targetJournal(timeline, horizon, { resume, capture: true });
+  if (!capture) return null;
   const issuedOn = timeline.issuedOn;
   const folded = (e: BookEvent) => comparePositions(eventPosition(e, issuedOn), capture.through) <= 0;
   const heldPayments = new Set(applied.filter((e) => folded(e) && isPayment(e)).map((e) => String(e.data.paymentId)));
@@ -110,17 +112,6 @@ export function foldIntoSnapshot(
     },
     applied: applied.filter((e) => !folded(e) && !(isPayment(e) && heldPayments.has(String(e.data.paymentId)))),
   };
-}
-
-/** The timeline of a book's events and targetJournal's capture at `horizon`, which foldIntoSnapshot builds the snapshot from. */
-export type SnapshotFold = { timeline: Timeline; capture: FoldCapture | null };
-
-/** The fold foldIntoSnapshot starts from; null when the events hold no invoice yet. */
-export function snapshotFold(snapshot: BookSnapshot | null, applied: readonly BookEvent[], horizon: string): SnapshotFold | null {
-  const timeline = resolveTimeline(applied, snapshot ?? undefined);
-  if (!timeline) return null;
-  const resume = snapshot ? { state: snapshot.state, carry: snapshot.carry } : undefined;
-  return { timeline, capture: targetJournal(timeline, horizon, { resume, capture: true }).capture };
 }
 
 /** A folded event holding a payment id, as the event store of the books has it (revenue_book_events). */

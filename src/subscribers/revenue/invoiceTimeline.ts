@@ -45,20 +45,8 @@ function earliest<T extends { on: string; eventId: string }>(xs: T[]): T | undef
 }
 
 function invoiceOf(e: BookEvent, currency: string): NetInvoice {
-  const known = netOf.get(e);
-  if (known?.currency === currency) return known;
-  const inv = netInvoice(currency, e.data.lines as InvoiceLine[]);
-  netOf.set(e, inv);
-  return inv;
+  return netInvoice(currency, e.data.lines as InvoiceLine[]);
 }
-
-/**
- * Each create's and update's net invoice, by event: a batch resolves an invoice's
- * timeline once per event it posts and again when it saves the book, and the created
- * invoice's lines were split each time. Book events are never changed in place, nor is a
- * NetInvoice (targetJournal only reads it), so the event object stands for its lines.
- */
-const netOf = new WeakMap<BookEvent, NetInvoice>();
 
 /**
  * Orders an invoice's events by business time, so the books depend on the set of

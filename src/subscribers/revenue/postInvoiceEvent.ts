@@ -1,7 +1,7 @@
 import { addMovement, isZeroMovement, zeroMovement, type Movement } from './accounts.ts';
 import { INVOICE_BOOK_EVENT_TYPES } from '../../events/eventTypes.ts';
 import { InvariantError } from '../../errors.ts';
-import { againstHeldPayment, foldIntoSnapshot, isPayment, sortsIntoSnapshot, type BookSnapshot, type HeldPayment, type SnapshotFold } from './bookSnapshot.ts';
+import { againstHeldPayment, foldIntoSnapshot, isPayment, sortsIntoSnapshot, type BookSnapshot, type HeldPayment } from './bookSnapshot.ts';
 import { resolveTimeline, type BookEvent, type BookEventType } from './invoiceTimeline.ts';
 import { entryKey, targetJournal, type EntryKind, type InvoiceOutcome, type TargetEntry } from './targetJournal.ts';
 
@@ -143,7 +143,7 @@ function placeOnBook(book: InvoiceBook, incoming: BookEvent): 'tail' | 'lost' | 
 /** The book with what it applied folded into its snapshot as far as its horizon allows (done when a book is saved). */
 export function snapshotBook(book: InvoiceBook): InvoiceBook {
   if (book.horizon === null) return book;
-  const folded = foldIntoSnapshot(book.snapshot, book.applied, book.horizon, foldOf.get(book));
+  const folded = foldIntoSnapshot(book.snapshot, book.applied, book.horizon);
   return folded ? { ...book, snapshot: folded.snapshot, applied: folded.applied } : book;
 }
 
@@ -156,8 +156,7 @@ export function reconcile(book: InvoiceBook, clock: PostingClock, posted: Readon
   // import's bound) does not move it; its entries take their catch-up where it stands.
   const horizon = later(later(clock.today, book.horizon), clock.firstOpenDay);
   const resume = snapshot ? { state: snapshot.state, carry: snapshot.carry } : undefined;
-  // With the capture a save's snapshot needs (the same fold: these events, snapshot and horizon).
-  const { entries: target, outcome, capture } = targetJournal(timeline, horizon, { resume, capture: true });
+  const { entries: target, outcome } = targetJournal(timeline, horizon, { resume });
 
   // With a snapshot the target holds the keys from its window on; what is posted before
   // the window equals what the snapshot folded, and is left out of the comparison.
@@ -176,19 +175,8 @@ export function reconcile(book: InvoiceBook, clock: PostingClock, posted: Readon
   for (const [key, want] of target) compare(want, posted.get(key));
   for (const [key, have] of posted) if (!target.has(key) && inWindow(have)) compare(undefined, have);
   entries.sort((a, b) => (a.entryDate === b.entryDate ? KIND_ORDER[a.kind] - KIND_ORDER[b.kind] : a.entryDate < b.entryDate ? -1 : 1));
-  const next = { ...book, horizon };
-  foldOf.set(next, { timeline, capture });
-  return { changed: changed || entries.length > 0 || horizon !== book.horizon, book: next, outcome, horizon, entries, stored: [] };
+  return { changed: changed || entries.length > 0 || horizon !== book.horizon, book: { ...book, horizon }, outcome, horizon, entries, stored: [] };
 }
-
-/**
- * The fold reconcile computed for each book it returned, which snapshotBook of that
- * book would compute again from the same inputs (its events, snapshot and horizon):
- * a batch saves each book it posted, and that second fold was ~9 % of the worker's
- * allocations. Books are never changed in place (every step makes a new one), so the
- * object stands for its contents; an entry lives as long as its book.
- */
-const foldOf = new WeakMap<InvoiceBook, SnapshotFold>();
 
 // Read only (addMovement makes a new one).
 const NO_MOVEMENT: Movement = Object.freeze(zeroMovement());
