@@ -1,9 +1,9 @@
-import { context, SpanKind, SpanStatusCode, type Attributes } from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, trace, type Attributes } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { eventLogger } from './logContext.ts';
 import { recordArchived, recordHandled, recordHandlerDuration, recordRelayBatch, recordRetry, secondsSince } from './metrics.ts';
 import { ATTR, DB_SYSTEM_POSTGRESQL, MESSAGING_OPERATION, MESSAGING_SYSTEM, SPAN } from './names.ts';
-import { currentTraceparent, markSpanFailed, startEventSpan, tracer, withSpan } from './tracing.ts';
+import { currentTraceparent, markSpanFailed, startEventSpanUnder, tracer, withSpan } from './tracing.ts';
 
 /**
  * One call per pipeline step, so the API, relay and worker code stays free of span
@@ -121,8 +121,9 @@ export type JobAttempt = {
  * transaction that rolled back. Nothing here touches the database.
  */
 export function startJobAttempt(info: AttemptInfo, event: EventForTelemetry, log: Logger): JobAttempt {
-  // One per event (500 a batch): the attributes are built only for a span that records them.
-  const { span, context: attemptContext } = startEventSpan(SPAN.jobAttempt(info.queue), event.traceparent, () => attemptAttributes(info, event));
+  // One per event (500 a batch, all alive until the batch settles): the attributes are
+  // built only for a span that records them, and the span's context when a handler runs in it.
+  const { span, parent } = startEventSpanUnder(SPAN.jobAttempt(info.queue), event.traceparent, () => attemptAttributes(info, event));
   // Made on first use: a batch of 500 jobs whose handler runs once (handleBatch) reads
   // at most one attempt's logger, and a pino child per job was ~5 % of the worker's CPU.
   let attemptLog: Logger | undefined;
@@ -133,7 +134,7 @@ export function startJobAttempt(info: AttemptInfo, event: EventForTelemetry, log
       return (attemptLog ??= eventLogger(log, event, { subscriber: info.subscriber, queue: info.queue, jobId: info.jobId }));
     },
     handle(fn) {
-      return context.with(attemptContext, async () => {
+      return context.with(trace.setSpan(parent, span), async () => {
         const started = performance.now();
         let outcome: 'ok' | 'error' = 'error';
         try {

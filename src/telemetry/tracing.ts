@@ -129,18 +129,30 @@ export function startEventSpan(
   attributes: Attributes | (() => Attributes),
   options: { kind?: SpanKind; mode?: 'child' | 'link' } = {},
 ): { span: Span; context: Context } {
+  const { span, parent } = startEventSpanUnder(name, traceparent, attributes, options);
+  return { span, context: trace.setSpan(parent, span) };
+}
+
+/**
+ * startEventSpan without making the span's context: the span and the context it was
+ * started under (`trace.setSpan(parent, span)` is its context, made when something runs
+ * in it). A worker starts one per event and runs a handler in at most one of them.
+ * Attributes given as a function are built only when the span records them, and set
+ * right after its start: the exported span is the same (the samplers the SDK is
+ * configured with, parent-based and ratio, do not read them).
+ */
+export function startEventSpanUnder(
+  name: string,
+  traceparent: string | null | undefined,
+  attributes: Attributes | (() => Attributes),
+  options: { kind?: SpanKind; mode?: 'child' | 'link' } = {},
+): { span: Span; parent: Context } {
   const { parent, links } = eventSpanParent(traceparent, options.mode ?? 'child');
   const kind = options.kind ?? SpanKind.CONSUMER;
-  if (typeof attributes !== 'function') {
-    const span = tracer().startSpan(name, { kind, attributes, links }, parent);
-    return { span, context: trace.setSpan(parent, span) };
-  }
-  // Attributes made on demand (a worker's attempt: one per event) are built only when
-  // the span records them; set right after the start, so the exported span is the same
-  // (the samplers the SDK is configured with, parent-based and ratio, do not read them).
+  if (typeof attributes !== 'function') return { span: tracer().startSpan(name, { kind, attributes, links }, parent), parent };
   const span = tracer().startSpan(name, { kind, links }, parent);
   if (span.isRecording()) span.setAttributes(attributes());
-  return { span, context: trace.setSpan(parent, span) };
+  return { span, parent };
 }
 
 function eventSpanParent(traceparent: string | null | undefined, mode: 'child' | 'link'): { parent: Context; links: Link[] } {

@@ -59,8 +59,8 @@ export async function handleBatchTraced(
     await (first ? first.handle(() => run(items.length === 1 ? first.log : ctx.log)) : run(ctx.log));
     outcome = 'ok';
   } finally {
-    const seconds = (performance.now() - started) / 1000 / Math.max(1, items.length);
-    for (const a of attempts) a?.ranInBatch({ outcome, seconds });
+    const run = { outcome, seconds: (performance.now() - started) / 1000 / Math.max(1, items.length) };
+    for (const a of attempts) a?.ranInBatch(run);
   }
 }
 
