@@ -212,7 +212,8 @@ export function toStoredEvent(row: EventRow): StoredEvent {
     aggregateId: row.aggregate_id,
     aggregateVersion: row.aggregate_version,
     occurredAt: row.occurred_at,
-    recordedAt: new Date(row.recorded_at).toISOString(),
+    // pg gives a Date (one per event the relay and the worker read): no copy of it.
+    recordedAt: (row.recorded_at instanceof Date ? row.recorded_at : new Date(row.recorded_at)).toISOString(),
     correlationId: row.correlation_id,
     causationId: row.causation_id,
     traceparent: row.traceparent,
@@ -264,8 +265,13 @@ export function eventsAtQuery(positions: readonly number[], from?: string): RawB
   return sql<EventRow>`
     SELECT e.* FROM event_keys k
     CROSS JOIN LATERAL (SELECT * FROM events e WHERE e.position = k.position AND e.recorded_at = k.recorded_at ${since} OFFSET 0) e
-    WHERE k.position = ANY(${positions.map(String)}::bigint[])
+    WHERE k.position = ANY(${positionsLiteral(positions)}::bigint[])
     ORDER BY e.position`;
+}
+
+/** Integer positions as the array literal's text ({1,2,3}: no quoting needed; pg quoted each as a string, 500 a bundle). */
+function positionsLiteral(positions: readonly number[]): string | string[] {
+  return positions.every(Number.isSafeInteger) ? `{${positions.join(',')}}` : positions.map(String);
 }
 
 const eventsByKey = (db: Executor, positions: readonly number[], from?: string) => eventsAtQuery(positions, from).execute(db).then((r) => r.rows);

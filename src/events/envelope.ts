@@ -66,14 +66,50 @@ export function parseEventData<T extends EventType>(type: T, data: unknown, fiel
 /**
  * Reads an event as a subscriber gets it (e.g. a job payload): checks the envelope,
  * upcasts old schema versions and validates the payload. A failure here is a poison
- * message: retrying cannot fix it.
+ * message: retrying cannot fix it. An event shared with shareStoredEvent is validated
+ * once: later reads of that same (frozen) object get the same frozen answer.
  */
 export function readStoredEvent(raw: unknown): StoredEvent {
+  if (typeof raw !== 'object' || raw === null || !shared.has(raw)) return parseStoredEvent(raw);
+  let event = validatedShared.get(raw);
+  if (event === undefined) validatedShared.set(raw, (event = deepFreeze(parseStoredEvent(raw))));
+  return event;
+}
+
+function parseStoredEvent(raw: unknown): StoredEvent {
   const envelope = storedEventShape.safeParse(raw);
   if (!envelope.success) throw new ValidationError('invalid event envelope', zodIssues(envelope.error));
-  const e = envelope.data;
+  // zod's output is a fresh object: completed in place (same keys, same order as a copy).
+  const e = envelope.data as { type: string; schemaVersion: number; data: unknown };
   const type = e.type as EventType;
   const current = eventTypes[type].schemaVersion;
-  const data = e.schemaVersion < current ? upcast(type, e.schemaVersion, current, e.data) : e.data;
-  return { ...e, type, schemaVersion: current, data: parseEventData(type, data) } as StoredEvent;
+  const data = e.schemaVersion < current ? upcast(type, e.schemaVersion, current, e.data as Record<string, unknown>) : e.data;
+  e.schemaVersion = current;
+  e.data = parseEventData(type, data);
+  return e as unknown as StoredEvent;
+}
+
+// Events several subscribers of one process read (eventReadCache), and their validated form.
+const shared = new WeakSet<object>();
+const validatedShared = new WeakMap<object, StoredEvent>();
+
+/**
+ * Freezes a stored event (deeply) for several readers in one process, and lets
+ * readStoredEvent validate it once for all of them instead of once each (a worker
+ * running three subscribers read each event three times: the cost of zod, tripled).
+ * Frozen, it cannot change after it was validated; the validated form is frozen too,
+ * since every reader gets the same object. An invalid event is not remembered: each
+ * read fails as before.
+ */
+export function shareStoredEvent<T>(raw: T): T {
+  if (typeof raw === 'object' && raw !== null) shared.add(deepFreeze(raw));
+  return raw;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }

@@ -98,8 +98,10 @@ export function currentTraceparent(ctx: Context = context.active()): string | un
 /** A context whose remote parent is the stored `traceparent`; ROOT_CONTEXT when absent or malformed. */
 export function contextFromTraceparent(traceparent: string | null | undefined): Context {
   if (!traceparent) return ROOT_CONTEXT;
-  return w3c.extract(ROOT_CONTEXT, { traceparent }, { get: (c, k) => c[k], keys: (c) => Object.keys(c) });
+  return w3c.extract(ROOT_CONTEXT, { traceparent }, CARRIER_GETTER);
 }
+
+const CARRIER_GETTER = { get: (c: Record<string, string>, k: string) => c[k], keys: (c: Record<string, string>) => Object.keys(c) };
 
 /**
  * Starts a worker-side span that continues the trace of the request that wrote the
@@ -124,12 +126,33 @@ export function contextFromTraceparent(traceparent: string | null | undefined): 
 export function startEventSpan(
   name: string,
   traceparent: string | null | undefined,
-  attributes: Attributes,
+  attributes: Attributes | (() => Attributes),
   options: { kind?: SpanKind; mode?: 'child' | 'link' } = {},
 ): { span: Span; context: Context } {
-  const { parent, links } = eventSpanParent(traceparent, options.mode ?? 'child');
-  const span = tracer().startSpan(name, { kind: options.kind ?? SpanKind.CONSUMER, attributes, links }, parent);
+  const { span, parent } = startEventSpanUnder(name, traceparent, attributes, options);
   return { span, context: trace.setSpan(parent, span) };
+}
+
+/**
+ * startEventSpan without making the span's context: the span and the context it was
+ * started under (`trace.setSpan(parent, span)` is its context, made when something runs
+ * in it). A worker starts one per event and runs a handler in at most one of them.
+ * Attributes given as a function are built only when the span records them, and set
+ * right after its start: the exported span is the same (the samplers the SDK is
+ * configured with, parent-based and ratio, do not read them).
+ */
+export function startEventSpanUnder(
+  name: string,
+  traceparent: string | null | undefined,
+  attributes: Attributes | (() => Attributes),
+  options: { kind?: SpanKind; mode?: 'child' | 'link' } = {},
+): { span: Span; parent: Context } {
+  const { parent, links } = eventSpanParent(traceparent, options.mode ?? 'child');
+  const kind = options.kind ?? SpanKind.CONSUMER;
+  if (typeof attributes !== 'function') return { span: tracer().startSpan(name, { kind, attributes, links }, parent), parent };
+  const span = tracer().startSpan(name, { kind, links }, parent);
+  if (span.isRecording()) span.setAttributes(attributes());
+  return { span, parent };
 }
 
 function eventSpanParent(traceparent: string | null | undefined, mode: 'child' | 'link'): { parent: Context; links: Link[] } {

@@ -59,8 +59,8 @@ export async function handleBatchTraced(
     await (first ? first.handle(() => run(items.length === 1 ? first.log : ctx.log)) : run(ctx.log));
     outcome = 'ok';
   } finally {
-    const seconds = (performance.now() - started) / 1000 / Math.max(1, items.length);
-    for (const a of attempts) a?.ranInBatch({ outcome, seconds });
+    const run = { outcome, seconds: (performance.now() - started) / 1000 / Math.max(1, items.length) };
+    for (const a of attempts) a?.ranInBatch(run);
   }
 }
 
@@ -83,9 +83,13 @@ export function settleBatchTelemetry(telemetry: BatchTelemetry, jobs: readonly J
   });
 }
 
+const NO_OUTPUT = Object.freeze({});
+const HANDLED: AttemptOutcome = Object.freeze({ kind: 'handled' });
+const DEFERRED: AttemptOutcome = Object.freeze({ kind: 'deferred' });
+
 function outcomeOf(telemetry: BatchTelemetry, job: Job, result: Result): AttemptOutcome {
-  const output = (result.output ?? {}) as { message?: unknown; deferredSeconds?: unknown };
-  if (result.status === 'completed') return { kind: output.deferredSeconds !== undefined ? 'deferred' : 'handled' };
+  const output = (result.output ?? NO_OUTPUT) as { message?: unknown; deferredSeconds?: unknown };
+  if (result.status === 'completed') return output.deferredSeconds !== undefined ? DEFERRED : HANDLED;
   const message = typeof output.message === 'string' ? output.message : result.status;
   const retries = telemetry.retryLimit === undefined || job.retryCount < telemetry.retryLimit;
   return { kind: result.status === 'failed' && retries ? 'retry' : 'archived', message };

@@ -1,5 +1,5 @@
 import type { Executor } from '../../db/connect.ts';
-import type { StoredEvent } from '../../events/envelope.ts';
+import { shareStoredEvent, type StoredEvent } from '../../events/envelope.ts';
 import { readEventsAt } from '../../events/appendEvents.ts';
 import { recentEventsFrom } from '../../events/recentEvents.ts';
 
@@ -41,8 +41,9 @@ export function eventReadCache(read: ReadEventsAt, capacity: number): ReadEvents
       else missing.push(p);
     }
     if (missing.length > 0) {
-      // Shared by every subscriber, so frozen: a handler that changed an event would change it for the others.
-      const reading = read(db, missing).then((events) => new Map(events.map((e) => [e.position, deepFreeze(e)])));
+      // Shared by every subscriber, so frozen: a handler that changed an event would change
+      // it for the others; and validated once for all of them (shareStoredEvent).
+      const reading = read(db, missing).then((events) => new Map(events.map((e) => [e.position, shareStoredEvent(e)])));
       for (const p of missing) {
         const one = reading.then((byPosition) => byPosition.get(p));
         wanted.set(p, one);
@@ -57,12 +58,4 @@ export function eventReadCache(read: ReadEventsAt, capacity: number): ReadEvents
     const found = await Promise.all(wanted.values());
     return found.filter((e): e is StoredEvent => e !== undefined).sort((a, b) => a.position - b.position);
   };
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
 }

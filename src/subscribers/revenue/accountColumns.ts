@@ -15,14 +15,32 @@ export type AccountColumn = (typeof ACCOUNT_COLUMNS)[Account];
 /** A row holding the six account columns (a ledger_entries row, or sums aliased by column). */
 export type AccountColumnValues = Record<AccountColumn, number>;
 
+// The two below run for every entry written and every posted total read: spelled out
+// (in ACCOUNTS order, as the keys were) instead of Object.fromEntries over pairs, which
+// made seven arrays and a dictionary-mode object each time.
+
 /** The account columns of a movement, for writing a ledger_entries row. */
 export function toAccountColumns(m: Movement): AccountColumnValues {
-  return Object.fromEntries(ACCOUNTS.map((a) => [ACCOUNT_COLUMNS[a], m[a]])) as AccountColumnValues;
+  return {
+    accounts_receivable: m.AccountsReceivable,
+    cash: m.Cash,
+    deferred_revenue: m.DeferredRevenue,
+    revenue: m.Revenue,
+    tax_payable: m.TaxPayable,
+    customer_credit: m.CustomerCredit,
+  };
 }
 
 /** The movement a row's account columns hold. */
 export function fromAccountColumns(row: AccountColumnValues): Movement {
-  return Object.fromEntries(ACCOUNTS.map((a) => [a, row[ACCOUNT_COLUMNS[a]]])) as Movement;
+  return {
+    AccountsReceivable: row.accounts_receivable,
+    Cash: row.cash,
+    DeferredRevenue: row.deferred_revenue,
+    Revenue: row.revenue,
+    TaxPayable: row.tax_payable,
+    CustomerCredit: row.customer_credit,
+  };
 }
 
 /** `sum(col)::bigint AS col` for the six columns, to read back with fromAccountColumns. */

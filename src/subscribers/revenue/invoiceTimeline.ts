@@ -58,9 +58,16 @@ function invoiceOf(e: BookEvent, currency: string): NetInvoice {
  * earliest by (day, eventId) wins, whatever arrived first.
  */
 export function resolveTimeline(events: readonly BookEvent[], start?: TimelineStart): Timeline | null {
-  const create = start ? undefined : earliest(events.filter((e) => e.type === 'InvoiceCreated').map((e) => ({ ...e, on: e.effectiveOn })));
+  // The earliest create by (day, eventId), as earliest() picks.
+  let create: BookEvent | undefined;
+  if (!start) {
+    for (const e of events) {
+      if (e.type !== 'InvoiceCreated') continue;
+      if (!create || e.effectiveOn < create.effectiveOn || (e.effectiveOn === create.effectiveOn && e.eventId < create.eventId)) create = e;
+    }
+  }
   if (!start && !create) return null;
-  const issuedOn = start ? start.issuedOn : create!.on;
+  const issuedOn = start ? start.issuedOn : create!.effectiveOn;
   const currency = start ? start.currency : (create!.data.currency as string);
   const initialVersion = start ? start.initialVersion : (create!.version ?? 1);
   // Resuming, a later create loses to the folded one and a folded void wins over any later one.

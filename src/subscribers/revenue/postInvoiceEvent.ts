@@ -3,7 +3,7 @@ import { INVOICE_BOOK_EVENT_TYPES } from '../../events/eventTypes.ts';
 import { InvariantError } from '../../errors.ts';
 import { againstHeldPayment, foldIntoSnapshot, isPayment, sortsIntoSnapshot, type BookSnapshot, type HeldPayment } from './bookSnapshot.ts';
 import { resolveTimeline, type BookEvent, type BookEventType } from './invoiceTimeline.ts';
-import { entryKey, targetJournal, type EntryKind, type InvoiceOutcome } from './targetJournal.ts';
+import { entryKey, targetJournal, type EntryKind, type InvoiceOutcome, type TargetEntry } from './targetJournal.ts';
 
 /** The revenue subscriber's book of one invoice (persisted as revenue_invoices). */
 export type InvoiceBook = {
@@ -162,20 +162,24 @@ export function reconcile(book: InvoiceBook, clock: PostingClock, posted: Readon
   // the window equals what the snapshot folded, and is left out of the comparison.
   const inWindow = (p: PostedTotal) => !snapshot || p.lastOriginDate >= snapshot.windowFrom;
   const entries: NewEntry[] = [];
-  const keys = new Set([...target.keys(), ...[...posted].filter(([, p]) => inWindow(p)).map(([k]) => k)]);
-  for (const key of keys) {
-    const want = target.get(key);
-    const have = posted.get(key);
-    const delta = addMovement(want?.movement ?? zeroMovement(), have?.movement ?? zeroMovement(), -1);
-    if (isZeroMovement(delta)) continue;
+  const compare = (want: TargetEntry | undefined, have: PostedTotal | undefined) => {
+    const delta = addMovement(want?.movement ?? NO_MOVEMENT, have?.movement ?? NO_MOVEMENT, -1);
+    if (isZeroMovement(delta)) return;
     const originDate = want?.originDate ?? have!.lastOriginDate;
     const entryDate = clock.firstOpenDay !== null && originDate < clock.firstOpenDay ? clock.firstOpenDay : originDate;
     const source = (want ?? have)!;
     entries.push({ entryDate, originDate, kind: source.kind, lineId: source.lineId, paymentId: source.paymentId, movement: delta });
-  }
+  };
+  // Every key of the target, then the posted keys it lacks (in the window): the order a
+  // Set of both would iterate, without building it (this runs for every event posted).
+  for (const [key, want] of target) compare(want, posted.get(key));
+  for (const [key, have] of posted) if (!target.has(key) && inWindow(have)) compare(undefined, have);
   entries.sort((a, b) => (a.entryDate === b.entryDate ? KIND_ORDER[a.kind] - KIND_ORDER[b.kind] : a.entryDate < b.entryDate ? -1 : 1));
   return { changed: changed || entries.length > 0 || horizon !== book.horizon, book: { ...book, horizon }, outcome, horizon, entries, stored: [] };
 }
+
+// Read only (addMovement makes a new one).
+const NO_MOVEMENT: Movement = Object.freeze(zeroMovement());
 
 const KIND_ORDER: Record<EntryKind, number> = {
   invoice_issued: 0,

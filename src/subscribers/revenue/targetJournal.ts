@@ -124,15 +124,19 @@ export function targetJournal(
   // last service day it covers.
   const recogniseUntil = (to: string) => {
     if (to <= cursor) return;
-    for (let m = monthOf(cursor); firstDayOfMonth(m) < to; m = nextMonth(m)) {
-      const s = cursor > firstDayOfMonth(m) ? cursor : firstDayOfMonth(m);
-      const e = firstDayOfMonth(nextMonth(m)) < to ? firstDayOfMonth(nextMonth(m)) : to;
+    for (let m = monthOf(cursor), first = firstDayOfMonth(m); first < to; ) {
+      const following = nextMonth(m);
+      const next = firstDayOfMonth(following);
+      const s = cursor > first ? cursor : first;
+      const e = next < to ? next : to;
       for (const line of inv.lines) {
         const amount = cumulative(line, e) - cumulative(line, s);
         const end = line.servicePeriod && line.servicePeriod.end < e ? line.servicePeriod.end : e;
-        const date = addDays(end, -1) < issuedOn ? issuedOn : addDays(end, -1);
-        recognise(line, date, amount);
+        const dayBefore = addDays(end, -1);
+        recognise(line, dayBefore < issuedOn ? issuedOn : dayBefore, amount);
       }
+      m = following;
+      first = next;
     }
     cursor = to;
   };
