@@ -41,6 +41,8 @@ const NEEDS_ESCAPE = /[\\"]/g;
  * string is double-quoted (so NULL, braces, commas and blanks in it are data), with
  * `\` and `"` backslash-escaped; a number is written as JavaScript prints it (what
  * the column's type cannot read, e.g. 1.5 for bigint, is refused by the server).
+ * Also the text of the batch statements' array parameters (the inbox claim's event ids,
+ * the event read's positions: pg's serialiser wrote several strings per element).
  */
 export function arrayLiteral(values: readonly unknown[]): string {
   let out = '{';

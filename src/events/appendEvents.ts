@@ -1,7 +1,7 @@
 import { sql, type RawBuilder, type Selectable } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { Executor } from '../db/connect.ts';
-import { unnestArrays, unnestRows, type UnnestArrays, type UnnestColumn } from '../db/unnestRows.ts';
+import { arrayLiteral, unnestArrays, unnestRows, type UnnestArrays, type UnnestColumn } from '../db/unnestRows.ts';
 import { InvariantError } from '../errors.ts';
 import type { EventsTable } from '../db/tables/eventStoreTables.ts';
 import { eventTypes, RELAYED_WHEN_SUBSCRIBED, type EventType } from './eventTypes.ts';
@@ -265,13 +265,8 @@ export function eventsAtQuery(positions: readonly number[], from?: string): RawB
   return sql<EventRow>`
     SELECT e.* FROM event_keys k
     CROSS JOIN LATERAL (SELECT * FROM events e WHERE e.position = k.position AND e.recorded_at = k.recorded_at ${since} OFFSET 0) e
-    WHERE k.position = ANY(${positionsLiteral(positions)}::bigint[])
+    WHERE k.position = ANY(${arrayLiteral(positions)}::bigint[])
     ORDER BY e.position`;
-}
-
-/** Integer positions as the array literal's text ({1,2,3}: no quoting needed; pg quoted each as a string, 500 a bundle). */
-function positionsLiteral(positions: readonly number[]): string | string[] {
-  return positions.every(Number.isSafeInteger) ? `{${positions.join(',')}}` : positions.map(String);
 }
 
 const eventsByKey = (db: Executor, positions: readonly number[], from?: string) => eventsAtQuery(positions, from).execute(db).then((r) => r.rows);

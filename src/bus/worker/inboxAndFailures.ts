@@ -1,6 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../../db/connect.ts';
 import { executeNamed } from '../../db/preparedStatements.ts';
+import { arrayLiteral } from '../../db/unnestRows.ts';
 import type { AttemptFailure } from '../contract/jobFailure.ts';
 
 /**
@@ -19,24 +20,12 @@ export async function claimInbox(db: Executor, subscriber: string, eventIds: rea
     sql<{ event_id: string }>`
     WITH gate AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared(${inboxLockKey(subscriber)})${locks ? sql`, ${locks}` : sql``})
     INSERT INTO inbox (subscriber, event_id)
-    SELECT ${subscriber}, id FROM unnest(${uuidArrayLiteral(eventIds)}::uuid[]) AS t(id), gate
+    SELECT ${subscriber}, id FROM unnest(${arrayLiteral(eventIds)}::uuid[]) AS t(id), gate
     ON CONFLICT DO NOTHING
     RETURNING event_id`,
   );
   return new Set(rows.map((r) => r.event_id));
 }
-
-/**
- * The ids as a Postgres array literal, the parameter's text: pg's own array serialiser
- * quotes and escapes each element (several strings per id, 500 ids a batch). Event ids
- * are UUIDs (the envelope checks them; an inbox row's id is a uuid), which need no
- * quoting: hex digits and dashes. Anything else goes to pg as the array it is.
- */
-function uuidArrayLiteral(ids: readonly string[]): string | readonly string[] {
-  return ids.every(isPlainUuid) ? `{${ids.join(',')}}` : ids;
-}
-
-const isPlainUuid = (id: string) => id.length === 36 && /^[0-9a-fA-F-]+$/.test(id);
 
 /** Advisory lock key guarding one subscriber's inbox (see claimInbox, rebuildSubscriber). */
 export function inboxLockKey(subscriber: string) {
