@@ -59,15 +59,23 @@ type Write = { statement: AnyStatement; invoices: ReadonlySet<string> };
 
 /** The batch's writes as statements, in the order they run (see applyToAnalytics). */
 export function analyticsStatements(events: readonly StoredEvent[]): AnyStatement[] {
-  const is = <T extends EventType>(e: StoredEvent, ...types: T[]): e is StoredEvent<T> => (types as EventType[]).includes(e.type);
-  const states = events.filter((e) => is(e, 'InvoiceCreated', 'InvoiceUpdated'));
+  // One pass sorts the batch by kind of write.
+  const states: StoredEvent<'InvoiceCreated' | 'InvoiceUpdated'>[] = [];
+  const paid: StoredEvent<'InvoicePaymentReceived' | 'InvoicePaid'>[] = [];
+  const dated: StoredEvent<'InvoiceVoided' | 'InvoiceDeleted' | 'InvoiceOverdue'>[] = [];
+  for (const e of events) {
+    const type: EventType = e.type;
+    if (type === 'InvoiceCreated' || type === 'InvoiceUpdated') states.push(e as StoredEvent<typeof type>);
+    else if (type === 'InvoicePaymentReceived' || type === 'InvoicePaid') paid.push(e as StoredEvent<typeof type>);
+    else if (type === 'InvoiceVoided' || type === 'InvoiceDeleted' || type === 'InvoiceOverdue') dated.push(e as StoredEvent<typeof type>);
+  }
   const rounds: Write[][] = wavesByInvoice(states).map((wave) => {
-    const created = wave.filter((e) => is(e, 'InvoiceCreated'));
-    const updated = wave.filter((e) => is(e, 'InvoiceUpdated'));
+    const created = wave.filter((e) => e.type === 'InvoiceCreated');
+    const updated = wave.filter((e) => e.type === 'InvoiceUpdated');
     return [statesWrite(created, true), statesWrite(updated, false)].filter((w) => w !== undefined);
   });
-  const payments = paymentsWrite(events.filter((e) => is(e, 'InvoicePaymentReceived', 'InvoicePaid')));
-  const dates = datesWrite(events.filter((e) => is(e, 'InvoiceVoided', 'InvoiceDeleted', 'InvoiceOverdue')));
+  const payments = paymentsWrite(paid);
+  const dates = datesWrite(dated);
   if (payments) (rounds[0] ??= []).push(payments);
   if (dates) {
     const free = rounds.find((round) => round.every((w) => [...dates.invoices].every((id) => !w.invoices.has(id))));
@@ -84,9 +92,9 @@ function oneStatement(writes: readonly Write[]): AnyStatement {
 }
 
 /** The i-th wave holds the i-th event (in list order) of every invoice that has one. */
-function wavesByInvoice(events: readonly StoredEvent[]): StoredEvent[][] {
+function wavesByInvoice<E extends StoredEvent>(events: readonly E[]): E[][] {
   const seen = new Map<string, number>();
-  const waves: StoredEvent[][] = [];
+  const waves: E[][] = [];
   for (const event of events) {
     const i = seen.get(event.aggregateId) ?? 0;
     seen.set(event.aggregateId, i + 1);
