@@ -6,7 +6,7 @@ import { triageJobs } from './triageJobs.ts';
 import { applyTogether, type ApplyContext } from './applyJobs.ts';
 import { insertFailedAttempts } from './inboxAndFailures.ts';
 import { describeFailure } from '../contract/jobFailure.ts';
-import { readStoredEventOnce, recentEventReader, type ReadEventsAt } from './eventReadCache.ts';
+import { recentEventReader, type ReadEventsAt } from './eventReadCache.ts';
 import type { StoredEvent } from '../../events/envelope.ts';
 import { settleBatchTelemetry, startBatchTelemetry } from './attemptTelemetry.ts';
 
@@ -60,8 +60,7 @@ export async function applyBundles(db: Db, ctx: BundleContext, bundles: readonly
     }),
   );
   const eventsOf = (bundle: BundleJob) => bundle.data.positions.map((p) => stored.get(p)!);
-  // The cache's events are shared by the worker's subscribers: validated once for all of them.
-  const { poison, events } = triageJobs(members, readStoredEventOnce);
+  const { poison, events } = triageJobs(members);
   const telemetry = startBatchTelemetry(events, { queue: ctx.queue, subscriber: ctx.subscriber.name, log: ctx.log, retryLimit: ctx.retryLimit });
   const parents = (jobs: readonly BatchJob[]) => [...new Set(jobs.map((j) => parentOf.get(j.id)!))];
   const complete: CompleteInTransaction | undefined = ctx.complete && ((tx, jobs, output) => ctx.complete!(tx, parents(jobs), output));

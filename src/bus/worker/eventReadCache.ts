@@ -1,5 +1,5 @@
 import type { Executor } from '../../db/connect.ts';
-import { readStoredEvent, type StoredEvent } from '../../events/envelope.ts';
+import type { StoredEvent } from '../../events/envelope.ts';
 import { readEventsAt } from '../../events/appendEvents.ts';
 import { recentEventsFrom } from '../../events/recentEvents.ts';
 
@@ -57,25 +57,6 @@ export function eventReadCache(read: ReadEventsAt, capacity: number): ReadEvents
     const found = await Promise.all(wanted.values());
     return found.filter((e): e is StoredEvent => e !== undefined).sort((a, b) => a.position - b.position);
   };
-}
-
-const validated = new WeakMap<object, StoredEvent>();
-
-/**
- * readStoredEvent for the bundles' events: an event the cache above shares (frozen) is
- * validated once for all the worker's subscribers instead of once per subscriber (the
- * envelope and payload schemas were ~5 % of the all-subscribers drain's worker CPU, run
- * 2.3 times per event). The result is frozen too, being shared. Anything else (a payload
- * not from the cache) and every failure go through readStoredEvent each time.
- */
-export function readStoredEventOnce(raw: unknown): StoredEvent {
-  if (typeof raw !== 'object' || raw === null || !Object.isFrozen(raw)) return readStoredEvent(raw);
-  let event = validated.get(raw);
-  if (event === undefined) {
-    event = deepFreeze(readStoredEvent(raw));
-    validated.set(raw, event);
-  }
-  return event;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -1,4 +1,4 @@
-import { readStoredEvent, type StoredEvent } from '../../events/envelope.ts';
+import { readStoredEvent } from '../../events/envelope.ts';
 import type { BatchJob, EventJob, JobOutcome } from './batchJob.ts';
 
 export type Triage = {
@@ -11,15 +11,14 @@ export type Triage = {
 /**
  * Sorts a batch before anything touches the database (pure): poison payloads out,
  * the rest in lock order, and a second job of an event already in the batch (a
- * replay beside the original) marked duplicate, so it runs once. `read` validates a
- * payload (applyBundles passes readStoredEventOnce for the events its cache shares).
+ * replay beside the original) marked duplicate, so it runs once.
  */
-export function triageJobs(jobs: readonly BatchJob[], read: (raw: unknown) => StoredEvent = readStoredEvent): Triage {
+export function triageJobs(jobs: readonly BatchJob[]): Triage {
   const poison: Triage['poison'] = [];
   const events: EventJob[] = [];
   for (const job of jobs) {
     try {
-      events.push({ job, event: read(job.data), duplicate: false });
+      events.push({ job, event: readStoredEvent(job.data), duplicate: false });
     } catch (error) {
       poison.push({ kind: 'poison', job, error });
     }

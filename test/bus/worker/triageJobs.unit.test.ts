@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BatchJob } from '../../../src/bus/worker/batchJob.ts';
 import { triageJobs } from '../../../src/bus/worker/triageJobs.ts';
-import { readStoredEventOnce } from '../../../src/bus/worker/eventReadCache.ts';
 
 /** A stored InvoiceReminderSent as a job payload carries it (no database). */
 function event(eventId: string, aggregateId: string, position: number) {
@@ -63,21 +62,5 @@ describe('triageJobs', () => {
   it('an empty batch or one of poison only leaves no events', () => {
     expect(triageJobs([])).toEqual({ poison: [], events: [] });
     expect(triageJobs([job('p', 42)]).events).toEqual([]);
-  });
-
-  it("validates a shared (frozen) event once for all subscribers' batches, and anything else each time", () => {
-    const shared = Object.freeze({ ...event(id(1), 'inv_a', 1), data: Object.freeze({ channel: 'email' }) });
-    const revenue = triageJobs([job('r', shared)], readStoredEventOnce).events[0]!.event;
-    const analytics = triageJobs([job('a', shared)], readStoredEventOnce).events[0]!.event;
-    expect(analytics).toBe(revenue);
-    expect(revenue).toEqual(triageJobs([job('plain', shared)]).events[0]!.event);
-    // Shared, so frozen like the cache's events.
-    expect(Object.isFrozen(revenue) && Object.isFrozen(revenue.data)).toBe(true);
-    // A payload not from the cache (not frozen) is read afresh; a poison one is poison every time.
-    const own = event(id(2), 'inv_a', 2);
-    expect(readStoredEventOnce(own)).not.toBe(readStoredEventOnce(own));
-    const poison = Object.freeze({ not: 'an event' });
-    expect(triageJobs([job('p1', poison)], readStoredEventOnce).poison).toHaveLength(1);
-    expect(triageJobs([job('p2', poison)], readStoredEventOnce).poison).toHaveLength(1);
   });
 });
