@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { SubscriberContext } from '../../bus/contract/subscriber.ts';
 import type { Executor } from '../../db/connect.ts';
 import { INVOICE_BOOK_EVENT_TYPES, type EventData, type EventType } from '../../events/eventTypes.ts';
@@ -23,7 +23,7 @@ export const analyticsSubscriber = {
   async handle(event: StoredEvent, { db }: SubscriberContext): Promise<void> {
     await applyToAnalytics(db, [event]);
   },
-  // A worker batch of 500 events in a few statements, not one each.
+  // A worker batch of 500 events in one statement (applyToAnalytics), not one each.
   async handleBatch(events: readonly StoredEvent[], { db }: SubscriberContext): Promise<void> {
     await applyToAnalytics(db, events);
   },
@@ -34,28 +34,67 @@ export const analyticsSubscriber = {
 };
 
 /**
- * Applies events to the analytics facts with one statement per kind of write (issue
- * state, payments, voids, overdue flags) for each "wave": the first event of every
- * invoice in the list, then the second, and so on. An INSERT ... ON CONFLICT DO UPDATE
- * may touch a row only once, and within a wave each invoice has one event. Every write
- * commutes or is version-checked, so applying wave by wave gives the rows one-by-one
- * delivery in any order gives.
+ * Applies events to the analytics facts in a fixed number of round trips for a batch:
+ * one for the usual batch (every invoice with at most one InvoiceCreated/Updated in
+ * it), one more for each further state event of one invoice. Each round trip is one
+ * statement whose data-modifying CTEs touch distinct rows:
+ * - payments, all of the batch's at once: a key repeated in the batch (InvoicePaid
+ *   repeats the last payment) is folded with max/min first, as GREATEST/LEAST would
+ *   fold it row after row;
+ * - issue state in "waves": the first InvoiceCreated/Updated of every invoice in the
+ *   list, then the second, and so on (INSERT ... ON CONFLICT DO UPDATE may touch a row
+ *   once, and the newest-wins rule with fill-ins depends on the order of one invoice's
+ *   states, so they keep the list's order);
+ * - void and overdue dates, folded per invoice with min/max (they combine by LEAST and
+ *   GREATEST), riding on the first round trip whose states name none of their invoices.
+ * Every write commutes or is version-checked, so this gives the rows one-by-one delivery
+ * in the list's order gives (test/subscribers/analytics/analyticsBatch.test.ts).
  */
 export async function applyToAnalytics(db: Executor, events: readonly StoredEvent[]): Promise<void> {
-  for (const wave of wavesByInvoice(events)) {
-    const of = <T extends EventType>(...types: T[]) => wave.filter((e): e is StoredEvent<T> => (types as EventType[]).includes(e.type));
-    await applyStates(db, of('InvoiceCreated'), true);
-    await applyStates(db, of('InvoiceUpdated'), false);
-    await applyPayments(db, of('InvoicePaymentReceived', 'InvoicePaid'));
-    await applyVoids(db, of('InvoiceVoided', 'InvoiceDeleted'));
-    await applyOverdue(db, of('InvoiceOverdue'));
+  for (const statement of analyticsStatements(events)) await statement.execute(db);
+}
+
+type AnyStatement = RawBuilder<unknown>;
+type Write = { statement: AnyStatement; invoices: ReadonlySet<string> };
+
+/** The batch's writes as statements, in the order they run (see applyToAnalytics). */
+export function analyticsStatements(events: readonly StoredEvent[]): AnyStatement[] {
+  // One pass sorts the batch by kind of write.
+  const states: StoredEvent<'InvoiceCreated' | 'InvoiceUpdated'>[] = [];
+  const paid: StoredEvent<'InvoicePaymentReceived' | 'InvoicePaid'>[] = [];
+  const dated: StoredEvent<'InvoiceVoided' | 'InvoiceDeleted' | 'InvoiceOverdue'>[] = [];
+  for (const e of events) {
+    const type: EventType = e.type;
+    if (type === 'InvoiceCreated' || type === 'InvoiceUpdated') states.push(e as StoredEvent<typeof type>);
+    else if (type === 'InvoicePaymentReceived' || type === 'InvoicePaid') paid.push(e as StoredEvent<typeof type>);
+    else if (type === 'InvoiceVoided' || type === 'InvoiceDeleted' || type === 'InvoiceOverdue') dated.push(e as StoredEvent<typeof type>);
   }
+  const rounds: Write[][] = wavesByInvoice(states).map((wave) => {
+    const created = wave.filter((e) => e.type === 'InvoiceCreated');
+    const updated = wave.filter((e) => e.type === 'InvoiceUpdated');
+    return [statesWrite(created, true), statesWrite(updated, false)].filter((w) => w !== undefined);
+  });
+  const payments = paymentsWrite(paid);
+  const dates = datesWrite(dated);
+  if (payments) (rounds[0] ??= []).push(payments);
+  if (dates) {
+    const free = rounds.find((round) => round.every((w) => [...dates.invoices].every((id) => !w.invoices.has(id))));
+    if (free) free.push(dates);
+    else rounds.push([dates]);
+  }
+  return rounds.filter((round) => round.length > 0).map(oneStatement);
+}
+
+/** One round trip for writes on distinct rows: the only statement, or each a CTE of one. */
+function oneStatement(writes: readonly Write[]): AnyStatement {
+  if (writes.length === 1) return writes[0]!.statement;
+  return sql`WITH ${sql.join(writes.map((w, i) => sql`${sql.raw(`w${i}`)} AS (${w.statement})`))} SELECT 1`;
 }
 
 /** The i-th wave holds the i-th event (in list order) of every invoice that has one. */
-function wavesByInvoice(events: readonly StoredEvent[]): StoredEvent[][] {
+function wavesByInvoice<E extends StoredEvent>(events: readonly E[]): E[][] {
   const seen = new Map<string, number>();
-  const waves: StoredEvent[][] = [];
+  const waves: E[][] = [];
   for (const event of events) {
     const i = seen.get(event.aggregateId) ?? 0;
     seen.set(event.aggregateId, i + 1);
@@ -65,15 +104,17 @@ function wavesByInvoice(events: readonly StoredEvent[]): StoredEvent[][] {
 }
 
 const recordset = (rows: object[]) => sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)`;
+const invoicesOf = (events: readonly StoredEvent[]) => new Set(events.map((e) => e.aggregateId));
 
 /**
  * The state of the newest (version, position) wins; an older event only fills
  * what is still unknown (an update may omit dueDate and customerId). The issue date
  * is InvoiceCreated's (issuedAt, else its business date) whenever it arrives.
  * Events without a version count as version 1: the position orders them.
+ * At most one event per invoice (a wave).
  */
-async function applyStates(db: Executor, events: readonly StoredEvent<'InvoiceCreated' | 'InvoiceUpdated'>[], created: boolean): Promise<void> {
-  if (events.length === 0) return;
+function statesWrite(events: readonly StoredEvent<'InvoiceCreated' | 'InvoiceUpdated'>[], created: boolean): Write | undefined {
+  if (events.length === 0) return undefined;
   const rows = events.map((event) => {
     const data = event.data;
     const { total, tax } = invoiceAmounts(data.lines);
@@ -93,7 +134,7 @@ async function applyStates(db: Executor, events: readonly StoredEvent<'InvoiceCr
   const pick = (column: string) =>
     sql`CASE WHEN ${newer} THEN COALESCE(excluded.${sql.ref(column)}, a.${sql.ref(column)})
              ELSE COALESCE(a.${sql.ref(column)}, excluded.${sql.ref(column)}) END`;
-  await sql`
+  const statement = sql`
     INSERT INTO analytics_invoices AS a
       (invoice_id, customer_id, currency, issued_on, due_date, total, tax, version, position)
     SELECT invoice_id, customer_id, currency, issued_on, due_date, total, tax, version, position
@@ -109,49 +150,49 @@ async function applyStates(db: Executor, events: readonly StoredEvent<'InvoiceCr
       version     = CASE WHEN ${newer} THEN excluded.version ELSE a.version END,
       position    = CASE WHEN ${newer} THEN excluded.position ELSE a.position END,
       updated_at  = now()
-  `.execute(db);
+  `;
+  return { statement, invoices: invoicesOf(events) };
 }
 
-async function applyPayments(db: Executor, events: readonly StoredEvent<'InvoicePaymentReceived' | 'InvoicePaid'>[]): Promise<void> {
-  if (events.length === 0) return;
+/** Payments keyed by (invoice, paymentId): the largest amount and the earliest day win (InvoicePaid usually repeats one). */
+function paymentsWrite(events: readonly StoredEvent<'InvoicePaymentReceived' | 'InvoicePaid'>[]): Write | undefined {
+  if (events.length === 0) return undefined;
   const rows = events.map((event) => {
     const data = event.data as EventData<'InvoicePaid'>;
     return { invoice_id: event.aggregateId, payment_id: data.paymentId, amount: data.amount, received_on: data.receivedAt ?? event.occurredAt };
   });
-  await sql`
+  const statement = sql`
     INSERT INTO analytics_payments AS p (invoice_id, payment_id, amount, received_on)
-    SELECT invoice_id, payment_id, amount, received_on
+    SELECT invoice_id, payment_id, max(amount), min(received_on)
     FROM ${recordset(rows)} AS x (invoice_id text, payment_id text, amount bigint, received_on date)
+    GROUP BY invoice_id, payment_id
     ON CONFLICT (invoice_id, payment_id) DO UPDATE
     SET amount = GREATEST(p.amount, excluded.amount), received_on = LEAST(p.received_on, excluded.received_on)
-  `.execute(db);
+  `;
+  return { statement, invoices: new Set() };
 }
 
-async function applyVoids(db: Executor, events: readonly StoredEvent<'InvoiceVoided' | 'InvoiceDeleted'>[]): Promise<void> {
-  // The earliest void date wins, whatever the delivery order.
-  await upsertInvoiceDate(db, 'voided_on', 'LEAST', events.map((e) => ({ invoiceId: e.aggregateId, date: e.occurredAt })));
-}
-
-async function applyOverdue(db: Executor, events: readonly StoredEvent<'InvoiceOverdue'>[]): Promise<void> {
-  // The latest due date an overdue notice named wins.
-  await upsertInvoiceDate(db, 'overdue_due_date', 'GREATEST', events.map((e) => ({ invoiceId: e.aggregateId, date: e.data.dueDate })));
-}
-
-/** One date column of analytics_invoices set for many invoices, combined with what is stored by LEAST or GREATEST (commutes). */
-async function upsertInvoiceDate(
-  db: Executor,
-  column: 'voided_on' | 'overdue_due_date',
-  combine: 'LEAST' | 'GREATEST',
-  rows: readonly { invoiceId: string; date: string }[],
-): Promise<void> {
-  if (rows.length === 0) return;
-  const col = sql.ref(column);
-  await sql`
-    INSERT INTO analytics_invoices AS a (invoice_id, ${col})
-    SELECT invoice_id, day FROM ${recordset(rows.map((r) => ({ invoice_id: r.invoiceId, day: r.date })))} AS x (invoice_id text, day date)
+/**
+ * Void and overdue dates, one row per invoice: the earliest void date wins and the
+ * latest due date an overdue notice named, whatever the delivery order (LEAST and
+ * GREATEST skip the NULL of the date an invoice's events did not name).
+ */
+function datesWrite(events: readonly StoredEvent<'InvoiceVoided' | 'InvoiceDeleted' | 'InvoiceOverdue'>[]): Write | undefined {
+  if (events.length === 0) return undefined;
+  const rows = events.map((e) =>
+    e.type === 'InvoiceOverdue'
+      ? { invoice_id: e.aggregateId, voided_on: null, overdue_due_date: (e.data as EventData<'InvoiceOverdue'>).dueDate }
+      : { invoice_id: e.aggregateId, voided_on: e.occurredAt, overdue_due_date: null },
+  );
+  const statement = sql`
+    INSERT INTO analytics_invoices AS a (invoice_id, voided_on, overdue_due_date)
+    SELECT invoice_id, min(voided_on), max(overdue_due_date)
+    FROM ${recordset(rows)} AS x (invoice_id text, voided_on date, overdue_due_date date)
+    GROUP BY invoice_id
     ON CONFLICT (invoice_id) DO UPDATE
-    SET ${col} = ${sql.raw(combine)}(a.${col}, excluded.${col}), updated_at = now()
-  `.execute(db);
+    SET voided_on = LEAST(a.voided_on, excluded.voided_on), overdue_due_date = GREATEST(a.overdue_due_date, excluded.overdue_due_date), updated_at = now()
+  `;
+  return { statement, invoices: invoicesOf(events) };
 }
 
 /** Clears what the subscriber built, for `accrue rebuild analytics` (replay re-fills it). */

@@ -24,8 +24,38 @@ export async function deliverNotices(db: Db, channel: NotificationChannel, messa
   if (messages.length === 0) return;
   await db.transaction().execute(async (tx) => {
     const claimed = await markDelivered(tx, messages.map((m) => m.eventId), ctx.now);
-    for (const message of messages) if (claimed.has(message.eventId)) await channel.deliver(message, ctx);
+    await deliverAll(channel, messages.filter((m) => claimed.has(m.eventId)), ctx);
   });
+}
+
+/** Delivers notices in order: in one call where the channel takes several (the file channel: one append), else one by one. */
+export async function deliverAll(channel: NotificationChannel, messages: readonly NotificationMessage[], ctx: { now: Date; log: Logger }): Promise<void> {
+  if (messages.length === 0) return;
+  if (channel.deliverAll) return channel.deliverAll(messages, ctx);
+  for (const message of messages) await channel.deliver(message, ctx);
+}
+
+/**
+ * Records the notices in notification_deliveries, in one statement whatever their number
+ * (one JSON parameter, not nine a row), and returns the event ids that were new: a
+ * notice already recorded (a second delivery, a replay) is not claimed again.
+ */
+export async function claimDeliveries(
+  db: Executor,
+  channel: NotificationChannel['name'],
+  messages: readonly NotificationMessage[],
+  recordedAt: Date,
+  deliveredAt: Date | null,
+): Promise<Set<string>> {
+  if (messages.length === 0) return new Set();
+  const rows = messages.map((m) => ({ event_id: m.eventId, invoice_id: m.invoiceId, kind: m.kind, recipient: m.to, subject: m.subject, body: m.body }));
+  const { rows: claimed } = await sql<{ event_id: string }>`
+    INSERT INTO notification_deliveries (event_id, invoice_id, kind, channel, recipient, subject, body, recorded_at, delivered_at)
+    SELECT event_id, invoice_id, kind, ${channel}, recipient, subject, body, ${recordedAt}::timestamptz, ${deliveredAt}::timestamptz
+    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x (event_id uuid, invoice_id text, kind text, recipient text, subject text, body text)
+    ON CONFLICT (event_id) DO NOTHING
+    RETURNING event_id`.execute(db);
+  return new Set(claimed.map((r) => r.event_id));
 }
 
 /**
@@ -69,12 +99,10 @@ export async function deliverPendingNotices(
 
 /** Marks the still-pending ones of these notices delivered; returns the ids it marked. */
 async function markDelivered(db: Executor, eventIds: readonly string[], now: Date): Promise<Set<string>> {
-  const rows = await db
-    .updateTable('notification_deliveries')
-    .set({ delivered_at: now })
-    .where('event_id', 'in', eventIds)
-    .where('delivered_at', 'is', null)
-    .returning('event_id')
-    .execute();
+  // One array parameter, not one a notice.
+  const { rows } = await sql<{ event_id: string }>`
+    UPDATE notification_deliveries SET delivered_at = ${now}::timestamptz
+    WHERE event_id = ANY(${eventIds}::uuid[]) AND delivered_at IS NULL
+    RETURNING event_id`.execute(db);
   return new Set(rows.map((r) => r.event_id));
 }

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Executor } from '../../db/connect.ts';
 import type { InvoiceFacts } from './renderNotification.ts';
 
@@ -23,7 +24,8 @@ export async function loadInvoiceFactsOf(db: Executor, invoiceIds: readonly stri
       'customers.name as customer_name',
       'customers.email',
     ])
-    .where('invoices.id', 'in', [...new Set(invoiceIds)])
+    // One array parameter, not one per invoice.
+    .where(sql<boolean>`invoices.id = ANY(${[...new Set(invoiceIds)]}::text[])`)
     .execute();
   for (const row of rows) {
     out.set(row.id, {

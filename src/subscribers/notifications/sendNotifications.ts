@@ -3,7 +3,7 @@ import type { StoredEvent } from '../../events/envelope.ts';
 import type { NotificationChannel } from './notificationChannel.ts';
 import { loadInvoiceFactsOf } from './loadInvoiceFacts.ts';
 import { NOTIFIED_EVENT_TYPES, renderNotification, type NotificationMessage } from './renderNotification.ts';
-import { deliverNotices, deliverPendingNotices } from './deliverNotices.ts';
+import { claimDeliveries, deliverAll, deliverNotices, deliverPendingNotices } from './deliverNotices.ts';
 
 /**
  * Renders reminders, overdue notices and receipts and delivers them through one
@@ -25,7 +25,8 @@ import { deliverNotices, deliverPendingNotices } from './deliverNotices.ts';
  */
 export function createNotificationsSubscriber(channel: NotificationChannel, options: { notifyImported?: boolean } = {}): Subscriber {
   // One path for an event and for a worker batch: the facts in one read, the claims in
-  // one insert, and (file, log) one after-commit delivery for the batch's notices.
+  // one insert, and (file, log) one after-commit delivery for the batch's notices (the
+  // file channel appends them in one write).
   const notify = async (events: readonly StoredEvent[], ctx: SubscriberContext): Promise<void> => {
     const { db, log, now } = ctx;
     const wanted = events.filter((e) => e.source !== 'import' || options.notifyImported);
@@ -34,29 +35,11 @@ export function createNotificationsSubscriber(channel: NotificationChannel, opti
     const messages = wanted.flatMap((e) => renderNotification(e, facts.get(e.aggregateId)) ?? []);
     if (messages.length === 0) return;
     const deliveredAt = !channel.external && ctx.afterCommit ? null : now;
-    const claimed = await db
-      .insertInto('notification_deliveries')
-      .values(
-        messages.map((message) => ({
-          event_id: message.eventId,
-          invoice_id: message.invoiceId,
-          kind: message.kind,
-          channel: channel.name,
-          recipient: message.to,
-          subject: message.subject,
-          body: message.body,
-          recorded_at: now,
-          delivered_at: deliveredAt,
-        })),
-      )
-      .onConflict((oc) => oc.column('event_id').doNothing())
-      .returning('event_id')
-      .execute();
-    const ids = new Set(claimed.map((r) => r.event_id));
-    const fresh: NotificationMessage[] = messages.filter((m) => ids.has(m.eventId));
+    const claimed = await claimDeliveries(db, channel.name, messages, now, deliveredAt);
+    const fresh: NotificationMessage[] = messages.filter((m) => claimed.has(m.eventId));
     if (fresh.length === 0) return;
     if (deliveredAt) {
-      for (const message of fresh) await channel.deliver(message, { now, log });
+      await deliverAll(channel, fresh, { now, log });
       return;
     }
     ctx.afterCommit!((pool, at) => deliverNotices(pool, channel, fresh, { now: at, log }));

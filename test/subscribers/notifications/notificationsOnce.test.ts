@@ -7,7 +7,7 @@ import type { Subscriber } from '../../../src/bus/contract/subscriber.ts';
 import type { StoredEvent } from '../../../src/events/envelope.ts';
 import { silentLogger } from '../../../src/telemetry/logger.ts';
 import { PENDING_NOTICE_GRACE_MS, deliverPendingNotices } from '../../../src/subscribers/notifications/deliverNotices.ts';
-import { fileChannel } from '../../../src/subscribers/notifications/notificationChannel.ts';
+import { FILE_APPEND_BYTES, fileChannel } from '../../../src/subscribers/notifications/notificationChannel.ts';
 import { renderNotification } from '../../../src/subscribers/notifications/renderNotification.ts';
 import { createNotificationsSubscriber } from '../../../src/subscribers/notifications/sendNotifications.ts';
 import { applyBatch } from '../../../src/bus/worker/applyBatch.ts';
@@ -82,6 +82,20 @@ describe('the file notification channel writes each notice once', () => {
     expect(pending).toEqual([]);
     // Inbox claim, facts, claim of the deliveries; after commit, the one marking (was 2 + 3 per notice).
     expect(counter.count).toBe(4);
+  });
+
+  it("the file channel appends a batch's notices in whole lines, in order, once each, above one append's size too", async () => {
+    const file = path.join(dir, 'chunks.jsonl');
+    const channel = fileChannel(file);
+    const messages = Array.from({ length: 300 }, (_, i) => ({
+      eventId: randomUUID(), kind: 'receipt' as const, invoiceId: `inv_${i}`, to: 'ada@example.com', subject: `Receipt ${i}`,
+      body: `é ${'x'.repeat(200 + (i % 7) * 100)}\n"quoted"`, occurredAt: '2026-05-01',
+    }));
+    // ~150 KB of lines: more than FILE_APPEND_BYTES, so several appends.
+    expect(messages.reduce((n, m) => n + JSON.stringify(m).length, 0)).toBeGreaterThan(2 * FILE_APPEND_BYTES);
+    await channel.deliverAll!(messages, { now: new Date('2026-05-02T00:00:00Z'), log: silentLogger });
+    const lines = await linesOf(file);
+    expect(lines).toEqual(messages.map((m) => ({ deliveredAt: '2026-05-02T00:00:00.000Z', ...m })));
   });
 
   it('a notice cut off between commit and write is written by the sweep once, and one written just before a crash is not written again', async () => {
