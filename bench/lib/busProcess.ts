@@ -18,6 +18,8 @@ import { revenueSubscriber } from '../../src/subscribers/revenue/index.ts';
 import { buildSubscriberRegistry } from '../../src/runtime/registeredSubscribers.ts';
 import { startWorker } from '../../src/bus/worker/startWorker.ts';
 import { relayApplier } from '../../src/bus/worker/applyInRelay.ts';
+import { initTelemetry } from '../../src/telemetry/initTelemetry.ts';
+import { SERVICE_NAMES } from '../../src/telemetry/names.ts';
 
 const [role, url] = process.argv.slice(2);
 if ((role !== 'relay' && role !== 'worker') || !url) throw new Error('usage: busProcess.ts relay|worker <url>');
@@ -58,6 +60,10 @@ function label(text: string): string {
 }
 
 const config = loadConfig();
+// Tracing as `accrue relay` / `accrue worker` run it (initBusTracing): the SDK records
+// every span (export only with OTEL_EXPORTER_OTLP_ENDPOINT). Without it the spans were
+// the API's no-op ones and the figures a floor for a deployment (docs/performance.md).
+const stopTelemetry = initTelemetry({ serviceName: SERVICE_NAMES[role], endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
 const registry = process.env.BENCH_SUBSCRIBERS === 'all' ? buildSubscriberRegistry(config, url) : undefined;
 const subscribers = registry?.subscribers ?? [revenueSubscriber];
 const settings = busSettings(config);
@@ -78,6 +84,7 @@ setInterval(() => {
 process.once('SIGTERM', () => {
   void handle.stop().then(async () => {
     await registry?.close();
+    await stopTelemetry();
     const queries = Object.fromEntries([...counts].sort((a, b) => b[1][0] - a[1][0]).map(([k, [n, ms]]) => [k, { n, ms: Math.round(ms) }]));
     process.stdout.write(`${JSON.stringify({ queries })}\n`, () => process.exit(0));
   });
