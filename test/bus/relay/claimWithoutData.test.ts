@@ -6,14 +6,7 @@ import { startRelay } from '../../../src/bus/relay/startRelay.ts';
 import { registerSubscriptions } from '../../../src/bus/contract/subscriptions.ts';
 import { invoiceCreated, testSettings } from '../../helpers/busTestKit.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/testDatabase.ts';
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { waitFor } from '../../helpers/accrueProcess.ts';
 
 type JobData = { positions?: number[]; eventId?: string; data?: unknown; type?: string };
 
@@ -56,7 +49,7 @@ describe('relay claim without the events data (batches that go to bundles)', () 
     const stored = appended.map((r) => r.event);
     const relay = await startRelay({ url: t.url, subscribers: [...bundled, perEvent], settings: testSettings(), log: silentLogger });
     try {
-      await waitFor(async () => (await jobsOf(t, 'beta')).length === 3 && (await jobsOf(t, 'gamma')).length === 1 && (await jobsOf(t, 'alpha')).length === 1);
+      await waitFor('the jobs of the batch', async () => (await jobsOf(t, 'beta')).length === 3 && (await jobsOf(t, 'gamma')).length === 1 && (await jobsOf(t, 'alpha')).length === 1);
       expect(await jobsOf(t, 'alpha')).toEqual([{ positions: stored.map((e) => e.position) }]);
       const customer = stored[2]!;
       const [gamma] = await jobsOf(t, 'gamma');
