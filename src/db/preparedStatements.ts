@@ -9,7 +9,7 @@ type Slot = { readonly [SLOT]: Path };
 
 /** Statement text → its name: the texts sendNamedStatements() sends as prepared statements. */
 const NAMES = new Map<string, string>();
-/** The same for executeNamed()'s texts, which only clients planning each call send named. */
+/** The same for batch statements (executeNamed(), preparedStatement's `batch`), which only clients planning each call send named. */
 const BATCH_NAMES = new Map<string, string>();
 
 // SQLSTATEs after which a client stops naming statements: 26000 (the server lost the
@@ -56,8 +56,14 @@ function valueAt(args: unknown, path: Path): unknown {
  * compiled once and sent for ever: refused). Arrays and plain objects in `args` are
  * structure (rows, columns); everything else is a value. An executor with kysely
  * plugins gets the query built each call, as the plugins expect.
+ *
+ * `batch`: a statement whose arrays hold from one to hundreds of keys (a worker batch's)
+ * is named only where its sessions plan each call for its values, as executeNamed()'s
+ * texts are (connect's customPlans); elsewhere a generic plan, costed without the
+ * arrays, could be chosen after five calls, so it goes unnamed there.
  */
-export function preparedStatement<A extends object, R>(name: string, build: (db: Executor, args: A) => Compilable<R>) {
+export function preparedStatement<A extends object, R>(name: string, build: (db: Executor, args: A) => Compilable<R>, options: { batch?: boolean } = {}) {
+  const names = options.batch ? BATCH_NAMES : NAMES;
   const compiled = new Map<string, { sql: string; paths: Path[] }>();
   return async (db: Executor, args: A): Promise<R[]> => {
     if (db.getExecutor().plugins.length > 0) return (await db.executeQuery(build(db, args).compile())).rows;
@@ -70,9 +76,9 @@ export function preparedStatement<A extends object, R>(name: string, build: (db:
         return (p as Slot)[SLOT];
       });
       const statementName = `accrue_${name}_${compiled.size + 1}`;
-      const taken = [...NAMES].find(([, n]) => n === statementName);
+      const taken = [...names].find(([, n]) => n === statementName);
       if (taken && taken[0] !== query.sql) throw new InvariantError(`prepared statement ${statementName} names two statements`);
-      NAMES.set(query.sql, statementName);
+      names.set(query.sql, statementName);
       statement = { sql: query.sql, paths };
       compiled.set(shape, statement);
     }

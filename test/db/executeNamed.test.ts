@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type DbHandle } from '../../src/db/connect.ts';
-import { executeNamed } from '../../src/db/preparedStatements.ts';
+import { executeNamed, preparedStatement } from '../../src/db/preparedStatements.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/testDatabase.ts';
 
 /** Runs fn on one pooled session of `h` and returns what that session has prepared and its plan cache mode. */
@@ -44,6 +44,16 @@ describe('executeNamed (the bus processes batch statements)', () => {
     const seen = await onOneSession(plain, (db) => positions(db, 1));
     expect(seen.prepared.filter((n) => n.startsWith('accrue_test_keys'))).toEqual([]);
     expect(seen.mode).toBe('auto');
+  });
+
+  it("preparedStatement's batch statements follow the same rule: named on a customPlans pool only", async () => {
+    const keys = preparedStatement('test_batch_keys', (db, a: { positions: string }) =>
+      db.selectFrom('event_keys').select((eb) => eb.fn.countAll<number>().as('n')).where(sql<boolean>`position = ANY(${a.positions}::bigint[])`),
+    { batch: true });
+    const onBus = await onOneSession(bus, (db) => keys(db, { positions: '{1,2}' }));
+    expect(onBus.prepared).toContain('accrue_test_batch_keys_1');
+    const onPlain = await onOneSession(plain, (db) => keys(db, { positions: '{3}' }));
+    expect(onPlain.prepared.filter((n) => n.startsWith('accrue_test_batch_keys'))).toEqual([]);
   });
 
   it('names at most 16 texts per name; a text that embeds values goes unnamed after that', async () => {
