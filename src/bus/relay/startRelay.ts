@@ -7,7 +7,7 @@ import { startBoss } from '../queues/startBoss.ts';
 import { ensureQueues } from '../queues/ensureQueues.ts';
 import { listenForOutbox } from './listenForOutbox.ts';
 import { recentEventsFrom } from '../../events/recentEvents.ts';
-import { relayBatch } from './relayBatch.ts';
+import { relayBatch, type CarriedClaim } from './relayBatch.ts';
 import { traceRelayBatch } from '../../telemetry/instrument.ts';
 import { buildRoutes } from './routes.ts';
 import { registerSubscriptions } from '../contract/subscriptions.ts';
@@ -102,12 +102,31 @@ export async function startRelay(options: StartRelayOptions): Promise<RelayHandl
 
   const runLoop = async () => {
     let failures = 0;
-    while (!stopped) {
-      const seen = notified;
+    // The next batch, claimed in the round trip of the last one's commit: it is moved
+    // even when stop() was called meanwhile (its transaction is open). What it has seen
+    // is counted when its claim is sent: a notification after that may be for rows the
+    // claim missed.
+    let carried: CarriedClaim | undefined;
+    let carriedSeen = 0;
+    while (!stopped || carried) {
+      const seen = carried ? carriedSeen : notified;
       let moved = 0;
       inBatch++;
       try {
-        moved = await traceRelayBatch(() => relayBatch(handle, boss, settings.relay.batchSize, { onUnrouted, recentFrom: recentEventsFrom(now()), applier: options.applier, onWroteOutbox, onFellBack }));
+        // More to move: a notification came during the batch (it may be for rows this
+        // batch did not see), or the batch was full (a backlog).
+        const claimNext = (n: number) => {
+          carriedSeen = notified;
+          return !stopped && (notified !== seen || n >= settings.relay.batchSize);
+        };
+        const batch = { carried, claimNext, onUnrouted, recentFrom: recentEventsFrom(now()), applier: options.applier, onWroteOutbox, onFellBack };
+        carried = undefined;
+        moved = await traceRelayBatch(async () => {
+          const result = await relayBatch(handle, boss, settings.relay.batchSize, batch);
+          carried = result.next;
+          if (result.nextClaimFailed !== undefined) log.warn({ err: { message: (result.nextClaimFailed as Error).message } }, 'relay: claiming the next batch with the commit failed; claiming it afresh');
+          return result.moved;
+        });
         failures = 0;
       } catch (err) {
         failures++;
@@ -124,6 +143,7 @@ export async function startRelay(options: StartRelayOptions): Promise<RelayHandl
         wakeAnother();
         continue;
       }
+      if (carried) continue;
       // A notification during the batch may be for rows this batch did not see.
       if (notified !== seen) continue;
       await wakeOrTimeout(settings.relay.pollMs);
