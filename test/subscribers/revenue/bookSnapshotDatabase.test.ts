@@ -4,7 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInProcessDriver } from '../../../src/cli/scenarios/inProcessDriver.ts';
 import type { InvoiceOperation } from '../../../src/cli/scenarios/scenarioFile.ts';
 import { ACCOUNTS } from '../../../src/subscribers/revenue/accounts.ts';
+import { applyInvoiceBatch } from '../../../src/subscribers/revenue/applyInvoiceBatch.ts';
+import { readEventsAt } from '../../../src/events/appendEvents.ts';
 import { addDays } from '../../../src/values/dates.ts';
+import { CountStatements } from '../../helpers/countStatements.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/testDatabase.ts';
 import { incoming, memoryBooks } from './memoryBooks.ts';
 
@@ -94,5 +97,42 @@ describe('revenue books as snapshot + tail in Postgres', () => {
       }
       return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
     }
+  });
+  it('asks the event store of the books by key: a folded event again, and a payment id a folded event holds, post nothing', async () => {
+    const op = (invoiceId: string, type: string, occurredAt: string, extra: Partial<InvoiceOperation>): InvoiceOperation =>
+      ({ eventId: uuidv7(), type, occurredAt, invoiceId, data: {}, ...extra }) as InvoiceOperation;
+    const deliver = (o: InvoiceOperation, today: string) => createInProcessDriver(t.db, { now: new Date(`${today}T12:00:00Z`) }).importEvents([o]);
+    const created = op('inv_k', 'InvoiceCreated', '2026-01-01', { version: 1, data: { customerId: 'cus', currency: 'USD', lines: lines(5_000) } });
+    const paid = op('inv_k', 'InvoicePaymentReceived', '2026-01-02', { data: { paymentId: 'pay_shared', amount: 5_100 } });
+    // Another invoice holds the same payment id (ids are the billing system's): not this invoice's payment.
+    const other = op('inv_k2', 'InvoiceCreated', '2026-01-01', { version: 1, data: { customerId: 'cus', currency: 'USD', lines: lines(700) } });
+    const otherPaid = op('inv_k2', 'InvoicePaymentReceived', '2026-01-02', { data: { paymentId: 'pay_shared', amount: 800 } });
+    for (const o of [created, paid, other, otherPaid]) await deliver(o, '2026-01-03');
+    const folded = await sql<{ tail: number; through: string }>`
+      SELECT jsonb_array_length(applied) AS tail, snapshot->'through'->>'key' AS through FROM revenue_invoices WHERE invoice_id = 'inv_k'`.execute(t.db);
+    expect(folded.rows[0]).toEqual({ tail: 0, through: 'pay_shared' });
+    // Recognition catches up with each posting's day; what the payments post must not move.
+    const entries = () => sql<{ invoice_id: string; n: number }>`
+      SELECT invoice_id, count(*)::int AS n FROM ledger_entries
+      WHERE invoice_id IN ('inv_k', 'inv_k2') AND kind <> 'recognition' GROUP BY 1 ORDER BY 1`.execute(t.db).then((r) => r.rows);
+    const before = await entries();
+
+    // Folded events posted again past the inbox (a replay whose inbox row was pruned), on
+    // the day of the last posting: the store knows their ids (and the payment's id), so
+    // the book is neither re-folded from its history (two statements more) nor re-saved.
+    const book = () => sql<{ updated_at: string }>`SELECT updated_at::text FROM revenue_invoices WHERE invoice_id = 'inv_k'`.execute(t.db).then((r) => r.rows[0]);
+    const saved = await book();
+    const { rows } = await sql<{ position: string }>`SELECT position::text FROM events WHERE aggregate_id = 'inv_k' ORDER BY position`.execute(t.db);
+    const stored = await readEventsAt(t.db, rows.map((r) => Number(r.position)));
+    const counter = new CountStatements();
+    await t.db.withPlugin(counter).transaction().execute((tx) => applyInvoiceBatch(tx, stored, new Date('2026-01-03T12:00:00Z')));
+    expect(counter.count).toBe(2); // the invoice locks and the books read: nothing to write
+    expect(await book()).toEqual(saved);
+    // The same payment again under a new event, on a later day: the folded one wins.
+    await deliver(op('inv_k', 'InvoicePaid', '2026-01-06', { data: { paymentId: 'pay_shared', amount: 5_100 } }), '2026-01-06');
+    expect(await entries()).toEqual(before);
+    const cash = await sql<{ invoice_id: string; cash: number }>`
+      SELECT invoice_id, sum(cash)::int AS cash FROM ledger_entries WHERE invoice_id IN ('inv_k', 'inv_k2') GROUP BY 1 ORDER BY 1`.execute(t.db);
+    expect(cash.rows).toEqual([{ invoice_id: 'inv_k', cash: 5_100 }, { invoice_id: 'inv_k2', cash: 800 }]);
   });
 });

@@ -45,28 +45,33 @@ export async function loadInvoiceBooks(
   invoiceIds: readonly string[],
   posting: readonly { invoiceId: string; eventId: string; paymentId: string | null }[] = [],
 ): Promise<{ books: Map<string, InvoiceBook | null>; posted: Map<string, Map<string, PostedTotal>>; lockedThrough: string | null; unreadable: string[] }> {
-  const eventIds = posting.map((p) => p.eventId);
-  const paymentIds = [...new Set(posting.flatMap((p) => (p.paymentId === null ? [] : [p.paymentId])))];
+  // Looked up by their keys, one index probe each: the book events of the events being
+  // posted, and those holding one of their payment ids on the same invoice.
+  const payments = new Map<string, { invoiceId: string; paymentId: string }>();
+  for (const p of posting) if (p.paymentId !== null) payments.set(JSON.stringify([p.invoiceId, p.paymentId]), { invoiceId: p.invoiceId, paymentId: p.paymentId });
+  const held = [...payments.values()];
   const rows = await executeNamed(
     db,
     'load_invoice_books',
     sql<BookRow>`
     WITH ids AS (SELECT DISTINCT unnest(${[...invoiceIds]}::text[]) AS invoice_id),
-    lines_through AS (
-      SELECT invoice_id, max(recognized_through) AS lines_through
-      FROM revenue_lines WHERE invoice_id = ANY(${[...invoiceIds]}::text[]) GROUP BY invoice_id
+    known_rows AS (
+      SELECT b.invoice_id, b.event_id, b.payment_id, b.body->>'effectiveOn' AS effective_on, b.body->'data'->'amount' AS amount
+      FROM unnest(${posting.map((p) => p.invoiceId)}::text[], ${posting.map((p) => p.eventId)}::text[]) AS p (invoice_id, event_id)
+      CROSS JOIN LATERAL (SELECT * FROM revenue_book_events b WHERE b.invoice_id = p.invoice_id AND b.event_id = p.event_id OFFSET 0) b
+      UNION
+      SELECT b.invoice_id, b.event_id, b.payment_id, b.body->>'effectiveOn', b.body->'data'->'amount'
+      FROM unnest(${held.map((p) => p.invoiceId)}::text[], ${held.map((p) => p.paymentId)}::text[]) AS q (invoice_id, payment_id)
+      CROSS JOIN LATERAL (SELECT * FROM revenue_book_events b WHERE b.invoice_id = q.invoice_id AND b.payment_id = q.payment_id OFFSET 0) b
     ), known AS (
-      SELECT invoice_id, jsonb_agg(jsonb_build_array(event_id, payment_id, body->>'effectiveOn', body->'data'->'amount')) AS known
-      FROM revenue_book_events
-      WHERE invoice_id = ANY(${[...invoiceIds]}::text[])
-        AND (event_id = ANY(${eventIds}::text[]) OR payment_id = ANY(${paymentIds}::text[]))
-      GROUP BY invoice_id
+      SELECT invoice_id, jsonb_agg(jsonb_build_array(event_id, payment_id, effective_on, amount)) AS known
+      FROM known_rows GROUP BY invoice_id
     )
-    SELECT ids.invoice_id, i.snapshot, i.applied, i.parked, i.first_event_on, i.horizon, l.lines_through, k.known, p.posted,
-           (SELECT max(period) FROM ledger_period_locks) AS locked_through
+    SELECT ids.invoice_id, i.snapshot, i.applied, i.parked, i.first_event_on, i.horizon,
+           (SELECT max(recognized_through) FROM revenue_lines l WHERE l.invoice_id = ids.invoice_id) AS lines_through,
+           k.known, p.posted, (SELECT max(period) FROM ledger_period_locks) AS locked_through
     FROM ids
-    LEFT JOIN revenue_invoices i ON i.invoice_id = ids.invoice_id
-    LEFT JOIN lines_through l ON l.invoice_id = ids.invoice_id
+    LEFT JOIN LATERAL (SELECT * FROM revenue_invoices i WHERE i.invoice_id = ids.invoice_id OFFSET 0) i ON true
     LEFT JOIN LATERAL (
       SELECT jsonb_agg(jsonb_build_object('invoice_id', t.invoice_id, 'kind', t.kind, 'line_id', t.line_id, 'payment_id', t.payment_id,
                                           'last_origin', t.last_origin, ${sql.join(ACCOUNT_LIST.map((c) => sql`${sql.lit(c)}, t.${sql.ref(c)}`))})) AS posted
