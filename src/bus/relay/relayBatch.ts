@@ -52,11 +52,15 @@ function toClaimedEvent(row: ClaimedRow): StoredEvent | Unread {
  * the jobs inserted together, or neither. Rows are claimed in position order with
  * FOR UPDATE SKIP LOCKED, so any number of relays split the backlog without waiting
  * on each other, and a row whose transaction commits late is simply claimed later
- * (an uncommitted row is invisible; no id cursor can skip it). Events are read through
- * event_keys (migration 132), which knows each position's month: one partition each.
- * The LATERAL ... OFFSET 0 keeps that order (keys first, then each event by its full
- * key, pruned to its partition as the statement runs); a plain join let the planner
- * probe every partition for each position. With `recentFrom` (recentEventsFrom) the
+ * (an uncommitted row is invisible; no id cursor can skip it); they are deleted by the
+ * row addresses the claim locked (a hash join on position read the whole outbox while a
+ * backlog drained). Events are read through event_keys (migration 132), which knows each
+ * position's month: one partition each. The LATERAL ... OFFSET 0 keep that order and
+ * those access paths (each key by its primary key, then each event by its full key,
+ * pruned to its partition as the statement runs), whatever the statistics say: a plain
+ * join let the planner probe every partition for each position, and hash all of
+ * event_keys (a row for every event ever stored) while its statistics were those of a
+ * smaller table. With `recentFrom` (recentEventsFrom) the
  * events are looked for only in the partitions from that day on, pruned when the
  * statement is planned, so its cost does not grow with the months of history; an older
  * one (the relay was down for a month) is read by readEventsAt, a second statement.
@@ -124,16 +128,16 @@ export async function relayBatch(
       BEGIN;
       SET LOCAL synchronous_commit = off;${lockTimeout}
       WITH claimed AS (
-        SELECT position FROM outbox ORDER BY position LIMIT ${limit} FOR UPDATE SKIP LOCKED
+        SELECT ctid FROM outbox ORDER BY position LIMIT ${limit} FOR UPDATE SKIP LOCKED
       ), deleted AS (
-        DELETE FROM outbox o USING claimed c WHERE o.position = c.position RETURNING o.position
+        DELETE FROM outbox o WHERE o.ctid = ANY(ARRAY(SELECT ctid FROM claimed)) RETURNING o.position
       )
       SELECT d.position AS claimed, pg_current_xact_id()::text AS xid, ${EVENT_COLUMNS},
              CASE WHEN count(*) OVER () <= ${fullUpTo}
                     OR EXISTS (SELECT 1 FROM subscriptions s WHERE s.event_type = e.type AND s.takes_bundles IS NOT TRUE)
                   THEN e.data END AS data
       FROM deleted d
-      JOIN event_keys k ON k.position = d.position
+      CROSS JOIN LATERAL (SELECT * FROM event_keys k WHERE k.position = d.position OFFSET 0) k
       LEFT JOIN LATERAL (SELECT * FROM events e WHERE e.position = k.position AND e.recorded_at = k.recorded_at ${since} OFFSET 0) e ON true
       ORDER BY d.position;
       SELECT subscriber, event_type, takes_bundles FROM subscriptions`;
