@@ -32,12 +32,17 @@ export async function holdForInvoicePostings(db: Executor, invoiceIds: readonly 
  * holdForInvoicePostings as a select-list expression, for a statement of the caller's
  * (the worker's inbox claim: revenueSubscriber.batchLocks). WITH ORDINALITY + ORDER BY
  * keeps the order given: the locks are taken row by row as the sorted rows come out.
+ * The line rows are locked invoice by invoice through the primary key (LATERAL ...
+ * OFFSET 0): an `= ANY` over the ids was planned as a sequential scan of all of
+ * revenue_lines, a row for every line of every invoice, while a backlog drained on the
+ * statistics of a smaller table (15,880 rows read for 182 invoices' lines).
  */
 export function invoicePostingLocks(invoiceIds: readonly string[]): RawBuilder<unknown> {
   return sql`pg_advisory_xact_lock_shared(${PERIOD_LOCK}::bigint),
            (SELECT count(pg_advisory_xact_lock(hashtextextended('accrue:revenue:' || k, 0)))
             FROM (SELECT k FROM unnest(${[...invoiceIds]}::text[]) WITH ORDINALITY AS ids (k, n) ORDER BY n OFFSET 0) sorted),
-           (SELECT count(*) FROM (SELECT 1 FROM revenue_lines WHERE invoice_id = ANY(${[...invoiceIds]}::text[]) FOR UPDATE) lines)`;
+           (SELECT count(*) FROM unnest(${[...invoiceIds]}::text[]) AS ids (k)
+            CROSS JOIN LATERAL (SELECT 1 FROM revenue_lines l WHERE l.invoice_id = ids.k OFFSET 0 FOR UPDATE) lines)`;
 }
 
 /** The last locked month ('YYYY-MM'), or null when no month is closed. */
