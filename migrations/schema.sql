@@ -266,6 +266,23 @@ CREATE FUNCTION public.history_partitions(parent regclass) RETURNS TABLE(partiti
   WHERE i.inhparent = parent
 $_$;
 
+CREATE FUNCTION public.insert_invoice_with_event(invoice_id text, customer_id text, currency text, status text, issued_at date, due_date date, lines jsonb, total bigint, tax bigint, amount_paid bigint, version integer, event_id uuid, event_type text, schema_version integer, aggregate_type text, aggregate_version integer, occurred_at date, correlation_id text, causation_id text, traceparent text, actor text, source text, external_id text, data jsonb, OUT created_at timestamp with time zone, OUT updated_at timestamp with time zone) RETURNS record
+    LANGUAGE plpgsql
+    AS $_$
+#variable_conflict use_column
+DECLARE
+  appended bigint;
+BEGIN
+  INSERT INTO invoices (id, customer_id, currency, status, issued_at, due_date, lines, total, tax, amount_paid, version)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+  RETURNING invoices.created_at, invoices.updated_at INTO created_at, updated_at;
+  INSERT INTO events (event_id, type, schema_version, aggregate_type, aggregate_id, aggregate_version, occurred_at,
+                      correlation_id, causation_id, traceparent, actor, source, external_id, data)
+  VALUES ($12, $13, $14, $15, $1, $16, $17, $18, $19, $20, $21, $22, $23, $24)
+  RETURNING position INTO appended;
+  INSERT INTO outbox (position) VALUES (appended);
+END $_$;
+
 CREATE FUNCTION public.ledger_add_posted_totals() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -1468,6 +1485,8 @@ GRANT ALL ON FUNCTION public.failed_job_replays_refuse_change() TO accrue_app;
 GRANT ALL ON FUNCTION public.history_partition_protections(parent regclass, name text) TO accrue_app;
 
 GRANT ALL ON FUNCTION public.history_partitions(parent regclass) TO accrue_app;
+
+GRANT ALL ON FUNCTION public.insert_invoice_with_event(invoice_id text, customer_id text, currency text, status text, issued_at date, due_date date, lines jsonb, total bigint, tax bigint, amount_paid bigint, version integer, event_id uuid, event_type text, schema_version integer, aggregate_type text, aggregate_version integer, occurred_at date, correlation_id text, causation_id text, traceparent text, actor text, source text, external_id text, data jsonb, OUT created_at timestamp with time zone, OUT updated_at timestamp with time zone) TO accrue_app;
 
 GRANT ALL ON FUNCTION public.ledger_add_posted_totals() TO accrue_app;
 

@@ -4,20 +4,19 @@ import { hasPgbench, runPgbench } from './pgbench.ts';
 export type SqlCeiling = { notify: number | null; withoutNotify: number | null; prepared: number | null; note?: string };
 
 // The statement POST /v1/invoices sends (src/invoices/invoiceRepository.ts
-// insertInvoiceWithEvents): invoice row + InvoiceCreated event + outbox row, one
-// statement, with payloads of the bench invoice's size. Ids are generated server-side.
+// insertInvoiceWithEvents): one call of insert_invoice_with_event (migration 170), which
+// writes the invoice row, its InvoiceCreated event and the outbox row, with payloads of the
+// bench invoice's size. Ids are generated server-side.
 const statement = (customerId: string) => {
   const lines = JSON.stringify([
     { lineId: 'li_1', kind: 'revenue', description: 'Annual plan', amount: 36500, servicePeriod: { start: '2026-01-01', end: '2027-01-01' } },
     { lineId: 'tax', kind: 'tax', description: 'VAT', amount: 7300 },
   ]);
   const data = JSON.stringify({ customerId, currency: 'USD', dueDate: '2026-01-31', issuedAt: '2026-01-01', lines: JSON.parse(lines) });
-  return `WITH inv AS (INSERT INTO invoices (id, customer_id, currency, status, issued_at, due_date, lines, total, tax, amount_paid, version)
-  VALUES ('inv_' || gen_random_uuid(), '${customerId}', 'USD', 'open', '2026-01-01', '2026-01-31', '${lines}', 43800, 7300, 0, 1) RETURNING *),
-ins AS (INSERT INTO events (event_id, type, schema_version, aggregate_type, aggregate_id, aggregate_version, occurred_at, correlation_id, causation_id, traceparent, actor, source, external_id, data)
-  SELECT gen_random_uuid(), 'InvoiceCreated', 1, 'invoice', inv.id, 1, '2026-01-01', gen_random_uuid()::text, NULL, '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', 'bootstrap', 'api', NULL, '${data}' FROM inv RETURNING position),
-ob AS (INSERT INTO outbox (position) SELECT position FROM ins)
-SELECT * FROM inv;`.replace(/\n/g, ' ') + '\n';
+  return `SELECT w.created_at, w.updated_at FROM insert_invoice_with_event('inv_' || gen_random_uuid(), '${customerId}', 'USD', 'open', '2026-01-01', '2026-01-31',
+  '${lines}', 43800, 7300, 0, 1,
+  gen_random_uuid(), 'InvoiceCreated', 1, 'invoice', 1, '2026-01-01',
+  gen_random_uuid()::text, NULL, '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', 'bootstrap', 'api', NULL, '${data}') AS w;`.replace(/\n/g, ' ') + '\n';
 };
 
 /**

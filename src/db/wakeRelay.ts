@@ -6,10 +6,11 @@ export const OUTBOX_CHANNEL = 'accrue_outbox';
 
 /**
  * A statement that adds outbox rows: appendEvents' `INSERT INTO outbox` and the
- * invoice create's kysely `insert into "outbox"`. Matching the statement text (not
- * a flag each writer sets) means a new writer cannot forget the wake-up.
+ * invoice create's call of `insert_invoice_with_event(` (migration 170, whose body
+ * inserts the outbox row). Matching the statement text (not a flag each writer sets)
+ * means a new writer cannot forget the wake-up.
  */
-export const WRITES_OUTBOX = /\binsert\s+into\s+"?outbox"?[\s(]/i;
+export const WRITES_OUTBOX = /\binsert\s+into\s+"?outbox"?[\s(]|\binsert_invoice_with_event\(/i;
 
 export type WakeLog = { debug(obj: object, msg: string): void };
 

@@ -1,4 +1,4 @@
-import type { Insertable, Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Executor } from '../db/connect.ts';
 import { preparedStatement } from '../db/preparedStatements.ts';
 import type { InvoicesTable } from '../db/tables/invoicingTables.ts';
@@ -39,28 +39,40 @@ export async function findInvoice(db: Executor, id: string, options: { forUpdate
 }
 
 // The API's hot statement: compiled once, prepared once per connection (db/preparedStatements.ts).
-const insertInvoiceStatement = preparedStatement('insert_invoice_with_events', (db, a: { invoice: Insertable<InvoicesTable>; events: EventRow[] }) =>
-  db
-    .with('inv', (q) => q.insertInto('invoices').values(a.invoice).returningAll())
-    .with('ins', (q) => q.insertInto('events').values(a.events).returning('position'))
-    .with('ob', (q) => q.insertInto('outbox').columns(['position']).expression((eb) => eb.selectFrom('ins').select('ins.position')))
-    .selectFrom('inv')
-    .select(['inv.created_at', 'inv.updated_at']),
-);
+// One call of migration 170's function: the invoice row, its InvoiceCreated event and the
+// event's outbox row, in that order, as the three-CTE statement it replaces wrote them; its
+// statements are planned once per session by the server, where the CTEs were parsed and
+// planned on every unprepared call (docs/performance.md, "Sixth step (c)").
+const insertInvoiceStatement = preparedStatement('insert_invoice_with_event', (db, a: { invoice: InvoiceRow; event: EventRow }) => {
+  const { invoice: i, event: e } = a;
+  return db
+    .selectFrom(
+      sql<{ created_at: Date; updated_at: Date }>`insert_invoice_with_event(${i.id}, ${i.customer_id}, ${i.currency}, ${i.status}, ${i.issued_at}, ${i.due_date},
+        ${i.lines}, ${i.total}, ${i.tax}, ${i.amount_paid}, ${i.version},
+        ${e.event_id}, ${e.type}, ${e.schema_version}, ${e.aggregate_type}, ${e.aggregate_version}, ${e.occurred_at},
+        ${e.correlation_id}, ${e.causation_id}, ${e.traceparent}, ${e.actor}, ${e.source}, ${e.external_id}, ${e.data})`.as('w'),
+    )
+    .select(['w.created_at', 'w.updated_at']);
+});
+
+type InvoiceRow = { id: string; customer_id: string; currency: string; issued_at: string } & ReturnType<typeof stateColumns>;
 
 /**
- * Inserts the invoice, its events and their outbox rows in ONE statement: atomic
- * on its own, so a create without Idempotency-Key needs no BEGIN/COMMIT (1 round
- * trip instead of 4; see bench/figures/httpWritePath.ts). Also fine inside a transaction.
- * The answer is the state just decided plus the row's timestamps, not a parse of the
- * returned row: without a transaction the statement has committed by the time its
- * rows are parsed, so a parse that throws (an int8 beyond 2^53 once made the client
- * see a 500 for a stored invoice and retry into a duplicate) must not be possible here.
+ * Inserts the invoice, its InvoiceCreated event and the event's outbox row in ONE
+ * statement: atomic on its own, so a create without Idempotency-Key needs no
+ * BEGIN/COMMIT (1 round trip instead of 4; see bench/figures/httpWritePath.ts). Also
+ * fine inside a transaction. The answer is the state just decided plus the row's
+ * timestamps, not a parse of the returned row: without a transaction the statement has
+ * committed by the time its rows are parsed, so a parse that throws (an int8 beyond
+ * 2^53 once made the client see a 500 for a stored invoice and retry into a duplicate)
+ * must not be possible here.
  */
 export async function insertInvoiceWithEvents(db: Executor, s: InvoiceState, events: EventRow[]): Promise<StoredInvoice> {
+  const [event, ...more] = events;
+  if (!event || more.length > 0 || event.aggregate_id !== s.id) throw new InvariantError(`invoice ${s.id}: a create writes exactly one event of its own, got ${events.length}`);
   try {
     const invoice = { id: s.id, customer_id: s.customerId, currency: s.currency, issued_at: s.issuedAt, ...stateColumns(s) };
-    const [row] = await insertInvoiceStatement(db, { invoice, events });
+    const [row] = await insertInvoiceStatement(db, { invoice, event });
     if (!row) throw new InvariantError(`invoice ${s.id}: the insert returned no row`);
     return { ...s, createdAt: row.created_at, updatedAt: row.updated_at };
   } catch (err) {

@@ -5,7 +5,7 @@ import { preparedStatement } from '../../src/db/preparedStatements.ts';
 import { InvariantError } from '../../src/errors.ts';
 import { countRows, createCustomer, createTestApi, invoiceBody, type TestApi } from '../helpers/testApi.ts';
 
-const STATEMENT = 'accrue_insert_invoice_with_events_1';
+const STATEMENT = 'accrue_insert_invoice_with_event_1';
 
 // One pooled connection: what the test does to "the API's connection" (DDL, DEALLOCATE,
 // termination) hits the one the next POST uses.

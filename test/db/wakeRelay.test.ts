@@ -3,6 +3,8 @@ import { Kysely, PostgresDialect } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/schema.ts';
 import { OUTBOX_CHANNEL } from '../../src/db/wakeRelay.ts';
+import { createCustomer } from '../../src/invoices/customerCommands.ts';
+import { executeInvoiceCommand, newInvoiceId } from '../../src/invoices/executeInvoiceCommand.ts';
 import { appendInvoices } from '../helpers/busTestKit.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/testDatabase.ts';
 
@@ -84,6 +86,19 @@ describe('relay wake-up after commit', () => {
     ).rejects.toThrow('roll back');
     await sleep(300);
     expect(listener.seen.count).toBe(before);
+  });
+
+  it("the API's invoice create (one call of insert_invoice_with_event, migration 170) wakes the relay after its commit", async () => {
+    const ctx = { correlationId: 'corr-wake', actor: 'test' };
+    const customer = await createCustomer(t.db, { name: 'Wake', email: 'wake@example.com' }, ctx, new Date());
+    await sleep(100);
+    const before = listener.seen.count;
+    const invoiceId = newInvoiceId();
+    const lines = [{ lineId: 'l1', kind: 'revenue' as const, description: 'Plan', amount: 1000, servicePeriod: { start: '2026-01-01', end: '2027-01-01' } }];
+    await executeInvoiceCommand(t.db, invoiceId, { type: 'create', invoiceId, customerId: customer.id, currency: 'USD', issuedAt: '2026-01-01', lines }, ctx, new Date());
+    await waitFor(() => listener.seen.count > before);
+    const { rows } = await t.pool.query(`SELECT o.position FROM outbox o JOIN events e ON e.position = o.position WHERE e.aggregate_id = $1`, [invoiceId]);
+    expect(rows).toHaveLength(1);
   });
 
   it('many concurrent commits coalesce into few wake-ups, the last commit still followed by one', async () => {
