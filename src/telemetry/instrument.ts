@@ -1,4 +1,4 @@
-import { context, SpanKind, SpanStatusCode, trace, type Attributes } from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { eventLogger } from './logContext.ts';
 import { recordArchived, recordHandled, recordHandlerDuration, recordRelayBatch, recordRetry, secondsSince } from './metrics.ts';
@@ -108,32 +108,46 @@ export type JobAttempt = {
   /** Runs handle() as the `handle {subscriber}` span under this attempt; the last run's duration is kept. */
   handle<T>(fn: () => Promise<T>): Promise<T>;
   /** Records this attempt's share of a batch handler run (handleBatch) as its last run. */
-  ranInBatch(run: { outcome: 'ok' | 'error'; seconds: number }): void;
+  ranInBatch(run: HandlerRun): void;
   /** Ends the attempt span and records its metrics; call after the transaction settled. */
   end(outcome: AttemptOutcome): void;
 };
 
+/** When and under what context an attempt began: one for all the attempts a batch starts together. */
+export type AttemptStart = { at: number; active: Context };
+
+export function attemptStart(): AttemptStart {
+  return { at: performance.now(), active: context.active() };
+}
+
+/** A handler run an attempt records (its last one): the handler-duration histogram's observation. */
+export type HandlerRun = { outcome: 'ok' | 'error'; seconds: number };
+
 /**
- * Worker: starts the `process {queue}` span of one attempt (child of the span that
- * wrote the event). A batch applies many events in one transaction, so their
- * handlers run under their own attempt span and the spans end after the commit or
- * rollback; commit → handled and handler duration are recorded then, never for a
- * transaction that rolled back. Nothing here touches the database.
+ * Worker: the `process {queue}` span of one attempt (child of the span that wrote the
+ * event), from `start` until end(). A batch applies many events in one transaction,
+ * so their handlers run under their own attempt span and the spans end after the
+ * commit or rollback; commit → handled and handler duration are recorded then, never
+ * for a transaction that rolled back. Nothing here touches the database.
  */
-export function startJobAttempt(info: AttemptInfo, event: EventForTelemetry, log: Logger): JobAttempt {
-  // One per event (500 a batch, all alive until the batch settles): the attributes are
-  // built only for a span that records them, and the span's context when a handler runs in it.
-  const { span, parent } = startEventSpanUnder(SPAN.jobAttempt(info.queue), event.traceparent, () => attemptAttributes(info, event));
+export function startJobAttempt(info: AttemptInfo, event: EventForTelemetry, log: Logger, start: AttemptStart = attemptStart()): JobAttempt {
+  // The span is started when a handler first runs in it, or when the attempt ends,
+  // with the attempt's start time and the context active then: the same span. A batch's
+  // attempts wait for its round trips, long enough for the scavenger to copy and
+  // promote what they hold (endJobAttempt: the attempts no handler ran in).
+  let opened: { span: Span; parent: Context } | undefined;
+  const open = () => (opened ??= startAttemptSpan(info, event, start));
   // Made on first use: a batch of 500 jobs whose handler runs once (handleBatch) reads
   // at most one attempt's logger, and a pino child per job was ~5 % of the worker's CPU.
   let attemptLog: Logger | undefined;
-  let lastRun: { outcome: 'ok' | 'error'; seconds: number } | undefined;
+  let lastRun: HandlerRun | undefined;
   let ended = false;
   return {
     get log() {
       return (attemptLog ??= eventLogger(log, event, { subscriber: info.subscriber, queue: info.queue, jobId: info.jobId }));
     },
     handle(fn) {
+      const { span, parent } = open();
       return context.with(trace.setSpan(parent, span), async () => {
         const started = performance.now();
         let outcome: 'ok' | 'error' = 'error';
@@ -152,15 +166,34 @@ export function startJobAttempt(info: AttemptInfo, event: EventForTelemetry, log
     end(outcome) {
       if (ended) return;
       ended = true;
-      if (lastRun) recordHandlerDuration(info.subscriber, lastRun.outcome, lastRun.seconds);
-      span.setAttribute(ATTR.jobOutcome, outcome.kind);
-      if (outcome.kind === 'handled') recordHandled(info.subscriber, secondsSince(Date.parse(event.recordedAt)));
-      if (outcome.kind === 'retry') recordRetry(info.queue, info.subscriber);
-      if (outcome.kind === 'archived') recordArchived(info.queue, info.subscriber);
-      if (outcome.kind === 'retry' || outcome.kind === 'archived') span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.message });
-      span.end();
+      finishAttempt(open().span, info, event, lastRun, outcome);
+      opened = undefined;
     },
   };
+}
+
+/**
+ * An attempt no handler ran in (or that ran only inside a batch's handleBatch, whose
+ * run is `lastRun`), ended: its span started at `start` and ended now, with the
+ * metrics startJobAttempt's end() records. A batch keeps no object per attempt until it settles.
+ */
+export function endJobAttempt(info: AttemptInfo, event: EventForTelemetry, start: AttemptStart, lastRun: HandlerRun | undefined, outcome: AttemptOutcome): void {
+  finishAttempt(startAttemptSpan(info, event, start).span, info, event, lastRun, outcome);
+}
+
+function startAttemptSpan(info: AttemptInfo, event: EventForTelemetry, start: AttemptStart) {
+  return startEventSpanUnder(SPAN.jobAttempt(info.queue), event.traceparent, () => attemptAttributes(info, event), { startTime: start.at, active: start.active });
+}
+
+function finishAttempt(span: Span, info: AttemptInfo, event: EventForTelemetry, lastRun: HandlerRun | undefined, outcome: AttemptOutcome): void {
+  if (lastRun) recordHandlerDuration(info.subscriber, lastRun.outcome, lastRun.seconds);
+  span.setAttribute(ATTR.jobOutcome, outcome.kind);
+  if (outcome.kind === 'handled') recordHandled(info.subscriber, secondsSince(Date.parse(event.recordedAt)));
+  if (outcome.kind === 'retry') recordRetry(info.queue, info.subscriber);
+  if (outcome.kind === 'archived') recordArchived(info.queue, info.subscriber);
+  if (outcome.kind === 'retry' || outcome.kind === 'archived') span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.message });
+  // A performance time, as its start was: the SDK times a span given its start by the clock otherwise.
+  span.end(performance.now());
 }
 
 /** Revenue subscriber: the ledger insert, as a database CLIENT span. */

@@ -145,20 +145,28 @@ export function startEventSpanUnder(
   name: string,
   traceparent: string | null | undefined,
   attributes: Attributes | (() => Attributes),
-  options: { kind?: SpanKind; mode?: 'child' | 'link' } = {},
+  options: EventSpanOptions = {},
 ): { span: Span; parent: Context } {
-  const { parent, links } = eventSpanParent(traceparent, options.mode ?? 'child');
+  const { parent, links } = eventSpanParent(traceparent, options.mode ?? 'child', options.active ?? context.active());
   const kind = options.kind ?? SpanKind.CONSUMER;
-  if (typeof attributes !== 'function') return { span: tracer().startSpan(name, { kind, attributes, links }, parent), parent };
-  const span = tracer().startSpan(name, { kind, links }, parent);
+  const { startTime } = options;
+  if (typeof attributes !== 'function') return { span: tracer().startSpan(name, { kind, attributes, links, startTime }, parent), parent };
+  const span = tracer().startSpan(name, { kind, links, startTime }, parent);
   if (span.isRecording()) span.setAttributes(attributes());
   return { span, parent };
 }
 
-function eventSpanParent(traceparent: string | null | undefined, mode: 'child' | 'link'): { parent: Context; links: Link[] } {
+/**
+ * How an event span starts. `startTime` and `active` let a span be started after the
+ * fact (a worker's attempt span, started when it is first needed): the time it began
+ * (performance.now()), and the context that was active then, whose span becomes a link.
+ */
+export type EventSpanOptions = { kind?: SpanKind; mode?: 'child' | 'link'; startTime?: number; active?: Context };
+
+function eventSpanParent(traceparent: string | null | undefined, mode: 'child' | 'link', activeContext: Context): { parent: Context; links: Link[] } {
   const producer = contextFromTraceparent(traceparent);
   const producerSpan = trace.getSpanContext(producer);
-  const active = trace.getSpanContext(context.active());
+  const active = trace.getSpanContext(activeContext);
   const links: Link[] = [];
   if (active && trace.isSpanContextValid(active)) links.push({ context: active });
   if (mode === 'link' && producerSpan) links.push({ context: producerSpan });

@@ -12,7 +12,9 @@ afterAll(async () => {
   await t.drop();
 });
 
-const AWKWARD = ['', 'NULL', 'null', ' padded ', 'a,b', '{x}', 'say "hi"', 'back\\slash', '\\"', 'tab\there', 'line\nbreak', 'ünïcødé ✓', '😀', '"', '\\'];
+// Unquoted when plain (ids, dates, kinds): NULL in any case is not, nor is anything with a blank, brace, comma, quote or backslash.
+const PLAIN = ['plain', 'Null', 'nUlL', 'NULLS', 'nul', '2026-01-31', '0190f5b8-7c3e-7b1a-9d2e-4f5a6b7c8d9e', 'a_b.c:d+e-f', '-', '+1', '1.5'];
+const AWKWARD = [...PLAIN, '', 'NULL', 'null', ' padded ', 'a,b', '{x}', 'say "hi"', 'back\\slash', '\\"', 'tab\there', 'line\nbreak', 'ünïcødé ✓', '😀', '"', '\\'];
 
 describe('arrayLiteral', () => {
   it('round-trips awkward strings, NULLs, numbers and booleans through Postgres arrays', async () => {

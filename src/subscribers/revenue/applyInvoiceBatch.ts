@@ -5,12 +5,12 @@ import type { StoredEvent } from '../../events/envelope.ts';
 import { todayUtc } from '../../values/dates.ts';
 import { loadBookHistories, loadInvoiceBooks, loadPostedTotalsOf } from './ledger/invoiceBooks.ts';
 import { entriesByOrdinal, type EntryGroup } from './ledger/journal.ts';
-import { writePostings } from './ledger/writePostings.ts';
+import { postingParams, writePostingParams, type PostingParams } from './ledger/writePostings.ts';
 import { firstOpenDayAfter, holdForInvoicePostings, invoicePostingLocks } from './ledger/periodLocks.ts';
 import { traceLedgerWrite } from '../../telemetry/instrument.ts';
 import { incomingOf } from './incomingEvent.ts';
 import type { BookEvent } from './invoiceTimeline.ts';
-import { needsFullHistory, postInvoiceEvent, snapshotBook, type InvoiceBook, type PostedTotal, type PostingResult } from './postInvoiceEvent.ts';
+import { needsFullHistory, postInvoiceEvent, snapshotBook, type InvoiceBook, type PostedTotal } from './postInvoiceEvent.ts';
 import { withPosted } from './postedTotals.ts';
 import { revenueEventsOf } from './revenueEvents.ts';
 import type { InvoiceOutcome } from './targetJournal.ts';
@@ -20,6 +20,9 @@ type InvoiceState = {
   posted: Map<string, PostedTotal>;
   save: { book: InvoiceBook; outcome: InvoiceOutcome | null } | null;
 };
+
+/** What applyInvoiceBatch tells of each event (its callers' debug lines): whether it changed the books, and how many entries it posted. */
+export type PostingSummary = { changed: boolean; entries: number };
 
 /**
  * applyInvoiceEvent for many invoice events in one transaction, with a fixed number
@@ -32,8 +35,23 @@ type InvoiceState = {
  * applyInvoiceEvent would read them back. Each invoice's book is saved once, in its
  * last saved state. The caller must not mix in a PeriodClosed (it moves the clock).
  */
-export async function applyInvoiceBatch(db: Executor, events: readonly StoredEvent[], now: Date, options: { locked?: boolean } = {}): Promise<PostingResult[]> {
+export async function applyInvoiceBatch(db: Executor, events: readonly StoredEvent[], now: Date, options: { locked?: boolean } = {}): Promise<PostingSummary[]> {
   if (events.length === 0) return [];
+  // Only the statement's parameters (text) and the summaries outlive planPostings: the
+  // books read and folded, the entries and the revenue events (several MB a 500-event
+  // batch) are garbage before the write's round trip, not copied and promoted by the
+  // scavenges the worker's other batch in flight runs meanwhile (docs/performance.md).
+  const { summaries, params, ledgerWrite } = await planPostings(db, events, now, options);
+  if (params === undefined) return summaries;
+  const write = () => writePostingParams(db, params);
+  await (ledgerWrite ? traceLedgerWrite(ledgerWrite, write) : write());
+  return summaries;
+}
+
+type Plan = { summaries: PostingSummary[]; params: PostingParams | undefined; ledgerWrite: Parameters<typeof traceLedgerWrite>[0] | undefined };
+
+/** The batch's reads and its pure posting, down to the write statement's parameters. */
+async function planPostings(db: Executor, events: readonly StoredEvent[], now: Date, options: { locked?: boolean }): Promise<Plan> {
   const invoiceIds = invoiceIdsInLockOrder(events);
   // locked: the worker took invoiceBatchLocks(events) in its inbox claim already.
   if (!options.locked) await holdForInvoicePostings(db, invoiceIds);
@@ -50,14 +68,14 @@ export async function applyInvoiceBatch(db: Executor, events: readonly StoredEve
   }
   const states = new Map<string, InvoiceState>(invoiceIds.map((id) => [id, { book: books.get(id) ?? null, posted: posted.get(id) ?? new Map(), save: null }]));
 
-  const results: PostingResult[] = [];
+  const summaries: PostingSummary[] = [];
   const groups: (EntryGroup & { event: StoredEvent })[] = [];
   const bookEvents: { invoiceId: string; event: BookEvent }[] = [];
   for (const event of events) {
     const state = states.get(event.aggregateId)!;
     const book = state.book;
     const result = postInvoiceEvent(book, incomingOf(event), clock, book !== null && hasApplied(book) ? state.posted : new Map());
-    results.push(result);
+    summaries.push({ changed: result.changed, entries: result.entries.length });
     if (!result.changed && book !== null) continue;
     state.book = result.book;
     state.save = { book: result.book, outcome: result.outcome };
@@ -78,15 +96,11 @@ export async function applyInvoiceBatch(db: Executor, events: readonly StoredEve
       traceparent: g.event.traceparent,
     })),
   );
-  const write = () => writePostings(db, { books: saves, bookEvents, entries: groups, revenueEvents }, { correlationId: groups[0]?.event.correlationId ?? events[0]!.correlationId, actor: 'revenue' });
-  if (groups.length === 0) {
-    await write();
-    return results;
-  }
+  const params = postingParams({ books: saves, bookEvents, entries: groups, revenueEvents }, { correlationId: groups[0]?.event.correlationId ?? events[0]!.correlationId, actor: 'revenue' });
+  if (groups.length === 0) return { summaries, params, ledgerWrite: undefined };
   const entryCount = groups.reduce((n, g) => n + g.entries.length, 0);
   const single = groups.length === 1 ? groups[0]! : undefined;
-  await traceLedgerWrite({ entries: entryCount, invoiceId: single?.invoiceId, eventId: groups[0]!.eventId! }, write);
-  return results;
+  return { summaries, params, ledgerWrite: { entries: entryCount, invoiceId: single?.invoiceId, eventId: groups[0]!.eventId! } };
 }
 
 const hasApplied = (book: InvoiceBook) => book.snapshot !== null || book.applied.length > 0;

@@ -27,7 +27,7 @@ export const revenueSubscriber: Subscriber & { schedules: readonly RevenueSchedu
       return;
     }
     const result = await applyInvoiceEvent(ctx.db, event, ctx.now);
-    ctx.log.debug({ invoiceId: event.aggregateId, type: event.type, entries: result.entries.length }, 'revenue posted');
+    ctx.log.debug({ invoiceId: event.aggregateId, type: event.type, entries: result.entries }, 'revenue posted');
   },
   // Every invoice lock of the batch (a superset of each run's), taken with the inbox claim.
   batchLocks: (events) => invoiceBatchLocks(events.filter((e) => e.type !== 'PeriodClosed')),
@@ -39,7 +39,7 @@ export const revenueSubscriber: Subscriber & { schedules: readonly RevenueSchedu
       if (run.length === 0) return;
       const results = await applyInvoiceBatch(ctx.db, run, ctx.now, { locked: ctx.batchLocked });
       // A line per event at debug level: its fields are built only when debug is on (500 objects a batch otherwise).
-      if (ctx.log.isLevelEnabled('debug')) run.forEach((event, i) => ctx.log.debug({ invoiceId: event.aggregateId, type: event.type, entries: results[i]!.entries.length }, 'revenue posted'));
+      if (ctx.log.isLevelEnabled('debug')) run.forEach((event, i) => ctx.log.debug({ invoiceId: event.aggregateId, type: event.type, entries: results[i]!.entries }, 'revenue posted'));
       run = [];
     };
     for (const event of events) {

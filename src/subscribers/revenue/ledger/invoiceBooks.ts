@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../../../db/connect.ts';
 import { executeNamed } from '../../../db/preparedStatements.ts';
-import { unnestArrays, unnestRows, type UnnestArrays, type UnnestColumn } from '../../../db/unnestRows.ts';
+import { arrayLiteral, unnestArrays, unnestRows, type UnnestArrays, type UnnestColumn } from '../../../db/unnestRows.ts';
 import { ACCOUNT_COLUMNS, fromAccountColumns, type AccountColumnValues } from '../accountColumns.ts';
 import { BOOK_SNAPSHOT_SCHEMA_VERSION, isPayment, parseBookSnapshot, type HeldPayment } from '../bookSnapshot.ts';
 import type { BookEvent } from '../invoiceTimeline.ts';
@@ -50,18 +50,20 @@ export async function loadInvoiceBooks(
   const payments = new Map<string, { invoiceId: string; paymentId: string }>();
   for (const p of posting) if (p.paymentId !== null) payments.set(JSON.stringify([p.invoiceId, p.paymentId]), { invoiceId: p.invoiceId, paymentId: p.paymentId });
   const held = [...payments.values()];
+  // Array literals written once (arrayLiteral), not by pg's serialiser: a string per element.
+  const ids = arrayLiteral(invoiceIds);
   const rows = await executeNamed(
     db,
     'load_invoice_books',
     sql<BookRow>`
-    WITH ids AS (SELECT DISTINCT unnest(${[...invoiceIds]}::text[]) AS invoice_id),
+    WITH ids AS (SELECT DISTINCT unnest(${ids}::text[]) AS invoice_id),
     known_rows AS (
       SELECT b.invoice_id, b.event_id, b.payment_id, b.body->>'effectiveOn' AS effective_on, b.body->'data'->'amount' AS amount
-      FROM unnest(${posting.map((p) => p.invoiceId)}::text[], ${posting.map((p) => p.eventId)}::text[]) AS p (invoice_id, event_id)
+      FROM unnest(${arrayLiteral(posting.map((p) => p.invoiceId))}::text[], ${arrayLiteral(posting.map((p) => p.eventId))}::text[]) AS p (invoice_id, event_id)
       CROSS JOIN LATERAL (SELECT * FROM revenue_book_events b WHERE b.invoice_id = p.invoice_id AND b.event_id = p.event_id OFFSET 0) b
       UNION
       SELECT b.invoice_id, b.event_id, b.payment_id, b.body->>'effectiveOn', b.body->'data'->'amount'
-      FROM unnest(${held.map((p) => p.invoiceId)}::text[], ${held.map((p) => p.paymentId)}::text[]) AS q (invoice_id, payment_id)
+      FROM unnest(${arrayLiteral(held.map((p) => p.invoiceId))}::text[], ${arrayLiteral(held.map((p) => p.paymentId))}::text[]) AS q (invoice_id, payment_id)
       CROSS JOIN LATERAL (SELECT * FROM revenue_book_events b WHERE b.invoice_id = q.invoice_id AND b.payment_id = q.payment_id OFFSET 0) b
     ), known AS (
       SELECT invoice_id, jsonb_agg(jsonb_build_array(event_id, payment_id, effective_on, amount)) AS known

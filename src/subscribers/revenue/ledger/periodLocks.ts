@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../../../db/connect.ts';
+import { arrayLiteral } from '../../../db/unnestRows.ts';
 import { firstDayOfMonth, nextMonth } from '../../../values/dates.ts';
 
 // Invoice postings and the daily run hold this lock shared; closing a period holds
@@ -38,10 +39,11 @@ export async function holdForInvoicePostings(db: Executor, invoiceIds: readonly 
  * statistics of a smaller table (15,880 rows read for 182 invoices' lines).
  */
 export function invoicePostingLocks(invoiceIds: readonly string[]): RawBuilder<unknown> {
+  const ids = arrayLiteral(invoiceIds);
   return sql`pg_advisory_xact_lock_shared(${PERIOD_LOCK}::bigint),
            (SELECT count(pg_advisory_xact_lock(hashtextextended('accrue:revenue:' || k, 0)))
-            FROM (SELECT k FROM unnest(${[...invoiceIds]}::text[]) WITH ORDINALITY AS ids (k, n) ORDER BY n OFFSET 0) sorted),
-           (SELECT count(*) FROM unnest(${[...invoiceIds]}::text[]) AS ids (k)
+            FROM (SELECT k FROM unnest(${ids}::text[]) WITH ORDINALITY AS ids (k, n) ORDER BY n OFFSET 0) sorted),
+           (SELECT count(*) FROM unnest(${ids}::text[]) AS ids (k)
             CROSS JOIN LATERAL (SELECT 1 FROM revenue_lines l WHERE l.invoice_id = ids.k OFFSET 0 FOR UPDATE) lines)`;
 }
 

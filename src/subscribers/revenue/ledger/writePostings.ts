@@ -24,7 +24,7 @@ export type Postings = {
 };
 
 /** The statement's parameters; a part left out leaves its CTEs out (one prepared statement per combination). */
-type PostingParams = {
+export type PostingParams = {
   books?: BookSaveParams;
   entries?: EntryArrays;
   /** The revenue events, and for each the ordinal of the entry it reports (a bigint array literal). */
@@ -44,6 +44,16 @@ type PostingParams = {
  * typed arrays where they are scalars (docs/performance.md).
  */
 export async function writePostings(db: Executor, postings: Postings, ctx: EventContext): Promise<void> {
+  const params = postingParams(postings, ctx);
+  if (params !== undefined) await writePostingParams(db, params);
+}
+
+/**
+ * writePostings' parameters (undefined: nothing to write), built before its round trip:
+ * a caller that lets go of its postings then holds only this text while the statement
+ * runs (applyInvoiceBatch).
+ */
+export function postingParams(postings: Postings, ctx: EventContext): PostingParams | undefined {
   const params: PostingParams = {};
   if (postings.books.length > 0) params.books = bookSaveParams(postings.books, postings.bookEvents);
   if (postings.entries.some((g) => g.entries.length > 0)) {
@@ -55,7 +65,11 @@ export async function writePostings(db: Executor, postings: Postings, ctx: Event
       params.revenueEvents = { ...eventRowParams(rows), entryOrdinals };
     }
   }
-  if (params.books === undefined && params.entries === undefined) return;
+  return params.books === undefined && params.entries === undefined ? undefined : params;
+}
+
+/** The statement of writePostings with parameters from postingParams. */
+export async function writePostingParams(db: Executor, params: PostingParams): Promise<void> {
   await writePostingsStatement(db, params);
 }
 
