@@ -137,8 +137,12 @@ describe('GET /v1/events/stream', () => {
     for (const { received } of plainResults) expect(received).toHaveLength(500);
     for (const { received } of filteredResults) expect(received.map((r) => r.aggregateId)).toEqual(Array(10).fill('fan_3'));
     const after = followers.stats();
-    // Each stream read the store once to join (its catch-up), then only received.
-    expect(live.catchUpReads - before.catchUpReads).toBe(20);
+    // Each stream read the store on its own to join (its catch-up), then only received. A
+    // stream may catch up more than once to join: an empty page moves the shared reader's
+    // cursor to the horizon, which any transaction in the cluster advances (other test
+    // files' databases included), so a stream can end its catch-up just behind it (seen:
+    // 24 for 20 streams under load). Once live, none reads on its own again.
+    expect(live.catchUpReads - before.catchUpReads).toBeGreaterThanOrEqual(20);
     expect(after.catchUpReads).toBe(live.catchUpReads);
     // Reads while live follow the wake-ups (one NOTIFY, a 200 ms poll), not the number of streams.
     expect(after.sharedReads - live.sharedReads).toBeLessThanOrEqual(Math.ceil(elapsed / 200) + 4);
