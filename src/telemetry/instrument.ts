@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { eventLogger } from './logContext.ts';
 import { recordArchived, recordHandled, recordHandlerDuration, recordRelayBatch, recordRetry, secondsSince } from './metrics.ts';
 import { ATTR, DB_SYSTEM_POSTGRESQL, MESSAGING_OPERATION, MESSAGING_SYSTEM, SPAN } from './names.ts';
-import { currentTraceparent, markSpanFailed, startEventSpanUnder, tracer, withSpan } from './tracing.ts';
+import { currentTraceparent, markSpanFailed, startEventSpan, tracer, withSpan } from './tracing.ts';
 
 /**
  * One call per pipeline step, so the API, relay and worker code stays free of span
@@ -182,7 +182,7 @@ export function endJobAttempt(info: AttemptInfo, event: EventForTelemetry, start
 }
 
 function startAttemptSpan(info: AttemptInfo, event: EventForTelemetry, start: AttemptStart) {
-  return startEventSpanUnder(SPAN.jobAttempt(info.queue), event.traceparent, () => attemptAttributes(info, event), { startTime: start.at, active: start.active });
+  return startEventSpan(SPAN.jobAttempt(info.queue), event.traceparent, () => attemptAttributes(info, event), { startTime: start.at, active: start.active });
 }
 
 function finishAttempt(span: Span, info: AttemptInfo, event: EventForTelemetry, lastRun: HandlerRun | undefined, outcome: AttemptOutcome): void {

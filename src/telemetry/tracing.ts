@@ -107,7 +107,7 @@ const CARRIER_GETTER = { get: (c: Record<string, string>, k: string) => c[k], ke
  * Starts a worker-side span that continues the trace of the request that wrote the
  * event. The worker's batch runs several events' attempts in one transaction, so each
  * attempt span is started before it and ended once it settled: run work inside it
- * with `context.with(started.context, fn)`; the caller ends the span.
+ * with `context.with(trace.setSpan(started.parent, started.span), fn)`; the caller ends the span.
  *
  * Choice: CHILD of the producer's span, for every attempt (first, retries, and the
  * one that lands in the archive). One invoice's story is then one trace: the
@@ -122,26 +122,15 @@ const CARRIER_GETTER = { get: (c: Record<string, string>, k: string) => c[k], ke
  * spans once an SDK is registered) is kept as a LINK, so the job's own trace is
  * still one click away. `mode: 'link'` is for replays: a replay is a new cause (an
  * operator action), so it starts its own trace linked to the original.
+ *
+ * It returns the span and the context it was started under: `trace.setSpan(parent, span)`
+ * is its context, made only when something runs in it (a worker starts one span per
+ * event and runs a handler in at most one of them). Attributes given as a function are
+ * built only when the span records them, and set right after its start: the exported
+ * span is the same (the samplers the SDK is configured with, parent-based and ratio, do
+ * not read them).
  */
 export function startEventSpan(
-  name: string,
-  traceparent: string | null | undefined,
-  attributes: Attributes | (() => Attributes),
-  options: { kind?: SpanKind; mode?: 'child' | 'link' } = {},
-): { span: Span; context: Context } {
-  const { span, parent } = startEventSpanUnder(name, traceparent, attributes, options);
-  return { span, context: trace.setSpan(parent, span) };
-}
-
-/**
- * startEventSpan without making the span's context: the span and the context it was
- * started under (`trace.setSpan(parent, span)` is its context, made when something runs
- * in it). A worker starts one per event and runs a handler in at most one of them.
- * Attributes given as a function are built only when the span records them, and set
- * right after its start: the exported span is the same (the samplers the SDK is
- * configured with, parent-based and ratio, do not read them).
- */
-export function startEventSpanUnder(
   name: string,
   traceparent: string | null | undefined,
   attributes: Attributes | (() => Attributes),

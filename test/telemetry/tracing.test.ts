@@ -56,7 +56,7 @@ describe('trace propagation through the stored traceparent', () => {
     const event = readStoredEvent(toStoredEvent(row));
     const started = startEventSpan(SPAN.jobAttempt('revenue'), event.traceparent,
       { [ATTR.eventId]: event.eventId, [ATTR.correlationId]: event.correlationId, [ATTR.invoiceId]: event.aggregateId });
-    await context.with(started.context, () => withSpan(SPAN.handler('revenue'), {}, async () => {}));
+    await context.with(trace.setSpan(started.parent, started.span), () => withSpan(SPAN.handler('revenue'), {}, async () => {}));
     started.span.end();
 
     const spans = exporter.getFinishedSpans();
