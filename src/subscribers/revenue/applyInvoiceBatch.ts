@@ -5,7 +5,7 @@ import type { StoredEvent } from '../../events/envelope.ts';
 import { todayUtc } from '../../values/dates.ts';
 import { loadBookHistories, loadInvoiceBooks, loadPostedTotalsOf } from './ledger/invoiceBooks.ts';
 import { entriesByOrdinal, type EntryGroup } from './ledger/journal.ts';
-import { postingParams, writePostingParams, type PostingParams } from './ledger/writePostings.ts';
+import { postingParams, writePostings, type PostingParams } from './ledger/writePostings.ts';
 import { firstOpenDayAfter, holdForInvoicePostings, invoicePostingLocks } from './ledger/periodLocks.ts';
 import { traceLedgerWrite } from '../../telemetry/instrument.ts';
 import { incomingOf } from './incomingEvent.ts';
@@ -21,8 +21,8 @@ type InvoiceState = {
   save: { book: InvoiceBook; outcome: InvoiceOutcome | null } | null;
 };
 
-/** What applyInvoiceBatch tells of each event (its callers' debug lines): whether it changed the books, and how many entries it posted. */
-export type PostingSummary = { changed: boolean; entries: number };
+/** What applyInvoiceBatch tells of each event (its callers' debug lines): how many entries it posted. */
+export type PostingSummary = { entries: number };
 
 /**
  * applyInvoiceEvent for many invoice events in one transaction, with a fixed number
@@ -43,7 +43,7 @@ export async function applyInvoiceBatch(db: Executor, events: readonly StoredEve
   // scavenges the worker's other batch in flight runs meanwhile (docs/performance.md).
   const { summaries, params, ledgerWrite } = await planPostings(db, events, now, options);
   if (params === undefined) return summaries;
-  const write = () => writePostingParams(db, params);
+  const write = () => writePostings(db, params);
   await (ledgerWrite ? traceLedgerWrite(ledgerWrite, write) : write());
   return summaries;
 }
@@ -75,7 +75,7 @@ async function planPostings(db: Executor, events: readonly StoredEvent[], now: D
     const state = states.get(event.aggregateId)!;
     const book = state.book;
     const result = postInvoiceEvent(book, incomingOf(event), clock, book !== null && hasApplied(book) ? state.posted : new Map());
-    summaries.push({ changed: result.changed, entries: result.entries.length });
+    summaries.push({ entries: result.entries.length });
     if (!result.changed && book !== null) continue;
     state.book = result.book;
     state.save = { book: result.book, outcome: result.outcome };

@@ -32,23 +32,6 @@ export type PostingParams = {
 };
 
 /**
- * Writes what a posting decided in one statement, one round trip instead of three
- * (each ~1 ms on a loaded machine, and on the latency path of every event): the books
- * and their lines, the journal entries with ids drawn from the identity sequence inside
- * the statement, and the revenue events through the event store's one append path
- * (events; outbox rows only while a subscription takes their type: appendEvents.ts),
- * each carrying the id of the entry it reports. Nothing is read back: the posting
- * already holds everything the caller returns. A prepared statement on the bus processes'
- * sessions (parsed once per connection, planned per call: parse and plan were ~2 of 5 ms of
- * backend CPU for a 20-event posting), its rows in
- * typed arrays where they are scalars (docs/performance.md).
- */
-export async function writePostings(db: Executor, postings: Postings, ctx: EventContext): Promise<void> {
-  const params = postingParams(postings, ctx);
-  if (params !== undefined) await writePostingParams(db, params);
-}
-
-/**
  * writePostings' parameters (undefined: nothing to write), built before its round trip:
  * a caller that lets go of its postings then holds only this text while the statement
  * runs (applyInvoiceBatch).
@@ -68,8 +51,19 @@ export function postingParams(postings: Postings, ctx: EventContext): PostingPar
   return params.books === undefined && params.entries === undefined ? undefined : params;
 }
 
-/** The statement of writePostings with parameters from postingParams. */
-export async function writePostingParams(db: Executor, params: PostingParams): Promise<void> {
+/**
+ * Writes what a posting decided in one statement, one round trip instead of three
+ * (each ~1 ms on a loaded machine, and on the latency path of every event): the books
+ * and their lines, the journal entries with ids drawn from the identity sequence inside
+ * the statement, and the revenue events through the event store's one append path
+ * (events; outbox rows only while a subscription takes their type: appendEvents.ts),
+ * each carrying the id of the entry it reports. Nothing is read back: the posting
+ * already holds everything the caller returns. Its parameters come from postingParams.
+ * A prepared statement on the bus processes' sessions (parsed once per connection,
+ * planned per call: parse and plan were ~2 of 5 ms of backend CPU for a 20-event
+ * posting), its rows in typed arrays where they are scalars (docs/performance.md).
+ */
+export async function writePostings(db: Executor, params: PostingParams): Promise<void> {
   await writePostingsStatement(db, params);
 }
 
