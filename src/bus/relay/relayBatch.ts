@@ -122,8 +122,8 @@ export async function relayBatch(
   // already durable in `events`; a crash before the flush undoes the whole batch
   // (rows back in the outbox, jobs gone), and any worker commit acting on its jobs is
   // flushed after it, which makes this one durable first. The transaction's id comes
-  // back with each row: a commit sent with the next claim is looked up by it if that
-  // round trip fails.
+  // back once, in the last statement (null when nothing was claimed: an empty poll takes
+  // no id): a commit sent with the next claim is looked up by it if that round trip fails.
   const claim = `
       BEGIN;
       SET LOCAL synchronous_commit = off;${lockTimeout}
@@ -132,7 +132,7 @@ export async function relayBatch(
       ), deleted AS (
         DELETE FROM outbox o WHERE o.ctid = ANY(ARRAY(SELECT ctid FROM claimed)) RETURNING o.position
       )
-      SELECT d.position AS claimed, pg_current_xact_id()::text AS xid, ${EVENT_COLUMNS},
+      SELECT d.position AS claimed, ${EVENT_COLUMNS},
              CASE WHEN count(*) OVER () <= ${fullUpTo}
                     OR EXISTS (SELECT 1 FROM subscriptions s WHERE s.event_type = e.type AND s.takes_bundles IS NOT TRUE)
                   THEN e.data END AS data
@@ -140,7 +140,8 @@ export async function relayBatch(
       CROSS JOIN LATERAL (SELECT * FROM event_keys k WHERE k.position = d.position OFFSET 0) k
       LEFT JOIN LATERAL (SELECT * FROM events e WHERE e.position = k.position AND e.recorded_at = k.recorded_at ${since} OFFSET 0) e ON true
       ORDER BY d.position;
-      SELECT subscriber, event_type, takes_bundles FROM subscriptions`;
+      SELECT subscriber, event_type, takes_bundles FROM subscriptions;
+      SELECT pg_current_xact_id_if_assigned()::text AS xid`;
   const { carried } = options;
   const client = carried?.client ?? (await handle.pool.connect());
   let inTransaction = false;
@@ -152,7 +153,8 @@ export async function relayBatch(
   try {
     inTransaction = true;
     const results = carried?.results ?? ((await client.query(claim)) as unknown as pg.QueryResult[]);
-    const claimed = results[results.length - 2]!.rows as (ClaimedRow & { claimed: string; xid: string })[];
+    const claimed = results[results.length - 3]!.rows as (ClaimedRow & { claimed: string })[];
+    const { xid } = results[results.length - 1]!.rows[0] as { xid: string | null };
     // Claimed events recorded before recentFrom: read by their keys over every partition.
     const older = claimed.filter((r) => r.event_id === null).map((r) => Number(r.claimed));
     const recent = claimed.filter((r) => r.event_id !== null).map(toClaimedEvent);
@@ -163,7 +165,7 @@ export async function relayBatch(
     const appliedHere: { queue: string; events: readonly StoredEvent[] }[] = [];
     const onClient = direct ? transactionOnClient(client) : undefined;
     if (events.length > 0) {
-      const subscriptions = results[results.length - 1]!.rows as SubscriptionRow[];
+      const subscriptions = results[results.length - 2]!.rows as SubscriptionRow[];
       const routes = routesFromSubscriptions(subscriptions);
       const bundled = bundledQueues(subscriptions);
       const byQueue = routeEvents(routes, events);
@@ -191,8 +193,7 @@ export async function relayBatch(
     // What was applied here is counted in the commit's round trip, and made durable
     // before the commit returns (the ledger's facts: synchronous, as a worker's commit is).
     const commit = appliedHere.length > 0 ? `SET LOCAL synchronous_commit = on; ${countApplied(client, appliedHere)}; COMMIT` : 'COMMIT';
-    const xid = claimed[0]?.xid;
-    if (xid !== undefined && options.claimNext?.(events.length)) {
+    if (xid !== null && options.claimNext?.(events.length)) {
       try {
         next = { client, results: (await client.query(`${commit}; ${claim}`)) as unknown as pg.QueryResult[] };
       } catch (error) {
