@@ -32,7 +32,9 @@ export const invoiceSql: Figure = {
         // preparedTps: the same statement with pgbench -M prepared, as the API now sends it (a named
         // prepared statement), paired with the INSERT baseline's own preparedTps; the headline
         // stays -M extended, the mode of the INSERT baseline's headline.
-        detail: { tool: 'pgbench -M extended', clients: ctx.concurrency, seconds, withoutOutboxTriggersTps: ceiling.withoutNotify },
+        // ids: what the statement's ids are (uuidv7, as the API sends: time-ordered B-tree keys);
+        // randomIdsTps: the same statement with gen_random_uuid() ids, the figure's statement before.
+        detail: { tool: 'pgbench -M extended', clients: ctx.concurrency, seconds, ids: ceiling.ids, randomIdsTps: ceiling.randomIdsTps, withoutOutboxTriggersTps: ceiling.withoutNotify },
         note: ceiling.note,
       };
     } finally {
