@@ -3,7 +3,7 @@ import type { Executor } from '../../../db/connect.ts';
 import { executeNamed } from '../../../db/preparedStatements.ts';
 import { arrayLiteral, unnestArrays, unnestRows, type UnnestArrays, type UnnestColumn } from '../../../db/unnestRows.ts';
 import { ACCOUNT_COLUMNS, fromAccountColumns, type AccountColumnValues } from '../accountColumns.ts';
-import { BOOK_SNAPSHOT_SCHEMA_VERSION, isPayment, parseBookSnapshot, type HeldPayment } from '../bookSnapshot.ts';
+import { READABLE_BOOK_SNAPSHOT_VERSIONS, isPayment, parseBookSnapshot, storedSnapshot, type HeldPayment } from '../bookSnapshot.ts';
 import type { BookEvent } from '../invoiceTimeline.ts';
 import type { InvoiceBook, PostedTotal } from '../postInvoiceEvent.ts';
 import { entryKey, type EntryKind, type InvoiceOutcome } from '../targetJournal.ts';
@@ -79,7 +79,7 @@ export async function loadInvoiceBooks(
                                           'last_origin', t.last_origin, ${sql.join(ACCOUNT_LIST.map((c) => sql`${sql.lit(c)}, t.${sql.ref(c)}`))})) AS posted
       FROM ledger_posted_totals t
       WHERE i.invoice_id IS NOT NULL AND t.invoice_id = ids.invoice_id
-        AND t.bucket >= CASE WHEN i.snapshot->>'schemaVersion' = ${String(BOOK_SNAPSHOT_SCHEMA_VERSION)} THEN (i.snapshot->>'windowFrom')::date
+        AND t.bucket >= CASE WHEN i.snapshot->>'schemaVersion' = ANY(${arrayLiteral(READABLE_BOOK_SNAPSHOT_VERSIONS.map(String))}::text[]) THEN (i.snapshot->>'windowFrom')::date
                              ELSE '-infinity'::date END
     ) p ON true
     LEFT JOIN known k ON k.invoice_id = ids.invoice_id
@@ -129,9 +129,10 @@ function heldPayments(known: readonly [string, string | null, string, unknown][]
 export async function loadBookHistories(db: Executor, invoiceIds: readonly string[]): Promise<Map<string, BookEvent[]>> {
   const out = new Map<string, BookEvent[]>(invoiceIds.map((id) => [id, []]));
   if (invoiceIds.length === 0) return out;
-  const { rows } = await sql<{ invoice_id: string; body: BookEvent }>`
-    SELECT invoice_id, body FROM revenue_book_events WHERE invoice_id = ANY(${[...invoiceIds]}::text[])`.execute(db);
-  for (const r of rows) out.get(r.invoice_id)!.push(r.body);
+  const { rows } = await sql<{ invoice_id: string; event_id: string; body: Omit<BookEvent, 'eventId'> }>`
+    SELECT invoice_id, event_id, body FROM revenue_book_events WHERE invoice_id = ANY(${[...invoiceIds]}::text[])`.execute(db);
+  // The stored body leaves out the event id, the row's key (one written before holds it too).
+  for (const r of rows) out.get(r.invoice_id)!.push({ ...r.body, eventId: r.event_id });
   return out;
 }
 
@@ -193,11 +194,12 @@ export function bookSaveParams(
   saves: readonly { book: InvoiceBook; outcome: InvoiceOutcome | null }[],
   bookEvents: readonly { invoiceId: string; event: BookEvent }[] = [],
 ): BookSaveParams {
-  const stored = bookEvents.map(({ invoiceId, event }) => ({
+  // The body without its event id, which the row's key holds (loadBookHistories puts it back).
+  const stored = bookEvents.map(({ invoiceId, event: { eventId, ...body } }) => ({
     invoice_id: invoiceId,
-    event_id: event.eventId,
-    payment_id: isPayment(event) ? String(event.data.paymentId) : null,
-    body: event,
+    event_id: eventId,
+    payment_id: isPayment(body) ? String(body.data.paymentId) : null,
+    body,
   }));
   const books = saves.map(({ book, outcome: o }) => ({
     invoice_id: book.invoiceId,
@@ -212,7 +214,7 @@ export function bookSaveParams(
     issued_on: o?.issuedOn ?? null,
     first_event_on: book.firstEventOn,
     horizon: book.horizon,
-    snapshot: book.snapshot,
+    snapshot: book.snapshot === null ? null : storedSnapshot(book.snapshot),
     applied: book.applied,
     parked: book.parked,
   }));
