@@ -187,11 +187,15 @@ const LINE_COLUMNS: UnnestColumn<LineRow>[] = [
 ];
 
 /** bookSaveCtes' parameters: the books and their events as jsonb texts, their lines as typed arrays. */
-export type BookSaveParams = { books: string; bookEvents: string; lines: UnnestArrays<LineRow> };
+export type BookSaveParams = { books: string; bookEvents: string; lines: UnnestArrays<LineRow>; dropLinesOf: string };
 
-/** The books of many invoices (each at most once), their lines and the events they applied, as bookSaveCtes' parameters. */
+/**
+ * The books of many invoices (each at most once), their lines and the events they
+ * applied, as bookSaveCtes' parameters. `existed`: the invoice had a book before this
+ * posting (loadInvoiceBooks found it); only such a book can have stored lines to drop.
+ */
 export function bookSaveParams(
-  saves: readonly { book: InvoiceBook; outcome: InvoiceOutcome | null }[],
+  saves: readonly { book: InvoiceBook; outcome: InvoiceOutcome | null; existed: boolean }[],
   bookEvents: readonly { invoiceId: string; event: BookEvent }[] = [],
 ): BookSaveParams {
   // The body without its event id, which the row's key holds (loadBookHistories puts it back).
@@ -232,7 +236,8 @@ export function bookSaveParams(
       active: l.active,
     })),
   );
-  return { books: JSON.stringify(books), bookEvents: JSON.stringify(stored), lines: unnestArrays(lines, LINE_COLUMNS) };
+  const dropLinesOf = arrayLiteral(saves.flatMap((s) => (s.existed ? [s.book.invoiceId] : [])));
+  return { books: JSON.stringify(books), bookEvents: JSON.stringify(stored), lines: unnestArrays(lines, LINE_COLUMNS), dropLinesOf };
 }
 
 /**
@@ -240,9 +245,11 @@ export function bookSaveParams(
  * one statement: books upserted, their current lines upserted (typed arrays:
  * unnestRows; the books and their events stay one jsonb parameter each, the snapshots
  * and event bodies being most of them), lines no longer on an invoice removed. The
- * removal looks the books' lines up by key (= ANY of an array): joined to new_books,
- * whose size the planner guesses at 100, it scanned all of revenue_lines in every batch
- * (15,589 rows, 1–9 ms, after a 30,000-event drain).
+ * removal looks up by key (= ANY of an array) the lines of the books that existed
+ * before (a new book has none): joined to new_books, whose size the planner guesses at
+ * 100, it scanned all of revenue_lines in every batch (15,589 rows, 1–9 ms, after a
+ * 30,000-event drain); probing every saved book's invoice cost ~4 ms a 500-event batch
+ * in a drain, where nearly all books are new.
  */
 export function bookSaveCtes(p: BookSaveParams): RawBuilder<unknown> {
   return sql`new_books AS (
@@ -279,7 +286,7 @@ export function bookSaveCtes(p: BookSaveParams): RawBuilder<unknown> {
         recognized_through = excluded.recognized_through, active = excluded.active
     ), dropped_lines AS (
       DELETE FROM revenue_lines r
-      WHERE r.invoice_id = ANY(ARRAY(SELECT invoice_id FROM new_books))
+      WHERE r.invoice_id = ANY(${p.dropLinesOf}::text[])
         AND NOT EXISTS (SELECT 1 FROM new_lines n WHERE n.invoice_id = r.invoice_id AND n.line_id = r.line_id)
     )`;
 }
