@@ -331,6 +331,64 @@ BEGIN
   RETURN NULL;
 END $$;
 
+CREATE FUNCTION public.revenue_invoices_refuse_orphan_lines() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+  orphan text;
+BEGIN
+  IF TG_OP = 'TRUNCATE' THEN
+    SELECT l.invoice_id INTO orphan FROM revenue_lines l LIMIT 1;
+  ELSE
+    SELECT o.invoice_id INTO orphan FROM old_books o
+    WHERE EXISTS (SELECT 1 FROM revenue_lines l WHERE l.invoice_id = o.invoice_id)
+      AND NOT EXISTS (SELECT 1 FROM revenue_invoices i WHERE i.invoice_id = o.invoice_id) LIMIT 1;
+  END IF;
+  IF orphan IS NOT NULL THEN
+    RAISE EXCEPTION 'book of invoice % still has revenue lines (revenue_lines)', orphan
+      USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'revenue_lines_invoice_id_fkey', TABLE = 'revenue_invoices';
+  END IF;
+  RETURN NULL;
+END $$;
+
+CREATE FUNCTION public.revenue_invoices_refuse_renamed_with_lines() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM revenue_lines l WHERE l.invoice_id = OLD.invoice_id)
+     AND NOT EXISTS (SELECT 1 FROM revenue_invoices i WHERE i.invoice_id = OLD.invoice_id) THEN
+    RAISE EXCEPTION 'book of invoice % still has revenue lines (revenue_lines)', OLD.invoice_id
+      USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'revenue_lines_invoice_id_fkey', TABLE = 'revenue_invoices';
+  END IF;
+  RETURN NULL;
+END $$;
+
+CREATE FUNCTION public.revenue_lines_refuse_missing_book() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+  missing text;
+BEGIN
+  SELECT n.invoice_id INTO missing FROM new_lines n
+  WHERE NOT EXISTS (SELECT 1 FROM revenue_invoices i WHERE i.invoice_id = n.invoice_id) LIMIT 1;
+  IF missing IS NOT NULL THEN
+    RAISE EXCEPTION 'revenue line of invoice % has no book (revenue_invoices)', missing
+      USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'revenue_lines_invoice_id_fkey', TABLE = 'revenue_lines';
+  END IF;
+  RETURN NULL;
+END $$;
+
+CREATE FUNCTION public.revenue_lines_refuse_moved_to_missing_book() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM revenue_invoices i WHERE i.invoice_id = NEW.invoice_id) THEN
+    RAISE EXCEPTION 'revenue line of invoice % has no book (revenue_invoices)', NEW.invoice_id
+      USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'revenue_lines_invoice_id_fkey', TABLE = 'revenue_lines';
+  END IF;
+  RETURN NULL;
+END $$;
+
 CREATE TABLE public.analytics_invoices (
     invoice_id text NOT NULL,
     customer_id text,
@@ -1441,6 +1499,16 @@ CREATE TRIGGER ledger_period_locks_append_only BEFORE DELETE OR UPDATE ON public
 
 CREATE TRIGGER ledger_period_locks_no_truncate BEFORE TRUNCATE ON public.ledger_period_locks FOR EACH STATEMENT EXECUTE FUNCTION public.ledger_refuse_change();
 
+CREATE TRIGGER revenue_invoices_lines_on_delete AFTER DELETE ON public.revenue_invoices REFERENCING OLD TABLE AS old_books FOR EACH STATEMENT EXECUTE FUNCTION public.revenue_invoices_refuse_orphan_lines();
+
+CREATE TRIGGER revenue_invoices_lines_on_rename AFTER UPDATE ON public.revenue_invoices FOR EACH ROW WHEN ((old.invoice_id IS DISTINCT FROM new.invoice_id)) EXECUTE FUNCTION public.revenue_invoices_refuse_renamed_with_lines();
+
+CREATE TRIGGER revenue_invoices_lines_on_truncate AFTER TRUNCATE ON public.revenue_invoices FOR EACH STATEMENT EXECUTE FUNCTION public.revenue_invoices_refuse_orphan_lines();
+
+CREATE TRIGGER revenue_lines_book_on_insert AFTER INSERT ON public.revenue_lines REFERENCING NEW TABLE AS new_lines FOR EACH STATEMENT EXECUTE FUNCTION public.revenue_lines_refuse_missing_book();
+
+CREATE TRIGGER revenue_lines_book_on_move AFTER UPDATE ON public.revenue_lines FOR EACH ROW WHEN ((old.invoice_id IS DISTINCT FROM new.invoice_id)) EXECUTE FUNCTION public.revenue_lines_refuse_moved_to_missing_book();
+
 ALTER TABLE ONLY public.invoice_payments
     ADD CONSTRAINT invoice_payments_invoice_id_fkey FOREIGN KEY (invoice_id) REFERENCES public.invoices(id);
 
@@ -1449,9 +1517,6 @@ ALTER TABLE ONLY public.invoices
 
 ALTER TABLE ONLY public.outbox
     ADD CONSTRAINT outbox_position_fkey FOREIGN KEY ("position") REFERENCES public.event_keys("position") DEFERRABLE INITIALLY DEFERRED;
-
-ALTER TABLE ONLY public.revenue_lines
-    ADD CONSTRAINT revenue_lines_invoice_id_fkey FOREIGN KEY (invoice_id) REFERENCES public.revenue_invoices(invoice_id);
 
 ALTER TABLE ONLY public.webhook_delivery_attempts
     ADD CONSTRAINT webhook_delivery_attempts_delivery_id_fkey FOREIGN KEY (delivery_id) REFERENCES public.webhook_endpoint_deliveries(id);
@@ -1493,6 +1558,14 @@ GRANT ALL ON FUNCTION public.ledger_add_posted_totals() TO accrue_app;
 GRANT ALL ON FUNCTION public.ledger_refuse_change() TO accrue_app;
 
 GRANT ALL ON FUNCTION public.ledger_refuse_locked_period() TO accrue_app;
+
+GRANT ALL ON FUNCTION public.revenue_invoices_refuse_orphan_lines() TO accrue_app;
+
+GRANT ALL ON FUNCTION public.revenue_invoices_refuse_renamed_with_lines() TO accrue_app;
+
+GRANT ALL ON FUNCTION public.revenue_lines_refuse_missing_book() TO accrue_app;
+
+GRANT ALL ON FUNCTION public.revenue_lines_refuse_moved_to_missing_book() TO accrue_app;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.analytics_invoices TO accrue_app;
 

@@ -17,6 +17,8 @@ import type { InvoiceOutcome } from './targetJournal.ts';
 
 type InvoiceState = {
   book: InvoiceBook | null;
+  /** The invoice had a book in the database before this batch. */
+  existed: boolean;
   posted: Map<string, PostedTotal>;
   save: { book: InvoiceBook; outcome: InvoiceOutcome | null } | null;
 };
@@ -66,7 +68,9 @@ async function planPostings(db: Executor, events: readonly StoredEvent[], now: D
     // Folded in full, those books compare against everything posted, not their snapshot's window.
     for (const [id, totals] of await loadPostedTotalsOf(db, new Map(refold.map((id) => [id, null])))) posted.set(id, totals);
   }
-  const states = new Map<string, InvoiceState>(invoiceIds.map((id) => [id, { book: books.get(id) ?? null, posted: posted.get(id) ?? new Map(), save: null }]));
+  const states = new Map<string, InvoiceState>(
+    invoiceIds.map((id) => [id, { book: books.get(id) ?? null, existed: (books.get(id) ?? null) !== null, posted: posted.get(id) ?? new Map(), save: null }]),
+  );
 
   const summaries: PostingSummary[] = [];
   const groups: (EntryGroup & { event: StoredEvent })[] = [];
@@ -86,7 +90,7 @@ async function planPostings(db: Executor, events: readonly StoredEvent[], now: D
   }
 
   // Each saved book folds what it applied into its snapshot, so the next posting reads a tail.
-  const saves = [...states.values()].flatMap((s) => (s.save ? [{ ...s.save, book: snapshotBook(s.save.book) }] : []));
+  const saves = [...states.values()].flatMap((s) => (s.save ? [{ ...s.save, book: snapshotBook(s.save.book), existed: s.existed }] : []));
   const postedEntries = entriesByOrdinal(groups);
   const revenueEvents: NewEvent[] = groups.flatMap((g, i) =>
     revenueEventsOf(g.invoiceId, g.currency, postedEntries[i]!).map((e) => ({

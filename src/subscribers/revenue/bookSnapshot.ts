@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ACCOUNTS, movement as toMovement, type Movement } from './accounts.ts';
 import { RANK, resolveTimeline, versionKey, type BookEvent, type TimelineStart } from './invoiceTimeline.ts';
 import { targetJournal, type FoldCapture, type FoldPosition } from './targetJournal.ts';
 
@@ -13,15 +14,22 @@ import { targetJournal, type FoldCapture, type FoldPosition } from './targetJour
  * sorts after `through` in business order; an event that sorts at or before it (a late
  * event, or a second InvoiceCreated) needs the full fold: `needsFullHistory`.
  */
-export const BOOK_SNAPSHOT_SCHEMA_VERSION = 1;
+export const BOOK_SNAPSHOT_SCHEMA_VERSION = 2;
+/**
+ * The versions parseBookSnapshot reads: 2 stores the carry's movements sparse
+ * (storedSnapshot: an account without movement is left out), 1 stored all six; read
+ * the same. A process knowing only version 1 folds a version 2 book from its events.
+ */
+export const READABLE_BOOK_SNAPSHOT_VERSIONS = [1, 2] as const;
 
-export type BookSnapshot = TimelineStart & FoldCapture & { schemaVersion: typeof BOOK_SNAPSHOT_SCHEMA_VERSION };
+export type BookSnapshot = TimelineStart & FoldCapture & { schemaVersion: (typeof READABLE_BOOK_SNAPSHOT_VERSIONS)[number] };
 
-const movement = z.record(z.string(), z.number());
+// Every account, whether stored or left out as zero.
+const movement = z.record(z.string(), z.number()).transform((m) => toMovement(m as Partial<Movement>));
 const entry = z.object({ kind: z.string(), originDate: z.string(), lineId: z.string().nullable(), paymentId: z.string().nullable(), movement });
 const line = z.object({ lineId: z.string(), amount: z.number(), servicePeriod: z.object({ start: z.string(), end: z.string() }).optional() });
 const snapshotSchema = z.object({
-  schemaVersion: z.literal(BOOK_SNAPSHOT_SCHEMA_VERSION),
+  schemaVersion: z.union([z.literal(1), z.literal(2)]),
   issuedOn: z.string(),
   initialVersion: z.number(),
   currency: z.string(),
@@ -45,6 +53,21 @@ const snapshotSchema = z.object({
 export function parseBookSnapshot(value: unknown): BookSnapshot | null {
   const parsed = snapshotSchema.safeParse(value);
   return parsed.success ? (parsed.data as BookSnapshot) : null;
+}
+
+/**
+ * The snapshot as revenue_invoices stores it (current schema version): each carried
+ * entry's movement without the accounts it does not move (most of the six; ~40 % of a
+ * snapshot's bytes, written again with every posting of the invoice).
+ */
+export function storedSnapshot(snapshot: BookSnapshot): unknown {
+  return { ...snapshot, schemaVersion: BOOK_SNAPSHOT_SCHEMA_VERSION, carry: snapshot.carry.map((e) => ({ ...e, movement: sparseMovement(e.movement) })) };
+}
+
+function sparseMovement(m: Movement): Partial<Movement> {
+  const out: Partial<Movement> = {};
+  for (const k of ACCOUNTS) if (m[k] !== 0) out[k] = m[k];
+  return out;
 }
 
 export function comparePositions(a: FoldPosition, b: FoldPosition): number {

@@ -15,6 +15,7 @@ export type BookEvent = {
    */
   effectiveOn: string;
   version: number | null;
+  /** The facts of the event's data the books read (bookFacts); a book written before may hold the full payload. */
   data: Record<string, unknown>;
 };
 

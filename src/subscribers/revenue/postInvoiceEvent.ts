@@ -1,6 +1,7 @@
 import { addMovement, isZeroMovement, zeroMovement, type Movement } from './accounts.ts';
 import { INVOICE_BOOK_EVENT_TYPES } from '../../events/eventTypes.ts';
 import { InvariantError } from '../../errors.ts';
+import { bookFacts } from './bookFacts.ts';
 import { againstHeldPayment, foldIntoSnapshot, isPayment, sortsIntoSnapshot, type BookSnapshot, type HeldPayment } from './bookSnapshot.ts';
 import { resolveTimeline, type BookEvent, type BookEventType } from './invoiceTimeline.ts';
 import { entryKey, targetJournal, type EntryKind, type InvoiceOutcome, type TargetEntry } from './targetJournal.ts';
@@ -119,7 +120,7 @@ export function bookEventOf(book: InvoiceBook | null, event: IncomingEvent, cloc
   const seen = (e: BookEvent) => e.eventId === event.eventId;
   if (book && (book.applied.some(seen) || book.parked.some(seen) || book.folded?.eventIds.has(event.eventId))) return null;
   const effectiveOn = later(event.occurredAt, clock.firstOpenDay);
-  return { eventId: event.eventId, type: event.type, occurredAt: event.occurredAt, effectiveOn, version: event.version, data: event.data };
+  return { eventId: event.eventId, type: event.type, occurredAt: event.occurredAt, effectiveOn, version: event.version, data: bookFacts(event.type, event.data) };
 }
 
 /** Whether posting `event` onto this book needs every event the invoice applied: it sorts at or before the snapshot point (a late event, a second create). */

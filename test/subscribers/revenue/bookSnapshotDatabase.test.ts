@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInProcessDriver } from '../../../src/cli/scenarios/inProcessDriver.ts';
 import type { InvoiceOperation } from '../../../src/cli/scenarios/scenarioFile.ts';
 import { ACCOUNTS } from '../../../src/subscribers/revenue/accounts.ts';
+import { BOOK_SNAPSHOT_SCHEMA_VERSION } from '../../../src/subscribers/revenue/bookSnapshot.ts';
 import { applyInvoiceBatch } from '../../../src/subscribers/revenue/applyInvoiceBatch.ts';
 import { readEventsAt } from '../../../src/events/appendEvents.ts';
 import { addDays } from '../../../src/values/dates.ts';
@@ -65,7 +66,7 @@ describe('revenue books as snapshot + tail in Postgres', () => {
     await deliver(op('InvoiceUpdated', '2026-03-21', { version: 40, data: { currency: 'USD', lines: lines(20_000) } }), '2026-03-21');
     expect(await journalByMonth()).toEqual(memoryByMonth());
     const after = await sql<{ version: number }>`SELECT (snapshot ->> 'schemaVersion')::int AS version FROM revenue_invoices WHERE invoice_id = 'inv_s'`.execute(t.db);
-    expect(after.rows[0]!.version).toBe(1);
+    expect(after.rows[0]!.version).toBe(BOOK_SNAPSHOT_SCHEMA_VERSION);
 
     const stored = await sql<{ n: number }>`SELECT count(*)::int AS n FROM revenue_book_events WHERE invoice_id = 'inv_s'`.execute(t.db);
     expect(stored.rows[0]!.n).toBe(history.length + late.length + 1);

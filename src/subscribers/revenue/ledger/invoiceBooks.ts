@@ -3,7 +3,7 @@ import type { Executor } from '../../../db/connect.ts';
 import { executeNamed } from '../../../db/preparedStatements.ts';
 import { arrayLiteral, unnestArrays, unnestRows, type UnnestArrays, type UnnestColumn } from '../../../db/unnestRows.ts';
 import { ACCOUNT_COLUMNS, fromAccountColumns, type AccountColumnValues } from '../accountColumns.ts';
-import { BOOK_SNAPSHOT_SCHEMA_VERSION, isPayment, parseBookSnapshot, type HeldPayment } from '../bookSnapshot.ts';
+import { READABLE_BOOK_SNAPSHOT_VERSIONS, isPayment, parseBookSnapshot, storedSnapshot, type HeldPayment } from '../bookSnapshot.ts';
 import type { BookEvent } from '../invoiceTimeline.ts';
 import type { InvoiceBook, PostedTotal } from '../postInvoiceEvent.ts';
 import { entryKey, type EntryKind, type InvoiceOutcome } from '../targetJournal.ts';
@@ -79,7 +79,7 @@ export async function loadInvoiceBooks(
                                           'last_origin', t.last_origin, ${sql.join(ACCOUNT_LIST.map((c) => sql`${sql.lit(c)}, t.${sql.ref(c)}`))})) AS posted
       FROM ledger_posted_totals t
       WHERE i.invoice_id IS NOT NULL AND t.invoice_id = ids.invoice_id
-        AND t.bucket >= CASE WHEN i.snapshot->>'schemaVersion' = ${String(BOOK_SNAPSHOT_SCHEMA_VERSION)} THEN (i.snapshot->>'windowFrom')::date
+        AND t.bucket >= CASE WHEN i.snapshot->>'schemaVersion' = ANY(${arrayLiteral(READABLE_BOOK_SNAPSHOT_VERSIONS.map(String))}::text[]) THEN (i.snapshot->>'windowFrom')::date
                              ELSE '-infinity'::date END
     ) p ON true
     LEFT JOIN known k ON k.invoice_id = ids.invoice_id
@@ -129,9 +129,10 @@ function heldPayments(known: readonly [string, string | null, string, unknown][]
 export async function loadBookHistories(db: Executor, invoiceIds: readonly string[]): Promise<Map<string, BookEvent[]>> {
   const out = new Map<string, BookEvent[]>(invoiceIds.map((id) => [id, []]));
   if (invoiceIds.length === 0) return out;
-  const { rows } = await sql<{ invoice_id: string; body: BookEvent }>`
-    SELECT invoice_id, body FROM revenue_book_events WHERE invoice_id = ANY(${[...invoiceIds]}::text[])`.execute(db);
-  for (const r of rows) out.get(r.invoice_id)!.push(r.body);
+  const { rows } = await sql<{ invoice_id: string; event_id: string; body: Omit<BookEvent, 'eventId'> }>`
+    SELECT invoice_id, event_id, body FROM revenue_book_events WHERE invoice_id = ANY(${[...invoiceIds]}::text[])`.execute(db);
+  // The stored body leaves out the event id, the row's key (one written before holds it too).
+  for (const r of rows) out.get(r.invoice_id)!.push({ ...r.body, eventId: r.event_id });
   return out;
 }
 
@@ -186,18 +187,23 @@ const LINE_COLUMNS: UnnestColumn<LineRow>[] = [
 ];
 
 /** bookSaveCtes' parameters: the books and their events as jsonb texts, their lines as typed arrays. */
-export type BookSaveParams = { books: string; bookEvents: string; lines: UnnestArrays<LineRow> };
+export type BookSaveParams = { books: string; bookEvents: string; lines: UnnestArrays<LineRow>; dropLinesOf: string };
 
-/** The books of many invoices (each at most once), their lines and the events they applied, as bookSaveCtes' parameters. */
+/**
+ * The books of many invoices (each at most once), their lines and the events they
+ * applied, as bookSaveCtes' parameters. `existed`: the invoice had a book before this
+ * posting (loadInvoiceBooks found it); only such a book can have stored lines to drop.
+ */
 export function bookSaveParams(
-  saves: readonly { book: InvoiceBook; outcome: InvoiceOutcome | null }[],
+  saves: readonly { book: InvoiceBook; outcome: InvoiceOutcome | null; existed: boolean }[],
   bookEvents: readonly { invoiceId: string; event: BookEvent }[] = [],
 ): BookSaveParams {
-  const stored = bookEvents.map(({ invoiceId, event }) => ({
+  // The body without its event id, which the row's key holds (loadBookHistories puts it back).
+  const stored = bookEvents.map(({ invoiceId, event: { eventId, ...body } }) => ({
     invoice_id: invoiceId,
-    event_id: event.eventId,
-    payment_id: isPayment(event) ? String(event.data.paymentId) : null,
-    body: event,
+    event_id: eventId,
+    payment_id: isPayment(body) ? String(body.data.paymentId) : null,
+    body,
   }));
   const books = saves.map(({ book, outcome: o }) => ({
     invoice_id: book.invoiceId,
@@ -212,7 +218,7 @@ export function bookSaveParams(
     issued_on: o?.issuedOn ?? null,
     first_event_on: book.firstEventOn,
     horizon: book.horizon,
-    snapshot: book.snapshot,
+    snapshot: book.snapshot === null ? null : storedSnapshot(book.snapshot),
     applied: book.applied,
     parked: book.parked,
   }));
@@ -230,7 +236,8 @@ export function bookSaveParams(
       active: l.active,
     })),
   );
-  return { books: JSON.stringify(books), bookEvents: JSON.stringify(stored), lines: unnestArrays(lines, LINE_COLUMNS) };
+  const dropLinesOf = arrayLiteral(saves.flatMap((s) => (s.existed ? [s.book.invoiceId] : [])));
+  return { books: JSON.stringify(books), bookEvents: JSON.stringify(stored), lines: unnestArrays(lines, LINE_COLUMNS), dropLinesOf };
 }
 
 /**
@@ -238,9 +245,11 @@ export function bookSaveParams(
  * one statement: books upserted, their current lines upserted (typed arrays:
  * unnestRows; the books and their events stay one jsonb parameter each, the snapshots
  * and event bodies being most of them), lines no longer on an invoice removed. The
- * removal looks the books' lines up by key (= ANY of an array): joined to new_books,
- * whose size the planner guesses at 100, it scanned all of revenue_lines in every batch
- * (15,589 rows, 1–9 ms, after a 30,000-event drain).
+ * removal looks up by key (= ANY of an array) the lines of the books that existed
+ * before (a new book has none): joined to new_books, whose size the planner guesses at
+ * 100, it scanned all of revenue_lines in every batch (15,589 rows, 1–9 ms, after a
+ * 30,000-event drain); probing every saved book's invoice cost ~4 ms a 500-event batch
+ * in a drain, where nearly all books are new.
  */
 export function bookSaveCtes(p: BookSaveParams): RawBuilder<unknown> {
   return sql`new_books AS (
@@ -277,7 +286,7 @@ export function bookSaveCtes(p: BookSaveParams): RawBuilder<unknown> {
         recognized_through = excluded.recognized_through, active = excluded.active
     ), dropped_lines AS (
       DELETE FROM revenue_lines r
-      WHERE r.invoice_id = ANY(ARRAY(SELECT invoice_id FROM new_books))
+      WHERE r.invoice_id = ANY(${p.dropLinesOf}::text[])
         AND NOT EXISTS (SELECT 1 FROM new_lines n WHERE n.invoice_id = r.invoice_id AND n.line_id = r.line_id)
     )`;
 }

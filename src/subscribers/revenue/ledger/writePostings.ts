@@ -10,8 +10,8 @@ import { bookSaveCtes, bookSaveParams, type BookSaveParams } from './invoiceBook
 import { entryArrays, entryInsertCtes, type EntryArrays, type EntryGroup } from './journal.ts';
 
 export type Postings = {
-  /** Each invoice's book in its last state (at most one per invoice). */
-  books: readonly { book: InvoiceBook; outcome: InvoiceOutcome | null }[];
+  /** Each invoice's book in its last state (at most one per invoice), and whether it had one before (bookSaveParams). */
+  books: readonly { book: InvoiceBook; outcome: InvoiceOutcome | null; existed: boolean }[];
   /** Events the books applied, appended to the event store of the books (revenue_book_events). */
   bookEvents?: readonly { invoiceId: string; event: BookEvent }[];
   /** The journal entries, per invoice event, in posting order. */
