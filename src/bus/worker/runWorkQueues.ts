@@ -53,12 +53,22 @@ export async function runWorkQueues(
 
 async function workQueue(boss: PgBoss, queue: WorkQueue, ctx: WorkQueueContext, polling: Polling): Promise<{ stop(): Promise<void> }> {
   const limit = queue.groupConcurrency ?? Number.POSITIVE_INFINITY;
+  const pollMs = polling.pollingIntervalSeconds * 1000;
   const inFlight = new Map<string, number>();
   const atLimit = () => [...inFlight].filter(([, n]) => n >= limit).map(([group]) => group);
   let stopping = false;
   // Idle loops, each waiting for wakeAll() or its poll, whichever comes first.
   const sleepers = new Set<() => void>();
+  // When a fetch found no job and nothing woke the loops meanwhile (`woken` unchanged), the
+  // queue is empty for all of them until the next poll: a loop whose turn to fetch comes
+  // before then sleeps again instead of asking too (an idle queue of 8 loops: about one
+  // fetch a poll, not 8). wakeAll() (a job ended, the queue's NOTIFY) lets them all ask.
+  let woken = 0;
+  let emptyAt: number | undefined;
+  const emptyFor = () => (emptyAt === undefined ? 0 : emptyAt + pollMs - performance.now());
   const wakeAll = () => {
+    woken++;
+    emptyAt = undefined;
     for (const wake of [...sleepers]) wake();
   };
   const idle = (ms: number) =>
@@ -82,8 +92,12 @@ async function workQueue(boss: PgBoss, queue: WorkQueue, ctx: WorkQueueContext, 
   let fetching: Promise<unknown> = Promise.resolve();
   const fetchOne = (): Promise<Fetched | undefined> => {
     const next = fetching.then(async () => {
+      if (emptyFor() > 0) return undefined;
+      const wokenBefore = woken;
       const [job] = await boss.fetch(queue.name, { batchSize: 1, ignoreGroups: atLimit() });
       if (job) take(job);
+      if (job) emptyAt = undefined;
+      else if (woken === wokenBefore) emptyAt = performance.now();
       return job;
     });
     fetching = next.catch(() => {});
@@ -104,7 +118,6 @@ async function workQueue(boss: PgBoss, queue: WorkQueue, ctx: WorkQueueContext, 
     }
   };
 
-  const pollMs = polling.pollingIntervalSeconds * 1000;
   const loop = async () => {
     while (!stopping) {
       let job: Fetched | undefined;
@@ -116,7 +129,7 @@ async function workQueue(boss: PgBoss, queue: WorkQueue, ctx: WorkQueueContext, 
         continue;
       }
       if (!job) {
-        await idle(pollMs);
+        await idle(emptyFor() > 0 ? emptyFor() : pollMs);
         continue;
       }
       try {
