@@ -6,7 +6,7 @@ import { todayUtc } from '../../values/dates.ts';
 import { loadBookHistories, loadInvoiceBooks, loadPostedTotalsOf } from './ledger/invoiceBooks.ts';
 import { entriesByOrdinal, type EntryGroup } from './ledger/journal.ts';
 import { postingParams, writePostings, type PostingParams } from './ledger/writePostings.ts';
-import { firstOpenDayAfter, holdForInvoicePostings, invoicePostingLocks } from './ledger/periodLocks.ts';
+import { firstOpenDayAfter, holdForInvoicePostings, invoicePostingLocks, invoicePostingLocksSql } from './ledger/periodLocks.ts';
 import { traceLedgerWrite } from '../../telemetry/instrument.ts';
 import { incomingOf } from './incomingEvent.ts';
 import type { BookEvent } from './invoiceTimeline.ts';
@@ -119,4 +119,9 @@ function invoiceIdsInLockOrder(events: readonly StoredEvent[]): string[] {
 /** The locks applyInvoiceBatch takes first, as the SQL expression the worker's inbox claim evaluates (Subscriber.batchLocks). */
 export function invoiceBatchLocks(events: readonly StoredEvent[]): RawBuilder<unknown> {
   return invoicePostingLocks(invoiceIdsInLockOrder(events));
+}
+
+/** invoiceBatchLocks over a relation of events (columns type, aggregate_id) in SQL text (Subscriber.batchLocksSql). */
+export function invoiceBatchLocksSql(relation: string): string {
+  return invoicePostingLocksSql(`SELECT r.aggregate_id AS k FROM ${relation} r WHERE r.type <> 'PeriodClosed'`);
 }

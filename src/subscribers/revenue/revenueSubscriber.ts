@@ -1,7 +1,7 @@
 import type { Subscriber } from '../../bus/contract/subscriber.ts';
 import type { StoredEvent } from '../../events/envelope.ts';
 import { INVOICE_EVENT_TYPES } from '../../events/eventTypes.ts';
-import { applyInvoiceBatch, invoiceBatchLocks } from './applyInvoiceBatch.ts';
+import { applyInvoiceBatch, invoiceBatchLocks, invoiceBatchLocksSql } from './applyInvoiceBatch.ts';
 import { applyInvoiceEvent } from './applyInvoiceEvent.ts';
 import { applyPeriodClose } from './applyPeriodClose.ts';
 import { revenueSchedules, type RevenueSchedule } from './revenueSchedules.ts';
@@ -31,6 +31,7 @@ export const revenueSubscriber: Subscriber & { schedules: readonly RevenueSchedu
   },
   // Every invoice lock of the batch (a superset of each run's), taken with the inbox claim.
   batchLocks: (events) => invoiceBatchLocks(events.filter((e) => e.type !== 'PeriodClosed')),
+  batchLocksSql: invoiceBatchLocksSql,
   // Invoice events between PeriodClosed events post together (applyInvoiceBatch); a
   // PeriodClosed moves the clock, so it runs alone, in its place (rare: once a month).
   async handleBatch(events, ctx) {
