@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import type { CompiledQuery, Transaction } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import type { Db } from '../../db/connect.ts';
 import type { StoredEvent } from '../../events/envelope.ts';
@@ -35,7 +35,7 @@ export type RelayApplier = {
   /**
    * Applies `events` (in position order) for subscriber `queue` inside `tx`; throws to
    * hand the batch to jobs. `claimed`: the claim already claimed their inbox rows with
-   * the subscriber's locks, and these ids were new.
+   * the subscriber's locks, and these ids were new. `deferWrite`: SubscriberContext.deferWrite.
    */
-  apply(tx: Transaction<Database>, queue: string, events: readonly StoredEvent[], claimed?: ReadonlySet<string>): Promise<AppliedInRelay>;
+  apply(tx: Transaction<Database>, queue: string, events: readonly StoredEvent[], options?: { claimed?: ReadonlySet<string>; deferWrite?: (query: CompiledQuery) => Promise<void> }): Promise<AppliedInRelay>;
 };

@@ -9,6 +9,7 @@ import { InvariantError } from '../../errors.ts';
 import type { StoredEvent } from '../../events/envelope.ts';
 import { transactionOnClient } from '../../db/transactionOnClient.ts';
 import type { AppliedInRelay, RelayApplier } from './relayApplier.ts';
+import { deferredWrites, type DeferredWrites } from './deferredWrites.ts';
 import { assertInboxClaimsApplied, claimedInboxOf, inboxClaimCtes, inboxColumns, type InboxClaimRow } from './inboxInClaim.ts';
 
 type EventRow = Parameters<typeof toStoredEvent>[0];
@@ -166,6 +167,8 @@ export async function relayBatch(
   let nextClaimFailed: unknown;
   const applied: AppliedInRelay[] = [];
   let applyFailed: { error: unknown } | undefined;
+  let deferred: DeferredWrites | undefined;
+  let discard = false;
   try {
     inTransaction = true;
     let results = carried?.results;
@@ -189,6 +192,7 @@ export async function relayBatch(
     const direct = applier && events.length <= applier.maxEvents ? applier : undefined;
     const appliedHere: { queue: string; events: readonly StoredEvent[] }[] = [];
     const onClient = direct ? transactionOnClient(client) : undefined;
+    deferred = direct ? deferredWrites(client) : undefined;
     if (events.length > 0) {
       const subscriptions = results[results.length - 2]!.rows as SubscriptionRow[];
       const routes = routesFromSubscriptions(subscriptions);
@@ -204,7 +208,8 @@ export async function relayBatch(
           if (direct?.queues.has(queue) && onClient) {
             const stored = queued.map(full);
             const inboxClaimed = claimedInboxOf(queue, queued.map((e) => byPosition.get(e.position)!), claimed);
-            applied.push(await onClient.run((tx) => direct.apply(tx, queue, stored, inboxClaimed)));
+            const deferWrite = deferred!.defer;
+            applied.push(await onClient.run((tx) => direct.apply(tx, queue, stored, { ...(inboxClaimed ? { claimed: inboxClaimed } : {}), deferWrite })));
             appliedHere.push({ queue, events: stored });
           } else {
             const jobs = bundled.has(queue) && queued.length > 1 ? jobsFor(queued, true) : jobsFor(queued.map(full), false);
@@ -221,22 +226,34 @@ export async function relayBatch(
     }
     // What was applied here is counted in the commit's round trip, and made durable
     // before the commit returns (the ledger's facts: synchronous, as a worker's commit is).
-    const commit = appliedHere.length > 0 ? `SET LOCAL synchronous_commit = on; ${countApplied(client, appliedHere)}; COMMIT` : 'COMMIT';
-    if (xid !== null && options.claimNext?.(events.length)) {
-      try {
-        next = { client, results: (await client.query(`${commit}; ${claim}`)) as unknown as pg.QueryResult[] };
-      } catch (error) {
-        // The statements ran in order and the rest were skipped after the error: this
-        // batch committed only if the error came from the claim after the COMMIT.
-        if (!(await committedAnyway(client, xid).catch((e: Error) => ((broken = e), false)))) throw error;
-        nextClaimFailed = error;
+    // The writes the applies handed over (deferredWrites) run first in that round trip.
+    const commit = appliedHere.length > 0 ? `${deferred?.text() ?? ''} SET LOCAL synchronous_commit = on; ${countApplied(client, appliedHere)}; COMMIT` : 'COMMIT';
+    try {
+      if (xid !== null && options.claimNext?.(events.length)) {
+        try {
+          next = { client, results: (await client.query(`${commit}; ${claim}`)) as unknown as pg.QueryResult[] };
+        } catch (error) {
+          // The statements ran in order and the rest were skipped after the error: this
+          // batch committed only if the error came from the claim after the COMMIT.
+          if (!(await committedAnyway(client, xid).catch((e: Error) => ((broken = e), false)))) throw error;
+          nextClaimFailed = error;
+        }
+      } else {
+        await client.query(commit);
       }
-    } else {
-      await client.query(commit);
+    } catch (error) {
+      // Not committed, and a deferred write was in it (its error, most likely): the batch
+      // goes to jobs, as when an apply throws. The session is discarded: which of its
+      // statements it prepared no longer matters.
+      if (deferred?.any() && !broken) {
+        applyFailed = { error };
+        discard = true;
+      }
+      throw error;
     }
     inTransaction = false;
     for (const a of applied) await a.committed(handle.db);
-    if (onClient?.wroteOutbox()) options.onWroteOutbox?.();
+    if (onClient?.wroteOutbox() || deferred?.wroteOutbox()) options.onWroteOutbox?.();
     if (unrouted && unrouted.size > 0) options.onUnrouted?.(unrouted);
     return { moved: events.length, next, nextClaimFailed };
   } catch (err) {
@@ -248,7 +265,7 @@ export async function relayBatch(
   } finally {
     // The next batch's claim keeps the client (its transaction is open). A client whose
     // ROLLBACK failed (connection gone) is discarded, not reused.
-    if (!next) client.release(broken ?? false);
+    if (!next) client.release(broken ?? discard);
   }
   // Applying here threw and everything rolled back: the same batch (or whatever is
   // oldest now) goes to jobs, as a relay without an applier moves it.

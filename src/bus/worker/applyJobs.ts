@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely';
+import { sql, type CompiledQuery, type Transaction } from 'kysely';
 import type { AfterCommitEffect, Enqueue, OutgoingJob, Subscriber } from '../contract/subscriber.ts';
 import type { Db, Executor } from '../../db/connect.ts';
 import type { Database } from '../../db/schema.ts';
@@ -18,6 +18,8 @@ export type ApplyContext = {
   complete?: CompleteInTransaction;
   /** Adds jobs to the subscriber's own queues (SubscriberContext.enqueue) in the handler's transaction. */
   enqueue?: Enqueue;
+  /** SubscriberContext.deferWrite for handleBatch: the relay sends the write with its commit. */
+  deferWrite?: (query: CompiledQuery) => Promise<void>;
 };
 /** Turns the outcomes into results and writes them with `db` (settleJobs, with the batch's poison). */
 export type Settle = (db: Executor, outcomes: readonly JobOutcome[], where: SettleWhere) => Promise<Map<string, BatchResult>>;
@@ -93,7 +95,7 @@ export async function applyInTransaction(tx: Transaction<Database>, ctx: ApplyCo
   if (subscriber.handleBatch) {
     // Same effect as handle() per event, in fewer round trips (revenue: ~6 statements a batch, not ~4.8 an event).
     const batchLocked = locks !== undefined || (claimed !== undefined && subscriber.batchLocks !== undefined);
-    if (toHandle.length > 0) await handleBatchTraced(ctx.telemetry, subscriber, toHandle, { ...handlerCtx, batchLocked });
+    if (toHandle.length > 0) await handleBatchTraced(ctx.telemetry, subscriber, toHandle, { ...handlerCtx, batchLocked, ...(ctx.deferWrite ? { deferWrite: ctx.deferWrite } : {}) });
   } else {
     for (const { job, event } of toHandle) await handleTraced(ctx.telemetry, subscriber, job, event, handlerCtx);
   }
