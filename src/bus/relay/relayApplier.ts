@@ -1,7 +1,8 @@
-import type { Transaction } from 'kysely';
+import type { CompiledQuery, Transaction } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import type { Db } from '../../db/connect.ts';
 import type { StoredEvent } from '../../events/envelope.ts';
+import type { InboxInClaim } from './inboxInClaim.ts';
 
 /** One subscriber's events applied in the relay's transaction, waiting for its end. */
 export type AppliedInRelay = {
@@ -29,6 +30,12 @@ export type RelayApplier = {
   maxEvents: number;
   /** lock_timeout of a transaction that applies: a lock held longer (a worker's big bundle on the same invoice) sends the batch to jobs instead of stalling the relay. */
   lockTimeoutMs: number;
-  /** Applies `events` (in position order) for subscriber `queue` inside `tx`; throws to hand the batch to jobs. */
-  apply(tx: Transaction<Database>, queue: string, events: readonly StoredEvent[]): Promise<AppliedInRelay>;
+  /** The queues whose inbox rows (and locks) the claim statement claims itself (src/bus/relay/inboxInClaim.ts). */
+  inboxInClaim?: InboxInClaim;
+  /**
+   * Applies `events` (in position order) for subscriber `queue` inside `tx`; throws to
+   * hand the batch to jobs. `claimed`: the claim already claimed their inbox rows with
+   * the subscriber's locks, and these ids were new. `deferWrite`: SubscriberContext.deferWrite.
+   */
+  apply(tx: Transaction<Database>, queue: string, events: readonly StoredEvent[], options?: { claimed?: ReadonlySet<string>; deferWrite?: (query: CompiledQuery) => Promise<void> }): Promise<AppliedInRelay>;
 };

@@ -9,11 +9,13 @@ import { InvariantError } from '../../errors.ts';
 import type { StoredEvent } from '../../events/envelope.ts';
 import { transactionOnClient } from '../../db/transactionOnClient.ts';
 import type { AppliedInRelay, RelayApplier } from './relayApplier.ts';
+import { deferredWrites, type DeferredWrites } from './deferredWrites.ts';
+import { assertInboxClaimsApplied, claimedInboxOf, inboxClaimCtes, inboxColumns, type InboxClaimRow } from './inboxInClaim.ts';
 
 type EventRow = Parameters<typeof toStoredEvent>[0];
 
 /** What the claim returns of an event: `data` is null where the batch's jobs do not carry it (a bundle's). */
-type ClaimedRow = Omit<EventRow, 'data'> & { data: EventRow['data'] | null };
+type ClaimedRow = Omit<EventRow, 'data'> & { data: EventRow['data'] | null } & InboxClaimRow;
 
 /**
  * The next batch's claim, made in the round trip of this batch's commit: its transaction
@@ -33,12 +35,14 @@ export type RelayBatchResult = {
 /** A claimed event routed without its data: bundles need only its position. */
 type Unread = { position: number; type: string; unread: true };
 
-const EVENT_COLUMNS = (
-  ['position', 'event_id', 'type', 'schema_version', 'aggregate_type', 'aggregate_id', 'aggregate_version', 'occurred_at', 'recorded_at',
-    'correlation_id', 'causation_id', 'traceparent', 'actor', 'source', 'external_id'] satisfies (keyof ClaimedRow)[]
-)
-  .map((c) => `e.${c}`)
-  .join(', ');
+const columnsOf = (alias: string) =>
+  (
+    ['position', 'event_id', 'type', 'schema_version', 'aggregate_type', 'aggregate_id', 'aggregate_version', 'occurred_at', 'recorded_at',
+      'correlation_id', 'causation_id', 'traceparent', 'actor', 'source', 'external_id'] satisfies (keyof ClaimedRow)[]
+  )
+    .map((c) => `${alias}.${c}`)
+    .join(', ');
+const EVENT_COLUMNS = columnsOf('e');
 
 function toClaimedEvent(row: ClaimedRow): StoredEvent | Unread {
   return row.data === null ? { position: Number(row.position), type: row.type, unread: true } : toStoredEvent(row as EventRow);
@@ -124,6 +128,27 @@ export async function relayBatch(
   // flushed after it, which makes this one durable first. The transaction's id comes
   // back once, in the last statement (null when nothing was claimed: an empty poll takes
   // no id): a commit sent with the next claim is looked up by it if that round trip fails.
+  const select = `d.position AS claimed, ${EVENT_COLUMNS},
+             CASE WHEN count(*) OVER () <= ${fullUpTo}
+                    OR EXISTS (SELECT 1 FROM subscriptions s WHERE s.event_type = e.type AND s.takes_bundles IS NOT TRUE)
+                  THEN e.data END AS data`;
+  const from = `FROM deleted d
+      CROSS JOIN LATERAL (SELECT * FROM event_keys k WHERE k.position = d.position OFFSET 0) k
+      LEFT JOIN LATERAL (SELECT * FROM events e WHERE e.position = k.position AND e.recorded_at = k.recorded_at ${since} OFFSET 0) e ON true`;
+  // With queues whose inbox the claim claims (inboxInClaim.ts), the batch is a CTE the
+  // inbox claim reads, after which the statement returns it with what that claim did.
+  const inbox = applier?.inboxInClaim;
+  const body = inbox
+    ? `, batch AS MATERIALIZED (
+        SELECT ${select}, count(*) OVER () AS n, bool_and(e.event_id IS NOT NULL) OVER () AS recent
+        ${from}
+      ), ${inboxClaimCtes(inbox, applier.maxEvents)}
+      SELECT b.claimed, ${columnsOf('b')}, b.data, ${inboxColumns('b')}
+      FROM batch b ORDER BY b.claimed`
+    : `
+      SELECT ${select}
+      ${from}
+      ORDER BY d.position`;
   const claim = `
       BEGIN;
       SET LOCAL synchronous_commit = off;${lockTimeout}
@@ -131,15 +156,7 @@ export async function relayBatch(
         SELECT ctid FROM outbox ORDER BY position LIMIT ${limit} FOR UPDATE SKIP LOCKED
       ), deleted AS (
         DELETE FROM outbox o WHERE o.ctid = ANY(ARRAY(SELECT ctid FROM claimed)) RETURNING o.position
-      )
-      SELECT d.position AS claimed, ${EVENT_COLUMNS},
-             CASE WHEN count(*) OVER () <= ${fullUpTo}
-                    OR EXISTS (SELECT 1 FROM subscriptions s WHERE s.event_type = e.type AND s.takes_bundles IS NOT TRUE)
-                  THEN e.data END AS data
-      FROM deleted d
-      CROSS JOIN LATERAL (SELECT * FROM event_keys k WHERE k.position = d.position OFFSET 0) k
-      LEFT JOIN LATERAL (SELECT * FROM events e WHERE e.position = k.position AND e.recorded_at = k.recorded_at ${since} OFFSET 0) e ON true
-      ORDER BY d.position;
+      )${body};
       SELECT subscriber, event_type, takes_bundles FROM subscriptions;
       SELECT pg_current_xact_id_if_assigned()::text AS xid`;
   const { carried } = options;
@@ -150,9 +167,20 @@ export async function relayBatch(
   let nextClaimFailed: unknown;
   const applied: AppliedInRelay[] = [];
   let applyFailed: { error: unknown } | undefined;
+  let deferred: DeferredWrites | undefined;
+  let discard = false;
   try {
     inTransaction = true;
-    const results = carried?.results ?? ((await client.query(claim)) as unknown as pg.QueryResult[]);
+    let results = carried?.results;
+    if (!results) {
+      try {
+        results = (await client.query(claim)) as unknown as pg.QueryResult[];
+      } catch (error) {
+        // The claim took the applier's locks (inboxInClaim): one not granted in time hands the batch to jobs.
+        if (inbox) applyFailed = { error };
+        throw error;
+      }
+    }
     const claimed = results[results.length - 3]!.rows as (ClaimedRow & { claimed: string })[];
     const { xid } = results[results.length - 1]!.rows[0] as { xid: string | null };
     // Claimed events recorded before recentFrom: read by their keys over every partition.
@@ -164,18 +192,24 @@ export async function relayBatch(
     const direct = applier && events.length <= applier.maxEvents ? applier : undefined;
     const appliedHere: { queue: string; events: readonly StoredEvent[] }[] = [];
     const onClient = direct ? transactionOnClient(client) : undefined;
+    deferred = direct ? deferredWrites(client) : undefined;
     if (events.length > 0) {
       const subscriptions = results[results.length - 2]!.rows as SubscriptionRow[];
       const routes = routesFromSubscriptions(subscriptions);
       const bundled = bundledQueues(subscriptions);
       const byQueue = routeEvents(routes, events);
+      // Inbox rows the claim took must be for queues this batch applies here, else nothing commits.
+      assertInboxClaimsApplied(claimed, new Set([...byQueue.keys()].filter((q) => direct?.queues.has(q))));
       const full = await withData(handle, byQueue, (queue, n) => (direct?.queues.has(queue) ?? false) || !bundled.has(queue) || n < 2, options.recentFrom);
       const db = { executeSql: (text: string, values?: unknown[]) => client.query(text, values) };
+      const byPosition = new Map(claimed.map((r) => [Number(r.claimed), r]));
       try {
         for (const [queue, queued] of byQueue) {
           if (direct?.queues.has(queue) && onClient) {
             const stored = queued.map(full);
-            applied.push(await onClient.run((tx) => direct.apply(tx, queue, stored)));
+            const inboxClaimed = claimedInboxOf(queue, queued.map((e) => byPosition.get(e.position)!), claimed);
+            const deferWrite = deferred!.defer;
+            applied.push(await onClient.run((tx) => direct.apply(tx, queue, stored, { ...(inboxClaimed ? { claimed: inboxClaimed } : {}), deferWrite })));
             appliedHere.push({ queue, events: stored });
           } else {
             const jobs = bundled.has(queue) && queued.length > 1 ? jobsFor(queued, true) : jobsFor(queued.map(full), false);
@@ -192,22 +226,34 @@ export async function relayBatch(
     }
     // What was applied here is counted in the commit's round trip, and made durable
     // before the commit returns (the ledger's facts: synchronous, as a worker's commit is).
-    const commit = appliedHere.length > 0 ? `SET LOCAL synchronous_commit = on; ${countApplied(client, appliedHere)}; COMMIT` : 'COMMIT';
-    if (xid !== null && options.claimNext?.(events.length)) {
-      try {
-        next = { client, results: (await client.query(`${commit}; ${claim}`)) as unknown as pg.QueryResult[] };
-      } catch (error) {
-        // The statements ran in order and the rest were skipped after the error: this
-        // batch committed only if the error came from the claim after the COMMIT.
-        if (!(await committedAnyway(client, xid).catch((e: Error) => ((broken = e), false)))) throw error;
-        nextClaimFailed = error;
+    // The writes the applies handed over (deferredWrites) run first in that round trip.
+    const commit = appliedHere.length > 0 ? `${deferred?.text() ?? ''} SET LOCAL synchronous_commit = on; ${countApplied(client, appliedHere)}; COMMIT` : 'COMMIT';
+    try {
+      if (xid !== null && options.claimNext?.(events.length)) {
+        try {
+          next = { client, results: (await client.query(`${commit}; ${claim}`)) as unknown as pg.QueryResult[] };
+        } catch (error) {
+          // The statements ran in order and the rest were skipped after the error: this
+          // batch committed only if the error came from the claim after the COMMIT.
+          if (!(await committedAnyway(client, xid).catch((e: Error) => ((broken = e), false)))) throw error;
+          nextClaimFailed = error;
+        }
+      } else {
+        await client.query(commit);
       }
-    } else {
-      await client.query(commit);
+    } catch (error) {
+      // Not committed, and a deferred write was in it (its error, most likely): the batch
+      // goes to jobs, as when an apply throws. The session is discarded: which of its
+      // statements it prepared no longer matters.
+      if (deferred?.any() && !broken) {
+        applyFailed = { error };
+        discard = true;
+      }
+      throw error;
     }
     inTransaction = false;
     for (const a of applied) await a.committed(handle.db);
-    if (onClient?.wroteOutbox()) options.onWroteOutbox?.();
+    if (onClient?.wroteOutbox() || deferred?.wroteOutbox()) options.onWroteOutbox?.();
     if (unrouted && unrouted.size > 0) options.onUnrouted?.(unrouted);
     return { moved: events.length, next, nextClaimFailed };
   } catch (err) {
@@ -219,7 +265,7 @@ export async function relayBatch(
   } finally {
     // The next batch's claim keeps the client (its transaction is open). A client whose
     // ROLLBACK failed (connection gone) is discarded, not reused.
-    if (!next) client.release(broken ?? false);
+    if (!next) client.release(broken ?? discard);
   }
   // Applying here threw and everything rolled back: the same batch (or whatever is
   // oldest now) goes to jobs, as a relay without an applier moves it.

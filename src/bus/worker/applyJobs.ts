@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely';
+import { sql, type CompiledQuery, type Transaction } from 'kysely';
 import type { AfterCommitEffect, Enqueue, OutgoingJob, Subscriber } from '../contract/subscriber.ts';
 import type { Db, Executor } from '../../db/connect.ts';
 import type { Database } from '../../db/schema.ts';
@@ -18,6 +18,8 @@ export type ApplyContext = {
   complete?: CompleteInTransaction;
   /** Adds jobs to the subscriber's own queues (SubscriberContext.enqueue) in the handler's transaction. */
   enqueue?: Enqueue;
+  /** SubscriberContext.deferWrite for handleBatch: the relay sends the write with its commit. */
+  deferWrite?: (query: CompiledQuery) => Promise<void>;
 };
 /** Turns the outcomes into results and writes them with `db` (settleJobs, with the batch's poison). */
 export type Settle = (db: Executor, outcomes: readonly JobOutcome[], where: SettleWhere) => Promise<Map<string, BatchResult>>;
@@ -75,22 +77,25 @@ export async function applyTogether(db: Db, ctx: ApplyContext, events: readonly 
 
 /**
  * The batch's work inside a transaction someone else owns (applyTogether's, or the
- * relay's claim: applyInRelay.ts): the inbox claim with the subscriber's locks, the
+ * relay's claim: applyInRelay.ts): the inbox claim with the subscriber's locks (or,
+ * given `claimed`, the new event ids of the claim the relay's statement made with them), the
  * handler for the fresh events, and the jobs' completion when ctx.complete is given.
  * Returns the effects to run after commit; a throw leaves the rollback to the owner.
  */
-export async function applyInTransaction(tx: Transaction<Database>, ctx: ApplyContext, events: readonly EventJob[]): Promise<AfterCommitEffect[]> {
+export async function applyInTransaction(tx: Transaction<Database>, ctx: ApplyContext, events: readonly EventJob[], claimed?: ReadonlySet<string>): Promise<AfterCommitEffect[]> {
   const effects: AfterCommitEffect[] = [];
   const firsts = events.filter((e) => !e.duplicate);
   const { subscriber } = ctx;
   // A batch subscriber's locks ride on the inbox claim's round trip.
-  const locks = subscriber.handleBatch && subscriber.batchLocks && firsts.length > 0 ? subscriber.batchLocks(firsts.map((e) => e.event)) : undefined;
-  const fresh = await claimInbox(tx, subscriber.name, firsts.map((e) => e.event.eventId.toLowerCase()), locks);
+  const locks = !claimed && subscriber.handleBatch && subscriber.batchLocks && firsts.length > 0 ? subscriber.batchLocks(firsts.map((e) => e.event)) : undefined;
+  // `claimed`: the relay's claim statement already claimed these events' inbox rows and took the locks (the new ids).
+  const fresh = claimed ?? (await claimInbox(tx, subscriber.name, firsts.map((e) => e.event.eventId.toLowerCase()), locks));
   const handlerCtx = { db: tx, log: ctx.log, now: ctx.now(), afterCommit: (e: AfterCommitEffect) => void effects.push(e), enqueue: enqueueIn(tx, ctx.enqueue) };
   const toHandle = firsts.filter(({ event }) => fresh.has(event.eventId.toLowerCase()));
   if (subscriber.handleBatch) {
     // Same effect as handle() per event, in fewer round trips (revenue: ~6 statements a batch, not ~4.8 an event).
-    if (toHandle.length > 0) await handleBatchTraced(ctx.telemetry, subscriber, toHandle, { ...handlerCtx, batchLocked: locks !== undefined });
+    const batchLocked = locks !== undefined || (claimed !== undefined && subscriber.batchLocks !== undefined);
+    if (toHandle.length > 0) await handleBatchTraced(ctx.telemetry, subscriber, toHandle, { ...handlerCtx, batchLocked, ...(ctx.deferWrite ? { deferWrite: ctx.deferWrite } : {}) });
   } else {
     for (const { job, event } of toHandle) await handleTraced(ctx.telemetry, subscriber, job, event, handlerCtx);
   }

@@ -1,12 +1,12 @@
-import type { RawBuilder } from 'kysely';
+import type { CompiledQuery, RawBuilder } from 'kysely';
 import type { Executor } from '../../db/connect.ts';
 import type { NewEvent } from '../../events/appendEvents.ts';
 import type { StoredEvent } from '../../events/envelope.ts';
 import { todayUtc } from '../../values/dates.ts';
 import { loadBookHistories, loadInvoiceBooks, loadPostedTotalsOf } from './ledger/invoiceBooks.ts';
 import { entriesByOrdinal, type EntryGroup } from './ledger/journal.ts';
-import { postingParams, writePostings, type PostingParams } from './ledger/writePostings.ts';
-import { firstOpenDayAfter, holdForInvoicePostings, invoicePostingLocks } from './ledger/periodLocks.ts';
+import { postingParams, postingQuery, writePostings, type PostingParams } from './ledger/writePostings.ts';
+import { firstOpenDayAfter, holdForInvoicePostings, invoicePostingLocks, invoicePostingLocksSql } from './ledger/periodLocks.ts';
 import { traceLedgerWrite } from '../../telemetry/instrument.ts';
 import { incomingOf } from './incomingEvent.ts';
 import type { BookEvent } from './invoiceTimeline.ts';
@@ -37,7 +37,12 @@ export type PostingSummary = { entries: number };
  * applyInvoiceEvent would read them back. Each invoice's book is saved once, in its
  * last saved state. The caller must not mix in a PeriodClosed (it moves the clock).
  */
-export async function applyInvoiceBatch(db: Executor, events: readonly StoredEvent[], now: Date, options: { locked?: boolean } = {}): Promise<PostingSummary[]> {
+export async function applyInvoiceBatch(
+  db: Executor,
+  events: readonly StoredEvent[],
+  now: Date,
+  options: { locked?: boolean; /** Hands the write (the batch's last statement) to the transaction's owner to send with its commit. */ deferWrite?: (query: CompiledQuery) => Promise<void> } = {},
+): Promise<PostingSummary[]> {
   if (events.length === 0) return [];
   // Only the statement's parameters (text) and the summaries outlive planPostings: the
   // books read and folded, the entries and the revenue events (several MB a 500-event
@@ -45,7 +50,8 @@ export async function applyInvoiceBatch(db: Executor, events: readonly StoredEve
   // scavenges the worker's other batch in flight runs meanwhile (docs/performance.md).
   const { summaries, params, ledgerWrite } = await planPostings(db, events, now, options);
   if (params === undefined) return summaries;
-  const write = () => writePostings(db, params);
+  const { deferWrite } = options;
+  const write = () => (deferWrite ? deferWrite(postingQuery(db, params)) : writePostings(db, params));
   await (ledgerWrite ? traceLedgerWrite(ledgerWrite, write) : write());
   return summaries;
 }
@@ -123,4 +129,9 @@ function invoiceIdsInLockOrder(events: readonly StoredEvent[]): string[] {
 /** The locks applyInvoiceBatch takes first, as the SQL expression the worker's inbox claim evaluates (Subscriber.batchLocks). */
 export function invoiceBatchLocks(events: readonly StoredEvent[]): RawBuilder<unknown> {
   return invoicePostingLocks(invoiceIdsInLockOrder(events));
+}
+
+/** invoiceBatchLocks over a relation of events (columns type, aggregate_id) in SQL text (Subscriber.batchLocksSql). */
+export function invoiceBatchLocksSql(relation: string): string {
+  return invoicePostingLocksSql(`SELECT r.aggregate_id AS k FROM ${relation} r WHERE r.type <> 'PeriodClosed'`);
 }

@@ -1,7 +1,7 @@
 import type { Subscriber } from '../../bus/contract/subscriber.ts';
 import type { StoredEvent } from '../../events/envelope.ts';
 import { INVOICE_EVENT_TYPES } from '../../events/eventTypes.ts';
-import { applyInvoiceBatch, invoiceBatchLocks } from './applyInvoiceBatch.ts';
+import { applyInvoiceBatch, invoiceBatchLocks, invoiceBatchLocksSql } from './applyInvoiceBatch.ts';
 import { applyInvoiceEvent } from './applyInvoiceEvent.ts';
 import { applyPeriodClose } from './applyPeriodClose.ts';
 import { revenueSchedules, type RevenueSchedule } from './revenueSchedules.ts';
@@ -31,13 +31,15 @@ export const revenueSubscriber: Subscriber & { schedules: readonly RevenueSchedu
   },
   // Every invoice lock of the batch (a superset of each run's), taken with the inbox claim.
   batchLocks: (events) => invoiceBatchLocks(events.filter((e) => e.type !== 'PeriodClosed')),
+  batchLocksSql: invoiceBatchLocksSql,
   // Invoice events between PeriodClosed events post together (applyInvoiceBatch); a
   // PeriodClosed moves the clock, so it runs alone, in its place (rare: once a month).
   async handleBatch(events, ctx) {
     let run: StoredEvent[] = [];
-    const flush = async () => {
+    const flush = async (last: boolean) => {
       if (run.length === 0) return;
-      const results = await applyInvoiceBatch(ctx.db, run, ctx.now, { locked: ctx.batchLocked });
+      // Only the batch's last statement may go with the commit: a PeriodClosed after a run reads what it wrote.
+      const results = await applyInvoiceBatch(ctx.db, run, ctx.now, { locked: ctx.batchLocked, ...(last && ctx.deferWrite ? { deferWrite: ctx.deferWrite } : {}) });
       // A line per event at debug level: its fields are built only when debug is on (500 objects a batch otherwise).
       if (ctx.log.isLevelEnabled('debug')) run.forEach((event, i) => ctx.log.debug({ invoiceId: event.aggregateId, type: event.type, entries: results[i]!.entries }, 'revenue posted'));
       run = [];
@@ -47,9 +49,9 @@ export const revenueSubscriber: Subscriber & { schedules: readonly RevenueSchedu
         run.push(event);
         continue;
       }
-      await flush();
+      await flush(false);
       await revenueSubscriber.handle(event, ctx);
     }
-    await flush();
+    await flush(true);
   },
 };

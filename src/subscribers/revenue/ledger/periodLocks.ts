@@ -47,6 +47,21 @@ export function invoicePostingLocks(invoiceIds: readonly string[]): RawBuilder<u
             CROSS JOIN LATERAL (SELECT 1 FROM revenue_lines l WHERE l.invoice_id = ids.k OFFSET 0 FOR UPDATE) lines)`;
 }
 
+/**
+ * invoicePostingLocks as plain SQL text (no parameters) over the invoice ids a query of
+ * the caller's returns as column `k`: for the relay's claim, which takes a batch's locks
+ * in the statement that claims it, before the events are known to the relay's code. The
+ * ids are locked in byte order (COLLATE "C"), which is the worker's JS string order for
+ * the ASCII ids invoices have, so both lock in one order.
+ */
+export function invoicePostingLocksSql(idsQuery: string): string {
+  return `pg_advisory_xact_lock_shared(${PERIOD_LOCK}::bigint),
+           (SELECT count(pg_advisory_xact_lock(hashtextextended('accrue:revenue:' || k, 0)))
+            FROM (SELECT DISTINCT ids.k COLLATE "C" AS k FROM (${idsQuery}) ids ORDER BY 1 OFFSET 0) sorted),
+           (SELECT count(*) FROM (SELECT DISTINCT ids.k FROM (${idsQuery}) ids) ids
+            CROSS JOIN LATERAL (SELECT 1 FROM revenue_lines l WHERE l.invoice_id = ids.k OFFSET 0 FOR UPDATE) lines)`;
+}
+
 /** The last locked month ('YYYY-MM'), or null when no month is closed. */
 export async function lockedThrough(db: Executor): Promise<string | null> {
   const row = await db

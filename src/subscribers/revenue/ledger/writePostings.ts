@@ -1,4 +1,4 @@
-import { sql, type RawBuilder } from 'kysely';
+import { sql, type CompiledQuery, type RawBuilder } from 'kysely';
 import type { Executor } from '../../../db/connect.ts';
 import { arrayLiteral } from '../../../db/unnestRows.ts';
 import { preparedStatement } from '../../../db/preparedStatements.ts';
@@ -86,6 +86,11 @@ function postingStatement(db: Executor, p: PostingParams) {
   }
   const statement = sql`WITH ${sql.join(ctes)} SELECT 1`;
   return { compile: () => statement.compile(db) };
+}
+
+/** writePostings' statement compiled, for a caller that sends it itself (SubscriberContext.deferWrite). */
+export function postingQuery(db: Executor, params: PostingParams): CompiledQuery {
+  return postingStatement(db, params).compile();
 }
 
 // Named on the relay's and worker's sessions, which plan each call (its arrays hold a batch's rows).
