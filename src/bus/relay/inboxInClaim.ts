@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { InvariantError } from '../../errors.ts';
 
 /**
@@ -7,10 +8,8 @@ import { InvariantError } from '../../errors.ts';
  */
 export type InboxInClaim = ReadonlyMap<string, ((relation: string) => string) | null>;
 
-/** A string as an SQL literal (the claim travels in the simple protocol; standard_conforming_strings is on). */
-function literal(s: string): string {
-  return `'${s.replace(/'/g, "''")}'`;
-}
+/** A string as an SQL literal (the claim travels in the simple protocol): pg's own escaping, as the relay's other literals. */
+const literal = (s: string): string => pg.escapeLiteral(s);
 
 /**
  * The CTEs that, in the relay's claim statement, claim the inbox rows of a batch the
