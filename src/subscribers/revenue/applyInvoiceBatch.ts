@@ -3,6 +3,7 @@ import type { Executor } from '../../db/connect.ts';
 import type { NewEvent } from '../../events/appendEvents.ts';
 import type { StoredEvent } from '../../events/envelope.ts';
 import { todayUtc } from '../../values/dates.ts';
+import { byCodePoint } from '../../values/codePointOrder.ts';
 import { loadBookHistories, loadInvoiceBooks, loadPostedTotalsOf } from './ledger/invoiceBooks.ts';
 import { entriesByOrdinal, type EntryGroup } from './ledger/journal.ts';
 import { postingParams, postingQuery, writePostings, type PostingParams } from './ledger/writePostings.ts';
@@ -121,9 +122,14 @@ function postingOf(e: StoredEvent): { invoiceId: string; eventId: string; paymen
   return { invoiceId: e.aggregateId, eventId: e.eventId, paymentId: typeof paymentId === 'string' ? paymentId : null };
 }
 
-/** The invoices of a batch in the worker's order (JS string order), so concurrent batches lock in one order. */
+/**
+ * The invoices of a batch in byte order (UTF-8, i.e. code point order), the order the
+ * relay's claim locks them in (invoicePostingLocksSql: COLLATE "C"), so every batch,
+ * worker's or relay's, takes its invoice locks in one order whatever the ids hold.
+ * (JS `<` compares UTF-16 code units, which differs for characters past U+FFFF.)
+ */
 function invoiceIdsInLockOrder(events: readonly StoredEvent[]): string[] {
-  return [...new Set(events.map((e) => e.aggregateId))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return [...new Set(events.map((e) => e.aggregateId))].sort(byCodePoint);
 }
 
 /** The locks applyInvoiceBatch takes first, as the SQL expression the worker's inbox claim evaluates (Subscriber.batchLocks). */

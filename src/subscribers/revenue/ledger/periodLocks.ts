@@ -51,8 +51,8 @@ export function invoicePostingLocks(invoiceIds: readonly string[]): RawBuilder<u
  * invoicePostingLocks as plain SQL text (no parameters) over the invoice ids a query of
  * the caller's returns as column `k`: for the relay's claim, which takes a batch's locks
  * in the statement that claims it, before the events are known to the relay's code. The
- * ids are locked in byte order (COLLATE "C"), which is the worker's JS string order for
- * the ASCII ids invoices have, so both lock in one order.
+ * ids are locked in byte order (COLLATE "C"), the order the worker sorts them in
+ * (applyInvoiceBatch's invoiceIdsInLockOrder), so both lock in one order.
  */
 export function invoicePostingLocksSql(idsQuery: string): string {
   return `pg_advisory_xact_lock_shared(${PERIOD_LOCK}::bigint),
