@@ -29,7 +29,7 @@ const movement = z.record(z.string(), z.number()).transform((m) => toMovement(m 
 const entry = z.object({ kind: z.string(), originDate: z.string(), lineId: z.string().nullable(), paymentId: z.string().nullable(), movement });
 const line = z.object({ lineId: z.string(), amount: z.number(), servicePeriod: z.object({ start: z.string(), end: z.string() }).optional() });
 const snapshotSchema = z.object({
-  schemaVersion: z.union([z.literal(1), z.literal(2)]),
+  schemaVersion: z.literal(READABLE_BOOK_SNAPSHOT_VERSIONS),
   issuedOn: z.string(),
   initialVersion: z.number(),
   currency: z.string(),
