@@ -245,14 +245,7 @@ describe('one invoice, one trace: API → relay process → worker process → l
     expect(relayMetrics).toMatch(/^accrue_relay_lag_seconds \d/m);
 
     // (c) The revenue handler's log line carries the trace, its span, and the event's ids.
-    const logLines = worker.stdout.flatMap((l) => {
-      try {
-        return [JSON.parse(l) as Record<string, unknown>];
-      } catch {
-        return [];
-      }
-    });
-    const posted = logLines.find((l) => l.msg === 'revenue posted' && l.invoiceId === invoiceId && l.eventId === event.event_id);
+    const posted = await loggedLine(worker.stdout, (l) => l.msg === 'revenue posted' && l.invoiceId === invoiceId && l.eventId === event.event_id);
     expect(posted).toMatchObject({
       trace_id: traceId,
       span_id: handleRevenue.spanId,
@@ -287,7 +280,15 @@ describe('one invoice, one trace: API → relay process → worker process → l
       return metric(text, 'accrue_event_processing_seconds_count', { subscriber: 'revenue' }) >= 1 ? text : undefined;
     });
     expect(metric(relayMetrics, 'accrue_handler_duration_seconds_count', { subscriber: 'revenue', outcome: 'ok' })).toBeGreaterThanOrEqual(1);
-    const posted = relay.stdout
+    const posted = await loggedLine(relay.stdout, (l) => l.msg === 'revenue posted' && l.eventId === event.event_id);
+    expect(posted).toMatchObject({ trace_id: traceId, span_id: handleRevenue.spanId, correlationId: CORRELATION, subscriber: 'revenue', jobId: `relay:${event.position}` });
+  });
+});
+
+/** The first JSON log line matching, waited for: the logger writes asynchronously, so a line may reach stdout after the spans and metrics. */
+function loggedLine(stdout: readonly string[], match: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
+  return waitFor('a log line', () =>
+    stdout
       .flatMap((l) => {
         try {
           return [JSON.parse(l) as Record<string, unknown>];
@@ -295,7 +296,6 @@ describe('one invoice, one trace: API → relay process → worker process → l
           return [];
         }
       })
-      .find((l) => l.msg === 'revenue posted' && l.eventId === event.event_id);
-    expect(posted).toMatchObject({ trace_id: traceId, span_id: handleRevenue.spanId, correlationId: CORRELATION, subscriber: 'revenue', jobId: `relay:${event.position}` });
-  });
-});
+      .find(match),
+  );
+}
