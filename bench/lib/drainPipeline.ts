@@ -12,6 +12,7 @@ import { loadOutbox } from './invoiceEvents.ts';
 import { rssMb, sampleRss } from './rss.ts';
 import { round } from './stats.ts';
 import { sampleWaitEvents } from './waitEvents.ts';
+import { quietBackends } from './quietBackends.ts';
 import type { BenchContext } from './types.ts';
 
 export type DrainOptions = {
@@ -55,6 +56,9 @@ export type DrainResult = {
   workerRssMb?: { idle: number; peak: number; samples: number[] };
 };
 
+/** The drain's own connections (progress, counters): the only ones left when it reads the counters. */
+const BENCH_APP = 'accrue-bench';
+
 type DbCounters = { deadlocks: number; rollbacks: number; commits: number; inserted: number; updated: number; deleted: number; walBytes: number; walRecords: number; fpi: number };
 
 async function counters(db: Kysely<Database>): Promise<DbCounters> {
@@ -92,7 +96,7 @@ const sumQueries = (all: QueryCounts[]): QueryCounts => {
  * channel would write them; no webhooks subscriber (ACCRUE_WEBHOOK_URL unset).
  */
 export async function drainPipeline(ctx: BenchContext, events: number, options: DrainOptions): Promise<DrainResult> {
-  const handle = connect(ctx.url, { max: 4, applicationName: 'accrue-bench' });
+  const handle = connect(ctx.url, { max: 4, applicationName: BENCH_APP });
   const db = handle.db;
   const workers = options.workers ?? 1;
   const relays = options.relays ?? 1;
@@ -114,7 +118,14 @@ export async function drainPipeline(ctx: BenchContext, events: number, options: 
   try {
     const load = ctx.progress.task(`${options.label}: ${events} events into the outbox`, events);
     const loadStarted = performance.now();
-    await loadOutbox(db, events, todayUtc(), options.prefix, load);
+    // Its own connections, closed before the drain's counters are read: their last writes
+    // would otherwise be reported during the drain (quietBackends).
+    const loader = connect(ctx.url, { max: 4, applicationName: 'accrue-bench-load' });
+    try {
+      await loadOutbox(loader.db, events, todayUtc(), options.prefix, load);
+    } finally {
+      await loader.close();
+    }
     const loadSeconds = (performance.now() - loadStarted) / 1000;
     load.done();
 
@@ -123,6 +134,7 @@ export async function drainPipeline(ctx: BenchContext, events: number, options: 
     const failedCount = sql<{ n: number }>`SELECT count(*)::int AS n FROM failed_attempts`;
     const [inboxBefore, entriesBefore, failedBefore] = [await scalar(db, inboxCount), await scalar(db, entriesCount), await scalar(db, failedCount)];
     const jobsBefore = await inboxBySubscriber(db);
+    await quietBackends(db, BENCH_APP);
 
     const workerChildren = [];
     for (let i = 0; i < workers; i++) workerChildren.push(track(await startBusChild('worker', ctx.url, env)));
@@ -168,6 +180,8 @@ export async function drainPipeline(ctx: BenchContext, events: number, options: 
     const serverWaits = await waits.stop();
     const relayQueries = sumQueries(await Promise.all(relayChildren.map((c) => stop(c))));
     const workerQueries = sumQueries(await Promise.all(workerChildren.map((c) => stop(c))));
+    // The relay's and worker's backends report their last counters as they exit.
+    await quietBackends(db, BENCH_APP);
     const after = await counters(db);
     const jobsAfter = await inboxBySubscriber(db);
     const jobsBySubscriber: Record<string, number> = {};

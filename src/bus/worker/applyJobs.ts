@@ -89,7 +89,9 @@ export async function applyInTransaction(tx: Transaction<Database>, ctx: ApplyCo
   // A batch subscriber's locks ride on the inbox claim's round trip.
   const locks = !claimed && subscriber.handleBatch && subscriber.batchLocks && firsts.length > 0 ? subscriber.batchLocks(firsts.map((e) => e.event)) : undefined;
   // `claimed`: the relay's claim statement already claimed these events' inbox rows and took the locks (the new ids).
-  const fresh = claimed ?? (await claimInbox(tx, subscriber.name, firsts.map((e) => e.event.eventId.toLowerCase()), locks));
+  // Several events: an inbox row committed meanwhile by a concurrent claim fails the batch,
+  // which is then applied event by event (claims that skip it): InboxConflict.
+  const fresh = claimed ?? (await claimInbox(tx, subscriber.name, firsts.map((e) => e.event.eventId.toLowerCase()), locks, firsts.length > 1 ? 'fail' : 'skip'));
   const handlerCtx = { db: tx, log: ctx.log, now: ctx.now(), afterCommit: (e: AfterCommitEffect) => void effects.push(e), enqueue: enqueueIn(tx, ctx.enqueue) };
   const toHandle = firsts.filter(({ event }) => fresh.has(event.eventId.toLowerCase()));
   if (subscriber.handleBatch) {
