@@ -3,65 +3,61 @@ import pg from 'pg';
 /**
  * One connection of its own for sending `NOTIFY <channel>`, outside the pool whose
  * commits it announces: a wake-up never takes a connection a request is waiting for.
- * Connected on the first send; a send that fails drops the connection (the next one
- * reconnects), and so does a connection the server ends while idle. `NOTIFY` is a
- * utility statement (no parse into a plan, unlike `SELECT pg_notify(...)`), sent as a
- * simple query in its own implicit transaction.
+ * While that connection is not open (the first send, or after the server ended it) a
+ * send goes through `fallback` (the pool) and the connection is opened meanwhile, so
+ * no wake-up waits for a connection handshake; a send that fails on it is sent through
+ * `fallback` too. `NOTIFY` is a utility statement (no plan, unlike `SELECT
+ * pg_notify(...)`: half the backend CPU), sent as a simple query in its own transaction.
  */
-export function notifyConnection(config: pg.ClientConfig, channel: string): { send(): Promise<void>; close(): Promise<void> } {
+export function notifyConnection(
+  config: pg.ClientConfig,
+  channel: string,
+  fallback: (text: string) => Promise<unknown>,
+): { send(): Promise<void>; close(): Promise<void> } {
   const text = `NOTIFY ${channel}`;
-  let client: Promise<pg.Client> | undefined;
+  let ready: pg.Client | undefined;
+  let opening: Promise<void> | undefined;
   let closed = false;
 
+  const drop = (c: pg.Client) => {
+    if (ready === c) ready = undefined;
+    c.end().catch(() => {});
+  };
   const open = () => {
     const c = new pg.Client(config);
-    const drop = () => {
-      if (client === opened) client = undefined;
-      c.end().catch(() => {});
-    };
-    // An idle connection the server ends (restart, pg_terminate_backend) must not crash the process.
-    c.on('error', drop);
-    c.on('end', drop);
-    const opened: Promise<pg.Client> = c.connect().then(
-      () => c,
-      (err: Error) => {
-        drop();
-        throw err;
+    // A connection the server ends (restart, pg_terminate_backend) must not crash the process.
+    c.on('error', () => drop(c));
+    c.on('end', () => drop(c));
+    opening = c.connect().then(
+      () => {
+        if (closed) c.end().catch(() => {});
+        else ready = c;
       },
-    );
-    client = opened;
-    return opened;
-  };
-
-  const sendOn = async (current: Promise<pg.Client>) => {
-    const c = await current;
-    try {
-      await c.query(text);
-    } catch (err) {
-      if (client === current) client = undefined;
-      c.end().catch(() => {});
-      throw err;
-    }
+      () => drop(c),
+    ).finally(() => (opening = undefined));
   };
 
   return {
     async send() {
       if (closed) return;
-      // A connection the server ended while idle may not have said so yet: a send that
-      // fails on a connection opened earlier is tried once more on a new one.
-      const reused = client !== undefined;
-      try {
-        await sendOn(client ?? open());
-      } catch (err) {
-        if (!reused || closed) throw err;
-        await sendOn(open());
+      const c = ready;
+      if (c) {
+        try {
+          await c.query(text);
+          return;
+        } catch {
+          // It ended while idle and has not said so yet.
+          drop(c);
+        }
       }
+      if (!opening) open();
+      await fallback(text);
     },
     async close() {
       closed = true;
-      const current = client;
-      client = undefined;
-      if (current) await current.then((c) => c.end(), () => {}).catch(() => {});
+      await opening;
+      if (ready) await ready.end().catch(() => {});
+      ready = undefined;
     },
   };
 }

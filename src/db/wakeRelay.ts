@@ -58,13 +58,15 @@ export function coalescedWake(send: () => Promise<unknown>, onError: (err: Error
  * insert and, once that work is committed (the transaction's COMMIT, or the statement
  * itself outside one) and the connection released, sends one `NOTIFY` on a connection
  * of its own (db/notifyConnection.ts: not one of the pool's, so a create never waits
- * for a connection taken by a wake-up), coalesced per pool. A rollback forgets the note.
+ * for a connection taken by a wake-up; through the pool only while that connection
+ * opens), coalesced per pool. A rollback forgets the note.
  */
 export function wakingDialect(pool: pg.Pool, log?: WakeLog): { dialect: PostgresDialect } {
   const options = pool.options as pg.ClientConfig;
   const notify = notifyConnection(
     { ...options, application_name: `${options.application_name ?? 'accrue'}-wake` },
     OUTBOX_CHANNEL,
+    (text) => pool.query(text),
   );
   const notifier = coalescedWake(
     () => notify.send(),

@@ -120,14 +120,24 @@ describe('relay wake-up after commit', () => {
     // wake-up still arrives, because it never waits for the pool (a create would otherwise
     // wait behind it for a connection).
     const h = connect(t.url, { max: 1, applicationName: 'accrue-test' });
+    const wakeSessions = async () =>
+      (await t.pool.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'accrue-test-wake'`)).rows[0].n as number;
     try {
-      const before = listener.seen.count;
+      // The first wake-up goes through the pool (no wait for a handshake) and opens the connection.
+      let before = listener.seen.count;
+      expect(await wakeSessions()).toBe(0);
+      await appendInvoices(h.db, 199, 1);
+      await waitFor(() => listener.seen.count > before);
+      for (let i = 0; i < 100 && (await wakeSessions()) === 0; i++) await sleep(20);
+      expect(await wakeSessions()).toBe(1);
+      before = listener.seen.count;
       await appendInvoices(h.db, 200, 1);
       await h.db.transaction().execute(async (tx) => {
         await appendInvoices(tx, 201, 1);
         await waitFor(() => listener.seen.count > before);
       });
       const sender = listener.seen.senders[before]!;
+      expect(await wakeSessions()).toBe(1);
       const { rows } = await t.pool.query<{ application_name: string; query: string }>(
         'SELECT application_name, query FROM pg_stat_activity WHERE pid = $1',
         [sender],
