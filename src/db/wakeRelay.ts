@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { notifyConnection } from './notifyConnection.ts';
 import { PostgresDialect, type CompiledQuery, type DatabaseConnection, type Driver, type TransactionSettings } from 'kysely';
 
 /** The channel the relay LISTENs on (bus/relay/listenForOutbox.ts). */
@@ -55,13 +56,20 @@ export function coalescedWake(send: () => Promise<unknown>, onError: (err: Error
  * NOTIFYs takes a database-wide lock at commit, which serialised every write
  * (migration 060 drops it). Instead the driver notes when a connection ran an outbox
  * insert and, once that work is committed (the transaction's COMMIT, or the statement
- * itself outside one) and the connection released, sends one cheap
- * `SELECT pg_notify(...)` on its own, coalesced per pool. A rollback forgets the note.
+ * itself outside one) and the connection released, sends one `NOTIFY` on a connection
+ * of its own (db/notifyConnection.ts: not one of the pool's, so a create never waits
+ * for a connection taken by a wake-up; through the pool only while that connection
+ * opens), coalesced per pool. A rollback forgets the note.
  */
 export function wakingDialect(pool: pg.Pool, log?: WakeLog): { dialect: PostgresDialect } {
-  let closed = false;
+  const options = pool.options as pg.ClientConfig;
+  const notify = notifyConnection(
+    { ...options, application_name: `${options.application_name ?? 'accrue'}-wake` },
+    OUTBOX_CHANNEL,
+    (text) => pool.query(text),
+  );
   const notifier = coalescedWake(
-    () => (closed ? Promise.resolve() : pool.query(`SELECT pg_notify('${OUTBOX_CHANNEL}', '')`)),
+    () => notify.send(),
     (err) => log?.debug({ err: { message: err.message } }, 'relay wake-up failed; the relay poll will pick the events up'),
   );
   const wrote = new WeakSet<DatabaseConnection>();
@@ -110,7 +118,7 @@ export function wakingDialect(pool: pg.Pool, log?: WakeLog): { dialect: Postgres
         async destroy() {
           // Let the wake-ups of the last commits go out before the pool ends.
           await notifier.idle();
-          closed = true;
+          await notify.close();
           await inner.destroy();
         },
       };

@@ -1,6 +1,7 @@
 import pg from 'pg';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from '../../src/db/connect.ts';
 import type { Database } from '../../src/db/schema.ts';
 import { OUTBOX_CHANNEL } from '../../src/db/wakeRelay.ts';
 import { createCustomer } from '../../src/invoices/customerCommands.ts';
@@ -14,9 +15,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function listen(url: string) {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
-  const seen = { count: 0 };
+  const seen = { count: 0, senders: [] as number[] };
   client.on('notification', (n) => {
-    if (n.channel === OUTBOX_CHANNEL) seen.count++;
+    if (n.channel !== OUTBOX_CHANNEL) return;
+    seen.count++;
+    seen.senders.push(n.processId);
   });
   await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
   return { seen, close: () => client.end() };
@@ -110,5 +113,60 @@ describe('relay wake-up after commit', () => {
     const woke = listener.seen.count - before;
     expect(woke).toBeGreaterThanOrEqual(1);
     expect(woke).toBeLessThan(20);
+  });
+
+  it("is sent on a connection of its own, not one of the pool's, as NOTIFY", async () => {
+    // A pool of one connection, held by a transaction right after the write commits: the
+    // wake-up still arrives, because it never waits for the pool (a create would otherwise
+    // wait behind it for a connection).
+    const h = connect(t.url, { max: 1, applicationName: 'accrue-test' });
+    const wakeSessions = async () =>
+      (await t.pool.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'accrue-test-wake'`)).rows[0].n as number;
+    try {
+      // The first wake-up goes through the pool (no wait for a handshake) and opens the connection.
+      let before = listener.seen.count;
+      expect(await wakeSessions()).toBe(0);
+      await appendInvoices(h.db, 199, 1);
+      await waitFor(() => listener.seen.count > before);
+      for (let i = 0; i < 100 && (await wakeSessions()) === 0; i++) await sleep(20);
+      expect(await wakeSessions()).toBe(1);
+      before = listener.seen.count;
+      await appendInvoices(h.db, 200, 1);
+      await h.db.transaction().execute(async (tx) => {
+        await appendInvoices(tx, 201, 1);
+        await waitFor(() => listener.seen.count > before);
+      });
+      const sender = listener.seen.senders[before]!;
+      expect(await wakeSessions()).toBe(1);
+      const { rows } = await t.pool.query<{ application_name: string; query: string }>(
+        'SELECT application_name, query FROM pg_stat_activity WHERE pid = $1',
+        [sender],
+      );
+      expect(rows[0]).toEqual({ application_name: 'accrue-test-wake', query: `NOTIFY ${OUTBOX_CHANNEL}` });
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('reconnects when the server ended the wake-up connection', async () => {
+    const h = connect(t.url, { applicationName: 'accrue-test-reconnect' });
+    try {
+      let before = listener.seen.count;
+      await appendInvoices(h.db, 300, 1);
+      await waitFor(() => listener.seen.count > before);
+      const killed = await t.owner.selectFrom(sql`pg_stat_activity`.as('a')).select(sql<boolean>`pg_terminate_backend(pid)`.as('ok'))
+        .where(sql.ref('application_name'), '=', 'accrue-test-reconnect-wake').execute();
+      expect(killed).toEqual([{ ok: true }]);
+      // Straight after the kill (the client may not have noticed yet) and again later.
+      before = listener.seen.count;
+      await appendInvoices(h.db, 301, 1);
+      await waitFor(() => listener.seen.count > before);
+      await sleep(100);
+      before = listener.seen.count;
+      await appendInvoices(h.db, 302, 1);
+      await waitFor(() => listener.seen.count > before);
+    } finally {
+      await h.close();
+    }
   });
 });
