@@ -285,15 +285,36 @@ END $_$;
 
 CREATE FUNCTION public.ledger_add_posted_totals() RETURNS trigger
     LANGUAGE plpgsql
+    SET enable_seqscan TO 'off'
     AS $$
 BEGIN
+  WITH sums AS MATERIALIZED (
+    SELECT invoice_id, CASE WHEN kind = 'recognition' THEN date_trunc('month', origin_date)::date ELSE origin_date END AS bucket,
+           kind, coalesce(line_id, '') AS line_id, coalesce(payment_id, '') AS payment_id, max(origin_date) AS last_origin,
+           sum(accounts_receivable) AS accounts_receivable, sum(cash) AS cash, sum(deferred_revenue) AS deferred_revenue,
+           sum(revenue) AS revenue, sum(tax_payable) AS tax_payable, sum(customer_credit) AS customer_credit
+    FROM new_entries
+    GROUP BY 1, 2, 3, 4, 5
+  ), seen AS MATERIALIZED (
+    SELECT s.*, k.known IS NOT NULL AS known
+    FROM sums s
+    LEFT JOIN LATERAL (
+      SELECT true AS known FROM ledger_posted_totals t
+      WHERE t.invoice_id = s.invoice_id AND t.bucket = s.bucket AND t.kind = s.kind AND t.line_id = s.line_id AND t.payment_id = s.payment_id
+      LIMIT 1) k ON true
+  ), fresh AS (
+    INSERT INTO ledger_posted_totals (invoice_id, bucket, kind, line_id, payment_id, last_origin, accounts_receivable,
+                                      cash, deferred_revenue, revenue, tax_payable, customer_credit)
+    SELECT invoice_id, bucket, kind, line_id, payment_id, last_origin, accounts_receivable,
+           cash, deferred_revenue, revenue, tax_payable, customer_credit
+    FROM seen WHERE NOT known
+    ORDER BY 1, 2, 3, 4, 5
+  )
   INSERT INTO ledger_posted_totals AS t (invoice_id, bucket, kind, line_id, payment_id, last_origin, accounts_receivable,
                                          cash, deferred_revenue, revenue, tax_payable, customer_credit)
-  SELECT invoice_id, CASE WHEN kind = 'recognition' THEN date_trunc('month', origin_date)::date ELSE origin_date END AS bucket,
-         kind, coalesce(line_id, ''), coalesce(payment_id, ''), max(origin_date), sum(accounts_receivable), sum(cash),
-         sum(deferred_revenue), sum(revenue), sum(tax_payable), sum(customer_credit)
-  FROM new_entries
-  GROUP BY 1, 2, 3, 4, 5
+  SELECT invoice_id, bucket, kind, line_id, payment_id, last_origin, accounts_receivable,
+         cash, deferred_revenue, revenue, tax_payable, customer_credit
+  FROM seen WHERE known
   ORDER BY 1, 2, 3, 4, 5                                  -- one lock order for concurrent postings
   ON CONFLICT (invoice_id, bucket, kind, line_id, payment_id) DO UPDATE SET
     last_origin = GREATEST(t.last_origin, excluded.last_origin),
@@ -1409,13 +1430,7 @@ CREATE INDEX invoices_issued ON public.invoices USING btree (issued_at, id);
 
 CREATE INDEX invoices_status ON public.invoices USING btree (status, id);
 
-CREATE INDEX ledger_entries_currency_period ON ONLY public.ledger_entries USING btree (currency, period);
-
-CREATE INDEX ledger_entries_default_currency_period_idx ON public.ledger_entries_default USING btree (currency, period);
-
-CREATE INDEX ledger_entries_entry_date ON ONLY public.ledger_entries USING btree (entry_date);
-
-CREATE INDEX ledger_entries_default_entry_date_idx ON public.ledger_entries_default USING btree (entry_date);
+CREATE INDEX ledger_entries_default_entry_date ON public.ledger_entries_default USING btree (entry_date);
 
 CREATE INDEX ledger_entries_invoice ON ONLY public.ledger_entries USING btree (invoice_id, entry_id);
 
@@ -1452,10 +1467,6 @@ ALTER INDEX public.events_source_external_id ATTACH PARTITION public.events_defa
 ALTER INDEX public.events_commit_order ATTACH PARTITION public.events_default_tx_id_position_idx;
 
 ALTER INDEX public.events_type_position ATTACH PARTITION public.events_default_type_position_idx;
-
-ALTER INDEX public.ledger_entries_currency_period ATTACH PARTITION public.ledger_entries_default_currency_period_idx;
-
-ALTER INDEX public.ledger_entries_entry_date ATTACH PARTITION public.ledger_entries_default_entry_date_idx;
 
 ALTER INDEX public.ledger_entries_invoice ATTACH PARTITION public.ledger_entries_default_invoice_id_entry_id_idx;
 

@@ -178,12 +178,13 @@ function postedTotal(r: PostedRow): [string, PostedTotal] {
 
 const ACCOUNT_LIST = Object.values(ACCOUNT_COLUMNS);
 
+/** `fresh`: the line's book is new in this posting (bookSaveParams), so the line is too. */
 type LineRow = { invoice_id: string; line_id: string; currency: string; position: number; net_amount: number; service_start: string | null;
-  service_end: string | null; recognized: number; recognized_through: string | null; active: boolean };
+  service_end: string | null; recognized: number; recognized_through: string | null; active: boolean; fresh: boolean };
 
 const LINE_COLUMNS: UnnestColumn<LineRow>[] = [
   ['invoice_id', 'text'], ['line_id', 'text'], ['currency', 'text'], ['position', 'int'], ['net_amount', 'bigint'], ['service_start', 'date'],
-  ['service_end', 'date'], ['recognized', 'bigint'], ['recognized_through', 'date'], ['active', 'boolean'],
+  ['service_end', 'date'], ['recognized', 'bigint'], ['recognized_through', 'date'], ['active', 'boolean'], ['fresh', 'boolean'],
 ];
 
 /** bookSaveCtes' parameters: the books and their events as jsonb texts, their lines as typed arrays. */
@@ -192,21 +193,30 @@ export type BookSaveParams = { books: string; bookEvents: string; lines: UnnestA
 /**
  * The books of many invoices (each at most once), their lines and the events they
  * applied, as bookSaveCtes' parameters. `existed`: the invoice had a book before this
- * posting (loadInvoiceBooks found it); only such a book can have stored lines to drop.
+ * posting (loadInvoiceBooks found it, under the invoice's lock); only such a book can
+ * have stored lines to drop or stored events. The rows of a book that did not exist
+ * are marked `fresh`: inserted without ON CONFLICT (bookSaveCtes).
  */
 export function bookSaveParams(
   saves: readonly { book: InvoiceBook; outcome: InvoiceOutcome | null; existed: boolean }[],
   bookEvents: readonly { invoiceId: string; event: BookEvent }[] = [],
 ): BookSaveParams {
+  const fresh = new Set(saves.flatMap((s) => (s.existed ? [] : [s.book.invoiceId])));
   // The body without its event id, which the row's key holds (loadBookHistories puts it back).
-  const stored = bookEvents.map(({ invoiceId, event: { eventId, ...body } }) => ({
-    invoice_id: invoiceId,
-    event_id: eventId,
-    payment_id: isPayment(body) ? String(body.data.paymentId) : null,
-    body,
-  }));
-  const books = saves.map(({ book, outcome: o }) => ({
+  // An event twice for a fresh book is stored once, the first, as ON CONFLICT DO NOTHING would.
+  const seen = new Set<string>();
+  const stored = bookEvents.flatMap(({ invoiceId, event: { eventId, ...body } }) => {
+    const isFresh = fresh.has(invoiceId);
+    if (isFresh) {
+      const key = JSON.stringify([invoiceId, eventId]);
+      if (seen.has(key)) return [];
+      seen.add(key);
+    }
+    return [{ invoice_id: invoiceId, event_id: eventId, payment_id: isPayment(body) ? String(body.data.paymentId) : null, body, fresh: isFresh }];
+  });
+  const books = saves.map(({ book, outcome: o, existed }) => ({
     invoice_id: book.invoiceId,
+    fresh: !existed,
     currency: o?.currency ?? null,
     status: o?.status ?? 'pending',
     version: o?.version ?? 0,
@@ -222,7 +232,7 @@ export function bookSaveParams(
     applied: book.applied,
     parked: book.parked,
   }));
-  const lines: LineRow[] = saves.flatMap(({ book, outcome: o }) =>
+  const lines: LineRow[] = saves.flatMap(({ book, outcome: o, existed }) =>
     (o?.lines ?? []).map((l) => ({
       invoice_id: book.invoiceId,
       line_id: l.lineId,
@@ -234,6 +244,7 @@ export function bookSaveParams(
       recognized: l.recognized,
       recognized_through: book.horizon,
       active: l.active,
+      fresh: !existed,
     })),
   );
   const dropLinesOf = arrayLiteral(saves.flatMap((s) => (s.existed ? [s.book.invoiceId] : [])));
@@ -250,36 +261,49 @@ export function bookSaveParams(
  * 100, it scanned all of revenue_lines in every batch (15,589 rows, 1–9 ms, after a
  * 30,000-event drain); probing every saved book's invoice cost ~4 ms a 500-event batch
  * in a drain, where nearly all books are new.
+ * The rows of a book new in this posting (`fresh`) are plain INSERTs: ON CONFLICT cost
+ * each row a probe of the key before its insert and a WAL record confirming it (~2 of
+ * ~20 records an event in a drain). No other posting can have made them meanwhile (the
+ * invoice's lock); if anything did, the key refuses the posting, which is retried and
+ * then finds the book.
  */
 export function bookSaveCtes(p: BookSaveParams): RawBuilder<unknown> {
+  const bookColumns = sql`invoice_id, currency, status, version, total, tax, net_revenue, amount_paid, amount_due,
+                                    issued_on, first_event_on, horizon, snapshot, applied, parked`;
+  const lineColumns = sql`invoice_id, line_id, currency, position, net_amount, service_start, service_end, recognized, recognized_through, active`;
   return sql`new_books AS (
       SELECT * FROM jsonb_to_recordset(${p.books}::jsonb) AS x (
         invoice_id text, currency text, status text, version int, total bigint, tax bigint, net_revenue bigint, amount_paid bigint,
-        amount_due bigint, issued_on date, first_event_on date, horizon date, snapshot jsonb, applied jsonb, parked jsonb)
+        amount_due bigint, issued_on date, first_event_on date, horizon date, snapshot jsonb, applied jsonb, parked jsonb, fresh boolean)
+    ), fresh_book AS (
+      INSERT INTO revenue_invoices (${bookColumns}, updated_at)
+      SELECT ${bookColumns}, clock_timestamp() FROM new_books WHERE fresh
     ), book AS (
-      INSERT INTO revenue_invoices (invoice_id, currency, status, version, total, tax, net_revenue, amount_paid, amount_due,
-                                    issued_on, first_event_on, horizon, snapshot, applied, parked, updated_at)
-      SELECT invoice_id, currency, status, version, total, tax, net_revenue, amount_paid, amount_due,
-             issued_on, first_event_on, horizon, snapshot, applied, parked, clock_timestamp()
-      FROM new_books
+      INSERT INTO revenue_invoices (${bookColumns}, updated_at)
+      SELECT ${bookColumns}, clock_timestamp() FROM new_books WHERE NOT fresh
       ON CONFLICT (invoice_id) DO UPDATE SET
         currency = excluded.currency, status = excluded.status, version = excluded.version, total = excluded.total,
         tax = excluded.tax, net_revenue = excluded.net_revenue, amount_paid = excluded.amount_paid,
         amount_due = excluded.amount_due, issued_on = excluded.issued_on, first_event_on = excluded.first_event_on,
         horizon = excluded.horizon, snapshot = excluded.snapshot, applied = excluded.applied, parked = excluded.parked,
         updated_at = excluded.updated_at
+    ), new_book_events AS (
+      SELECT * FROM jsonb_to_recordset(${p.bookEvents}::jsonb) AS x (invoice_id text, event_id text, payment_id text, body jsonb, fresh boolean)
+    ), fresh_book_events AS (
+      INSERT INTO revenue_book_events (invoice_id, event_id, payment_id, body)
+      SELECT invoice_id, event_id, payment_id, body FROM new_book_events WHERE fresh
     ), book_events AS (
       INSERT INTO revenue_book_events (invoice_id, event_id, payment_id, body)
-      SELECT invoice_id, event_id, payment_id, body
-      FROM jsonb_to_recordset(${p.bookEvents}::jsonb) AS x (invoice_id text, event_id text, payment_id text, body jsonb)
+      SELECT invoice_id, event_id, payment_id, body FROM new_book_events WHERE NOT fresh
       ON CONFLICT DO NOTHING
     ), new_lines AS (
       SELECT * FROM ${unnestRows(p.lines, LINE_COLUMNS, 'x')}
+    ), fresh_lines AS (
+      INSERT INTO revenue_lines (${lineColumns})
+      SELECT ${lineColumns} FROM new_lines WHERE fresh
     ), upserted AS (
-      INSERT INTO revenue_lines (invoice_id, line_id, currency, position, net_amount, service_start, service_end,
-                                 recognized, recognized_through, active)
-      SELECT invoice_id, line_id, currency, position, net_amount, service_start, service_end, recognized, recognized_through, active
-      FROM new_lines
+      INSERT INTO revenue_lines (${lineColumns})
+      SELECT ${lineColumns} FROM new_lines WHERE NOT fresh
       ON CONFLICT (invoice_id, line_id) DO UPDATE SET
         position = excluded.position, net_amount = excluded.net_amount, service_start = excluded.service_start,
         service_end = excluded.service_end, recognized = excluded.recognized,
