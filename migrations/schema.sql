@@ -1430,7 +1430,13 @@ CREATE INDEX invoices_issued ON public.invoices USING btree (issued_at, id);
 
 CREATE INDEX invoices_status ON public.invoices USING btree (status, id);
 
-CREATE INDEX ledger_entries_default_entry_date ON public.ledger_entries_default USING btree (entry_date);
+CREATE INDEX ledger_entries_currency_period ON ONLY public.ledger_entries USING btree (currency, period);
+
+CREATE INDEX ledger_entries_default_currency_period_idx ON public.ledger_entries_default USING btree (currency, period);
+
+CREATE INDEX ledger_entries_entry_date ON ONLY public.ledger_entries USING btree (entry_date);
+
+CREATE INDEX ledger_entries_default_entry_date_idx ON public.ledger_entries_default USING btree (entry_date);
 
 CREATE INDEX ledger_entries_invoice ON ONLY public.ledger_entries USING btree (invoice_id, entry_id);
 
@@ -1467,6 +1473,10 @@ ALTER INDEX public.events_source_external_id ATTACH PARTITION public.events_defa
 ALTER INDEX public.events_commit_order ATTACH PARTITION public.events_default_tx_id_position_idx;
 
 ALTER INDEX public.events_type_position ATTACH PARTITION public.events_default_type_position_idx;
+
+ALTER INDEX public.ledger_entries_currency_period ATTACH PARTITION public.ledger_entries_default_currency_period_idx;
+
+ALTER INDEX public.ledger_entries_entry_date ATTACH PARTITION public.ledger_entries_default_entry_date_idx;
 
 ALTER INDEX public.ledger_entries_invoice ATTACH PARTITION public.ledger_entries_default_invoice_id_entry_id_idx;
 

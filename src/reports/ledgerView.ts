@@ -39,8 +39,7 @@ export async function loadLedgerView(db: Executor, query: ReportQuery, now: Date
   // By default as far as anything can be dated (tomorrow: see latestEventDay).
   const asOf = query.asOf ?? latestEventDay(now);
   // Closed months whole before asOf's month come from their final totals (migration
-  // 122); the rest is summed from the entries, in the partitions of those months (pruned
-  // by entry_date; no index on it since migration 172 but in the many-month partitions).
+  // 122); the rest is summed from the entries, a range of the entry_date index.
   const cached = await sql<{ through: string | null }>`SELECT max(period) AS through FROM ledger_closed_month_totals`.execute(db);
   const closedThrough = cached.rows[0]?.through ?? null;
   const lastWhole = previousMonth(monthOf(asOf));

@@ -157,18 +157,6 @@ describe('migrating a populated ledger to monthly partitions', () => {
     expect(parent.rows[0]!.kind).toBe('p');
   });
 
-  it('keeps an entry_date index on the legacy and default partitions only: a month partition has its primary key and the invoice index (migration 172)', async () => {
-    const { rows } = await sql<{ partition: string; indexes: string[] }>`
-      SELECT c.relname AS partition, array_agg(regexp_replace(pg_get_indexdef(i.indexrelid), '^.* USING btree ', '')) AS indexes
-      FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid JOIN pg_index i ON i.indrelid = c.oid
-      WHERE h.inhparent = 'ledger_entries'::regclass
-      GROUP BY c.relname`.execute(owner.db);
-    const keys = ['(entry_id, entry_date)', '(invoice_id, entry_id)'];
-    const multiMonth = ['ledger_entries_default', 'ledger_entries_legacy'];
-    expect(rows.filter((r) => !multiMonth.includes(r.partition)).length).toBeGreaterThan(0);
-    for (const r of rows) expect([r.partition, [...r.indexes].sort()]).toEqual([r.partition, multiMonth.includes(r.partition) ? ['(entry_date)', ...keys] : keys]);
-  });
-
   it('posts new entries through the parent with ids continuing the sequence, into the month partition of their date', async () => {
     const maxBefore = Math.max(...before.entries.map((e) => Number((e as { entry_id: number }).entry_id)));
     const partitions = await sql<{ partition: string; lower_bound: Date | null }>`
