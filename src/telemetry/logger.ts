@@ -43,8 +43,6 @@ export function scrubSecrets(line: string): string {
   return out;
 }
 
-const NESTED_SECRET_KEYS: readonly string[] = SECRET_KEYS;
-
 /**
  * pino `formatters.log`, and a child logger's bindings (createLogger): censors SECRET_KEYS
  * one level down in a line's object fields, as pino's `*.key` redaction paths
@@ -66,7 +64,7 @@ export function redactSecretFields<T extends Record<string, unknown>>(obj: T): T
     const value = obj[key];
     if (value === null || typeof value !== 'object') continue;
     let copy: Record<string, unknown> | undefined;
-    for (const secret of NESTED_SECRET_KEYS) {
+    for (const secret of SECRET_KEYS) {
       if (!Object.hasOwn(value, secret)) continue;
       copy ??= copyOf(value);
       Object.defineProperty(copy, secret, { value: CENSOR, enumerable: true, writable: true, configurable: true });

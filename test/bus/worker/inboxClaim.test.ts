@@ -63,10 +63,10 @@ describe('the inbox claim', () => {
     expect(await claim([a, b, c], 'fail')).toEqual(new Set());
   });
 
-  it('writes two WAL records per new inbox row for a batch of several events', async () => {
-    // A backend's own WAL counters came with PostgreSQL 18 (the embedded server); an older DATABASE_URL server cannot tell.
+  it('writes two WAL records per new inbox row for a batch of several events', async (ctx) => {
+    // A backend's own WAL counters came with PostgreSQL 18 (the embedded server); on an older DATABASE_URL server the test shows as skipped.
     const { rows: version } = await sql<{ n: number }>`SELECT current_setting('server_version_num')::int AS n`.execute(one.db);
-    if (version[0]!.n < 180000) return;
+    if (version[0]!.n < 180000) ctx.skip();
     const events = await append(100);
     const records = async () => {
       await sql`SELECT pg_stat_force_next_flush()`.execute(one.db);

@@ -204,13 +204,13 @@ export function bookSaveParams(
   const fresh = new Set(saves.flatMap((s) => (s.existed ? [] : [s.book.invoiceId])));
   // The body without its event id, which the row's key holds (loadBookHistories puts it back).
   // An event twice for a fresh book is stored once, the first, as ON CONFLICT DO NOTHING would.
-  const seen = new Set<string>();
+  const seen = new Map<string, Set<string>>();
   const stored = bookEvents.flatMap(({ invoiceId, event: { eventId, ...body } }) => {
     const isFresh = fresh.has(invoiceId);
     if (isFresh) {
-      const key = JSON.stringify([invoiceId, eventId]);
-      if (seen.has(key)) return [];
-      seen.add(key);
+      const ids = seen.get(invoiceId) ?? seen.set(invoiceId, new Set()).get(invoiceId)!;
+      if (ids.has(eventId)) return [];
+      ids.add(eventId);
     }
     return [{ invoice_id: invoiceId, event_id: eventId, payment_id: isPayment(body) ? String(body.data.paymentId) : null, body, fresh: isFresh }];
   });
