@@ -12,6 +12,7 @@ import { nowMs, percentile, round, summarizeLatencies } from '../lib/stats.ts';
 import { steadyRate } from '../lib/steadyRate.ts';
 import { invalid, type Figure } from '../lib/types.ts';
 import { sampleWaitEvents } from '../lib/waitEvents.ts';
+import { backlogFromCommitTimes, commitTimes, commitTimestampsKept } from '../lib/commitTimes.ts';
 
 const CHANNEL = 'bench_ledger_committed';
 
@@ -20,21 +21,26 @@ const CHANNEL = 'bench_ledger_committed';
  * committed, at a steady rate of invoice events (open loop), after 1 s of warm-up;
  * relay and worker are child processes with the default bus settings.
  *
- * How the two instants are taken, on one clock (this process, nowMs()):
- * - committed: when appendEvents() returns. Each event is its own autocommit
- *   statement (as one API call), so the COMMIT has happened by then.
- * - ledger committed: the worker records (revenue, eventId) in the inbox in the same
- *   transaction as the ledger entries. For the run, a bench-only trigger on inbox
- *   does pg_notify(CHANNEL, event_id); Postgres delivers a notification only after
- *   that transaction commits, and this process LISTENs on a connection of its own
- *   and stamps the arrival. (No column holds commit time: inbox.processed_at is
- *   now(), the transaction's START; ledger_entries.recorded_at is the insert.)
- * Both are upper bounds by one loopback hop (~0.1 ms), so they roughly cancel. The
- * trigger's notify shares the commit with the outbox NOTIFY the revenue events
- * already make, so it adds no new commit-time lock. It is dropped afterwards.
+ * How the two instants are taken, on one clock:
+ * - With the server's commit timestamps (track_commit_timestamp, which the embedded
+ *   bench server turns on): after the run, the commit time of each event's transaction
+ *   and of the transaction that wrote its revenue inbox row — the one that wrote its
+ *   ledger entries (the inbox row is claimed in the posting's transaction and never
+ *   updated, so its xmin is that transaction). Nothing is added to the measured
+ *   transactions. Both are stamped as the commit record is written, before its flush:
+ *   each misses its own flush, and the two roughly cancel (bench/lib/commitTimes.ts).
+ * - Without them (a DATABASE_URL server with the setting off, or BENCH_E2E_NOTIFY=1):
+ *   committed = when appendEvents() returns (each event is its own autocommit
+ *   statement, as one API call); ledger committed = when a NOTIFY from a bench-only
+ *   trigger on the revenue inbox row arrives on this process's LISTEN connection
+ *   (Postgres delivers it only after that transaction commits). The trigger puts the
+ *   posting's commit behind Postgres' database-wide notify lock, as every NOTIFYing
+ *   transaction is (the relay wake-ups are), and both instants wait for this process's
+ *   event loop; with BENCH_E2E_NOTIFY=1 on a server that keeps commit timestamps,
+ *   `detail.byCommitTimestamps` has the same run measured both ways. Dropped afterwards.
  *
- * The backlog (events committed by then and not yet in the ledger, counted in this
- * process) is sampled every 250 ms; backlogGrowth() compares the last quarter of the
+ * The backlog (events committed by then and not yet in the ledger: from the commit
+ * times afterwards, or counted live in this process) is sampled every 250 ms; backlogGrowth() compares the last quarter of the
  * run with the second. A run whose producer could not hold the rate is invalid
  * (openLoopVerdict): nulls and the reason instead of latencies of a lighter load.
  */
@@ -53,20 +59,31 @@ function endToEndFigure(key: string, rate: number, samplesFull: number, samplesQ
       const handle = connect(ctx.url, { max: maxInFlight + 2, applicationName: 'accrue-bench-producer' });
       const { db } = handle;
       const listener = new pg.Client({ connectionString: ctx.url, application_name: 'accrue-bench-listen' });
-      const committedAt = new Map<string, number>();
-      const ledgerAt = new Map<string, number>();
-      await sql`CREATE OR REPLACE FUNCTION bench_inbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN PERFORM pg_notify(${sql.lit(CHANNEL)}, NEW.event_id::text); RETURN NULL; END $$`.execute(db);
-      await sql`CREATE TRIGGER bench_inbox_notify AFTER INSERT ON inbox FOR EACH ROW
-        WHEN (NEW.subscriber = 'revenue') EXECUTE FUNCTION bench_inbox_notify()`.execute(db);
+      let committedAt = new Map<string, number>();
+      let ledgerAt = new Map<string, number>();
+      // With the server's commit timestamps the run adds nothing to the transactions it
+      // measures; without them (a DATABASE_URL server with track_commit_timestamp off) a
+      // trigger NOTIFYs at the posting's commit, which puts that commit behind Postgres'
+      // database-wide notify lock like any NOTIFYing transaction (the relay wake-ups).
+      const timestampsKept = await commitTimestampsKept(db);
+      // BENCH_E2E_NOTIFY=1: the trigger even so (to compare the two methods; both are in the JSON then).
+      const byCommitTimestamps = timestampsKept && process.env.BENCH_E2E_NOTIFY !== '1';
+      if (!byCommitTimestamps) {
+        await sql`CREATE OR REPLACE FUNCTION bench_inbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN PERFORM pg_notify(${sql.lit(CHANNEL)}, NEW.event_id::text); RETURN NULL; END $$`.execute(db);
+        await sql`CREATE TRIGGER bench_inbox_notify AFTER INSERT ON inbox FOR EACH ROW
+          WHEN (NEW.subscriber = 'revenue') EXECUTE FUNCTION bench_inbox_notify()`.execute(db);
+      }
       let worker: Awaited<ReturnType<typeof startBusChild>> | undefined;
       let relay: Awaited<ReturnType<typeof startBusChild>> | undefined;
       try {
-        await listener.connect();
-        listener.on('notification', (n) => {
-          if (n.payload && !ledgerAt.has(n.payload)) ledgerAt.set(n.payload, nowMs());
-        });
-        await listener.query(`LISTEN ${CHANNEL}`);
+        if (!byCommitTimestamps) {
+          await listener.connect();
+          listener.on('notification', (n) => {
+            if (n.payload && !ledgerAt.has(n.payload)) ledgerAt.set(n.payload, nowMs());
+          });
+          await listener.query(`LISTEN ${CHANNEL}`);
+        }
         worker = await startBusChild('worker', ctx.url);
         relay = await startBusChild('relay', ctx.url);
 
@@ -84,22 +101,33 @@ function endToEndFigure(key: string, rate: number, samplesFull: number, samplesQ
         const task = ctx.progress.task(`e2e: ${samples} events at ${RATE}/s, commit → ledger commit`, samples);
         const waits = sampleWaitEvents(db, ['accrue-worker', 'accrue-relay', 'accrue-bench-producer']);
         const locksBefore = await deadlocks(db);
-        const firstCommit = nowMs();
-        const depth: BacklogSample[] = [];
+        let firstCommit = nowMs();
+        let depth: BacklogSample[] = [];
         const backlogTimer = setInterval(() => {
+          if (byCommitTimestamps) return; // counted afterwards from the commit times
           let done = 0;
           for (const id of committedAt.keys()) if (ledgerAt.has(id)) done++;
           depth.push({ atMs: round(nowMs() - firstCommit), depth: committedAt.size - done });
         }, 250);
         const run = await steadyRate(RATE, samples, fire, { maxInFlight, stopAfterLateArrivals: lateArrivalsAllowed(samples), onFired: (n) => task.update(n) }).finally(() => clearInterval(backlogTimer));
         const verdict = openLoopVerdict({ ratePerSec: RATE, count: samples, fired: run.fired, firingSeconds: run.firingSeconds, lateArrivals: run.lateArrivals });
-        const backlog = backlogGrowth(depth, RATE);
         await waitUntilDrained(db, { timeoutMs: 300_000 });
         const serverWaits = await waits.stop();
         const locksAfter = await deadlocks(db);
-        // The last notifications are on their way after the drain is visible.
-        const deadline = performance.now() + 5_000;
-        while ([...committedAt.keys()].some((id) => !ledgerAt.has(id)) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        const times = timestampsKept ? await commitTimes(db, [...committedAt.keys()]) : undefined;
+        const byTimestamps = times && summarizeLatencies([...times.values()].filter((t) => t.posted !== null).map((t) => t.posted! - t.committed));
+        if (byCommitTimestamps && times) {
+          // Both instants on the server's clock, read after the run.
+          committedAt = new Map([...times].map(([id, t]) => [id, t.committed]));
+          ledgerAt = new Map([...times].filter(([, t]) => t.posted !== null).map(([id, t]) => [id, t.posted!]));
+          firstCommit = Math.min(...committedAt.values());
+          depth = backlogFromCommitTimes(times.values());
+        } else {
+          // The last notifications are on their way after the drain is visible.
+          const deadline = performance.now() + 5_000;
+          while ([...committedAt.keys()].some((id) => !ledgerAt.has(id)) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        }
+        const backlog = backlogGrowth(depth, RATE);
         task.done();
         const latencies: number[] = [];
         // Worst latency of the events committed in each second of the run: shows whether
@@ -131,8 +159,11 @@ function endToEndFigure(key: string, rate: number, samplesFull: number, samplesQ
           lateArrivals: run.lateArrivals,
           missing: run.fired - latencies.length,
           fired: run.fired,
-          method: 'appendEvents() returned → LISTEN arrival of a bench trigger notify on the revenue inbox row (delivered at commit)',
+          method: byCommitTimestamps
+            ? "commit timestamps (track_commit_timestamp): the event's transaction → the transaction that wrote its revenue inbox row and ledger entries, server clock, read after the run"
+            : 'appendEvents() returned → LISTEN arrival of a bench trigger notify on the revenue inbox row (delivered at commit)',
           databaseSide: dbSide,
+          ...(byCommitTimestamps || !byTimestamps ? {} : { byCommitTimestamps: byTimestamps }),
           serverWaits,
           deadlocks: locksAfter.deadlocks - locksBefore.deadlocks,
           rollbacks: locksAfter.rollbacks - locksBefore.rollbacks,
@@ -155,8 +186,8 @@ function endToEndFigure(key: string, rate: number, samplesFull: number, samplesQ
       } finally {
         await relay?.stop().catch(() => {});
         await worker?.stop().catch(() => {});
-        await listener.end().catch(() => {});
-        await sql`DROP TRIGGER IF EXISTS bench_inbox_notify ON inbox`.execute(db);
+        if (!byCommitTimestamps) await listener.end().catch(() => {});
+        if (!byCommitTimestamps) await sql`DROP TRIGGER IF EXISTS bench_inbox_notify ON inbox`.execute(db);
         await handle.close();
       }
     },
