@@ -59,7 +59,6 @@ export async function applyBundles(db: Db, ctx: BundleContext, bundles: readonly
       return member;
     }),
   );
-  const eventsOf = (bundle: BundleJob) => bundle.data.positions.map((p) => stored.get(p)!);
   const { poison, events } = triageJobs(members);
   const telemetry = startBatchTelemetry(events, { queue: ctx.queue, subscriber: ctx.subscriber.name, log: ctx.log, retryLimit: ctx.retryLimit });
   const parents = (jobs: readonly BatchJob[]) => [...new Set(jobs.map((j) => parentOf.get(j.id)!))];
@@ -80,19 +79,23 @@ export async function applyBundles(db: Db, ctx: BundleContext, bundles: readonly
       : poison.length > 0
         ? `an event in the bundle is not valid: ${describeFailure(poison[0]!.error).message}`
         : 'empty bundle';
-  const split = await splitBundles(db, ctx, bundles, eventsOf, reason);
+  const split = await splitBundles(db, ctx, bundles, reason);
   settleBatchTelemetry(telemetry, members, members.map((m) => ({ id: m.id, status: 'failed', output: { message: `bundle ${split.status === 'completed' ? 'split' : 'failed'}: ${reason}` } })));
   return { results: new Map(bundles.map((b) => [b.id, { ...split, id: b.id }])), effects: [] };
 }
 
 /** Completes the bundles and enqueues their events one job each, in one transaction; or fails them. */
-async function splitBundles(db: Db, ctx: BundleContext, bundles: readonly BundleJob[], eventsOf: (b: BundleJob) => StoredEvent[], reason: string): Promise<Omit<BatchResult, 'id'>> {
+async function splitBundles(db: Db, ctx: BundleContext, bundles: readonly BundleJob[], reason: string): Promise<Omit<BatchResult, 'id'>> {
   const fields = { subscriber: ctx.subscriber.name, bundles: bundles.length, events: bundles.reduce((n, b) => n + b.data.positions.length, 0), err: { message: reason } };
   try {
     if (!ctx.requeue) throw new Error('this worker cannot enqueue jobs (no requeue given): the bundle is retried whole');
     const { requeue, complete } = ctx;
+    // Each event's job carries it as stored: read again, since a shared read (eventReadCache)
+    // hands out the validated form (upcast, defaults filled in). Stored events never change.
+    const stored = new Map((await recentEventReader(ctx.now)(db, [...new Set(bundles.flatMap((b) => b.data.positions))])).map((e) => [e.position, e]));
+    const events = bundles.flatMap((b) => b.data.positions.map((p) => stored.get(p) ?? missingEvent(p)));
     await db.transaction().execute(async (tx) => {
-      await requeue(tx, bundles.flatMap(eventsOf), 0);
+      await requeue(tx, events, 0);
       await complete?.(tx, bundles, { split: true, reason });
     });
     ctx.log.info(fields, 'bundle split into one job per event after it failed as a whole');
@@ -102,6 +105,10 @@ async function splitBundles(db: Db, ctx: BundleContext, bundles: readonly Bundle
     ctx.log.warn({ ...fields, splitError: message }, 'bundle could not be split; pg-boss retries it whole');
     return failedBundles(db, ctx, bundles, { message: `${reason}; split failed: ${message}`, stack });
   }
+}
+
+function missingEvent(position: number): never {
+  throw new Error(`no event at position ${position} in the event store`);
 }
 
 /** The bundles' attempt failed as a whole: one failed_attempts row each (no event id), and pg-boss retries them. */
