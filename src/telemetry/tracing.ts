@@ -9,6 +9,7 @@ import {
   type Context,
   type Link,
   type Span,
+  type TimeInput,
 } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -148,9 +149,9 @@ export function startEventSpan(
 /**
  * How an event span starts. `startTime` and `active` let a span be started after the
  * fact (a worker's attempt span, started when it is first needed): the time it began
- * (performance.now()), and the context that was active then, whose span becomes a link.
+ * (a performance.now() or, cheaper for the SDK, an HrTime), and the context that was active then, whose span becomes a link.
  */
-export type EventSpanOptions = { kind?: SpanKind; mode?: 'child' | 'link'; startTime?: number; active?: Context };
+export type EventSpanOptions = { kind?: SpanKind; mode?: 'child' | 'link'; startTime?: TimeInput; active?: Context };
 
 function eventSpanParent(traceparent: string | null | undefined, mode: 'child' | 'link', activeContext: Context): { parent: Context; links: Link[] } {
   const producer = contextFromTraceparent(traceparent);
