@@ -19,8 +19,21 @@ export const storedEventShape = z.object({
   actor: z.string(),
   source: z.string(),
   externalId: z.string().nullable(),
-  data: z.record(z.string(), z.unknown()),
+  // An object; its fields are its type's schema's to check (parseEventData). Not
+  // z.record, which copied the payload key by key before that schema copied it again
+  // (a worker validates every event it applies: ~1.5 % of its busy time).
+  data: z.custom<Record<string, unknown>>(isPlainObject, { error: (issue) => `Invalid input: expected record, received ${kindOf(issue.input)}` }),
 });
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+function kindOf(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+}
 
 /**
  * An event as stored and as subscribers receive it (DESIGN.md "Events"): the envelope

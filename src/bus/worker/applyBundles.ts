@@ -13,6 +13,12 @@ import { settleBatchTelemetry, startBatchTelemetry } from './attemptTelemetry.ts
 /** A bundle job as pg-boss handed it out: its data already known to be a bundle. */
 export type BundleJob = BatchJob & { data: EventBundle };
 
+/** One event of a bundle as a job of its own (`<bundle id>/<index>`): its attempt span and logger. */
+type MemberJob = BatchJob & { bundle: BundleJob };
+
+// Every member's result when the bundles applied (settleBatchTelemetry reads results by the job's index).
+const COMPLETED = Object.freeze({ id: '', status: 'completed' as const });
+
 type BundleContext = Omit<ApplyContext, 'telemetry' | 'complete'> & {
   queue: string;
   /** How the bundles' events are read (default recentEventReader; a worker shares one cache across its subscribers: eventReadCache). */
@@ -51,24 +57,19 @@ export async function applyBundles(db: Db, ctx: BundleContext, bundles: readonly
     // Not splittable (there is no event to enqueue): retried, then archived with the bundle.
     return failBundles(db, ctx, bundles, { message: `no event at position ${missing.slice(0, 5).join(', ')} in the event store`, stack: null });
   }
-  const parentOf = new Map<string, BundleJob>();
-  const members: BatchJob[] = bundles.flatMap((bundle) =>
-    bundle.data.positions.map((position, i) => {
-      const member = { id: `${bundle.id}/${i}`, retryCount: bundle.retryCount, data: stored.get(position)! };
-      parentOf.set(member.id, bundle);
-      return member;
-    }),
-  );
+  // Each member job knows its bundle (what completes).
+  const members: MemberJob[] = [];
+  for (const bundle of bundles) bundle.data.positions.forEach((position, i) => members.push({ id: `${bundle.id}/${i}`, retryCount: bundle.retryCount, data: stored.get(position)!, bundle }));
   const { poison, events } = triageJobs(members);
   const telemetry = startBatchTelemetry(events, { queue: ctx.queue, subscriber: ctx.subscriber.name, log: ctx.log, retryLimit: ctx.retryLimit });
-  const parents = (jobs: readonly BatchJob[]) => [...new Set(jobs.map((j) => parentOf.get(j.id)!))];
+  const parents = (jobs: readonly BatchJob[]) => [...new Set(jobs.map((j) => (j as MemberJob).bundle))];
   const complete: CompleteInTransaction | undefined = ctx.complete && ((tx, jobs, output) => ctx.complete!(tx, parents(jobs), output));
 
   // An outside caller takes one event per job (its relay never bundles; a replayed bundle may still come).
   const applies = !ctx.subscriber.external && poison.length === 0 && events.length > 0;
   const together = applies ? await applyTogether(db, { ...ctx, telemetry, complete }, events) : undefined;
   if (together?.ok) {
-    settleBatchTelemetry(telemetry, members, members.map((m) => ({ id: m.id, status: 'completed' })));
+    settleBatchTelemetry(telemetry, members, members.map(() => COMPLETED));
     return { results: new Map(bundles.map((b) => [b.id, { id: b.id, status: 'completed' }])), effects: together.effects };
   }
 
