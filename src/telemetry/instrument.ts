@@ -1,7 +1,8 @@
-import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type HrTime, type Span } from '@opentelemetry/api';
+import { millisToHrTime } from '@opentelemetry/core';
 import type { Logger } from 'pino';
 import { eventLogger } from './logContext.ts';
-import { recordArchived, recordHandled, recordHandlerDuration, recordRelayBatch, recordRetry, secondsSince } from './metrics.ts';
+import { recordArchived, recordHandled, recordHandlerDuration, recordRelayBatch, recordRetry } from './metrics.ts';
 import { ATTR, DB_SYSTEM_POSTGRESQL, MESSAGING_OPERATION, MESSAGING_SYSTEM, SPAN } from './names.ts';
 import { currentTraceparent, markSpanFailed, startEventSpan, tracer, withSpan } from './tracing.ts';
 
@@ -109,15 +110,32 @@ export type JobAttempt = {
   handle<T>(fn: () => Promise<T>): Promise<T>;
   /** Records this attempt's share of a batch handler run (handleBatch) as its last run. */
   ranInBatch(run: HandlerRun): void;
-  /** Ends the attempt span and records its metrics; call after the transaction settled. */
-  end(outcome: AttemptOutcome): void;
+  /** Ends the attempt span and records its metrics; call after the transaction settled (`end`: now, for a batch's attempts). */
+  end(outcome: AttemptOutcome, end?: AttemptEnd): void;
 };
 
-/** When and under what context an attempt began: one for all the attempts a batch starts together. */
-export type AttemptStart = { at: number; active: Context };
+/**
+ * When and under what context an attempt began: one for all the attempts a batch
+ * starts together. `at` is a performance time; `time` the same instant as the span
+ * takes it (epoch, HrTime) and `offset` what turns the batch's performance times into
+ * epoch milliseconds: the conversion the SDK makes per span (its clock-drift
+ * correction, Date.now() against performance.now()), made once per batch, so a
+ * batch's 500 attempt spans share one start and one end time computed once each.
+ */
+export type AttemptStart = { at: number; active: Context; offset: number; time: HrTime };
 
 export function attemptStart(): AttemptStart {
-  return { at: performance.now(), active: context.active() };
+  const at = performance.now();
+  const offset = Date.now() - at;
+  return { at, active: context.active(), offset, time: Object.freeze(millisToHrTime(at + offset)) as HrTime };
+}
+
+/** Now, for the spans of attempts begun at `start` (epoch milliseconds and the span's end time). */
+export type AttemptEnd = { epochMs: number; time: HrTime };
+
+export function attemptEnd(start: AttemptStart): AttemptEnd {
+  const epochMs = performance.now() + start.offset;
+  return { epochMs, time: Object.freeze(millisToHrTime(epochMs)) as HrTime };
 }
 
 /** A handler run an attempt records (its last one): the handler-duration histogram's observation. */
@@ -163,10 +181,10 @@ export function startJobAttempt(info: AttemptInfo, event: EventForTelemetry, log
     ranInBatch(run) {
       lastRun = run;
     },
-    end(outcome) {
+    end(outcome, end = attemptEnd(start)) {
       if (ended) return;
       ended = true;
-      finishAttempt(open().span, info, event, lastRun, outcome);
+      finishAttempt(open().span, info, event, lastRun, outcome, end);
       opened = undefined;
     },
   };
@@ -177,23 +195,23 @@ export function startJobAttempt(info: AttemptInfo, event: EventForTelemetry, log
  * run is `lastRun`), ended: its span started at `start` and ended now, with the
  * metrics startJobAttempt's end() records. A batch keeps no object per attempt until it settles.
  */
-export function endJobAttempt(info: AttemptInfo, event: EventForTelemetry, start: AttemptStart, lastRun: HandlerRun | undefined, outcome: AttemptOutcome): void {
-  finishAttempt(startAttemptSpan(info, event, start).span, info, event, lastRun, outcome);
+export function endJobAttempt(info: AttemptInfo, event: EventForTelemetry, start: AttemptStart, lastRun: HandlerRun | undefined, outcome: AttemptOutcome, end: AttemptEnd = attemptEnd(start)): void {
+  finishAttempt(startAttemptSpan(info, event, start).span, info, event, lastRun, outcome, end);
 }
 
 function startAttemptSpan(info: AttemptInfo, event: EventForTelemetry, start: AttemptStart) {
-  return startEventSpan(SPAN.jobAttempt(info.queue), event.traceparent, () => attemptAttributes(info, event), { startTime: start.at, active: start.active });
+  return startEventSpan(SPAN.jobAttempt(info.queue), event.traceparent, () => attemptAttributes(info, event), { startTime: start.time, active: start.active });
 }
 
-function finishAttempt(span: Span, info: AttemptInfo, event: EventForTelemetry, lastRun: HandlerRun | undefined, outcome: AttemptOutcome): void {
+function finishAttempt(span: Span, info: AttemptInfo, event: EventForTelemetry, lastRun: HandlerRun | undefined, outcome: AttemptOutcome, end: AttemptEnd): void {
   if (lastRun) recordHandlerDuration(info.subscriber, lastRun.outcome, lastRun.seconds);
   span.setAttribute(ATTR.jobOutcome, outcome.kind);
-  if (outcome.kind === 'handled') recordHandled(info.subscriber, secondsSince(Date.parse(event.recordedAt)));
+  if (outcome.kind === 'handled') recordHandled(info.subscriber, Math.max(0, (end.epochMs - Date.parse(event.recordedAt)) / 1000));
   if (outcome.kind === 'retry') recordRetry(info.queue, info.subscriber);
   if (outcome.kind === 'archived') recordArchived(info.queue, info.subscriber);
   if (outcome.kind === 'retry' || outcome.kind === 'archived') span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.message });
-  // A performance time, as its start was: the SDK times a span given its start by the clock otherwise.
-  span.end(performance.now());
+  // An HrTime, as its start was: the SDK would time a span given its start by the clock otherwise.
+  span.end(end.time);
 }
 
 /** Revenue subscriber: the ledger insert, as a database CLIENT span. */

@@ -103,14 +103,24 @@ new Gauge({
   },
 });
 
+// The worker records these two once per event and subscriber: each label set's child
+// is made once (prom-client builds a closure and a label object per observe otherwise).
+type Observer = { observe(value: number): void };
+const handledBy = new Map<string, Observer>();
+const handlerRunsBy = new Map<string, Record<'ok' | 'error', Observer>>();
+
 /** Event commit (recorded_at) → its subscriber's inbox commit. */
 export function recordHandled(subscriber: string, seconds: number): void {
-  eventProcessing.observe({ subscriber }, seconds);
+  let child = handledBy.get(subscriber);
+  if (child === undefined) handledBy.set(subscriber, (child = eventProcessing.labels({ subscriber })));
+  child.observe(seconds);
   otelInstruments()?.eventProcessing.record(seconds, { subscriber });
 }
 
 export function recordHandlerDuration(subscriber: string, outcome: 'ok' | 'error', seconds: number): void {
-  handlerDuration.observe({ subscriber, outcome }, seconds);
+  let children = handlerRunsBy.get(subscriber);
+  if (children === undefined) handlerRunsBy.set(subscriber, (children = { ok: handlerDuration.labels({ subscriber, outcome: 'ok' }), error: handlerDuration.labels({ subscriber, outcome: 'error' }) }));
+  children[outcome].observe(seconds);
   otelInstruments()?.handlerDuration.record(seconds, { subscriber, outcome });
 }
 

@@ -1,6 +1,7 @@
 import {
   context,
   propagation,
+  ProxyTracerProvider,
   ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
@@ -9,6 +10,9 @@ import {
   type Context,
   type Link,
   type Span,
+  type TimeInput,
+  type Tracer,
+  type TracerProvider,
 } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -54,8 +58,17 @@ export function initTracing(options: TracingOptions): () => Promise<void> {
   };
 }
 
-export function tracer() {
-  return trace.getTracer(TRACER_NAME);
+// The tracer of the provider registered now. trace.getTracer() asks the provider for it
+// by a key string it builds each time (the worker starts a span per event and
+// subscriber: ~1 % of its CPU); a provider registered later (initTracing again, a test)
+// gets its own.
+let current: { provider: TracerProvider; tracer: Tracer } | undefined;
+
+export function tracer(): Tracer {
+  const global = trace.getTracerProvider();
+  const provider = global instanceof ProxyTracerProvider ? global.getDelegate() : global;
+  if (current?.provider !== provider) current = { provider, tracer: trace.getTracer(TRACER_NAME) };
+  return current.tracer;
 }
 
 type SpanOptions = { kind?: SpanKind; parent?: Context; links?: Link[] };
@@ -148,9 +161,9 @@ export function startEventSpan(
 /**
  * How an event span starts. `startTime` and `active` let a span be started after the
  * fact (a worker's attempt span, started when it is first needed): the time it began
- * (performance.now()), and the context that was active then, whose span becomes a link.
+ * (a performance.now() or, cheaper for the SDK, an HrTime), and the context that was active then, whose span becomes a link.
  */
-export type EventSpanOptions = { kind?: SpanKind; mode?: 'child' | 'link'; startTime?: number; active?: Context };
+export type EventSpanOptions = { kind?: SpanKind; mode?: 'child' | 'link'; startTime?: TimeInput; active?: Context };
 
 function eventSpanParent(traceparent: string | null | undefined, mode: 'child' | 'link', activeContext: Context): { parent: Context; links: Link[] } {
   const producer = contextFromTraceparent(traceparent);

@@ -13,6 +13,12 @@ import { settleBatchTelemetry, startBatchTelemetry } from './attemptTelemetry.ts
 /** A bundle job as pg-boss handed it out: its data already known to be a bundle. */
 export type BundleJob = BatchJob & { data: EventBundle };
 
+/** One event of a bundle as a job of its own (`<bundle id>/<index>`): its attempt span and logger. */
+type MemberJob = BatchJob & { bundle: BundleJob };
+
+// Every member's result when the bundles applied (settleBatchTelemetry reads results by the job's index).
+const COMPLETED = Object.freeze({ id: '', status: 'completed' as const });
+
 type BundleContext = Omit<ApplyContext, 'telemetry' | 'complete'> & {
   queue: string;
   /** How the bundles' events are read (default recentEventReader; a worker shares one cache across its subscribers: eventReadCache). */
@@ -51,25 +57,19 @@ export async function applyBundles(db: Db, ctx: BundleContext, bundles: readonly
     // Not splittable (there is no event to enqueue): retried, then archived with the bundle.
     return failBundles(db, ctx, bundles, { message: `no event at position ${missing.slice(0, 5).join(', ')} in the event store`, stack: null });
   }
-  const parentOf = new Map<string, BundleJob>();
-  const members: BatchJob[] = bundles.flatMap((bundle) =>
-    bundle.data.positions.map((position, i) => {
-      const member = { id: `${bundle.id}/${i}`, retryCount: bundle.retryCount, data: stored.get(position)! };
-      parentOf.set(member.id, bundle);
-      return member;
-    }),
-  );
-  const eventsOf = (bundle: BundleJob) => bundle.data.positions.map((p) => stored.get(p)!);
+  // Each member job knows its bundle (what completes).
+  const members: MemberJob[] = [];
+  for (const bundle of bundles) bundle.data.positions.forEach((position, i) => members.push({ id: `${bundle.id}/${i}`, retryCount: bundle.retryCount, data: stored.get(position)!, bundle }));
   const { poison, events } = triageJobs(members);
   const telemetry = startBatchTelemetry(events, { queue: ctx.queue, subscriber: ctx.subscriber.name, log: ctx.log, retryLimit: ctx.retryLimit });
-  const parents = (jobs: readonly BatchJob[]) => [...new Set(jobs.map((j) => parentOf.get(j.id)!))];
+  const parents = (jobs: readonly BatchJob[]) => [...new Set(jobs.map((j) => (j as MemberJob).bundle))];
   const complete: CompleteInTransaction | undefined = ctx.complete && ((tx, jobs, output) => ctx.complete!(tx, parents(jobs), output));
 
   // An outside caller takes one event per job (its relay never bundles; a replayed bundle may still come).
   const applies = !ctx.subscriber.external && poison.length === 0 && events.length > 0;
   const together = applies ? await applyTogether(db, { ...ctx, telemetry, complete }, events) : undefined;
   if (together?.ok) {
-    settleBatchTelemetry(telemetry, members, members.map((m) => ({ id: m.id, status: 'completed' })));
+    settleBatchTelemetry(telemetry, members, members.map(() => COMPLETED));
     return { results: new Map(bundles.map((b) => [b.id, { id: b.id, status: 'completed' }])), effects: together.effects };
   }
 
@@ -80,19 +80,23 @@ export async function applyBundles(db: Db, ctx: BundleContext, bundles: readonly
       : poison.length > 0
         ? `an event in the bundle is not valid: ${describeFailure(poison[0]!.error).message}`
         : 'empty bundle';
-  const split = await splitBundles(db, ctx, bundles, eventsOf, reason);
+  const split = await splitBundles(db, ctx, bundles, reason);
   settleBatchTelemetry(telemetry, members, members.map((m) => ({ id: m.id, status: 'failed', output: { message: `bundle ${split.status === 'completed' ? 'split' : 'failed'}: ${reason}` } })));
   return { results: new Map(bundles.map((b) => [b.id, { ...split, id: b.id }])), effects: [] };
 }
 
 /** Completes the bundles and enqueues their events one job each, in one transaction; or fails them. */
-async function splitBundles(db: Db, ctx: BundleContext, bundles: readonly BundleJob[], eventsOf: (b: BundleJob) => StoredEvent[], reason: string): Promise<Omit<BatchResult, 'id'>> {
+async function splitBundles(db: Db, ctx: BundleContext, bundles: readonly BundleJob[], reason: string): Promise<Omit<BatchResult, 'id'>> {
   const fields = { subscriber: ctx.subscriber.name, bundles: bundles.length, events: bundles.reduce((n, b) => n + b.data.positions.length, 0), err: { message: reason } };
   try {
     if (!ctx.requeue) throw new Error('this worker cannot enqueue jobs (no requeue given): the bundle is retried whole');
     const { requeue, complete } = ctx;
+    // Each event's job carries it as stored: read again, since a shared read (eventReadCache)
+    // hands out the validated form (upcast, defaults filled in). Stored events never change.
+    const stored = new Map((await recentEventReader(ctx.now)(db, [...new Set(bundles.flatMap((b) => b.data.positions))])).map((e) => [e.position, e]));
+    const events = bundles.flatMap((b) => b.data.positions.map((p) => stored.get(p) ?? missingEvent(p)));
     await db.transaction().execute(async (tx) => {
-      await requeue(tx, bundles.flatMap(eventsOf), 0);
+      await requeue(tx, events, 0);
       await complete?.(tx, bundles, { split: true, reason });
     });
     ctx.log.info(fields, 'bundle split into one job per event after it failed as a whole');
@@ -102,6 +106,10 @@ async function splitBundles(db: Db, ctx: BundleContext, bundles: readonly Bundle
     ctx.log.warn({ ...fields, splitError: message }, 'bundle could not be split; pg-boss retries it whole');
     return failedBundles(db, ctx, bundles, { message: `${reason}; split failed: ${message}`, stack });
   }
+}
+
+function missingEvent(position: number): never {
+  throw new Error(`no event at position ${position} in the event store`);
 }
 
 /** The bundles' attempt failed as a whole: one failed_attempts row each (no event id), and pg-boss retries them. */

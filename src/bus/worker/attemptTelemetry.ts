@@ -1,7 +1,7 @@
 import type { Subscriber, SubscriberContext } from '../contract/subscriber.ts';
 import type { StoredEvent } from '../../events/envelope.ts';
 import type { Logger } from '../../telemetry/logger.ts';
-import { attemptStart, endJobAttempt, startJobAttempt, type AttemptInfo, type AttemptOutcome, type AttemptStart, type HandlerRun, type JobAttempt } from '../../telemetry/instrument.ts';
+import { attemptEnd, attemptStart, endJobAttempt, startJobAttempt, type AttemptInfo, type AttemptOutcome, type AttemptStart, type HandlerRun, type JobAttempt } from '../../telemetry/instrument.ts';
 import { recordArchived } from '../../telemetry/metrics.ts';
 
 type Job = { id: string; retryCount: number };
@@ -119,6 +119,8 @@ export async function handleBatchTraced(
  * Poison payloads (no valid event, no span) go straight to the archive.
  */
 export function settleBatchTelemetry(telemetry: BatchTelemetry, jobs: readonly Job[], results: readonly Result[]): void {
+  // The batch settled now: one end time for all its spans.
+  const end = attemptEnd(telemetry.start);
   jobs.forEach((job, i) => {
     const result = results[i];
     if (!result) return;
@@ -129,8 +131,8 @@ export function settleBatchTelemetry(telemetry: BatchTelemetry, jobs: readonly J
     }
     const outcome = outcomeOf(telemetry, job, result);
     const attempt = telemetry.attempts.get(job.id);
-    if (attempt) attempt.end(outcome);
-    else endJobAttempt(attemptInfo(telemetry, valid.job), valid.event, telemetry.start, telemetry.batchRuns.get(job.id), outcome);
+    if (attempt) attempt.end(outcome, end);
+    else endJobAttempt(attemptInfo(telemetry, valid.job), valid.event, telemetry.start, telemetry.batchRuns.get(job.id), outcome, end);
   });
 }
 

@@ -61,9 +61,14 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   const polling = { pollingIntervalSeconds: pollSeconds, notifyPollingIntervalSeconds: pollSeconds };
   const enqueue = bossEnqueue(boss);
   // Each subscriber gets a bundle of the same relay batch: with two or more, one read of
-  // those events serves them all. A few batches' worth (worker.batchSize events each).
+  // those events serves them all, kept until each subscriber here that takes its type
+  // was served it; at most 20 batches' worth (worker.batchSize events each): the
+  // subscribers drift apart by more than 4 (docs/performance.md, issue 10).
   const readEvents = recentEventReader(now);
-  const sharedReads = subscribers.filter((s) => !s.external).length > 1 ? eventReadCache(readEvents, 4 * batchSize) : readEvents;
+  const bundled = subscribers.filter((s) => !s.external);
+  const readersOf = new Map<string, number>();
+  for (const s of bundled) for (const type of new Set(s.eventTypes)) readersOf.set(type, (readersOf.get(type) ?? 0) + 1);
+  const sharedReads = bundled.length > 1 ? eventReadCache(readEvents, 20 * batchSize, (e) => readersOf.get(e.type) ?? 1) : readEvents;
   for (const subscriber of subscribers) {
     const queueLog = log.child({ subscriber: subscriber.name });
     await boss.work(

@@ -65,4 +65,12 @@ describe('eventReadCache', () => {
     expect(() => ((e!.data as { amount: number }).amount = 2)).toThrow(TypeError);
     expect(Object.isFrozen(e)).toBe(true);
   });
+
+  it('lets an event go once each of its readers was served it, and reads it again for a later ask (a retried bundle)', async () => {
+    const s = store([1, 2]);
+    const cached = eventReadCache(s.read, 100, (e) => (e.position === 1 ? 2 : 3));
+    await Promise.all([cached(db, [1, 2]), cached(db, [1, 2])]);
+    await cached(db, [1, 2]);
+    expect(s.reads).toEqual([[1, 2], [1]]);
+  });
 });
