@@ -59,7 +59,7 @@ export async function loadInvoiceBooks(
     WITH ids AS (SELECT DISTINCT unnest(${ids}::text[]) AS invoice_id),
     known_rows AS (
       SELECT b.invoice_id, b.event_id, b.payment_id, b.body->>'effectiveOn' AS effective_on, b.body->'data'->'amount' AS amount
-      FROM unnest(${arrayLiteral(posting.map((p) => p.invoiceId))}::text[], ${arrayLiteral(posting.map((p) => p.eventId))}::text[]) AS p (invoice_id, event_id)
+      FROM unnest(${arrayLiteral(posting.map((p) => p.invoiceId))}::text[], ${arrayLiteral(posting.map((p) => p.eventId))}::uuid[]) AS p (invoice_id, event_id)
       CROSS JOIN LATERAL (SELECT * FROM revenue_book_events b WHERE b.invoice_id = p.invoice_id AND b.event_id = p.event_id OFFSET 0) b
       UNION
       SELECT b.invoice_id, b.event_id, b.payment_id, b.body->>'effectiveOn', b.body->'data'->'amount'
@@ -288,7 +288,7 @@ export function bookSaveCtes(p: BookSaveParams): RawBuilder<unknown> {
         horizon = excluded.horizon, snapshot = excluded.snapshot, applied = excluded.applied, parked = excluded.parked,
         updated_at = excluded.updated_at
     ), new_book_events AS (
-      SELECT * FROM jsonb_to_recordset(${p.bookEvents}::jsonb) AS x (invoice_id text, event_id text, payment_id text, body jsonb, fresh boolean)
+      SELECT * FROM jsonb_to_recordset(${p.bookEvents}::jsonb) AS x (invoice_id text, event_id uuid, payment_id text, body jsonb, fresh boolean)
     ), fresh_book_events AS (
       INSERT INTO revenue_book_events (invoice_id, event_id, payment_id, body)
       SELECT invoice_id, event_id, payment_id, body FROM new_book_events WHERE fresh
