@@ -6,6 +6,7 @@ import { resolveTimeline, type BookEvent, type BookEventType } from '../../../sr
 import { targetJournal } from '../../../src/subscribers/revenue/targetJournal.ts';
 import type { PostingClock } from '../../../src/subscribers/revenue/postInvoiceEvent.ts';
 import { addDays } from '../../../src/values/dates.ts';
+import { readStoredBookEvent, storedBookEventBody } from '../../../src/subscribers/revenue/storedBookEvent.ts';
 import { BASE, CLOCK, histories } from './histories.ts';
 import { snapshotMemoryBooks } from './snapshotBooks.ts';
 
@@ -59,6 +60,27 @@ describe('what a book stores', () => {
     const stored = asStored(books.books.get('inv')!.snapshot!);
     expect(parseBookSnapshot(stored)).not.toBeNull();
     expect(parseBookSnapshot({ ...stored, schemaVersion: 99 })).toBeNull();
+  });
+
+  it('a book event stored compactly reads back as it was; a body stored before (every field named) and full payloads read as they were', () => {
+    fc.assert(
+      fc.property(histories, fc.boolean(), (events, late) => {
+        for (const e of events) {
+          const facts = bookFacts(e.type as BookEventType, e.data);
+          const event: BookEvent = { eventId: e.eventId, type: e.type as BookEventType, occurredAt: e.occurredAt, effectiveOn: late ? addDays(e.occurredAt, 3) : e.occurredAt, version: e.version, data: facts };
+          const stored = JSON.parse(JSON.stringify(storedBookEventBody(event))) as Record<string, unknown>;
+          expect(stored).not.toHaveProperty('eventId');
+          expect(readStoredBookEvent(e.eventId, stored)).toEqual(JSON.parse(JSON.stringify(event)));
+          const { eventId: _key, ...before } = event;
+          expect(JSON.stringify(stored).length).toBeLessThanOrEqual(JSON.stringify(before).length);
+          expect(readStoredBookEvent(e.eventId, JSON.parse(JSON.stringify(before)))).toEqual(JSON.parse(JSON.stringify(event)));
+          // A line of a full payload (a book written before bookFacts) is kept as it is.
+          const full = { ...event, data: e.data };
+          expect(readStoredBookEvent(e.eventId, JSON.parse(JSON.stringify(storedBookEventBody(full))))).toEqual(JSON.parse(JSON.stringify(full)));
+        }
+      }),
+      { numRuns: 100 },
+    );
   });
 
   it("the events' facts fold to what their full payloads fold to", () => {
