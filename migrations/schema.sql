@@ -1148,7 +1148,7 @@ CREATE TABLE public.relay_direct_deliveries (
 
 CREATE TABLE public.revenue_book_events (
     invoice_id text NOT NULL,
-    event_id text NOT NULL,
+    event_id uuid NOT NULL,
     payment_id text,
     body jsonb NOT NULL
 );

@@ -100,6 +100,9 @@ describe('migrating a populated ledger to monthly partitions', () => {
     // events, outbox and the ledger are written exactly as the old path wrote them.
     await sql`CREATE TABLE event_external_ids (source text, external_id text, event_id uuid, PRIMARY KEY (source, external_id));
               GRANT SELECT, INSERT ON event_external_ids TO ${sql.id(role.user)}`.execute(owner.db);
+    // Today's revenue posting looks its book events up by a uuid (migration 174); the old
+    // table gets that column type ahead of time (no other change; 174 leaves it as it is).
+    await sql`ALTER TABLE revenue_book_events ALTER COLUMN event_id TYPE uuid USING event_id::uuid`.execute(owner.db);
     expect((await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_partitioned_table`.execute(owner.db)).rows[0]!.n).toBe(0);
     // The real write path: events imported, the revenue subscriber posting, months closed.
     const scenarios = await loadScenarios(SCENARIOS);

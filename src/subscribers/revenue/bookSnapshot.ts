@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ACCOUNTS, movement as toMovement, type Movement } from './accounts.ts';
+import { movement as toMovement, type Movement } from './accounts.ts';
+import { compactSnapshot, readCompactSnapshot } from './compactBookSnapshot.ts';
 import { RANK, resolveTimeline, versionKey, type BookEvent, type TimelineStart } from './invoiceTimeline.ts';
 import { targetJournal, type FoldCapture, type FoldPosition } from './targetJournal.ts';
 
@@ -14,13 +15,14 @@ import { targetJournal, type FoldCapture, type FoldPosition } from './targetJour
  * sorts after `through` in business order; an event that sorts at or before it (a late
  * event, or a second InvoiceCreated) needs the full fold: `needsFullHistory`.
  */
-export const BOOK_SNAPSHOT_SCHEMA_VERSION = 2;
+export const BOOK_SNAPSHOT_SCHEMA_VERSION = 3;
 /**
- * The versions parseBookSnapshot reads: 2 stores the carry's movements sparse
- * (storedSnapshot: an account without movement is left out), 1 stored all six; read
- * the same. A process knowing only version 1 folds a version 2 book from its events.
+ * The versions parseBookSnapshot reads: 3 is positional (compactBookSnapshot.ts); 2
+ * stored objects with the carry's movements sparse (an account without movement left
+ * out), 1 stored all six; 1 and 2 read the same. A process that does not know a
+ * book's version folds it from its events (version 3 with one knowing only 1 and 2).
  */
-export const READABLE_BOOK_SNAPSHOT_VERSIONS = [1, 2] as const;
+export const READABLE_BOOK_SNAPSHOT_VERSIONS = [1, 2, 3] as const;
 
 export type BookSnapshot = TimelineStart & FoldCapture & { schemaVersion: (typeof READABLE_BOOK_SNAPSHOT_VERSIONS)[number] };
 
@@ -29,7 +31,7 @@ const movement = z.record(z.string(), z.number()).transform((m) => toMovement(m 
 const entry = z.object({ kind: z.string(), originDate: z.string(), lineId: z.string().nullable(), paymentId: z.string().nullable(), movement });
 const line = z.object({ lineId: z.string(), amount: z.number(), servicePeriod: z.object({ start: z.string(), end: z.string() }).optional() });
 const snapshotSchema = z.object({
-  schemaVersion: z.literal(READABLE_BOOK_SNAPSHOT_VERSIONS),
+  schemaVersion: z.literal([1, 2]),
   issuedOn: z.string(),
   initialVersion: z.number(),
   currency: z.string(),
@@ -51,23 +53,22 @@ const snapshotSchema = z.object({
 
 /** A stored snapshot, or null when it is missing or of another schema version (the book is then folded from its events). */
 export function parseBookSnapshot(value: unknown): BookSnapshot | null {
+  if (isRecord(value) && value.schemaVersion === 3) {
+    const fields = readCompactSnapshot(value);
+    return fields === null ? null : { ...fields, schemaVersion: 3 };
+  }
   const parsed = snapshotSchema.safeParse(value);
   return parsed.success ? (parsed.data as BookSnapshot) : null;
 }
 
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 /**
- * The snapshot as revenue_invoices stores it (current schema version): each carried
- * entry's movement without the accounts it does not move (most of the six; ~40 % of a
- * snapshot's bytes, written again with every posting of the invoice).
+ * The snapshot as revenue_invoices stores it (current schema version): positional
+ * (compactBookSnapshot.ts), each carried entry with only the accounts it moves.
  */
 export function storedSnapshot(snapshot: BookSnapshot): unknown {
-  return { ...snapshot, schemaVersion: BOOK_SNAPSHOT_SCHEMA_VERSION, carry: snapshot.carry.map((e) => ({ ...e, movement: sparseMovement(e.movement) })) };
-}
-
-function sparseMovement(m: Movement): Partial<Movement> {
-  const out: Partial<Movement> = {};
-  for (const k of ACCOUNTS) if (m[k] !== 0) out[k] = m[k];
-  return out;
+  return compactSnapshot(snapshot, BOOK_SNAPSHOT_SCHEMA_VERSION);
 }
 
 export function comparePositions(a: FoldPosition, b: FoldPosition): number {

@@ -12,6 +12,9 @@ import { createTestDatabase, type TestDatabase } from '../../helpers/testDatabas
 // is upserted as before.
 
 const book = (invoiceId: string): InvoiceBook => ({ invoiceId, snapshot: null, applied: [], parked: [], firstEventOn: '2026-01-01', horizon: null });
+// Event ids are the event store's uuids (revenue_book_events.event_id is a uuid since migration 174).
+const E1 = '00000000-0000-7000-8000-000000000001';
+const E2 = '00000000-0000-7000-8000-000000000002';
 const event = (eventId: string): BookEvent => ({ eventId, type: 'InvoiceCreated', occurredAt: '2026-01-01', effectiveOn: '2026-01-01', version: 1, data: {} });
 const post = (invoiceId: string, existed: boolean, events: BookEvent[] = []) =>
   postingParams({ books: [{ book: book(invoiceId), outcome: null, existed }], bookEvents: events.map((e) => ({ invoiceId, event: e })), entries: [], revenueEvents: [] }, { correlationId: 'fresh', actor: 'revenue' })!;
@@ -26,14 +29,14 @@ describe('the rows of a book new in its posting', () => {
   });
 
   it('are inserted without ON CONFLICT: a book said to be new that exists is refused by its key, and upserted when said to exist', async () => {
-    await writePostings(t.db, post('inv_fresh', false, [event('e1')]));
+    await writePostings(t.db, post('inv_fresh', false, [event(E1)]));
     await expect(writePostings(t.db, post('inv_fresh', false))).rejects.toMatchObject({ code: '23505', constraint: 'revenue_invoices_pkey' });
-    await expect(writePostings(t.db, post('inv_fresh', false, [event('e1')]))).rejects.toMatchObject({ code: '23505' });
-    await writePostings(t.db, post('inv_fresh', true, [event('e1'), event('e2')]));
+    await expect(writePostings(t.db, post('inv_fresh', false, [event(E1)]))).rejects.toMatchObject({ code: '23505' });
+    await writePostings(t.db, post('inv_fresh', true, [event(E1), event(E2)]));
     const { rows } = await sql<{ books: number; events: string[] }>`
       SELECT (SELECT count(*)::int FROM revenue_invoices WHERE invoice_id = 'inv_fresh') AS books,
              (SELECT array_agg(event_id ORDER BY event_id) FROM revenue_book_events WHERE invoice_id = 'inv_fresh') AS events`.execute(t.db);
-    expect(rows[0]).toEqual({ books: 1, events: ['e1', 'e2'] });
+    expect(rows[0]).toEqual({ books: 1, events: [E1, E2] });
   });
 
   it('store an event given twice once, as ON CONFLICT DO NOTHING did; a book that existed leaves that to ON CONFLICT', () => {

@@ -5,6 +5,7 @@ import { arrayLiteral, unnestArrays, unnestRows, type UnnestArrays, type UnnestC
 import { ACCOUNT_COLUMNS, fromAccountColumns, type AccountColumnValues } from '../accountColumns.ts';
 import { READABLE_BOOK_SNAPSHOT_VERSIONS, isPayment, parseBookSnapshot, storedSnapshot, type HeldPayment } from '../bookSnapshot.ts';
 import type { BookEvent } from '../invoiceTimeline.ts';
+import { readStoredBookEvent, storedBookEventBody } from '../storedBookEvent.ts';
 import type { InvoiceBook, PostedTotal } from '../postInvoiceEvent.ts';
 import { entryKey, type EntryKind, type InvoiceOutcome } from '../targetJournal.ts';
 
@@ -58,11 +59,11 @@ export async function loadInvoiceBooks(
     sql<BookRow>`
     WITH ids AS (SELECT DISTINCT unnest(${ids}::text[]) AS invoice_id),
     known_rows AS (
-      SELECT b.invoice_id, b.event_id, b.payment_id, b.body->>'effectiveOn' AS effective_on, b.body->'data'->'amount' AS amount
-      FROM unnest(${arrayLiteral(posting.map((p) => p.invoiceId))}::text[], ${arrayLiteral(posting.map((p) => p.eventId))}::text[]) AS p (invoice_id, event_id)
+      SELECT b.invoice_id, b.event_id, b.payment_id, coalesce(b.body->>'effectiveOn', b.body->>'occurredAt') AS effective_on, b.body->'data'->'amount' AS amount
+      FROM unnest(${arrayLiteral(posting.map((p) => p.invoiceId))}::text[], ${arrayLiteral(posting.map((p) => p.eventId))}::uuid[]) AS p (invoice_id, event_id)
       CROSS JOIN LATERAL (SELECT * FROM revenue_book_events b WHERE b.invoice_id = p.invoice_id AND b.event_id = p.event_id OFFSET 0) b
       UNION
-      SELECT b.invoice_id, b.event_id, b.payment_id, b.body->>'effectiveOn', b.body->'data'->'amount'
+      SELECT b.invoice_id, b.event_id, b.payment_id, coalesce(b.body->>'effectiveOn', b.body->>'occurredAt'), b.body->'data'->'amount'
       FROM unnest(${arrayLiteral(held.map((p) => p.invoiceId))}::text[], ${arrayLiteral(held.map((p) => p.paymentId))}::text[]) AS q (invoice_id, payment_id)
       CROSS JOIN LATERAL (SELECT * FROM revenue_book_events b WHERE b.invoice_id = q.invoice_id AND b.payment_id = q.payment_id OFFSET 0) b
     ), known AS (
@@ -129,10 +130,10 @@ function heldPayments(known: readonly [string, string | null, string, unknown][]
 export async function loadBookHistories(db: Executor, invoiceIds: readonly string[]): Promise<Map<string, BookEvent[]>> {
   const out = new Map<string, BookEvent[]>(invoiceIds.map((id) => [id, []]));
   if (invoiceIds.length === 0) return out;
-  const { rows } = await sql<{ invoice_id: string; event_id: string; body: Omit<BookEvent, 'eventId'> }>`
+  const { rows } = await sql<{ invoice_id: string; event_id: string; body: Record<string, unknown> }>`
     SELECT invoice_id, event_id, body FROM revenue_book_events WHERE invoice_id = ANY(${[...invoiceIds]}::text[])`.execute(db);
   // The stored body leaves out the event id, the row's key (one written before holds it too).
-  for (const r of rows) out.get(r.invoice_id)!.push({ ...r.body, eventId: r.event_id });
+  for (const r of rows) out.get(r.invoice_id)!.push(readStoredBookEvent(r.event_id, r.body));
   return out;
 }
 
@@ -202,17 +203,19 @@ export function bookSaveParams(
   bookEvents: readonly { invoiceId: string; event: BookEvent }[] = [],
 ): BookSaveParams {
   const fresh = new Set(saves.flatMap((s) => (s.existed ? [] : [s.book.invoiceId])));
-  // The body without its event id, which the row's key holds (loadBookHistories puts it back).
+  // The body without its event id, which the row's key holds, and in its stored form
+  // (storedBookEventBody; loadBookHistories reads it back).
   // An event twice for a fresh book is stored once, the first, as ON CONFLICT DO NOTHING would.
   const seen = new Map<string, Set<string>>();
-  const stored = bookEvents.flatMap(({ invoiceId, event: { eventId, ...body } }) => {
+  const stored = bookEvents.flatMap(({ invoiceId, event }) => {
+    const eventId = event.eventId;
     const isFresh = fresh.has(invoiceId);
     if (isFresh) {
       const ids = seen.get(invoiceId) ?? seen.set(invoiceId, new Set()).get(invoiceId)!;
       if (ids.has(eventId)) return [];
       ids.add(eventId);
     }
-    return [{ invoice_id: invoiceId, event_id: eventId, payment_id: isPayment(body) ? String(body.data.paymentId) : null, body, fresh: isFresh }];
+    return [{ invoice_id: invoiceId, event_id: eventId, payment_id: isPayment(event) ? String(event.data.paymentId) : null, body: storedBookEventBody(event), fresh: isFresh }];
   });
   const books = saves.map(({ book, outcome: o, existed }) => ({
     invoice_id: book.invoiceId,
@@ -288,7 +291,7 @@ export function bookSaveCtes(p: BookSaveParams): RawBuilder<unknown> {
         horizon = excluded.horizon, snapshot = excluded.snapshot, applied = excluded.applied, parked = excluded.parked,
         updated_at = excluded.updated_at
     ), new_book_events AS (
-      SELECT * FROM jsonb_to_recordset(${p.bookEvents}::jsonb) AS x (invoice_id text, event_id text, payment_id text, body jsonb, fresh boolean)
+      SELECT * FROM jsonb_to_recordset(${p.bookEvents}::jsonb) AS x (invoice_id text, event_id uuid, payment_id text, body jsonb, fresh boolean)
     ), fresh_book_events AS (
       INSERT INTO revenue_book_events (invoice_id, event_id, payment_id, body)
       SELECT invoice_id, event_id, payment_id, body FROM new_book_events WHERE fresh
