@@ -104,7 +104,7 @@ describe('relay wake-up after commit', () => {
     expect(rows).toHaveLength(1);
   });
 
-  it('many concurrent commits coalesce into few wake-ups, the last commit still followed by one', async () => {
+  it('many concurrent commits wake the relay, never more often than they commit', async () => {
     await sleep(100);
     const before = listener.seen.count;
     await Promise.all(Array.from({ length: 20 }, (_, i) => appendInvoices(t.db, 100 + i, 1)));
@@ -112,7 +112,11 @@ describe('relay wake-up after commit', () => {
     await sleep(300);
     const woke = listener.seen.count - before;
     expect(woke).toBeGreaterThanOrEqual(1);
-    expect(woke).toBeLessThan(20);
+    // How many collapse depends on timing: since the wake-up has a session of its own its
+    // NOTIFY often ends before the next commit, and 20 commits may send 20 (seen in CI).
+    // The coalescing itself (one send in flight, exactly one more after the wakes made
+    // meanwhile) is test/db/coalescedWake.unit.test.ts's, with the send held open.
+    expect(woke).toBeLessThanOrEqual(20);
   });
 
   it("is sent on a connection of its own, not one of the pool's, as NOTIFY", async () => {
