@@ -2,7 +2,7 @@ import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Context
 import { millisToHrTime } from '@opentelemetry/core';
 import type { Logger } from 'pino';
 import { eventLogger } from './logContext.ts';
-import { recordArchived, recordHandled, recordHandlerDuration, recordRelayBatch, recordRetry } from './metrics.ts';
+import { recordArchived, recordHandled, recordHandlerDuration, recordRelayBatch, recordRetry, secondsSince } from './metrics.ts';
 import { ATTR, DB_SYSTEM_POSTGRESQL, MESSAGING_OPERATION, MESSAGING_SYSTEM, SPAN } from './names.ts';
 import { currentTraceparent, markSpanFailed, startEventSpan, tracer, withSpan } from './tracing.ts';
 
@@ -116,18 +116,17 @@ export type JobAttempt = {
 
 /**
  * When and under what context an attempt began: one for all the attempts a batch
- * starts together. `at` is a performance time; `time` the same instant as the span
- * takes it (epoch, HrTime) and `offset` what turns the batch's performance times into
- * epoch milliseconds: the conversion the SDK makes per span (its clock-drift
+ * starts together: `time` as the span takes it (epoch, HrTime), and `offset` what
+ * turns the batch's performance times into epoch milliseconds: the conversion the SDK makes per span (its clock-drift
  * correction, Date.now() against performance.now()), made once per batch, so a
  * batch's 500 attempt spans share one start and one end time computed once each.
  */
-export type AttemptStart = { at: number; active: Context; offset: number; time: HrTime };
+export type AttemptStart = { active: Context; offset: number; time: HrTime };
 
 export function attemptStart(): AttemptStart {
   const at = performance.now();
   const offset = Date.now() - at;
-  return { at, active: context.active(), offset, time: Object.freeze(millisToHrTime(at + offset)) as HrTime };
+  return { active: context.active(), offset, time: Object.freeze(millisToHrTime(at + offset)) as HrTime };
 }
 
 /** Now, for the spans of attempts begun at `start` (epoch milliseconds and the span's end time). */
@@ -206,7 +205,7 @@ function startAttemptSpan(info: AttemptInfo, event: EventForTelemetry, start: At
 function finishAttempt(span: Span, info: AttemptInfo, event: EventForTelemetry, lastRun: HandlerRun | undefined, outcome: AttemptOutcome, end: AttemptEnd): void {
   if (lastRun) recordHandlerDuration(info.subscriber, lastRun.outcome, lastRun.seconds);
   span.setAttribute(ATTR.jobOutcome, outcome.kind);
-  if (outcome.kind === 'handled') recordHandled(info.subscriber, Math.max(0, (end.epochMs - Date.parse(event.recordedAt)) / 1000));
+  if (outcome.kind === 'handled') recordHandled(info.subscriber, secondsSince(Date.parse(event.recordedAt), end.epochMs));
   if (outcome.kind === 'retry') recordRetry(info.queue, info.subscriber);
   if (outcome.kind === 'archived') recordArchived(info.queue, info.subscriber);
   if (outcome.kind === 'retry' || outcome.kind === 'archived') span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.message });
