@@ -6,7 +6,9 @@ import type { Database } from '../../src/db/schema.ts';
  * `intervalMs` (pg_stat_activity of active connections): "CPU" when running, else
  * the wait event (Lock/advisory, Client/ClientRead, IO/WALSync, LWLock/…). The share
  * of samples per state says where a drain spends its time on the server: the
- * evidence for lock convoys and fsync waits in docs/performance.md.
+ * evidence for lock convoys and fsync waits in docs/performance.md. The sampling
+ * statement's own backend is left out: on a pool of one of `apps` (the e2e figure samples
+ * with the producer's) it was always "CPU", one sample per tick.
  */
 export function sampleWaitEvents(
   db: Kysely<Database>,
@@ -25,6 +27,7 @@ export function sampleWaitEvents(
                count(*)::int AS n
         FROM pg_stat_activity
         WHERE datname = current_database() AND application_name = ANY(${apps}::text[])
+          AND pid <> pg_backend_pid()
           AND state IN ('active', 'idle in transaction')
         GROUP BY 1, 2`.execute(db).catch(() => ({ rows: [] }));
       for (const r of rows) counts.set(`${r.app}: ${r.what}`, (counts.get(`${r.app}: ${r.what}`) ?? 0) + r.n);
