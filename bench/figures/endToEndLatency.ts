@@ -12,6 +12,7 @@ import { nowMs, percentile, round, summarizeLatencies } from '../lib/stats.ts';
 import { steadyRate } from '../lib/steadyRate.ts';
 import { invalid, type Figure } from '../lib/types.ts';
 import { sampleWaitEvents } from '../lib/waitEvents.ts';
+import { postgresCpuReader, processCpuMs } from '../lib/processCpu.ts';
 import { backlogFromCommitTimes, commitTimes, commitTimestampsKept } from '../lib/commitTimes.ts';
 
 const CHANNEL = 'bench_ledger_committed';
@@ -101,6 +102,7 @@ function endToEndFigure(key: string, rate: number, samplesFull: number, samplesQ
         const task = ctx.progress.task(`e2e: ${samples} events at ${RATE}/s, commit → ledger commit`, samples);
         const waits = sampleWaitEvents(db, ['accrue-worker', 'accrue-relay', 'accrue-bench-producer']);
         const locksBefore = await deadlocks(db);
+        const cpu = await cpuMeter(db, relay.pid, worker.pid);
         let firstCommit = nowMs();
         let depth: BacklogSample[] = [];
         const backlogTimer = setInterval(() => {
@@ -112,6 +114,7 @@ function endToEndFigure(key: string, rate: number, samplesFull: number, samplesQ
         const run = await steadyRate(RATE, samples, fire, { maxInFlight, stopAfterLateArrivals: lateArrivalsAllowed(samples), onFired: (n) => task.update(n) }).finally(() => clearInterval(backlogTimer));
         const verdict = openLoopVerdict({ ratePerSec: RATE, count: samples, fired: run.fired, firingSeconds: run.firingSeconds, lateArrivals: run.lateArrivals });
         await waitUntilDrained(db, { timeoutMs: 300_000 });
+        const cpuMs = await cpu.read(run.fired);
         const serverWaits = await waits.stop();
         const locksAfter = await deadlocks(db);
         const times = timestampsKept ? await commitTimes(db, [...committedAt.keys()]) : undefined;
@@ -164,6 +167,7 @@ function endToEndFigure(key: string, rate: number, samplesFull: number, samplesQ
           databaseSide: dbSide,
           // The NOTIFY method on a server that keeps commit timestamps: the same events measured the other way.
           ...(byCommitTimestamps || !times ? {} : { byCommitTimestamps: summarizeLatencies([...times.values()].filter((t) => t.posted !== null).map((t) => t.posted! - t.committed)) }),
+          cpuMsPerEvent: cpuMs,
           serverWaits,
           deadlocks: locksAfter.deadlocks - locksBefore.deadlocks,
           rollbacks: locksAfter.rollbacks - locksBefore.rollbacks,
@@ -206,6 +210,41 @@ async function deadlocks(db: ReturnType<typeof connect>['db']) {
   const { rows } = await sql<{ deadlocks: number; rollbacks: number }>`
     SELECT deadlocks::int AS deadlocks, xact_rollback::int AS rollbacks FROM pg_stat_database WHERE datname = current_database()`.execute(db);
   return rows[0]!;
+}
+
+/**
+ * CPU ms per event over the measured events (fired → drained): the relay process, its
+ * database sessions (the backends named accrue-relay when the run starts: the relay's
+ * pool keeps them), the worker process and the whole Postgres server; null where /proc
+ * does not show it. Unlike the latencies, CPU time says what a batch costs whatever the
+ * machine's load: a batch that takes 20 ms of wall time on 3 ms of CPU is waiting.
+ */
+async function cpuMeter(db: ReturnType<typeof connect>['db'], relayPid: number, workerPid: number) {
+  await sql`SELECT pg_stat_clear_snapshot()`.execute(db);
+  const { rows } = await sql<{ pid: number }>`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'accrue-relay'`.execute(db);
+  const backends = rows.map((r) => r.pid);
+  const postgres = await postgresCpuReader(db);
+  const sample = async () => {
+    const each = await Promise.all(backends.map((pid) => processCpuMs(pid)));
+    return {
+      relay: await processCpuMs(relayPid),
+      relayBackends: each.length === 0 || each.some((v) => v === null) ? null : each.reduce<number>((a, b) => a + b!, 0),
+      worker: await processCpuMs(workerPid),
+      postgres: postgres ? await postgres() : null,
+    };
+  };
+  const before = await sample();
+  return {
+    async read(events: number) {
+      const after = await sample();
+      const per = (k: keyof typeof before) => {
+        const a = after[k];
+        const b = before[k];
+        return a === null || b === null || events === 0 ? null : round((a - b) / events, 3);
+      };
+      return { relay: per('relay'), relayBackends: per('relayBackends'), worker: per('worker'), postgres: per('postgres') };
+    },
+  };
 }
 
 const perEvent = (q: QueryCounts, events: number) => round(Object.values(q).reduce((a, b) => a + b.n, 0) / events, 2);
