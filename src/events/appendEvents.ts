@@ -2,6 +2,7 @@ import { sql, type RawBuilder, type Selectable } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { Executor } from '../db/connect.ts';
 import { arrayLiteral, unnestArrays, unnestRows, type UnnestArrays, type UnnestColumn } from '../db/unnestRows.ts';
+import { preparedStatement } from '../db/preparedStatements.ts';
 import { InvariantError } from '../errors.ts';
 import type { EventsTable } from '../db/tables/eventStoreTables.ts';
 import { eventTypes, RELAYED_WHEN_SUBSCRIBED, type EventType } from './eventTypes.ts';
@@ -69,7 +70,7 @@ export function toEventRows(events: NewEvent[], ctx: EventContext) {
  */
 export async function appendEventSet(db: Executor, events: NewEvent[], ctx: EventContext): Promise<number> {
   if (events.length === 0) return 0;
-  const { rows } = await insertEventRows<{ position: number }>(db, toEventRows(events, ctx), sql`position, type`);
+  const { rows } = await insertEventRows<{ position: number }>(db, toEventRows(events, ctx), 'positions');
   return rows.length;
 }
 
@@ -83,7 +84,7 @@ export async function appendEvents(db: Executor, events: NewEvent[], ctx: EventC
   if (events.length === 0) return [];
   const rows = toEventRows(events, ctx);
 
-  const { rows: inserted } = await insertEventRows<EventRow>(db, rows, sql`*`);
+  const { rows: inserted } = await insertEventRows<EventRow>(db, rows, 'all');
 
   const byEventId = new Map(inserted.map((r) => [r.event_id, r]));
   const results: AppendResult[] = [];
@@ -113,9 +114,27 @@ export async function appendEvents(db: Executor, events: NewEvent[], ctx: EventC
  * parameter per column however many events (a statement carries at most 65,535 bind
  * parameters); WITH ORDINALITY keeps positions in the order given.
  */
-function insertEventRows<R>(db: Executor, rows: ReturnType<typeof toEventRows>, returning: RawBuilder<unknown>) {
-  return sql<R>`WITH ${insertEventsCtes(eventRowsQuery(rows), returning)} SELECT * FROM ins`.execute(db);
+function insertEventRows<R>(db: Executor, rows: ReturnType<typeof toEventRows>, returning: 'all' | 'positions'): Promise<{ rows: R[] }> {
+  const statement = returning === 'all' ? appendStatement : appendSetStatement;
+  return statement(db, eventRowParams(rows)).then((r) => ({ rows: r as R[] }));
 }
+
+/**
+ * The append statement, parsed and planned once per connection on pools made by
+ * connect() (preparedStatement): its text does not change with the number of events
+ * (a typed array per column), and its plan reads no table by the arrays' values (it
+ * inserts them; `ext` and `ob` probe keys), so a generic plan is the custom one. Planned
+ * per call it was ~a quarter of an append's backend time (one invoice event at a time,
+ * as the API's commands and the e2e figure's producer write).
+ */
+const appendStatement = preparedStatement('append_events', (db, p: EventRowParams) => {
+  const statement = sql<EventRow>`WITH ${insertEventsCtes(eventRowsSource(p), sql`*`)} SELECT * FROM ins`;
+  return { compile: () => statement.compile(db) };
+});
+const appendSetStatement = preparedStatement('append_event_set', (db, p: EventRowParams) => {
+  const statement = sql<{ position: number }>`WITH ${insertEventsCtes(eventRowsSource(p), sql`position, type`)} SELECT * FROM ins`;
+  return { compile: () => statement.compile(db) };
+});
 
 type EventRowValues = ReturnType<typeof toEventRows>[number];
 
@@ -143,16 +162,11 @@ export function eventRowsSource(p: EventRowParams): RawBuilder<unknown> {
   return sql`SELECT x.*, (${p.payloads}::jsonb) -> (x.ordinality::int - 1) AS data FROM ${unnestRows(p.columns, EVENT_ROW_COLUMNS, 'x')}`;
 }
 
-/** toEventRows' rows as eventRowsSource's query. */
-export function eventRowsQuery(rows: ReturnType<typeof toEventRows>): RawBuilder<unknown> {
-  return eventRowsSource(eventRowParams(rows));
-}
-
 /**
  * The one append path into events + outbox, as CTEs for a statement of the caller's:
  * `ext` claims each (source, externalId) in event_external_ids (migration 132; a key
  * already stored, or twice in this call, is skipped as ON CONFLICT on events once did),
- * `ins` inserts the rows `source` yields (the columns of eventRowsQuery, `data` as
+ * `ins` inserts the rows `source` yields (the columns of eventRowsSource, `data` as
  * text or jsonb, in `ordinality` order) without an external id or whose key `ext` claimed, and
  * returns `returning` (which must include position and type); `ob` adds their outbox
  * rows. A writer that puts other rows in the same round trip (the revenue postings)
