@@ -598,6 +598,12 @@ UNION ALL
    FROM public.failed_job_archive r
   WHERE (r.event_id IS NOT NULL);
 
+CREATE TABLE public.event_keys (
+    "position" bigint NOT NULL,
+    event_id uuid NOT NULL,
+    recorded_at timestamp with time zone NOT NULL
+);
+
 CREATE TABLE public.events (
     "position" bigint NOT NULL,
     event_id uuid NOT NULL,
@@ -687,11 +693,18 @@ CREATE VIEW public.audit_invoice_history AS
     ie.data
    FROM ((invoice_events ie
      LEFT JOIN public.audit_actors a ON ((a.actor = ie.actor)))
-     LEFT JOIN public.events cause ON ((cause.event_id =
-        CASE
-            WHEN (ie.causation_id ~ '^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$'::text) THEN (ie.causation_id)::uuid
-            ELSE NULL::uuid
-        END)));
+     LEFT JOIN LATERAL ( SELECT c.type
+           FROM (public.event_keys k
+             CROSS JOIN LATERAL ( SELECT e.type
+                   FROM public.events e
+                  WHERE ((e."position" = k."position") AND (e.recorded_at = k.recorded_at))
+                 OFFSET 0) c)
+          WHERE (k.event_id =
+                CASE
+                    WHEN (ie.causation_id ~ '^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$'::text) THEN (ie.causation_id)::uuid
+                    ELSE NULL::uuid
+                END)
+         OFFSET 0) cause ON (true));
 
 CREATE TABLE public.ledger_entries (
     entry_id bigint NOT NULL,
@@ -848,7 +861,35 @@ CREATE VIEW public.audit_revenue_changes AS
     rev.event_id AS revenue_event_id,
     rev.type AS revenue_event_type
    FROM ((((public.ledger_entries le
-     LEFT JOIN public.events ev ON ((ev.event_id = le.event_id)))
+     LEFT JOIN LATERAL ( SELECT e.event_id,
+            e.type,
+            e.actor,
+            e.correlation_id,
+            e.occurred_at,
+            e.recorded_at
+           FROM (public.event_keys k
+             CROSS JOIN LATERAL ( SELECT e_1."position",
+                    e_1.event_id,
+                    e_1.type,
+                    e_1.schema_version,
+                    e_1.aggregate_type,
+                    e_1.aggregate_id,
+                    e_1.aggregate_version,
+                    e_1.occurred_at,
+                    e_1.recorded_at,
+                    e_1.correlation_id,
+                    e_1.causation_id,
+                    e_1.traceparent,
+                    e_1.actor,
+                    e_1.source,
+                    e_1.external_id,
+                    e_1.data,
+                    e_1.tx_id
+                   FROM public.events e_1
+                  WHERE ((e_1."position" = k."position") AND (e_1.recorded_at = k.recorded_at))
+                 OFFSET 0) e)
+          WHERE (k.event_id = le.event_id)
+         OFFSET 0) ev ON (true))
      LEFT JOIN LATERAL ( SELECT p.event_id,
             p.type,
             p.actor,
@@ -897,12 +938,6 @@ CREATE TABLE public.event_forwarders (
     feed_cursor text NOT NULL,
     forwarded bigint DEFAULT 0 NOT NULL,
     updated_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL
-);
-
-CREATE TABLE public.event_keys (
-    "position" bigint NOT NULL,
-    event_id uuid NOT NULL,
-    recorded_at timestamp with time zone NOT NULL
 );
 
 CREATE TABLE public.events_default (
@@ -1398,10 +1433,6 @@ CREATE INDEX events_default_aggregate_type_aggregate_id_position_idx ON public.e
 
 CREATE INDEX events_default_correlation_id_idx ON public.events_default USING btree (correlation_id);
 
-CREATE INDEX events_event_id ON ONLY public.events USING btree (event_id);
-
-CREATE INDEX events_default_event_id_idx ON public.events_default USING btree (event_id);
-
 CREATE INDEX events_source_external_id ON ONLY public.events USING btree (source, external_id) WHERE (external_id IS NOT NULL);
 
 CREATE INDEX events_default_source_external_id_idx ON public.events_default USING btree (source, external_id) WHERE (external_id IS NOT NULL);
@@ -1463,8 +1494,6 @@ CREATE INDEX webhook_endpoints_live ON public.webhook_endpoints USING btree (id)
 ALTER INDEX public.events_aggregate ATTACH PARTITION public.events_default_aggregate_type_aggregate_id_position_idx;
 
 ALTER INDEX public.events_correlation ATTACH PARTITION public.events_default_correlation_id_idx;
-
-ALTER INDEX public.events_event_id ATTACH PARTITION public.events_default_event_id_idx;
 
 ALTER INDEX public.events_pkey ATTACH PARTITION public.events_default_pkey;
 
@@ -1610,6 +1639,8 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.inbox TO accrue_app;
 
 GRANT SELECT ON TABLE public.audit_event_attempts TO accrue_app;
 
+GRANT SELECT,INSERT ON TABLE public.event_keys TO accrue_app;
+
 GRANT SELECT,INSERT ON TABLE public.events TO accrue_app;
 
 GRANT SELECT ON TABLE public.audit_invoice_history TO accrue_app;
@@ -1629,8 +1660,6 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.customers TO accrue_app;
 GRANT SELECT,INSERT ON TABLE public.event_external_ids TO accrue_app;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.event_forwarders TO accrue_app;
-
-GRANT SELECT,INSERT ON TABLE public.event_keys TO accrue_app;
 
 GRANT SELECT ON TABLE public.events_default TO accrue_app;
 
