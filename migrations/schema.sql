@@ -861,35 +861,7 @@ CREATE VIEW public.audit_revenue_changes AS
     rev.event_id AS revenue_event_id,
     rev.type AS revenue_event_type
    FROM ((((public.ledger_entries le
-     LEFT JOIN LATERAL ( SELECT e.event_id,
-            e.type,
-            e.actor,
-            e.correlation_id,
-            e.occurred_at,
-            e.recorded_at
-           FROM (public.event_keys k
-             CROSS JOIN LATERAL ( SELECT e_1."position",
-                    e_1.event_id,
-                    e_1.type,
-                    e_1.schema_version,
-                    e_1.aggregate_type,
-                    e_1.aggregate_id,
-                    e_1.aggregate_version,
-                    e_1.occurred_at,
-                    e_1.recorded_at,
-                    e_1.correlation_id,
-                    e_1.causation_id,
-                    e_1.traceparent,
-                    e_1.actor,
-                    e_1.source,
-                    e_1.external_id,
-                    e_1.data,
-                    e_1.tx_id
-                   FROM public.events e_1
-                  WHERE ((e_1."position" = k."position") AND (e_1.recorded_at = k.recorded_at))
-                 OFFSET 0) e)
-          WHERE (k.event_id = le.event_id)
-         OFFSET 0) ev ON (true))
+     LEFT JOIN public.events ev ON ((ev.event_id = le.event_id)))
      LEFT JOIN LATERAL ( SELECT p.event_id,
             p.type,
             p.actor,
@@ -1433,6 +1405,10 @@ CREATE INDEX events_default_aggregate_type_aggregate_id_position_idx ON public.e
 
 CREATE INDEX events_default_correlation_id_idx ON public.events_default USING btree (correlation_id);
 
+CREATE INDEX events_event_id ON ONLY public.events USING btree (event_id);
+
+CREATE INDEX events_default_event_id_idx ON public.events_default USING btree (event_id);
+
 CREATE INDEX events_source_external_id ON ONLY public.events USING btree (source, external_id) WHERE (external_id IS NOT NULL);
 
 CREATE INDEX events_default_source_external_id_idx ON public.events_default USING btree (source, external_id) WHERE (external_id IS NOT NULL);
@@ -1494,6 +1470,8 @@ CREATE INDEX webhook_endpoints_live ON public.webhook_endpoints USING btree (id)
 ALTER INDEX public.events_aggregate ATTACH PARTITION public.events_default_aggregate_type_aggregate_id_position_idx;
 
 ALTER INDEX public.events_correlation ATTACH PARTITION public.events_default_correlation_id_idx;
+
+ALTER INDEX public.events_event_id ATTACH PARTITION public.events_default_event_id_idx;
 
 ALTER INDEX public.events_pkey ATTACH PARTITION public.events_default_pkey;
 

@@ -28,7 +28,7 @@ export async function commitTimes(db: Kysely<any>, eventIds: readonly string[]):
              extract(epoch FROM pg_xact_commit_timestamp(e.xmin))::float8 * 1000 AS committed,
              extract(epoch FROM pg_xact_commit_timestamp(i.xmin))::float8 * 1000 AS posted
       -- The event's key row: written by the event's own insert (events_record_keys), so the
-      -- same transaction; events has no index on event_id.
+      -- same transaction; one index probe, where events_event_id is probed in every partition.
       FROM event_keys e
       LEFT JOIN inbox i ON i.subscriber = 'revenue' AND i.event_id = e.event_id
       WHERE e.event_id = ANY(${ids}::uuid[])`.execute(db);
