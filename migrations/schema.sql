@@ -598,6 +598,12 @@ UNION ALL
    FROM public.failed_job_archive r
   WHERE (r.event_id IS NOT NULL);
 
+CREATE TABLE public.event_keys (
+    "position" bigint NOT NULL,
+    event_id uuid NOT NULL,
+    recorded_at timestamp with time zone NOT NULL
+);
+
 CREATE TABLE public.events (
     "position" bigint NOT NULL,
     event_id uuid NOT NULL,
@@ -687,11 +693,18 @@ CREATE VIEW public.audit_invoice_history AS
     ie.data
    FROM ((invoice_events ie
      LEFT JOIN public.audit_actors a ON ((a.actor = ie.actor)))
-     LEFT JOIN public.events cause ON ((cause.event_id =
-        CASE
-            WHEN (ie.causation_id ~ '^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$'::text) THEN (ie.causation_id)::uuid
-            ELSE NULL::uuid
-        END)));
+     LEFT JOIN LATERAL ( SELECT c.type
+           FROM (public.event_keys k
+             CROSS JOIN LATERAL ( SELECT e.type
+                   FROM public.events e
+                  WHERE ((e."position" = k."position") AND (e.recorded_at = k.recorded_at))
+                 OFFSET 0) c)
+          WHERE (k.event_id =
+                CASE
+                    WHEN (ie.causation_id ~ '^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$'::text) THEN (ie.causation_id)::uuid
+                    ELSE NULL::uuid
+                END)
+         OFFSET 0) cause ON (true));
 
 CREATE TABLE public.ledger_entries (
     entry_id bigint NOT NULL,
@@ -897,12 +910,6 @@ CREATE TABLE public.event_forwarders (
     feed_cursor text NOT NULL,
     forwarded bigint DEFAULT 0 NOT NULL,
     updated_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL
-);
-
-CREATE TABLE public.event_keys (
-    "position" bigint NOT NULL,
-    event_id uuid NOT NULL,
-    recorded_at timestamp with time zone NOT NULL
 );
 
 CREATE TABLE public.events_default (
@@ -1610,6 +1617,8 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.inbox TO accrue_app;
 
 GRANT SELECT ON TABLE public.audit_event_attempts TO accrue_app;
 
+GRANT SELECT,INSERT ON TABLE public.event_keys TO accrue_app;
+
 GRANT SELECT,INSERT ON TABLE public.events TO accrue_app;
 
 GRANT SELECT ON TABLE public.audit_invoice_history TO accrue_app;
@@ -1629,8 +1638,6 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.customers TO accrue_app;
 GRANT SELECT,INSERT ON TABLE public.event_external_ids TO accrue_app;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.event_forwarders TO accrue_app;
-
-GRANT SELECT,INSERT ON TABLE public.event_keys TO accrue_app;
 
 GRANT SELECT ON TABLE public.events_default TO accrue_app;
 

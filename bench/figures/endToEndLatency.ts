@@ -257,8 +257,9 @@ const perEvent = (q: QueryCounts, events: number) => round(Object.values(q).redu
 async function databaseSide(db: ReturnType<typeof connect>['db'], eventIds: string[]) {
   const { rows } = await sql<{ ms: number; relayMs: number | null; queueMs: number | null; applyMs: number | null; claimMs: number | null; claimToLedgerMs: number | null }>`
     WITH latency AS (
+      -- event_keys holds each event's position and recorded_at: one probe per id, not one per partition.
       SELECT e.event_id, e.position, e.recorded_at, max(l.recorded_at) AS posted_at
-      FROM events e JOIN ledger_entries l ON l.event_id = e.event_id
+      FROM event_keys e JOIN ledger_entries l ON l.event_id = e.event_id
       WHERE e.event_id = ANY(${eventIds}::uuid[])
       GROUP BY e.event_id, e.position, e.recorded_at
     ), jobs AS (

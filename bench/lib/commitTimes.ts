@@ -27,7 +27,9 @@ export async function commitTimes(db: Kysely<any>, eventIds: readonly string[]):
       SELECT e.event_id::text AS id,
              extract(epoch FROM pg_xact_commit_timestamp(e.xmin))::float8 * 1000 AS committed,
              extract(epoch FROM pg_xact_commit_timestamp(i.xmin))::float8 * 1000 AS posted
-      FROM events e
+      -- The event's key row: written by the event's own insert (events_record_keys), so the
+      -- same transaction; one index probe, where events_event_id is probed in every partition.
+      FROM event_keys e
       LEFT JOIN inbox i ON i.subscriber = 'revenue' AND i.event_id = e.event_id
       WHERE e.event_id = ANY(${ids}::uuid[])`.execute(db);
     for (const r of rows) times.set(r.id, { committed: r.committed, posted: r.posted });

@@ -284,3 +284,16 @@ export function eventsAtQuery(positions: readonly number[], from?: string): RawB
 }
 
 const eventsByKey = (db: Executor, positions: readonly number[], from?: string) => eventsAtQuery(positions, from).execute(db).then((r) => r.rows);
+
+/**
+ * The stored event with id `eventId`, or undefined. event_keys gives the id's position and
+ * month, then the event is read by its full key from its own partition (events_event_id
+ * would be probed in every month's partition: 121 buffers against 7 with 63 partitions).
+ */
+export async function readEventById(db: Executor, eventId: string): Promise<StoredEvent | undefined> {
+  const { rows } = await sql<EventRow>`
+    SELECT e.* FROM event_keys k
+    CROSS JOIN LATERAL (SELECT * FROM events e WHERE e.position = k.position AND e.recorded_at = k.recorded_at OFFSET 0) e
+    WHERE k.event_id = ${eventId}::uuid`.execute(db);
+  return rows[0] && toStoredEvent(rows[0]);
+}

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
-import { toStoredEvent, type EventContext } from '../../events/appendEvents.ts';
+import { readEventById, type EventContext } from '../../events/appendEvents.ts';
 import { readStoredEvent, zodIssues, type StoredEvent } from '../../events/envelope.ts';
-import { ValidationError } from '../../errors.ts';
+import { InvariantError, ValidationError } from '../../errors.ts';
 import { importedEvent, importEvents } from '../../invoices/imports/importEvents.ts';
 import { silentLogger, type Logger } from '../../telemetry/logger.ts';
 import { closePeriod } from '../../invoices/closePeriod.ts';
@@ -35,7 +35,9 @@ export function createInProcessDriver(db: Kysely<Database>, options: { now: Date
 
   const ctx: EventContext = { correlationId, actor: 'scenario' };
   async function stored(eventId: string): Promise<StoredEvent> {
-    return toStoredEvent(await db.selectFrom('events').selectAll().where('event_id', '=', eventId).executeTakeFirstOrThrow());
+    const event = await readEventById(db, eventId);
+    if (!event) throw new InvariantError(`event ${eventId} not stored`);
+    return event;
   }
 
   return {

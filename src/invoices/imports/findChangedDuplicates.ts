@@ -36,7 +36,8 @@ export async function findChangedDuplicates(db: Executor, candidates: readonly I
     SELECT c.i
     FROM jsonb_to_recordset(${json}::jsonb)
       AS c(i int, stored_id uuid, type text, occurred_at date, aggregate_id text, aggregate_version int, data jsonb)
-    JOIN events e ON e.event_id = c.stored_id
+    CROSS JOIN LATERAL (SELECT k.position, k.recorded_at FROM event_keys k WHERE k.event_id = c.stored_id OFFSET 0) k
+    CROSS JOIN LATERAL (SELECT * FROM events e WHERE e.position = k.position AND e.recorded_at = k.recorded_at OFFSET 0) e
     WHERE NOT (e.type = c.type AND e.occurred_at = c.occurred_at AND e.aggregate_id = c.aggregate_id
       AND e.aggregate_version IS NOT DISTINCT FROM c.aggregate_version AND e.data = c.data)
     ORDER BY c.i`.execute(db);

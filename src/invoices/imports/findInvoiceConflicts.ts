@@ -28,7 +28,8 @@ export async function findInvoiceConflict(db: Executor, inserted: readonly { ind
     SELECT c.i, o.kind, o.other, n.aggregate_version AS version, n.data ->> 'paymentId' AS payment_id,
            n.data ->> 'amount' AS amount, o.other_amount
     FROM jsonb_to_recordset(${json}::jsonb) AS c(i int, id uuid)
-    JOIN events n ON n.event_id = c.id
+    CROSS JOIN LATERAL (SELECT k.position, k.recorded_at FROM event_keys k WHERE k.event_id = c.id OFFSET 0) k
+    CROSS JOIN LATERAL (SELECT * FROM events n WHERE n.position = k.position AND n.recorded_at = k.recorded_at OFFSET 0) n
     CROSS JOIN LATERAL (
       SELECT CASE WHEN o.type = 'InvoiceCreated' THEN 'created' WHEN o.type = 'InvoiceUpdated' THEN 'version' ELSE 'payment' END AS kind,
              coalesce(o.external_id, o.event_id::text) AS other, o.data ->> 'amount' AS other_amount

@@ -63,7 +63,9 @@ export async function deliverWebhook(rawJob: { data: unknown }, ctx: WorkQueueCo
          AND ((d.status = 'pending' AND d.attempts = ${attempt - 1}) OR (d.status = 'sending' AND d.attempts = ${attempt} AND d.lease_until < ${claimedAt}))
       RETURNING d.endpoint_id, d.event_id)
     SELECT c.endpoint_id, ep.url, (ep.enabled AND ep.deleted_at IS NULL) AS usable, ep.from_config, ep.secret, ep.previous_secret, ep.previous_secret_expires_at, e.*
-      FROM claimed c JOIN webhook_endpoints ep ON ep.id = c.endpoint_id JOIN events e ON e.event_id = c.event_id`.execute(ctx.db);
+      FROM claimed c JOIN webhook_endpoints ep ON ep.id = c.endpoint_id
+      CROSS JOIN LATERAL (SELECT k.position, k.recorded_at FROM event_keys k WHERE k.event_id = c.event_id OFFSET 0) k
+      CROSS JOIN LATERAL (SELECT * FROM events e WHERE e.position = k.position AND e.recorded_at = k.recorded_at OFFSET 0) e`.execute(ctx.db);
   const claim = rows[0];
   if (!claim) {
     // Made, or reopened with another attempt number: that job sends it. In flight under a
