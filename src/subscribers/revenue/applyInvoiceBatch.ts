@@ -5,7 +5,7 @@ import type { StoredEvent } from '../../events/envelope.ts';
 import { todayUtc } from '../../values/dates.ts';
 import { byCodePoint } from '../../values/codePointOrder.ts';
 import { loadBookHistories, loadInvoiceBooks, loadPostedTotalsOf } from './ledger/invoiceBooks.ts';
-import { entriesByOrdinal, type EntryGroup } from './ledger/journal.ts';
+import type { EntryGroup } from './ledger/journal.ts';
 import { postingParams, postingQuery, writePostings, type PostingParams } from './ledger/writePostings.ts';
 import { firstOpenDayAfter, holdForInvoicePostings, invoicePostingLocks, invoicePostingLocksSql } from './ledger/periodLocks.ts';
 import { traceLedgerWrite } from '../../telemetry/instrument.ts';
@@ -98,15 +98,7 @@ async function planPostings(db: Executor, events: readonly StoredEvent[], now: D
 
   // Each saved book folds what it applied into its snapshot, so the next posting reads a tail.
   const saves = [...states.values()].flatMap((s) => (s.save ? [{ ...s.save, book: snapshotBook(s.save.book), existed: s.existed }] : []));
-  const postedEntries = entriesByOrdinal(groups);
-  const revenueEvents: NewEvent[] = groups.flatMap((g, i) =>
-    revenueEventsOf(g.invoiceId, g.currency, postedEntries[i]!).map((e) => ({
-      ...e,
-      correlationId: g.event.correlationId,
-      causationId: g.event.eventId,
-      traceparent: g.event.traceparent,
-    })),
-  );
+  const revenueEvents: NewEvent[] = revenueEventsOf(groups);
   const params = postingParams({ books: saves, bookEvents, entries: groups, revenueEvents }, { correlationId: groups[0]?.event.correlationId ?? events[0]!.correlationId, actor: 'revenue' });
   if (groups.length === 0) return { summaries, params, ledgerWrite: undefined };
   const entryCount = groups.reduce((n, g) => n + g.entries.length, 0);

@@ -4,8 +4,6 @@ import { ACCOUNT_COLUMNS, toAccountColumns } from '../accountColumns.ts';
 import { ACCOUNTS } from '../accounts.ts';
 import type { NewEntry } from '../postInvoiceEvent.ts';
 
-export type PostedEntry = NewEntry & { entryId: number; currency: string; invoiceId: string };
-
 /** Entries of one invoice event, for entryInsertCtes. */
 export type EntryGroup = { invoiceId: string; currency: string; eventId: string | null; entries: readonly NewEntry[] };
 
@@ -61,14 +59,4 @@ export function entryInsertCtes(arrays: EntryArrays): RawBuilder<unknown> {
       SELECT entry_id, currency, entry_date, origin_date, kind, invoice_id, line_id, payment_id, event_id, note, ${accounts}
       FROM new_entries ORDER BY ordinality
     )`;
-}
-
-/**
- * The entries of each group as posted, with `entryId` standing for the entry's place in
- * the statement (`new_entries.ordinality`) until the database assigns the id:
- * writePostings swaps it in for the revenue events that name it.
- */
-export function entriesByOrdinal(groups: readonly EntryGroup[]): PostedEntry[][] {
-  let ordinal = 0;
-  return groups.map((g) => g.entries.map((e) => ({ ...e, entryId: ++ordinal, currency: g.currency, invoiceId: g.invoiceId })));
 }
