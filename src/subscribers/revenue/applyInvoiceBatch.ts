@@ -5,14 +5,14 @@ import type { StoredEvent } from '../../events/envelope.ts';
 import { todayUtc } from '../../values/dates.ts';
 import { byCodePoint } from '../../values/codePointOrder.ts';
 import { loadBookHistories, loadInvoiceBooks, loadPostedTotalsOf } from './ledger/invoiceBooks.ts';
-import { entriesByOrdinal, type EntryGroup } from './ledger/journal.ts';
+import type { EntryGroup } from './ledger/journal.ts';
 import { postingParams, postingQuery, writePostings, type PostingParams } from './ledger/writePostings.ts';
 import { firstOpenDayAfter, holdForInvoicePostings, invoicePostingLocks, invoicePostingLocksSql } from './ledger/periodLocks.ts';
 import { traceLedgerWrite } from '../../telemetry/instrument.ts';
 import { incomingOf } from './incomingEvent.ts';
 import type { BookEvent } from './invoiceTimeline.ts';
 import { needsFullHistory, postInvoiceEvent, snapshotBook, type InvoiceBook, type PostedTotal } from './postInvoiceEvent.ts';
-import { withPosted } from './postedTotals.ts';
+import { addPosted } from './postedTotals.ts';
 import { revenueEventsOf } from './revenueEvents.ts';
 import type { InvoiceOutcome } from './targetJournal.ts';
 
@@ -68,7 +68,8 @@ async function planPostings(db: Executor, events: readonly StoredEvent[], now: D
   const clock = { today: todayUtc(now), firstOpenDay: firstOpenDayAfter(lockedThrough) };
   // A late event (sorting before a book's snapshot) or an unreadable snapshot: that book
   // is folded from every event it applied (the rare path; a statement more).
-  const refold = [...new Set([...unreadable, ...events.filter((e) => needsFullHistory(books.get(e.aggregateId) ?? null, incomingOf(e), clock)).map((e) => e.aggregateId)])];
+  const incoming = events.map(incomingOf);
+  const refold = [...new Set([...unreadable, ...events.filter((e, i) => needsFullHistory(books.get(e.aggregateId) ?? null, incoming[i]!, clock)).map((e) => e.aggregateId)])];
   if (refold.length > 0) {
     const histories = await loadBookHistories(db, refold);
     for (const id of refold) books.set(id, { ...books.get(id)!, snapshot: null, applied: histories.get(id)!, folded: undefined });
@@ -82,31 +83,25 @@ async function planPostings(db: Executor, events: readonly StoredEvent[], now: D
   const summaries: PostingSummary[] = [];
   const groups: (EntryGroup & { event: StoredEvent })[] = [];
   const bookEvents: { invoiceId: string; event: BookEvent }[] = [];
-  for (const event of events) {
+  for (let i = 0; i < events.length; i++) {
+    const event = events[i]!;
     const state = states.get(event.aggregateId)!;
     const book = state.book;
-    const result = postInvoiceEvent(book, incomingOf(event), clock, book !== null && hasApplied(book) ? state.posted : new Map());
+    const result = postInvoiceEvent(book, incoming[i]!, clock, book !== null && hasApplied(book) ? state.posted : NOTHING_POSTED);
     summaries.push({ entries: result.entries.length });
     if (!result.changed && book !== null) continue;
     state.book = result.book;
     state.save = { book: result.book, outcome: result.outcome };
     for (const stored of result.stored) bookEvents.push({ invoiceId: event.aggregateId, event: stored });
     if (!result.outcome || result.entries.length === 0) continue;
-    state.posted = withPosted(state.posted, result.entries);
+    // The batch's own map (loadInvoiceBooks' or a fresh one), which nothing else holds: chained in place.
+    state.posted = addPosted(state.posted, result.entries);
     groups.push({ invoiceId: event.aggregateId, currency: result.outcome.currency, eventId: event.eventId, entries: result.entries, event });
   }
 
   // Each saved book folds what it applied into its snapshot, so the next posting reads a tail.
   const saves = [...states.values()].flatMap((s) => (s.save ? [{ ...s.save, book: snapshotBook(s.save.book), existed: s.existed }] : []));
-  const postedEntries = entriesByOrdinal(groups);
-  const revenueEvents: NewEvent[] = groups.flatMap((g, i) =>
-    revenueEventsOf(g.invoiceId, g.currency, postedEntries[i]!).map((e) => ({
-      ...e,
-      correlationId: g.event.correlationId,
-      causationId: g.event.eventId,
-      traceparent: g.event.traceparent,
-    })),
-  );
+  const revenueEvents: NewEvent[] = revenueEventsOf(groups);
   const params = postingParams({ books: saves, bookEvents, entries: groups, revenueEvents }, { correlationId: groups[0]?.event.correlationId ?? events[0]!.correlationId, actor: 'revenue' });
   if (groups.length === 0) return { summaries, params, ledgerWrite: undefined };
   const entryCount = groups.reduce((n, g) => n + g.entries.length, 0);
@@ -115,6 +110,7 @@ async function planPostings(db: Executor, events: readonly StoredEvent[], now: D
 }
 
 const hasApplied = (book: InvoiceBook) => book.snapshot !== null || book.applied.length > 0;
+const NOTHING_POSTED: ReadonlyMap<string, PostedTotal> = new Map();
 
 /** What loadInvoiceBooks asks the event store of the books about an event being posted. */
 function postingOf(e: StoredEvent): { invoiceId: string; eventId: string; paymentId: string | null } {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { movement as toMovement, type Movement } from './accounts.ts';
 import { compactSnapshot, readCompactSnapshot } from './compactBookSnapshot.ts';
-import { RANK, resolveTimeline, versionKey, type BookEvent, type TimelineStart } from './invoiceTimeline.ts';
+import { RANK, resolveTimeline, versionKey, type BookEvent, type Timeline, type TimelineStart } from './invoiceTimeline.ts';
 import { targetJournal, type FoldCapture, type FoldPosition } from './targetJournal.ts';
 
 /**
@@ -118,7 +118,20 @@ export function foldIntoSnapshot(
   const timeline = resolveTimeline(applied, snapshot ?? undefined);
   if (!timeline) return null;
   const resume = snapshot ? { state: snapshot.state, carry: snapshot.carry } : undefined;
-  const { capture } = targetJournal(timeline, horizon, { resume, capture: true });
+  return snapshotAt(snapshot, applied, timeline, targetJournal(timeline, horizon, { resume, capture: true }).capture);
+}
+
+/**
+ * foldIntoSnapshot's answer from a fold already made: `timeline` resolved from `applied`
+ * on `snapshot`, and `capture` what targetJournal captured folding it to the horizon
+ * (reconcile's fold of the book being saved: postInvoiceEvent.ts).
+ */
+export function snapshotAt(
+  snapshot: BookSnapshot | null,
+  applied: readonly BookEvent[],
+  timeline: Timeline,
+  capture: FoldCapture | null,
+): { snapshot: BookSnapshot; applied: BookEvent[] } | null {
   if (!capture) return null;
   const issuedOn = timeline.issuedOn;
   const folded = (e: BookEvent) => comparePositions(eventPosition(e, issuedOn), capture.through) <= 0;

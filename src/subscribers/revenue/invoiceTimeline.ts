@@ -41,13 +41,24 @@ export const RANK = { update: 0, payment: 1, void: 2 } as const;
  */
 export type TimelineStart = { issuedOn: string; initialVersion: number; currency: string; version: number; voidedOn: string | null };
 
-function earliest<T extends { on: string; eventId: string }>(xs: T[]): T | undefined {
-  return xs.reduce<T | undefined>((best, x) => (!best || x.on < best.on || (x.on === best.on && x.eventId < best.eventId) ? x : best), undefined);
+function invoiceOf(e: BookEvent, currency: string): NetInvoice {
+  const known = netInvoices.get(e);
+  if (known?.currency === currency) return known;
+  const invoice = netInvoice(currency, e.data.lines as InvoiceLine[]);
+  netInvoices.set(e, invoice);
+  return invoice;
 }
 
-function invoiceOf(e: BookEvent, currency: string): NetInvoice {
-  return netInvoice(currency, e.data.lines as InvoiceLine[]);
-}
+/**
+ * Each create's and update's invoice, by the event (a book event is never changed in
+ * place; the invoice is read only): a batch resolves an invoice's timeline once per
+ * event it posts, each time over the same create (docs/performance.md).
+ */
+const netInvoices = new WeakMap<BookEvent, NetInvoice>();
+
+/** Whether (on, eventId) comes before `best`'s: the earliest by (day, eventId), the first of equals kept. */
+const before = (on: string, eventId: string, best: { on: string; eventId: string } | undefined) =>
+  !best || on < best.on || (on === best.on && eventId < best.eventId);
 
 /**
  * Orders an invoice's events by business time, so the books depend on the set of
@@ -57,9 +68,11 @@ function invoiceOf(e: BookEvent, currency: string): NetInvoice {
  * arrives) and not after a void; one payment per paymentId; the first void or delete
  * wins. Where two events claim the same slot (same version, same paymentId), the
  * earliest by (day, eventId) wins, whatever arrived first.
+ * It runs for every event posted, over the book's tail: one pass per kind, each slot's
+ * winner kept as it goes, no list per slot.
  */
 export function resolveTimeline(events: readonly BookEvent[], start?: TimelineStart): Timeline | null {
-  // The earliest create by (day, eventId), as earliest() picks.
+  // The earliest create by (day, eventId).
   let create: BookEvent | undefined;
   if (!start) {
     for (const e of events) {
@@ -75,45 +88,44 @@ export function resolveTimeline(events: readonly BookEvent[], start?: TimelineSt
   const floorVersion = start ? start.version : initialVersion;
   const on = (e: BookEvent) => (e.effectiveOn < issuedOn ? issuedOn : e.effectiveOn);
 
-  const voids = events
-    .filter((e) => e.type === 'InvoiceVoided' || e.type === 'InvoiceDeleted')
-    .map((e) => ({ kind: 'void' as const, on: on(e), reason: e.type as 'InvoiceVoided' | 'InvoiceDeleted', eventId: e.eventId }));
-  const voided = start?.voidedOn ? { on: start.voidedOn } : earliest(voids);
-
-  const byVersion = new Map<number, { on: string; eventId: string; e: BookEvent }[]>();
+  let voidItem: TimelineItem | undefined;
+  let updates: Map<number, { on: string; eventId: string; e: BookEvent }> | undefined;
+  let payments: Map<string, { on: string; eventId: string; amount: number }> | undefined;
+  for (const e of events) {
+    if (e.type === 'InvoiceVoided' || e.type === 'InvoiceDeleted') {
+      const day = on(e);
+      if (before(day, e.eventId, voidItem)) voidItem = { kind: 'void', on: day, reason: e.type, eventId: e.eventId };
+    } else if (e.type === 'InvoicePaid' || e.type === 'InvoicePaymentReceived') {
+      const id = e.data.paymentId as string;
+      const day = on(e);
+      payments ??= new Map();
+      if (before(day, e.eventId, payments.get(id))) payments.set(id, { on: day, eventId: e.eventId, amount: e.data.amount as number });
+    }
+  }
+  // A folded void stands for itself: no item, only its day.
+  if (start?.voidedOn) voidItem = undefined;
+  const voidedOn = start?.voidedOn ? start.voidedOn : (voidItem?.on ?? null);
   for (const e of events) {
     if (e.type !== 'InvoiceUpdated' || e.version === null || e.version <= floorVersion) continue;
-    if (voided && on(e) > voided.on) continue;
-    const list = byVersion.get(e.version) ?? [];
-    list.push({ on: on(e), eventId: e.eventId, e });
-    byVersion.set(e.version, list);
-  }
-  const candidates = [...byVersion.entries()]
-    .map(([version, list]) => ({ version, ...earliest(list)! }))
-    .sort((a, b) => (a.on === b.on ? a.version - b.version : a.on < b.on ? -1 : 1));
-  const updates: TimelineItem[] = [];
-  let current = floorVersion;
-  for (const c of candidates) {
-    if (c.version <= current) continue; // stale in business order
-    current = c.version;
-    updates.push({ kind: 'update', on: c.on, version: c.version, invoice: invoiceOf(c.e, currency), eventId: c.eventId });
+    const day = on(e);
+    if (voidedOn !== null && day > voidedOn) continue;
+    updates ??= new Map();
+    if (before(day, e.eventId, updates.get(e.version))) updates.set(e.version, { on: day, eventId: e.eventId, e });
   }
 
-  const byPayment = new Map<string, { on: string; eventId: string; amount: number }[]>();
-  for (const e of events) {
-    if (e.type !== 'InvoicePaid' && e.type !== 'InvoicePaymentReceived') continue;
-    const id = e.data.paymentId as string;
-    const list = byPayment.get(id) ?? [];
-    list.push({ on: on(e), eventId: e.eventId, amount: e.data.amount as number });
-    byPayment.set(id, list);
+  const items: TimelineItem[] = [];
+  if (updates) {
+    const candidates = [...updates].sort(([va, a], [vb, b]) => (a.on === b.on ? va - vb : a.on < b.on ? -1 : 1));
+    let current = floorVersion;
+    for (const [version, c] of candidates) {
+      if (version <= current) continue; // stale in business order
+      current = version;
+      items.push({ kind: 'update', on: c.on, version, invoice: invoiceOf(c.e, currency), eventId: c.eventId });
+    }
   }
-  const payments: TimelineItem[] = [...byPayment.entries()].map(([paymentId, list]) => {
-    const p = earliest(list)!;
-    return { kind: 'payment', on: p.on, paymentId, amount: p.amount, eventId: p.eventId };
-  });
-
-  const voidItem = voided && 'kind' in voided ? [voided] : [];
-  const items = [...updates, ...payments, ...voidItem].sort(compareItems);
+  if (payments) for (const [paymentId, p] of payments) items.push({ kind: 'payment', on: p.on, paymentId, amount: p.amount, eventId: p.eventId });
+  if (voidItem) items.push(voidItem);
+  if (items.length > 1) items.sort(compareItems);
   return { issuedOn, initialVersion, initial: create ? invoiceOf(create, currency) : null, items };
 }
 

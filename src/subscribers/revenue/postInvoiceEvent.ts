@@ -1,10 +1,10 @@
-import { addMovement, isZeroMovement, zeroMovement, type Movement } from './accounts.ts';
+import { addMovement, zeroMovement, type Movement } from './accounts.ts';
 import { INVOICE_BOOK_EVENT_TYPES } from '../../events/eventTypes.ts';
 import { InvariantError } from '../../errors.ts';
 import { bookFacts } from './bookFacts.ts';
-import { againstHeldPayment, foldIntoSnapshot, isPayment, sortsIntoSnapshot, type BookSnapshot, type HeldPayment } from './bookSnapshot.ts';
-import { resolveTimeline, type BookEvent, type BookEventType } from './invoiceTimeline.ts';
-import { entryKey, targetJournal, type EntryKind, type InvoiceOutcome, type TargetEntry } from './targetJournal.ts';
+import { againstHeldPayment, foldIntoSnapshot, isPayment, snapshotAt, sortsIntoSnapshot, type BookSnapshot, type HeldPayment } from './bookSnapshot.ts';
+import { resolveTimeline, type BookEvent, type BookEventType, type Timeline } from './invoiceTimeline.ts';
+import { targetJournal, type EntryKind, type FoldCapture, type InvoiceOutcome, type TargetEntry } from './targetJournal.ts';
 
 /** The revenue subscriber's book of one invoice (persisted as revenue_invoices). */
 export type InvoiceBook = {
@@ -144,7 +144,8 @@ function placeOnBook(book: InvoiceBook, incoming: BookEvent): 'tail' | 'lost' | 
 /** The book with what it applied folded into its snapshot as far as its horizon allows (done when a book is saved). */
 export function snapshotBook(book: InvoiceBook): InvoiceBook {
   if (book.horizon === null) return book;
-  const folded = foldIntoSnapshot(book.snapshot, book.applied, book.horizon);
+  const fold = folds.get(book);
+  const folded = fold ? snapshotAt(book.snapshot, book.applied, fold.timeline, fold.capture) : foldIntoSnapshot(book.snapshot, book.applied, book.horizon);
   return folded ? { ...book, snapshot: folded.snapshot, applied: folded.applied } : book;
 }
 
@@ -157,27 +158,53 @@ export function reconcile(book: InvoiceBook, clock: PostingClock, posted: Readon
   // import's bound) does not move it; its entries take their catch-up where it stands.
   const horizon = later(later(clock.today, book.horizon), clock.firstOpenDay);
   const resume = snapshot ? { state: snapshot.state, carry: snapshot.carry } : undefined;
-  const { entries: target, outcome } = targetJournal(timeline, horizon, { resume });
+  // Captured as the book's snapshot would fold it (snapshotBook): the same fold, once.
+  const { entries: target, outcome, capture } = targetJournal(timeline, horizon, { resume, capture: true });
 
   // With a snapshot the target holds the keys from its window on; what is posted before
   // the window equals what the snapshot folded, and is left out of the comparison.
-  const inWindow = (p: PostedTotal) => !snapshot || p.lastOriginDate >= snapshot.windowFrom;
+  const windowFrom = snapshot ? snapshot.windowFrom : null;
+  const firstOpenDay = clock.firstOpenDay;
   const entries: NewEntry[] = [];
-  const compare = (want: TargetEntry | undefined, have: PostedTotal | undefined) => {
-    const delta = addMovement(want?.movement ?? NO_MOVEMENT, have?.movement ?? NO_MOVEMENT, -1);
-    if (isZeroMovement(delta)) return;
-    const originDate = want?.originDate ?? have!.lastOriginDate;
-    const entryDate = clock.firstOpenDay !== null && originDate < clock.firstOpenDay ? clock.firstOpenDay : originDate;
-    const source = (want ?? have)!;
-    entries.push({ entryDate, originDate, kind: source.kind, lineId: source.lineId, paymentId: source.paymentId, movement: delta });
-  };
   // Every key of the target, then the posted keys it lacks (in the window): the order a
-  // Set of both would iterate, without building it (this runs for every event posted).
-  for (const [key, want] of target) compare(want, posted.get(key));
-  for (const [key, have] of posted) if (!target.has(key) && inWindow(have)) compare(undefined, have);
-  entries.sort((a, b) => (a.entryDate === b.entryDate ? KIND_ORDER[a.kind] - KIND_ORDER[b.kind] : a.entryDate < b.entryDate ? -1 : 1));
-  return { changed: changed || entries.length > 0 || horizon !== book.horizon, book: { ...book, horizon }, outcome, horizon, entries, stored: [] };
+  // Set of both would iterate, without building it (this runs for every event posted;
+  // forEach: no [key, value] array per entry).
+  target.forEach((want, key) => pushDifference(entries, want, posted.get(key), firstOpenDay));
+  posted.forEach((have, key) => {
+    if (!target.has(key) && (windowFrom === null || have.lastOriginDate >= windowFrom)) pushDifference(entries, undefined, have, firstOpenDay);
+  });
+  if (entries.length > 1) entries.sort(inPostingOrder);
+  const reconciled = { ...book, horizon };
+  folds.set(reconciled, { timeline, capture });
+  return { changed: changed || entries.length > 0 || horizon !== book.horizon, book: reconciled, outcome, horizon, entries, stored: [] };
 }
+
+/**
+ * The fold reconcile made of each book it returned (its snapshot, events and horizon,
+ * which a book never changes in place): snapshotBook folds the book it saves with it
+ * instead of resolving and folding the same tail again (once per book a batch saves,
+ * ~8 % of a drain worker's allocation, docs/performance.md).
+ */
+const folds = new WeakMap<InvoiceBook, { timeline: Timeline; capture: FoldCapture | null }>();
+
+/** The entry that brings what is posted for a key to what the target wants (none when they agree: most keys, nothing allocated). */
+function pushDifference(entries: NewEntry[], want: TargetEntry | undefined, have: PostedTotal | undefined, firstOpenDay: string | null): void {
+  const a = want?.movement ?? NO_MOVEMENT;
+  const b = have?.movement ?? NO_MOVEMENT;
+  if (sameMovement(a, b)) return;
+  const originDate = want?.originDate ?? have!.lastOriginDate;
+  const entryDate = firstOpenDay !== null && originDate < firstOpenDay ? firstOpenDay : originDate;
+  const source = (want ?? have)!;
+  entries.push({ entryDate, originDate, kind: source.kind, lineId: source.lineId, paymentId: source.paymentId, movement: addMovement(a, b, -1) });
+}
+
+/** a − b is zero in every account (isZeroMovement(addMovement(a, b, -1)), without the new movement). */
+function sameMovement(a: Movement, b: Movement): boolean {
+  return a.AccountsReceivable === b.AccountsReceivable && a.Cash === b.Cash && a.DeferredRevenue === b.DeferredRevenue
+    && a.Revenue === b.Revenue && a.TaxPayable === b.TaxPayable && a.CustomerCredit === b.CustomerCredit;
+}
+
+const inPostingOrder = (a: NewEntry, b: NewEntry) => (a.entryDate === b.entryDate ? KIND_ORDER[a.kind] - KIND_ORDER[b.kind] : a.entryDate < b.entryDate ? -1 : 1);
 
 // Read only (addMovement makes a new one).
 const NO_MOVEMENT: Movement = Object.freeze(zeroMovement());

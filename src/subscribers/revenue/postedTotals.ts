@@ -8,17 +8,23 @@ import { entryKey } from './targetJournal.ts';
  * per origin month), movements summed, the latest origin date kept. Lets a batch chain an invoice's postings in memory.
  */
 export function withPosted(posted: ReadonlyMap<string, PostedTotal>, entries: readonly NewEntry[]): Map<string, PostedTotal> {
-  const out = new Map(posted);
+  return addPosted(new Map(posted), entries);
+}
+
+/** withPosted in place: for a map its caller owns (a batch's chain of one invoice's postings: no copy per event). */
+export function addPosted(posted: Map<string, PostedTotal>, entries: readonly NewEntry[]): Map<string, PostedTotal> {
   for (const e of entries) {
     const key = entryKey(e.kind, e.originDate, e.lineId, e.paymentId);
-    const prior = out.get(key);
-    out.set(key, {
+    const prior = posted.get(key);
+    posted.set(key, {
       kind: e.kind,
       lineId: e.lineId,
       paymentId: e.paymentId,
       lastOriginDate: prior && prior.lastOriginDate > e.originDate ? prior.lastOriginDate : e.originDate,
-      movement: addMovement(prior?.movement ?? zeroMovement(), e.movement),
+      movement: prior ? addMovement(prior.movement, e.movement) : addMovement(NONE, e.movement),
     });
   }
-  return out;
+  return posted;
 }
+
+const NONE = Object.freeze(zeroMovement());

@@ -1,5 +1,6 @@
 import type { NewEvent } from '../../events/appendEvents.ts';
-import type { PostedEntry } from './ledger/journal.ts';
+import type { StoredEvent } from '../../events/envelope.ts';
+import type { EntryGroup } from './ledger/journal.ts';
 import type { Movement } from './accounts.ts';
 import type { EntryKind } from './targetJournal.ts';
 
@@ -26,26 +27,35 @@ export function revenueEventOf(kind: EntryKind, m: Movement): { type: RevenueEve
   }
 }
 
-/** The revenue events an invoice's newly posted entries emit, dated on each entry. */
-export function revenueEventsOf(invoiceId: string, currency: string, entries: readonly PostedEntry[]): NewEvent[] {
+/**
+ * The revenue events a posting's entries emit (its groups in posting order), each dated
+ * on its entry and following the invoice event it posts (correlation, causation,
+ * trace). Its `data.entryId` is the entry's ordinal among the posting's entries
+ * (1-based, flattened: new_entries' ordinality) until writePostings swaps in the id
+ * the database draws for it. Read off the entries as they are: no copy of each.
+ */
+export function revenueEventsOf(groups: readonly (EntryGroup & { event: Pick<StoredEvent, 'eventId' | 'correlationId' | 'traceparent'> })[]): NewEvent[] {
   const out: NewEvent[] = [];
-  for (const e of entries) {
-    const emitted = revenueEventOf(e.kind, e.movement);
-    if (!emitted) continue;
-    out.push({
-      type: emitted.type,
-      aggregateId: invoiceId,
-      occurredAt: e.entryDate,
-      source: 'revenue',
-      data: {
-        invoiceId,
-        currency,
-        amount: emitted.amount,
-        postedOn: e.entryDate,
-        ...(e.lineId !== null ? { lineId: e.lineId } : {}),
-        entryId: String(e.entryId),
-      },
-    });
+  let ordinal = 0;
+  for (const g of groups) {
+    for (const e of g.entries) {
+      ordinal += 1;
+      const emitted = revenueEventOf(e.kind, e.movement);
+      if (!emitted) continue;
+      const data: Record<string, unknown> = { invoiceId: g.invoiceId, currency: g.currency, amount: emitted.amount, postedOn: e.entryDate };
+      if (e.lineId !== null) data.lineId = e.lineId;
+      data.entryId = String(ordinal);
+      out.push({
+        type: emitted.type,
+        aggregateId: g.invoiceId,
+        occurredAt: e.entryDate,
+        source: 'revenue',
+        data,
+        correlationId: g.event.correlationId,
+        causationId: g.event.eventId,
+        traceparent: g.event.traceparent,
+      });
+    }
   }
   return out;
 }

@@ -76,7 +76,8 @@ export function targetJournal(
   horizon: string,
   options: { resume?: FoldResume; capture?: boolean } = {},
 ): { entries: Map<string, TargetEntry>; outcome: InvoiceOutcome; capture: FoldCapture | null } {
-  const entries = new Map<string, TargetEntry>(options.resume?.carry.map((e) => [entryKey(e.kind, e.originDate, e.lineId, e.paymentId), e]));
+  const entries = new Map<string, TargetEntry>();
+  if (options.resume) for (const e of options.resume.carry) entries.set(entryKey(e.kind, e.originDate, e.lineId, e.paymentId), e);
   const add = (kind: EntryKind, date: string, lineId: string | null, paymentId: string | null, m: Movement) => {
     const key = entryKey(kind, date, lineId, paymentId);
     const prior = entries.get(key);
@@ -101,12 +102,11 @@ export function targetJournal(
   // (recognition is keyed by month, the rest by day).
   const captureHere = (through: FoldPosition) => {
     const windowFrom = firstDayOfMonth(monthOf(through.on));
-    capture = {
-      through,
-      windowFrom,
-      state: { inv, version, applied, cutCredit, received, voided, cursor },
-      carry: [...entries.values()].filter((e) => e.originDate >= windowFrom),
-    };
+    const carry: TargetEntry[] = [];
+    entries.forEach((e) => {
+      if (e.originDate >= windowFrom) carry.push(e);
+    });
+    capture = { through, windowFrom, state: { inv, version, applied, cutCredit, received, voided, cursor }, carry };
   };
 
   if (!resumed) {
@@ -115,10 +115,12 @@ export function targetJournal(
   }
   // The fold can stop after any item on or before the horizon: recognition up to such
   // an item does not depend on what follows. Before the first item, only at the issue.
-  let last: FoldPosition | null = resumed || issuedOn > horizon ? null : { on: issuedOn, rank: -1, key: '' };
+  // (The last item passed is kept; its position is made only if the fold is captured there.)
+  let last: TimelineItem | 'issue' | null = resumed || issuedOn > horizon ? null : 'issue';
   const passed = (item: TimelineItem) => {
-    if (item.on <= horizon) last = { on: item.on, rank: RANK[item.kind], key: tieKey(item) };
+    if (item.on <= horizon) last = item;
   };
+  const positionOf = (at: TimelineItem | 'issue'): FoldPosition => (at === 'issue' ? { on: issuedOn, rank: -1, key: '' } : { on: at.on, rank: RANK[at.kind], key: tieKey(at) });
 
   // Service days in [cursor, to), split by month; each month's part is dated the
   // last service day it covers.
@@ -142,7 +144,7 @@ export function targetJournal(
   };
 
   for (const item of t.items) {
-    if (options.capture && item.on > horizon && !capture && last) captureHere(last);
+    if (options.capture && item.on > horizon && !capture && last) captureHere(positionOf(last));
     if (!voided) recogniseUntil(item.on < horizon ? item.on : horizon);
     if (item.kind === 'update') {
       const next = item.invoice;
@@ -195,7 +197,7 @@ export function targetJournal(
     }
     passed(item);
   }
-  if (options.capture && !capture && last) captureHere(last);
+  if (options.capture && !capture && last) captureHere(positionOf(last));
   if (!voided) recogniseUntil(horizon);
 
   const outcome: InvoiceOutcome = {

@@ -1,10 +1,8 @@
 import { sql, type RawBuilder } from 'kysely';
-import { unnestArrays, unnestRows, type UnnestArrays, type UnnestColumn } from '../../../db/unnestRows.ts';
-import { ACCOUNT_COLUMNS, toAccountColumns } from '../accountColumns.ts';
+import { arrayLiteral, unnestRows, type UnnestArrays, type UnnestColumn } from '../../../db/unnestRows.ts';
+import { ACCOUNT_COLUMNS } from '../accountColumns.ts';
 import { ACCOUNTS } from '../accounts.ts';
 import type { NewEntry } from '../postInvoiceEvent.ts';
-
-export type PostedEntry = NewEntry & { entryId: number; currency: string; invoiceId: string };
 
 /** Entries of one invoice event, for entryInsertCtes. */
 export type EntryGroup = { invoiceId: string; currency: string; eventId: string | null; entries: readonly NewEntry[] };
@@ -27,21 +25,28 @@ export type EntryArrays = UnnestArrays<EntryRow>;
  * as entryInsertCtes' parameters.
  */
 export function entryArrays(groups: readonly EntryGroup[]): EntryArrays {
-  const rows: EntryRow[] = groups.flatMap((g) =>
-    g.entries.map((e) => ({
-      currency: g.currency,
-      entry_date: e.entryDate,
-      origin_date: e.originDate,
-      kind: e.kind,
-      invoice_id: g.invoiceId,
-      line_id: e.lineId,
-      payment_id: e.paymentId,
-      event_id: g.eventId,
-      note: e.entryDate !== e.originDate ? `relocated from ${e.originDate} (closed period)` : null,
-      ...toAccountColumns(e.movement),
-    })),
-  );
-  return unnestArrays(rows, ENTRY_COLUMNS);
+  // Column by column, no row object per entry (a 500-event posting writes ~600 entries).
+  const currency: string[] = [], entryDate: string[] = [], originDate: string[] = [], kind: string[] = [], invoiceId: string[] = [];
+  const lineId: (string | null)[] = [], paymentId: (string | null)[] = [], eventId: (string | null)[] = [], note: (string | null)[] = [];
+  const accounts = ACCOUNTS.map((): number[] => []);
+  for (const g of groups) {
+    for (const e of g.entries) {
+      currency.push(g.currency);
+      entryDate.push(e.entryDate);
+      originDate.push(e.originDate);
+      kind.push(e.kind);
+      invoiceId.push(g.invoiceId);
+      lineId.push(e.lineId);
+      paymentId.push(e.paymentId);
+      eventId.push(g.eventId);
+      note.push(e.entryDate !== e.originDate ? `relocated from ${e.originDate} (closed period)` : null);
+      ACCOUNTS.forEach((account, a) => accounts[a]!.push(e.movement[account]));
+    }
+  }
+  const columns: unknown[][] = [currency, entryDate, originDate, kind, invoiceId, lineId, paymentId, eventId, note, ...accounts];
+  const out = {} as EntryArrays;
+  ENTRY_COLUMNS.forEach(([name], i) => (out[name] = arrayLiteral(columns[i]!)));
+  return out;
 }
 
 /**
@@ -61,14 +66,4 @@ export function entryInsertCtes(arrays: EntryArrays): RawBuilder<unknown> {
       SELECT entry_id, currency, entry_date, origin_date, kind, invoice_id, line_id, payment_id, event_id, note, ${accounts}
       FROM new_entries ORDER BY ordinality
     )`;
-}
-
-/**
- * The entries of each group as posted, with `entryId` standing for the entry's place in
- * the statement (`new_entries.ordinality`) until the database assigns the id:
- * writePostings swaps it in for the revenue events that name it.
- */
-export function entriesByOrdinal(groups: readonly EntryGroup[]): PostedEntry[][] {
-  let ordinal = 0;
-  return groups.map((g) => g.entries.map((e) => ({ ...e, entryId: ++ordinal, currency: g.currency, invoiceId: g.invoiceId })));
 }

@@ -17,8 +17,8 @@ export type Postings = {
   /** The journal entries, per invoice event, in posting order. */
   entries: readonly EntryGroup[];
   /**
-   * The revenue events the entries emit, built from entriesByOrdinal: their
-   * `data.entryId` is the entry's ordinal in `entries` (1-based, flattened).
+   * The revenue events the entries emit (revenueEventsOf): their `data.entryId` is
+   * the entry's ordinal in `entries` (1-based, flattened).
    */
   revenueEvents: NewEvent[];
 };
