@@ -124,8 +124,8 @@ function insertEventRows<R>(db: Executor, rows: ReturnType<typeof toEventRows>, 
  * connect() (preparedStatement): its text does not change with the number of events
  * (a typed array per column), and its plan reads no table by the arrays' values (it
  * inserts them; `ext` and `ob` probe keys), so a generic plan is the custom one. Planned
- * per call it was ~a quarter of an append's backend time (one invoice event at a time,
- * as the API's commands and the e2e figure's producer write).
+ * per call, an append of one event (as the API's commands and the e2e figure's producer
+ * write) took about twice the backend CPU (docs/performance.md, tenth step (a)).
  */
 const appendStatement = preparedStatement('append_events', (db, p: EventRowParams) => {
   const statement = sql<EventRow>`WITH ${insertEventsCtes(eventRowsSource(p), sql`*`)} SELECT * FROM ins`;
@@ -286,14 +286,22 @@ export function eventsAtQuery(positions: readonly number[], from?: string): RawB
 const eventsByKey = (db: Executor, positions: readonly number[], from?: string) => eventsAtQuery(positions, from).execute(db).then((r) => r.rows);
 
 /**
- * The stored event with id `eventId`, or undefined. event_keys gives the id's position and
- * month, then the event is read by its full key from its own partition (events_event_id
- * would be probed in every month's partition: 121 buffers against 7 with 63 partitions).
+ * A join for a statement that reads events by id: `alias` is the stored event whose id is
+ * `id` (a uuid expression over the rows before it); none, no row. event_keys gives the id's
+ * position and month, then the event is read by its full key from its own partition
+ * (events_event_id would be probed in every month's partition: 121 buffers against 7 with
+ * 63 partitions). The LATERAL ... OFFSET 0 keep that order and those access paths, as the
+ * relay's claim does. The one place the lookup is written (imports, notices, webhooks, the
+ * forwarder, readEventById).
  */
+export function joinEventById(id: RawBuilder<unknown>, alias: string): RawBuilder<unknown> {
+  const key = sql.id(`${alias}_key`);
+  return sql`CROSS JOIN LATERAL (SELECT k.position, k.recorded_at FROM event_keys k WHERE k.event_id = ${id} OFFSET 0) ${key}
+    CROSS JOIN LATERAL (SELECT * FROM events e WHERE e.position = ${key}.position AND e.recorded_at = ${key}.recorded_at OFFSET 0) ${sql.id(alias)}`;
+}
+
+/** The stored event with id `eventId`, or undefined (joinEventById). */
 export async function readEventById(db: Executor, eventId: string): Promise<StoredEvent | undefined> {
-  const { rows } = await sql<EventRow>`
-    SELECT e.* FROM event_keys k
-    CROSS JOIN LATERAL (SELECT * FROM events e WHERE e.position = k.position AND e.recorded_at = k.recorded_at OFFSET 0) e
-    WHERE k.event_id = ${eventId}::uuid`.execute(db);
+  const { rows } = await sql<EventRow>`SELECT e.* FROM (SELECT ${eventId}::uuid AS id) wanted ${joinEventById(sql.ref('wanted.id'), 'e')}`.execute(db);
   return rows[0] && toStoredEvent(rows[0]);
 }

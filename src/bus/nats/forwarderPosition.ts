@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { joinEventById } from '../../events/appendEvents.ts';
 import type { Executor } from '../../db/connect.ts';
 import { FEED_START, formatCursor, parseCursor, type FeedCursor } from '../../events/feed/feedCursor.ts';
 
@@ -20,12 +21,8 @@ export async function recordForwarderPosition(db: Executor, name: string, cursor
 /** The feed cursor of a stored event (the forwarder's recovery from its destination's last message); undefined if unknown. */
 export async function cursorOfEvent(db: Executor, eventId: string): Promise<FeedCursor | undefined> {
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(eventId)) return undefined;
-  // By the id's key (event_keys), then the event by its full key: its partition only.
   const { rows } = await sql<{ tx: string; position: string }>`
-    SELECT e.tx_id::text AS tx, e.position
-    FROM event_keys k
-    CROSS JOIN LATERAL (SELECT e.tx_id, e.position FROM events e WHERE e.position = k.position AND e.recorded_at = k.recorded_at OFFSET 0) e
-    WHERE k.event_id = ${eventId}::uuid`.execute(db);
+    SELECT e.tx_id::text AS tx, e.position FROM (SELECT ${eventId}::uuid AS id) wanted ${joinEventById(sql.ref('wanted.id'), 'e')}`.execute(db);
   const row = rows[0];
   return row ? { tx: BigInt(row.tx), position: BigInt(row.position) } : undefined;
 }

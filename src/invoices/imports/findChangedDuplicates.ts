@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { joinEventById } from '../../events/appendEvents.ts';
 import type { Executor } from '../../db/connect.ts';
 
 /** What an imported event says, as stored: compared field by field with the stored row of the same eventId. */
@@ -36,8 +37,7 @@ export async function findChangedDuplicates(db: Executor, candidates: readonly I
     SELECT c.i
     FROM jsonb_to_recordset(${json}::jsonb)
       AS c(i int, stored_id uuid, type text, occurred_at date, aggregate_id text, aggregate_version int, data jsonb)
-    CROSS JOIN LATERAL (SELECT k.position, k.recorded_at FROM event_keys k WHERE k.event_id = c.stored_id OFFSET 0) k
-    CROSS JOIN LATERAL (SELECT * FROM events e WHERE e.position = k.position AND e.recorded_at = k.recorded_at OFFSET 0) e
+    ${joinEventById(sql.ref('c.stored_id'), 'e')}
     WHERE NOT (e.type = c.type AND e.occurred_at = c.occurred_at AND e.aggregate_id = c.aggregate_id
       AND e.aggregate_version IS NOT DISTINCT FROM c.aggregate_version AND e.data = c.data)
     ORDER BY c.i`.execute(db);

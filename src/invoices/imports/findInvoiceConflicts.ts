@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { joinEventById } from '../../events/appendEvents.ts';
 import type { Executor } from '../../db/connect.ts';
 
 export type InvoiceConflict = {
@@ -28,8 +29,7 @@ export async function findInvoiceConflict(db: Executor, inserted: readonly { ind
     SELECT c.i, o.kind, o.other, n.aggregate_version AS version, n.data ->> 'paymentId' AS payment_id,
            n.data ->> 'amount' AS amount, o.other_amount
     FROM jsonb_to_recordset(${json}::jsonb) AS c(i int, id uuid)
-    CROSS JOIN LATERAL (SELECT k.position, k.recorded_at FROM event_keys k WHERE k.event_id = c.id OFFSET 0) k
-    CROSS JOIN LATERAL (SELECT * FROM events n WHERE n.position = k.position AND n.recorded_at = k.recorded_at OFFSET 0) n
+    ${joinEventById(sql.ref('c.id'), 'n')}
     CROSS JOIN LATERAL (
       SELECT CASE WHEN o.type = 'InvoiceCreated' THEN 'created' WHEN o.type = 'InvoiceUpdated' THEN 'version' ELSE 'payment' END AS kind,
              coalesce(o.external_id, o.event_id::text) AS other, o.data ->> 'amount' AS other_amount

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { joinEventById } from '../../events/appendEvents.ts';
 import type { Db, Executor } from '../../db/connect.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 import type { NotificationChannel } from './notificationChannel.ts';
@@ -73,8 +74,7 @@ export async function deliverPendingNotices(
   const { rows } = await sql<{ event_id: string; invoice_id: string; kind: NotificationMessage['kind']; recipient: string | null; subject: string; body: string; occurred_at: string }>`
     SELECT n.event_id, n.invoice_id, n.kind, n.recipient, n.subject, n.body, e.occurred_at
     FROM notification_deliveries n
-    CROSS JOIN LATERAL (SELECT k.position, k.recorded_at FROM event_keys k WHERE k.event_id = n.event_id OFFSET 0) k
-    CROSS JOIN LATERAL (SELECT e.occurred_at FROM events e WHERE e.position = k.position AND e.recorded_at = k.recorded_at OFFSET 0) e
+    ${joinEventById(sql.ref('n.event_id'), 'e')}
     WHERE n.delivered_at IS NULL AND n.recorded_at < ${new Date(ctx.now.getTime() - PENDING_NOTICE_GRACE_MS)}
     ORDER BY n.recorded_at
     LIMIT ${ctx.limit ?? 100}

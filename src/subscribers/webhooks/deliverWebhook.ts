@@ -3,7 +3,7 @@ import type { Executor } from '../../db/connect.ts';
 import type { WorkQueueContext } from '../../bus/contract/subscriber.ts';
 import type { CircuitBreaker } from '../../bus/breaker/circuitBreaker.ts';
 import { BreakerOpenError } from '../../bus/breaker/breakerOpenError.ts';
-import { toStoredEvent } from '../../events/appendEvents.ts';
+import { joinEventById, toStoredEvent } from '../../events/appendEvents.ts';
 import { readStoredEvent } from '../../events/envelope.ts';
 import { toPublicEvent } from '../../events/publicEvent.ts';
 import { DeliveryFailedError } from '../postJson.ts';
@@ -64,8 +64,7 @@ export async function deliverWebhook(rawJob: { data: unknown }, ctx: WorkQueueCo
       RETURNING d.endpoint_id, d.event_id)
     SELECT c.endpoint_id, ep.url, (ep.enabled AND ep.deleted_at IS NULL) AS usable, ep.from_config, ep.secret, ep.previous_secret, ep.previous_secret_expires_at, e.*
       FROM claimed c JOIN webhook_endpoints ep ON ep.id = c.endpoint_id
-      CROSS JOIN LATERAL (SELECT k.position, k.recorded_at FROM event_keys k WHERE k.event_id = c.event_id OFFSET 0) k
-      CROSS JOIN LATERAL (SELECT * FROM events e WHERE e.position = k.position AND e.recorded_at = k.recorded_at OFFSET 0) e`.execute(ctx.db);
+      ${joinEventById(sql.ref('c.event_id'), 'e')}`.execute(ctx.db);
   const claim = rows[0];
   if (!claim) {
     // Made, or reopened with another attempt number: that job sends it. In flight under a
