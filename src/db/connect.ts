@@ -17,6 +17,21 @@ export type DbHandle = {
 };
 
 /**
+ * How long a pool keeps an idle connection: always (pg's default closes it after 10 s).
+ * A connection is dear to open — a server process, SCRAM's key derivation on both sides,
+ * cold catalog caches (every partition of events and ledger_entries), the named
+ * statements prepared again — and under a steady load a pool that sheds its idle
+ * connections reopens them in bursts: the first hiccup after they timed out finds too few
+ * and opens one per waiting query, and at 200 events/s the e2e figure stalled every ~11 s
+ * (seconds with 137–485 ms) while ~25 connections authenticated at once
+ * (docs/performance.md, eleventh step). A pool so grows to its peak and stays there:
+ * size max_connections for the sum of the pools' `max` (docs/operations.md), as before.
+ * A connection the server closes is dropped (the 'error' listeners below) and a new one
+ * opened on demand.
+ */
+export const POOL_IDLE_TIMEOUT_MS = 0;
+
+/**
  * A pool and its Kysely. Every commit through `db` that added outbox rows wakes the
  * relay afterwards (db/wakeRelay.ts); `log` receives a failed wake-up at debug. Its
  * clients send preparedStatement()'s texts as named statements (db/preparedStatements.ts).
@@ -40,6 +55,7 @@ export function connect(
   const pool = new pg.Pool({
     connectionString: url,
     max: options.max ?? 10,
+    idleTimeoutMillis: POOL_IDLE_TIMEOUT_MS,
     application_name: options.applicationName ?? 'accrue',
     ...(settings.length > 0 ? { options: settings.join(' ') } : {}),
   });

@@ -54,7 +54,8 @@ export async function watchedPage(browser: Browser, origin: string): Promise<Wat
   const problems: string[] = [];
   context.on('request', (r) => requests.push(r.url()));
   page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(m.text());
+    // With the resource's address: a browser logs a failed load without it.
+    if (m.type() === 'error') problems.push(m.location().url ? `${m.text()} (${m.location().url})` : m.text());
   });
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   return {

@@ -1,4 +1,6 @@
-import { PgBoss } from 'pg-boss';
+import { PgBoss, type ConstructorOptions } from 'pg-boss';
+import type pg from 'pg';
+import { POOL_IDLE_TIMEOUT_MS } from '../../db/connect.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 import type { BusSettings } from './busSettings.ts';
 
@@ -11,7 +13,7 @@ export type BossRole = 'relay' | 'worker' | 'client';
  */
 export async function startBoss(url: string, options: { role: BossRole; settings: BusSettings; log: Logger; max?: number }): Promise<PgBoss> {
   const worker = options.role === 'worker';
-  const boss = new PgBoss({
+  const bossOptions: ConstructorOptions & Pick<pg.PoolConfig, 'idleTimeoutMillis'> = {
     connectionString: url,
     application_name: `accrue-${options.role}`,
     max: options.max ?? (worker ? 10 : 4),
@@ -33,7 +35,10 @@ export async function startBoss(url: string, options: { role: BossRole; settings
     // CREATE SCHEMA IF NOT EXISTS would need CREATE on the database, which the
     // runtime role does not have.
     createSchema: false,
-  });
+    // pg-boss hands its options to its pg.Pool: its connections are kept like ours (db/connect.ts).
+    idleTimeoutMillis: POOL_IDLE_TIMEOUT_MS,
+  };
+  const boss = new PgBoss(bossOptions);
   // pg-boss emits connection losses (pg_terminate_backend, restarts) as 'error';
   // its pool reconnects by itself. Without a listener the process would crash.
   boss.on('error', (err) => options.log.warn({ err: { message: err.message } }, 'pg-boss error'));

@@ -1,0 +1,37 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../helpers/testDatabase.ts';
+
+// pg's pools close a connection idle for 10 s; ours keep it (POOL_IDLE_TIMEOUT_MS in
+// src/db/connect.ts): a steady load then never reopens connections in a burst.
+describe('a pool made by connect()', () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase({ poolMax: 2 });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+  afterAll(async () => {
+    await t.drop();
+  });
+
+  const backends = async () => {
+    // Two at once: both of the pool's connections, each its own server process.
+    const [a, b] = await Promise.all([1, 2].map(() => t.pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid, pg_sleep(0.05)')));
+    return new Set([a!.rows[0]!.pid, b!.rows[0]!.pid]);
+  };
+
+  it('keeps its idle connections open, well past pg’s own 10 s', async () => {
+    const before = await backends();
+    expect(before.size).toBe(2);
+    // The pool starts an idle client's timeout (setTimeout) when the client is released:
+    // released under fake timers, a minute passes for them at once.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    expect(await backends()).toEqual(before);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(t.pool.totalCount).toBe(2);
+    expect(t.pool.idleCount).toBe(2);
+    vi.useRealTimers();
+    expect(await backends()).toEqual(before);
+  });
+});
