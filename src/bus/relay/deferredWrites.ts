@@ -4,7 +4,6 @@ import { InvariantError } from '../../errors.ts';
 import { WRITES_OUTBOX } from '../../db/wakeRelay.ts';
 import { prepareOnSession } from '../../db/sessionStatements.ts';
 
-
 export type DeferredWrites = {
   /**
    * Keeps `query` (a write whose result nobody reads) to run in the commit's round trip,

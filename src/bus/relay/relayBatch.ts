@@ -67,8 +67,9 @@ function toClaimedEvent(row: ClaimedRow): StoredEvent | Unread {
  * join let the planner probe every partition for each position, and hash all of
  * event_keys (a row for every event ever stored) while its statistics were those of a
  * smaller table. With `recentFrom` (recentEventsFrom) the
- * events are looked for only in the partitions from that day on, pruned when the
- * statement is planned, so its cost does not grow with the months of history; an older
+ * events are looked for only in the partitions from that day on, pruned as the
+ * statement starts (a parameter of its generic plan), so its cost does not grow with the
+ * months of history; an older
  * one (the relay was down for a month) is read by readEventsAt, a second statement.
  * Returns how many events were moved.
  *
@@ -159,7 +160,7 @@ export async function relayBatch(
   // them), so the generic plan reads what a custom plan for the same values reads; it is
   // asked for around the EXECUTE only (the relay's sessions plan their other statements
   // per call: connect's customPlans). Planning it was ~3 ms of server CPU per batch, as
-  // long as running it (docs/performance.md, "Tenth step").
+  // long as running it (docs/performance.md, "Tenth step (e)").
   const claimText = `WITH claimed AS (
         SELECT ctid FROM outbox ORDER BY position LIMIT $1::int FOR UPDATE SKIP LOCKED
       ), deleted AS (
