@@ -2,11 +2,7 @@ import type pg from 'pg';
 import type { CompiledQuery } from 'kysely';
 import { InvariantError } from '../../errors.ts';
 import { WRITES_OUTBOX } from '../../db/wakeRelay.ts';
-
-/** Statement text -> the name it is prepared under (PREPARE), the same on every session. */
-const NAMES = new Map<string, string>();
-/** The names each session has prepared (PREPARE outlives a rolled-back transaction, as the session does). */
-const PREPARED = new WeakMap<pg.ClientBase, Set<string>>();
+import { prepareOnSession } from '../../db/sessionStatements.ts';
 
 export type DeferredWrites = {
   /**
@@ -46,17 +42,7 @@ export function deferredWrites(client: pg.ClientBase): DeferredWrites {
   let outbox = false;
   return {
     async defer(query) {
-      let name = NAMES.get(query.sql);
-      if (!name) {
-        name = `accrue_deferred_${NAMES.size + 1}`;
-        NAMES.set(query.sql, name);
-      }
-      let prepared = PREPARED.get(client);
-      if (!prepared) PREPARED.set(client, (prepared = new Set()));
-      if (!prepared.has(name)) {
-        await client.query(`PREPARE ${name} AS ${query.sql}`);
-        prepared.add(name);
-      }
+      const name = await prepareOnSession(client, 'deferred', query.sql);
       const args = query.parameters.map((v) => literal(client, v));
       kept.push(`EXECUTE ${name}${args.length > 0 ? `(${args.join(', ')})` : ''};`);
       if (WRITES_OUTBOX.test(query.sql)) outbox = true;

@@ -10,6 +10,8 @@ import type { StoredEvent } from '../../events/envelope.ts';
 import { transactionOnClient } from '../../db/transactionOnClient.ts';
 import type { AppliedInRelay, RelayApplier } from './relayApplier.ts';
 import { deferredWrites, type DeferredWrites } from './deferredWrites.ts';
+import { arrayLiteral } from '../../db/unnestRows.ts';
+import { LOST_PREPARED_STATEMENT, prepareOnSession } from '../../db/sessionStatements.ts';
 import { assertInboxClaimsApplied, claimedInboxOf, inboxClaimCtes, inboxColumns, type InboxClaimRow } from './inboxInClaim.ts';
 
 type EventRow = Parameters<typeof toStoredEvent>[0];
@@ -65,8 +67,9 @@ function toClaimedEvent(row: ClaimedRow): StoredEvent | Unread {
  * join let the planner probe every partition for each position, and hash all of
  * event_keys (a row for every event ever stored) while its statistics were those of a
  * smaller table. With `recentFrom` (recentEventsFrom) the
- * events are looked for only in the partitions from that day on, pruned when the
- * statement is planned, so its cost does not grow with the months of history; an older
+ * events are looked for only in the partitions from that day on, pruned as the
+ * statement starts (a parameter of its generic plan), so its cost does not grow with the
+ * months of history; an older
  * one (the relay was down for a month) is read by readEventsAt, a second statement.
  * Returns how many events were moved.
  *
@@ -109,10 +112,11 @@ export async function relayBatch(
     claimNext?: (moved: number) => boolean;
   } = {},
 ): Promise<RelayBatchResult> {
-  const limit = Math.max(1, Math.trunc(batchSize)); // inlined into the SQL: keep it an integer
-  // Inlined too (the claim travels in the simple protocol): a literal the planner prunes by.
+  const limit = Math.max(1, Math.trunc(batchSize)); // an EXECUTE literal: keep it an integer
+  // A literal too (the claim travels in the simple protocol): the parameter the plan prunes by as it starts.
   if (options.recentFrom !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(options.recentFrom)) throw new InvariantError(`relay: recentFrom must be a day, got ${options.recentFrom}`);
-  const since = options.recentFrom === undefined ? '' : `AND e.recorded_at >= '${options.recentFrom}T00:00:00+00'::timestamptz`;
+  const since = options.recentFrom === undefined ? '' : `AND e.recorded_at >= $2::timestamptz`;
+  const claimArgs = options.recentFrom === undefined ? `${limit}` : `${limit}, '${options.recentFrom}T00:00:00+00'`;
   const { applier } = options;
   // Inlined as well; a whole number of ms.
   const lockTimeout = applier ? `SET LOCAL lock_timeout = '${Math.max(1, Math.trunc(applier.lockTimeoutMs))}ms';` : '';
@@ -149,14 +153,25 @@ export async function relayBatch(
       SELECT ${select}
       ${from}
       ORDER BY d.position`;
-  const claim = `
-      BEGIN;
-      SET LOCAL synchronous_commit = off;${lockTimeout}
-      WITH claimed AS (
-        SELECT ctid FROM outbox ORDER BY position LIMIT ${limit} FOR UPDATE SKIP LOCKED
+  // The claim is prepared once per session (sessionStatements.ts) and planned once: its
+  // text changes only with the relay's settings, and its plan does not depend on its
+  // values. The LATERALs fix its access paths, and the events' partitions are pruned as
+  // it runs (from recentFrom when it starts, to one partition per key as it reads
+  // them), so the generic plan reads what a custom plan for the same values reads; it is
+  // asked for around the EXECUTE only (the relay's sessions plan their other statements
+  // per call: connect's customPlans). Planning it was ~3 ms of server CPU per batch, as
+  // long as running it (docs/performance.md, "Tenth step (e)").
+  const claimText = `WITH claimed AS (
+        SELECT ctid FROM outbox ORDER BY position LIMIT $1::int FOR UPDATE SKIP LOCKED
       ), deleted AS (
         DELETE FROM outbox o WHERE o.ctid = ANY(ARRAY(SELECT ctid FROM claimed)) RETURNING o.position
-      )${body};
+      )${body}`;
+  const claimOn = async (on: pg.ClientBase) => `
+      BEGIN;
+      SET LOCAL synchronous_commit = off;${lockTimeout}
+      SET LOCAL plan_cache_mode = force_generic_plan;
+      EXECUTE ${await prepareOnSession(on, 'relay_claim', claimText)}(${claimArgs});
+      SET LOCAL plan_cache_mode TO DEFAULT;
       SELECT subscriber, event_type, takes_bundles FROM subscriptions;
       SELECT pg_current_xact_id_if_assigned()::text AS xid`;
   const { carried } = options;
@@ -174,14 +189,15 @@ export async function relayBatch(
     let results = carried?.results;
     if (!results) {
       try {
-        results = (await client.query(claim)) as unknown as pg.QueryResult[];
+        results = (await client.query(await claimOn(client))) as unknown as pg.QueryResult[];
       } catch (error) {
+        if (lostStatement(error)) discard = true;
         // The claim took the applier's locks (inboxInClaim): one not granted in time hands the batch to jobs.
         if (inbox) applyFailed = { error };
         throw error;
       }
     }
-    const claimed = results[results.length - 3]!.rows as (ClaimedRow & { claimed: string })[];
+    const claimed = results[results.length - 4]!.rows as (ClaimedRow & { claimed: string })[];
     const { xid } = results[results.length - 1]!.rows[0] as { xid: string | null };
     // Claimed events recorded before recentFrom: read by their keys over every partition.
     const older = claimed.filter((r) => r.event_id === null).map((r) => Number(r.claimed));
@@ -227,12 +243,20 @@ export async function relayBatch(
     // What was applied here is counted in the commit's round trip, and made durable
     // before the commit returns (the ledger's facts: synchronous, as a worker's commit is).
     // The writes the applies handed over (deferredWrites) run first in that round trip.
-    const commit = appliedHere.length > 0 ? `${deferred?.text() ?? ''} SET LOCAL synchronous_commit = on; ${countApplied(client, appliedHere)}; COMMIT` : 'COMMIT';
+    // The deferred writes and the count are prepared per session (their texts change only
+    // with which parts a posting has) and planned once there (their plans read no table
+    // by their values: rows from arrays and JSON, written or looked up by their keys).
+    const commit =
+      appliedHere.length > 0
+        ? `SET LOCAL plan_cache_mode = force_generic_plan; ${deferred?.text() ?? ''} ${await countApplied(client, appliedHere)}; SET LOCAL synchronous_commit = on; COMMIT`
+        : 'COMMIT';
     try {
       if (xid !== null && options.claimNext?.(events.length)) {
+        const claim = await claimOn(client);
         try {
           next = { client, results: (await client.query(`${commit}; ${claim}`)) as unknown as pg.QueryResult[] };
         } catch (error) {
+          if (lostStatement(error)) discard = true;
           // The statements ran in order and the rest were skipped after the error: this
           // batch committed only if the error came from the claim after the COMMIT.
           if (!(await committedAnyway(client, xid).catch((e: Error) => ((broken = e), false)))) throw error;
@@ -273,6 +297,9 @@ export async function relayBatch(
   return relayBatch(handle, boss, batchSize, { ...options, applier: undefined, carried: undefined });
 }
 
+/** The session lost the claim's prepared statement (or it no longer fits the table): the client is discarded, a new one prepares again. */
+const lostStatement = (error: unknown) => LOST_PREPARED_STATEMENT.has((error as { code?: string } | null)?.code ?? '');
+
 /**
  * After a round trip of commit + next claim failed: rolls back whatever is open and
  * asks the server whether transaction `xid` committed (pg_xact_status). Throws if the
@@ -284,22 +311,26 @@ async function committedAnyway(client: pg.ClientBase, xid: string): Promise<bool
   return rows[0]?.status === 'committed';
 }
 
-/**
- * The statement that adds a batch's applied events to relay_direct_deliveries (migration
- * 150): per subscriber, how many and their lag (event recorded → this transaction's
- * start, as a job's created_on measures it). Sent in the simple protocol with COMMIT,
- * so the values are literals, escaped.
- */
-function countApplied(client: pg.ClientBase, applied: readonly { queue: string; events: readonly StoredEvent[] }[]): string {
-  // The claim already read each event's recorded_at: no lookup per event here.
-  const rows = applied.flatMap(({ queue, events }) => events.map((e) => `(${client.escapeLiteral(queue)}, ${client.escapeLiteral(e.recordedAt)}::timestamptz)`));
-  return `INSERT INTO relay_direct_deliveries AS d (minute, subscriber, backend_pid, events, lag_ms_sum, lag_ms_max)
+const COUNT_APPLIED = `INSERT INTO relay_direct_deliveries AS d (minute, subscriber, backend_pid, events, lag_ms_sum, lag_ms_max)
       SELECT date_trunc('minute', now()), a.subscriber, pg_backend_pid(), count(*), sum(l.ms), max(l.ms)
-      FROM (VALUES ${rows.join(', ')}) AS a(subscriber, recorded_at)
+      FROM unnest($1::text[], $2::timestamptz[]) AS a(subscriber, recorded_at)
       CROSS JOIN LATERAL (SELECT greatest(0, extract(epoch FROM now() - a.recorded_at) * 1000)::float8 AS ms) l
       GROUP BY a.subscriber
       ON CONFLICT (minute, subscriber, backend_pid) DO UPDATE
       SET events = d.events + excluded.events, lag_ms_sum = d.lag_ms_sum + excluded.lag_ms_sum, lag_ms_max = greatest(d.lag_ms_max, excluded.lag_ms_max)`;
+
+/**
+ * The statement that adds a batch's applied events to relay_direct_deliveries (migration
+ * 150): per subscriber, how many and their lag (event recorded → this transaction's
+ * start, as a job's created_on measures it). Sent in the simple protocol with COMMIT: an
+ * EXECUTE of the session's prepared statement (sessionStatements.ts), its arrays
+ * literals, escaped.
+ */
+async function countApplied(client: pg.ClientBase, applied: readonly { queue: string; events: readonly StoredEvent[] }[]): Promise<string> {
+  // The claim already read each event's recorded_at: no lookup per event here.
+  const rows = applied.flatMap(({ queue, events }) => events.map((e) => [queue, e.recordedAt] as const));
+  const name = await prepareOnSession(client, 'relay_count', COUNT_APPLIED);
+  return `EXECUTE ${name}(${client.escapeLiteral(arrayLiteral(rows.map((r) => r[0])))}, ${client.escapeLiteral(arrayLiteral(rows.map((r) => r[1])))})`;
 }
 
 /**

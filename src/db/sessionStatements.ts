@@ -1,0 +1,41 @@
+import type pg from 'pg';
+
+/** Statement text -> the name it is prepared under (PREPARE), the same on every session. */
+const NAMES = new Map<string, string>();
+/** How many names each prefix has given out. */
+const COUNTS = new Map<string, number>();
+/** The names each session has prepared (PREPARE outlives a rolled-back transaction, as the session does). */
+const PREPARED = new WeakMap<pg.ClientBase, Set<string>>();
+
+/**
+ * SQLSTATEs of an EXECUTE whose prepared statement the session no longer has as it was
+ * prepared: 26000 (DEALLOCATE, DISCARD ALL, a pooler in between) and 0A000 "cached plan
+ * must not change result type" (a migration changed the columns it returns). A session
+ * that raised one is best discarded (a new one prepares again).
+ */
+export const LOST_PREPARED_STATEMENT = new Set(['26000', '0A000']);
+
+/**
+ * Prepares `text` on `client`'s session with PREPARE (one round trip, the first time
+ * this session sees the text) and returns its name, for statements sent in the simple
+ * protocol as `EXECUTE name(literals)` beside others in one round trip. The server
+ * parses it once per session and, where the session's plan_cache_mode lets it (or
+ * the round trip sets it locally), plans it once. Postgres replans a prepared statement
+ * by itself after DDL on its tables or a new ANALYZE of them.
+ */
+export async function prepareOnSession(client: pg.ClientBase, prefix: string, text: string): Promise<string> {
+  let name = NAMES.get(text);
+  if (!name) {
+    const n = (COUNTS.get(prefix) ?? 0) + 1;
+    COUNTS.set(prefix, n);
+    name = `accrue_${prefix}_${n}`;
+    NAMES.set(text, name);
+  }
+  let prepared = PREPARED.get(client);
+  if (!prepared) PREPARED.set(client, (prepared = new Set()));
+  if (!prepared.has(name)) {
+    await client.query(`PREPARE ${name} AS ${text}`);
+    prepared.add(name);
+  }
+  return name;
+}
