@@ -160,7 +160,7 @@ export async function relayBatch(
   // them), so the generic plan reads what a custom plan for the same values reads; it is
   // asked for around the EXECUTE only (the relay's sessions plan their other statements
   // per call: connect's customPlans). Planning it was ~3 ms of server CPU per batch, as
-  // long as running it (docs/performance.md, "Tenth step (e)").
+  // long as running it (docs/performance.md, "Eleventh step (c)").
   const claimText = `WITH claimed AS (
         SELECT ctid FROM outbox ORDER BY position LIMIT $1::int FOR UPDATE SKIP LOCKED
       ), deleted AS (
