@@ -1,5 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/testDatabase.ts';
+import { startBoss } from '../../src/bus/queues/startBoss.ts';
+import { silentLogger } from '../../src/telemetry/logger.ts';
+import { testSettings } from '../helpers/busTestKit.ts';
 
 // pg's pools close a connection idle for 10 s; ours keep it (POOL_IDLE_TIMEOUT_MS in
 // src/db/connect.ts): a steady load then never reopens connections in a burst.
@@ -33,5 +36,23 @@ describe('a pool made by connect()', () => {
     expect(t.pool.idleCount).toBe(2);
     vi.useRealTimers();
     expect(await backends()).toEqual(before);
+  });
+
+  it("keeps pg-boss's idle connections too (startBoss hands the setting to pg-boss's pool)", async () => {
+    const boss = await startBoss(t.url, { role: 'client', settings: testSettings(), log: silentLogger, max: 2 });
+    try {
+      const backends = async () =>
+        (await t.pool.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE application_name = 'accrue-client' ORDER BY pid`)).rows.map((r) => r.pid);
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      await boss.getQueues(); // a pooled query: its connection is released under fake timers
+      const before = await backends();
+      expect(before.length).toBeGreaterThan(0);
+      await vi.advanceTimersByTimeAsync(60_000);
+      vi.useRealTimers();
+      expect(await backends()).toEqual(before);
+    } finally {
+      vi.useRealTimers();
+      await boss.stop({ graceful: false });
+    }
   });
 });
