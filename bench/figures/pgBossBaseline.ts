@@ -1,6 +1,6 @@
 import pg from 'pg';
-import { PgBoss, type ConstructorOptions } from 'pg-boss';
-import { POOL_IDLE_TIMEOUT_MS } from '../../src/db/connect.ts';
+import { PgBoss } from 'pg-boss';
+import { keepingConnections } from '../../src/bus/queues/startBoss.ts';
 import { invalid, type BenchContext, type Figure } from '../lib/types.ts';
 import { lateArrivalsAllowed, openLoopVerdict } from '../lib/openLoop.ts';
 import { nowMs, round, summarizeLatencies } from '../lib/stats.ts';
@@ -109,17 +109,17 @@ async function steadyLatency(ctx: BenchContext, boss: PgBoss, samples: number) {
 async function openBoss(ctx: BenchContext, suffix: string, max = 10): Promise<PgBoss> {
   // A schema per half and per round: no run starts on a job table holding another
   // run's dead rows (the drain leaves N completed jobs behind).
-  const options: ConstructorOptions & Pick<pg.PoolConfig, 'idleTimeoutMillis'> = {
-    connectionString: ctx.url,
-    schema: `${PG_BOSS_BASELINE.schema}_${suffix}_r${ctx.round}`,
-    useListenNotify: true,
-    supervise: false,
-    schedule: false,
-    max,
-    // Its pool keeps idle connections as accrue's do (src/db/connect.ts, POOL_IDLE_TIMEOUT_MS).
-    idleTimeoutMillis: POOL_IDLE_TIMEOUT_MS,
-  };
-  const boss = new PgBoss(options);
+  // Its pool keeps idle connections as accrue's do.
+  const boss = new PgBoss(
+    keepingConnections({
+      connectionString: ctx.url,
+      schema: `${PG_BOSS_BASELINE.schema}_${suffix}_r${ctx.round}`,
+      useListenNotify: true,
+      supervise: false,
+      schedule: false,
+      max,
+    }),
+  );
   boss.on('error', (err) => ctx.note(`pg-boss error: ${err.message}`));
   boss.on('warning', (w) => ctx.note(`pg-boss warning: ${w.message}`));
   await boss.start();

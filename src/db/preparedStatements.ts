@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { CompiledQuery, type Compilable, type RawBuilder } from 'kysely';
 import { InvariantError } from '../errors.ts';
 import type { Executor } from './connect.ts';
+import { LOST_PREPARED_STATEMENT } from './sessionStatements.ts';
 
 type Path = readonly (string | number)[];
 const SLOT = Symbol('parameter slot');
@@ -12,11 +13,6 @@ const NAMES = new Map<string, string>();
 /** The same for batch statements (executeNamed(), preparedStatement's `batch`), which only clients planning each call send named. */
 const BATCH_NAMES = new Map<string, string>();
 
-// SQLSTATEs after which a client stops naming statements: 26000 (the server lost the
-// statement: DEALLOCATE, DISCARD ALL, a pooler in between) and 0A000 "cached plan must
-// not change result type" (a migration changed the columns a statement returns). Both
-// are raised before the statement runs.
-const LOST_STATEMENT = new Set(['26000', '0A000']);
 
 const isPlain = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === 'object' && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
@@ -121,7 +117,7 @@ export async function executeNamed<R>(db: Executor, name: string, query: RawBuil
  * and planned by the server once per connection (a reconnect parses again). Postgres
  * replans a prepared statement by itself after DDL on its tables (its plan cache
  * re-analyses the text), so a migration under a running API keeps working. If the
- * server lost the statement or its result columns changed (LOST_STATEMENT), this client
+ * server lost the statement or its result columns changed (LOST_PREPARED_STATEMENT), this client
  * sends every text unnamed from then on, and the failed call, outside a transaction,
  * is sent again unnamed (it did not run); inside one the error stands, as the
  * transaction is aborted anyway.
@@ -135,7 +131,7 @@ export function sendNamedStatements(client: pg.PoolClient | pg.Client, options: 
     if (!name) return query(config, values, callback);
     const outsideTransaction = client.getTransactionStatus() === 'I';
     return (query({ name, text: config }, values) as Promise<unknown>).catch((err: { code?: string }) => {
-      if (!LOST_STATEMENT.has(err.code ?? '')) throw err;
+      if (!LOST_PREPARED_STATEMENT.has(err.code ?? '')) throw err;
       unnamed = true;
       if (!outsideTransaction) throw err;
       return query(config, values);

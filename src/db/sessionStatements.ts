@@ -8,10 +8,12 @@ const COUNTS = new Map<string, number>();
 const PREPARED = new WeakMap<pg.ClientBase, Set<string>>();
 
 /**
- * SQLSTATEs of an EXECUTE whose prepared statement the session no longer has as it was
- * prepared: 26000 (DEALLOCATE, DISCARD ALL, a pooler in between) and 0A000 "cached plan
- * must not change result type" (a migration changed the columns it returns). A session
- * that raised one is best discarded (a new one prepares again).
+ * SQLSTATEs of a prepared statement the session no longer has as it was prepared, raised
+ * before it runs: 26000 (DEALLOCATE, DISCARD ALL, a pooler in between) and 0A000 "cached
+ * plan must not change result type" (a migration changed the columns it returns). For
+ * both kinds: a statement named in the protocol (preparedStatements.ts: the client sends
+ * unnamed from then on) and one PREPAREd in SQL (prepareOnSession: the session is
+ * discarded, a new one prepares again).
  */
 export const LOST_PREPARED_STATEMENT = new Set(['26000', '0A000']);
 
