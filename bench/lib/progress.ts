@@ -1,7 +1,12 @@
 import cliProgress from 'cli-progress';
 
 export type Task = { update(value: number): void; increment(by?: number): void; done(): void };
-export type Progress = { task(label: string, total: number): Task; stop(): void };
+/**
+ * `live`: the bars are drawn (stderr is a terminal). A figure that would poll the
+ * database only to move a bar asks this first: otherwise the poll's cost lands in the
+ * figure with nothing shown for it.
+ */
+export type Progress = { live: boolean; task(label: string, total: number): Task; stop(): void };
 
 /**
  * Progress bars on stderr (stdout stays clean for the table or --json). When stderr is
@@ -10,6 +15,7 @@ export type Progress = { task(label: string, total: number): Task; stop(): void 
 export function createProgress(stream: NodeJS.WriteStream = process.stderr): Progress {
   if (!stream.isTTY) {
     return {
+      live: false,
       task(label, total) {
         const started = performance.now();
         return {
@@ -34,6 +40,7 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr): Pro
     cliProgress.Presets.shades_classic,
   );
   return {
+    live: true,
     task(label, total) {
       const bar = multi.create(total, 0, { label });
       return {
