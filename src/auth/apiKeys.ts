@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { uuidv7 } from 'uuidv7';
+import { uuidv7 } from '../values/uuidv7.ts';
 import type { Db, Executor } from '../db/connect.ts';
 import { appendEvents, type EventContext } from '../events/appendEvents.ts';
 import { todayUtc } from '../values/dates.ts';
