@@ -1,16 +1,21 @@
 import { randomBytes } from 'node:crypto';
+import { connect } from '../../src/db/connect.ts';
 import { startApiProcess } from '../lib/apiProcess.ts';
 import { scratchDatabase } from '../lib/benchDatabase.ts';
 import { loadHttp, type HttpLoadResult } from '../lib/httpLoad.ts';
 import { INVOICE } from '../lib/invoiceBody.ts';
+import { postgresCpuReader } from '../lib/processCpu.ts';
 import { round } from '../lib/stats.ts';
 import type { BenchContext, Figure } from '../lib/types.ts';
 
 type Variant = { label: string; idempotencyKeys: boolean; env?: Record<string, string> };
 
-type Measured = HttpLoadResult & { label: string; customerId: string; apiCpuMsPerRequest: number | null };
+/** CPU ms per answered request: the API process, Postgres (the whole server), the load generator (the bench process). */
+type CpuPerRequest = { api: number | null; postgres: number | null; loadGenerator: number };
 
-async function measure(ctx: BenchContext, url: string, variant: Variant, seconds: number): Promise<Measured> {
+type Measured = HttpLoadResult & { label: string; customerId: string; apiCpuMsPerRequest: number | null; cpuMsPerRequest: CpuPerRequest };
+
+async function measure(ctx: BenchContext, url: string, variant: Variant, seconds: number, postgresCpu: (() => Promise<number>) | null): Promise<Measured> {
   const token = randomBytes(24).toString('base64url');
   const api = await startApiProcess({ databaseUrl: url, token, env: variant.env });
   try {
@@ -35,15 +40,23 @@ async function measure(ctx: BenchContext, url: string, variant: Variant, seconds
     await load(2);
     const task = ctx.progress.task(`HTTP ${variant.label}, ${ctx.concurrency} connections`, seconds);
     try {
-      const cpuBefore = await api.cpuSeconds();
+      const cpu = async () => ({ api: await api.cpuSeconds(), postgres: postgresCpu ? await postgresCpu() : null, self: process.cpuUsage() });
+      const before = await cpu();
       const result = await load(seconds, (s) => task.update(Math.min(s, seconds)));
-      const cpuAfter = await api.cpuSeconds();
+      const after = await cpu();
       if (result.total === 0) throw new Error(`no 2xx answers (${result.non2xx} non-2xx, ${result.errors} errors)`);
       // CPU per request is what the API's own code decides; throughput also depends on
-      // what else the 2 cores run, so this is the number to compare across runs.
-      const apiCpuMsPerRequest =
-        cpuBefore === null || cpuAfter === null ? null : round(((cpuAfter - cpuBefore) * 1000) / (result.total + result.non2xx), 3);
-      return { label: variant.label, customerId, apiCpuMsPerRequest, ...result };
+      // what else the 2 cores run, so this is the number to compare across runs. The
+      // three together times the rate is at most the machine's cores (apiScale's reading).
+      const answered = result.total + result.non2xx;
+      const perRequest = (ms: number | null) => (ms === null ? null : round(ms / answered, 3));
+      const apiCpuMsPerRequest = perRequest(before.api === null || after.api === null ? null : (after.api - before.api) * 1000);
+      const cpuMsPerRequest: CpuPerRequest = {
+        api: apiCpuMsPerRequest,
+        postgres: perRequest(before.postgres === null || after.postgres === null ? null : after.postgres - before.postgres),
+        loadGenerator: round((after.self.user + after.self.system - before.self.user - before.self.system) / 1000 / answered, 3),
+      };
+      return { label: variant.label, customerId, apiCpuMsPerRequest, cpuMsPerRequest, ...result };
     } finally {
       task.done();
     }
@@ -75,9 +88,11 @@ export const httpWritePath: Figure = {
       ...(ctx.round === 1 ? [{ label: 'POST /v1/invoices with Idempotency-Key', idempotencyKeys: true }] : []),
     ];
     const db = await scratchDatabase(ctx.adminUrl, 'accrue_bench_http');
+    const handle = connect(db.url, { max: 1 });
     try {
+      const postgresCpu = await postgresCpuReader(handle.db);
       const results: Measured[] = [];
-      for (const v of variants) results.push(await measure(ctx, db.url, v, seconds));
+      for (const v of variants) results.push(await measure(ctx, db.url, v, seconds, postgresCpu));
       const head = results[0]!;
       return {
         status: 'measured',
@@ -85,15 +100,16 @@ export const httpWritePath: Figure = {
         detail: {
           connections: ctx.concurrency,
           seconds,
-          variants: results.map(({ label, requestsPerSec, p50Ms, p95Ms, p99Ms, maxMs, total, non2xx, errors, apiCpuMsPerRequest }) => ({
-            label, requestsPerSec, p50Ms, p95Ms, p99Ms, maxMs, total, non2xx, errors, apiCpuMsPerRequest,
+          variants: results.map(({ label, requestsPerSec, p50Ms, p95Ms, p99Ms, maxMs, total, non2xx, errors, apiCpuMsPerRequest, cpuMsPerRequest }) => ({
+            label, requestsPerSec, p50Ms, p95Ms, p99Ms, maxMs, total, non2xx, errors, apiCpuMsPerRequest, cpuMsPerRequest,
           })),
         },
         note:
           `autocannon, ${ctx.concurrency} connections, ${seconds} s per variant; ` +
-          results.map((r) => `${r.label}: ${r.requestsPerSec} req/s p95 ${r.p95Ms} ms, API CPU ${r.apiCpuMsPerRequest} ms/request`).join('; '),
+          results.map((r) => `${r.label}: ${r.requestsPerSec} req/s p95 ${r.p95Ms} ms, CPU ms/request API ${r.cpuMsPerRequest.api}, Postgres ${r.cpuMsPerRequest.postgres}, load generator ${r.cpuMsPerRequest.loadGenerator}`).join('; '),
       };
     } finally {
+      await handle.close();
       await db.drop();
     }
   },

@@ -1,5 +1,5 @@
 import { sql, type RawBuilder, type Selectable } from 'kysely';
-import { uuidv7 } from 'uuidv7';
+import { uuidv7 } from '../values/uuidv7.ts';
 import type { Executor } from '../db/connect.ts';
 import { arrayLiteral, unnestArrays, unnestRows, type UnnestArrays, type UnnestColumn } from '../db/unnestRows.ts';
 import { preparedStatement } from '../db/preparedStatements.ts';

@@ -1,4 +1,4 @@
-import { uuidv7 } from 'uuidv7';
+import { uuidv7 } from '../values/uuidv7.ts';
 import type { Executor } from '../db/connect.ts';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../errors.ts';
 import { appendEvents, type EventContext } from '../events/appendEvents.ts';

@@ -38,6 +38,7 @@ const invoiceCases: Case[] = [
   ['deep array nesting', () => raw(`${'['.repeat(100_000)}${']'.repeat(100_000)}`), 400],
   ['__proto__ at the root', () => raw(`{"__proto__":{"isAdmin":true},${JSON.stringify(invoiceBody(customerId)).slice(1)}`), 400, '__proto__'],
   ['__proto__ in a line', () => raw(JSON.stringify(invoiceBody(customerId)).replace('"lineId"', '"__proto__":{"x":1},"lineId"')), 400, 'lines.0.__proto__'],
+  ['__proto__ spelt with \\u escapes', () => raw(JSON.stringify(invoiceBody(customerId)).replace('"lineId"', '"\\u005f\\u005fproto\\u005f\\u005f":{"x":1},"lineId"')), 400, 'lines.0.__proto__'],
   ['amount as a string "100"', () => ({ body: withLine({ amount: '100' }) }), 400, 'lines.0.amount'],
   ['amount null', () => ({ body: withLine({ amount: null }) }), 400, 'lines.0.amount'],
   ['amount as an array', () => ({ body: withLine({ amount: [100] }) }), 400, 'lines.0.amount'],

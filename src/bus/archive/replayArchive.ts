@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { fromKysely, type PgBoss } from 'pg-boss';
-import { uuidv7 } from 'uuidv7';
+import { uuidv7 } from '../../values/uuidv7.ts';
 import type { Db, Executor } from '../../db/connect.ts';
 import { appendEvents, type EventContext } from '../../events/appendEvents.ts';
 import { todayUtc } from '../../values/dates.ts';

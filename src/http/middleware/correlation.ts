@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import { uuidv7 } from 'uuidv7';
+import { uuidv7 } from '../../values/uuidv7.ts';
 import type { ApiEnv } from '../context.ts';
 
 // A caller's id is kept only if it is short and printable: it is stored on every

@@ -1,5 +1,5 @@
 import { userInfo } from 'node:os';
-import { uuidv7 } from 'uuidv7';
+import { uuidv7 } from '../../values/uuidv7.ts';
 import type { EventContext } from '../../events/appendEvents.ts';
 
 /**
