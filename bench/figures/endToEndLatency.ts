@@ -95,14 +95,7 @@ function endToEndFigure(key: string, rate: number, samplesFull: number, samplesQ
           const [r] = await appendEvents(db, [event], { correlationId: 'bench-e2e', actor: 'bench' });
           if (measuring) committedAt.set(r!.event.eventId.toLowerCase(), nowMs());
         };
-        // Every connection the producer may use opened first, each with its append
-        // statement prepared (maxInFlight appends at once), not counted: the pool opens
-        // one when the appends in flight first reach a new high, and at 1,000/s that
-        // happened during the measured run (a SCRAM handshake in the producer's one
-        // thread, a backend started and its first append parsed and planned on cold
-        // caches, for each of up to 40), while the producer fell behind its schedule.
-        await Promise.all(Array.from({ length: maxInFlight }, fire));
-        // One second of warm-up (plans, LISTEN, JIT of the handler) not counted.
+        // One second of warm-up (connections, plans, LISTEN, JIT of the handler) not counted.
         await steadyRate(RATE, RATE, fire, { maxInFlight });
         await waitUntilDrained(db, { timeoutMs: 120_000 });
         measuring = true;
