@@ -47,7 +47,7 @@ export async function prepareOnSession(client: pg.ClientBase, prefix: string, te
  * `s` as an SQL string literal, exactly as pg's escapeLiteral writes it (quotes doubled;
  * with a backslash, an E'' literal with backslashes doubled), by whole-string replaces.
  * pg's loop appends a character at a time: 0.6 ms for a 39 kB text against 0.01 here
- * (Node 24), and the relay's deferred posting sends tens of kB of books, snapshots and
+ * (Node 24), and the relay's deferred posting sends ~23 kB of books, snapshots and
  * entries as literals in a 30-event batch; pg's escapeLiteral was the relay's top
  * JavaScript function in a profile at 1,000 events/s (docs/performance.md, "Twelfth step (a)").
  */
