@@ -44,6 +44,14 @@ export type SubscriberContext = {
    */
   deferWrite?(query: CompiledQuery): Promise<void>;
   /**
+   * Set for handleBatch where the transaction's owner plans a statement once per
+   * session (the relay: src/bus/relay/plannedReads.ts): runs a read whose text does
+   * not change with its values and whose plan does not depend on them (keys looked up
+   * by index through LATERAL ... OFFSET 0) with a generic plan, instead of planning it
+   * for each call's values. Same rows, same transaction.
+   */
+  readPlannedOnce?<R>(query: CompiledQuery<R>): Promise<R[]>;
+  /**
    * Adds jobs to one of the subscriber's own queues (Subscriber.queues) in this
    * context's transaction: they exist if and only if the handler's work commits.
    * Absent where no worker runs the handler (in-memory dispatch, tools).

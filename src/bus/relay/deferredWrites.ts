@@ -1,8 +1,7 @@
 import type pg from 'pg';
 import type { CompiledQuery } from 'kysely';
-import { InvariantError } from '../../errors.ts';
 import { WRITES_OUTBOX } from '../../db/wakeRelay.ts';
-import { prepareOnSession } from '../../db/sessionStatements.ts';
+import { executeLiteral, prepareOnSession } from '../../db/sessionStatements.ts';
 
 export type DeferredWrites = {
   /**
@@ -20,16 +19,6 @@ export type DeferredWrites = {
   wroteOutbox(): boolean;
 };
 
-/** A value as an SQL literal; the prepared statement's parameter types then apply as they do to a bound value. */
-function literal(client: pg.ClientBase, value: unknown): string {
-  if (value === null || value === undefined) return 'NULL';
-  if (typeof value === 'string') return client.escapeLiteral(value);
-  if (typeof value === 'number' && Number.isFinite(value)) return client.escapeLiteral(String(value));
-  if (typeof value === 'bigint' || typeof value === 'boolean') return client.escapeLiteral(String(value));
-  if (value instanceof Date) return client.escapeLiteral(value.toISOString());
-  throw new InvariantError(`relay: a deferred write's parameter of type ${typeof value} has no literal form here`);
-}
-
 /**
  * The writes a subscriber applied in the relay hands over to run with the commit
  * (SubscriberContext.deferWrite): the relay sends them in the commit's round trip,
@@ -43,7 +32,7 @@ export function deferredWrites(client: pg.ClientBase): DeferredWrites {
   return {
     async defer(query) {
       const name = await prepareOnSession(client, 'deferred', query.sql);
-      const args = query.parameters.map((v) => literal(client, v));
+      const args = query.parameters.map(executeLiteral);
       kept.push(`EXECUTE ${name}${args.length > 0 ? `(${args.join(', ')})` : ''};`);
       if (WRITES_OUTBOX.test(query.sql)) outbox = true;
     },

@@ -35,7 +35,7 @@ export type RelayApplier = {
   /**
    * Applies `events` (in position order) for subscriber `queue` inside `tx`; throws to
    * hand the batch to jobs. `claimed`: the claim already claimed their inbox rows with
-   * the subscriber's locks, and these ids were new. `deferWrite`: SubscriberContext.deferWrite.
+   * the subscriber's locks, and these ids were new. `deferWrite`, `readPlannedOnce`: SubscriberContext's.
    */
-  apply(tx: Transaction<Database>, queue: string, events: readonly StoredEvent[], options?: { claimed?: ReadonlySet<string>; deferWrite?: (query: CompiledQuery) => Promise<void> }): Promise<AppliedInRelay>;
+  apply(tx: Transaction<Database>, queue: string, events: readonly StoredEvent[], options?: { claimed?: ReadonlySet<string>; deferWrite?: (query: CompiledQuery) => Promise<void>; readPlannedOnce?: <R>(query: CompiledQuery<R>) => Promise<R[]> }): Promise<AppliedInRelay>;
 };

@@ -10,8 +10,9 @@ import type { StoredEvent } from '../../events/envelope.ts';
 import { transactionOnClient } from '../../db/transactionOnClient.ts';
 import type { AppliedInRelay, RelayApplier } from './relayApplier.ts';
 import { deferredWrites, type DeferredWrites } from './deferredWrites.ts';
+import { plannedOnceRead } from './plannedReads.ts';
 import { arrayLiteral } from '../../db/unnestRows.ts';
-import { LOST_PREPARED_STATEMENT, prepareOnSession } from '../../db/sessionStatements.ts';
+import { LOST_PREPARED_STATEMENT, prepareOnSession, quoteLiteral } from '../../db/sessionStatements.ts';
 import { assertInboxClaimsApplied, claimedInboxOf, inboxClaimCtes, inboxColumns, type InboxClaimRow } from './inboxInClaim.ts';
 
 type EventRow = Parameters<typeof toStoredEvent>[0];
@@ -225,7 +226,8 @@ export async function relayBatch(
             const stored = queued.map(full);
             const inboxClaimed = claimedInboxOf(queue, queued.map((e) => byPosition.get(e.position)!), claimed);
             const deferWrite = deferred!.defer;
-            applied.push(await onClient.run((tx) => direct.apply(tx, queue, stored, { ...(inboxClaimed ? { claimed: inboxClaimed } : {}), deferWrite })));
+            const readPlannedOnce = plannedOnceRead(client);
+            applied.push(await onClient.run((tx) => direct.apply(tx, queue, stored, { ...(inboxClaimed ? { claimed: inboxClaimed } : {}), deferWrite, readPlannedOnce })));
             appliedHere.push({ queue, events: stored });
           } else {
             const jobs = bundled.has(queue) && queued.length > 1 ? jobsFor(queued, true) : jobsFor(queued.map(full), false);
@@ -234,8 +236,10 @@ export async function relayBatch(
         }
       } catch (error) {
         // With an applier, anything that fails before the commit (a handler, a lock
-        // timeout, even a job insert under its lock_timeout) sends the batch to jobs.
+        // timeout, even a job insert under its lock_timeout) sends the batch to jobs; a
+        // session that lost a read's prepared statement is discarded (the next prepares again).
         if (direct) applyFailed = { error };
+        if (lostStatement(error)) discard = true;
         throw error;
       }
       unrouted = unroutedTypes(routes, events);
@@ -330,7 +334,7 @@ async function countApplied(client: pg.ClientBase, applied: readonly { queue: st
   // The claim already read each event's recorded_at: no lookup per event here.
   const rows = applied.flatMap(({ queue, events }) => events.map((e) => [queue, e.recordedAt] as const));
   const name = await prepareOnSession(client, 'relay_count', COUNT_APPLIED);
-  return `EXECUTE ${name}(${client.escapeLiteral(arrayLiteral(rows.map((r) => r[0])))}, ${client.escapeLiteral(arrayLiteral(rows.map((r) => r[1])))})`;
+  return `EXECUTE ${name}(${quoteLiteral(arrayLiteral(rows.map((r) => r[0])))}, ${quoteLiteral(arrayLiteral(rows.map((r) => r[1])))})`;
 }
 
 /**

@@ -48,7 +48,7 @@ export function relayApplier(
     maxEvents,
     lockTimeoutMs: options.lockTimeoutMs ?? RELAY_APPLY_LOCK_TIMEOUT_MS,
     inboxInClaim: inboxInClaim.size > 0 && options.inboxInClaim !== false ? inboxInClaim : undefined,
-    async apply(tx, queue, stored, { claimed, deferWrite } = {}) {
+    async apply(tx, queue, stored, { claimed, deferWrite, readPlannedOnce } = {}) {
       const subscriber = byName.get(queue)!;
       const jobs: BatchJob[] = stored.map((event) => ({ id: `relay:${event.position}`, retryCount: 0, data: event }));
       const { poison, events } = triageJobs(jobs);
@@ -57,7 +57,7 @@ export function relayApplier(
       const settle = (output?: object) => settleBatchTelemetry(telemetry, jobs, jobs.map((j) => (output ? { id: j.id, status: 'failed', output } : { id: j.id, status: 'completed' })));
       let effects;
       try {
-        effects = await applyInTransaction(tx, { subscriber, log, now, telemetry, ...(deferWrite ? { deferWrite } : {}) }, events, claimed);
+        effects = await applyInTransaction(tx, { subscriber, log, now, telemetry, ...(deferWrite ? { deferWrite } : {}), ...(readPlannedOnce ? { readPlannedOnce } : {}) }, events, claimed);
       } catch (error) {
         settle({ message: `applying in the relay failed, handed to a job: ${describeFailure(error).message}` });
         throw error;

@@ -42,7 +42,13 @@ export async function applyInvoiceBatch(
   db: Executor,
   events: readonly StoredEvent[],
   now: Date,
-  options: { locked?: boolean; /** Hands the write (the batch's last statement) to the transaction's owner to send with its commit. */ deferWrite?: (query: CompiledQuery) => Promise<void> } = {},
+  options: {
+    locked?: boolean;
+    /** Hands the write (the batch's last statement) to the transaction's owner to send with its commit. */
+    deferWrite?: (query: CompiledQuery) => Promise<void>;
+    /** Runs the books read with a plan made once per session (SubscriberContext.readPlannedOnce). */
+    readPlannedOnce?: <R>(query: CompiledQuery<R>) => Promise<R[]>;
+  } = {},
 ): Promise<PostingSummary[]> {
   if (events.length === 0) return [];
   // Only the statement's parameters (text) and the summaries outlive planPostings: the
@@ -60,11 +66,11 @@ export async function applyInvoiceBatch(
 type Plan = { summaries: PostingSummary[]; params: PostingParams | undefined; ledgerWrite: Parameters<typeof traceLedgerWrite>[0] | undefined };
 
 /** The batch's reads and its pure posting, down to the write statement's parameters. */
-async function planPostings(db: Executor, events: readonly StoredEvent[], now: Date, options: { locked?: boolean }): Promise<Plan> {
+async function planPostings(db: Executor, events: readonly StoredEvent[], now: Date, options: { locked?: boolean; readPlannedOnce?: <R>(query: CompiledQuery<R>) => Promise<R[]> }): Promise<Plan> {
   const invoiceIds = invoiceIdsInLockOrder(events);
   // locked: the worker took invoiceBatchLocks(events) in its inbox claim already.
   if (!options.locked) await holdForInvoicePostings(db, invoiceIds);
-  const { books, posted, lockedThrough, unreadable } = await loadInvoiceBooks(db, invoiceIds, events.map(postingOf));
+  const { books, posted, lockedThrough, unreadable } = await loadInvoiceBooks(db, invoiceIds, events.map(postingOf), options.readPlannedOnce);
   const clock = { today: todayUtc(now), firstOpenDay: firstOpenDayAfter(lockedThrough) };
   // A late event (sorting before a book's snapshot) or an unreadable snapshot: that book
   // is folded from every event it applied (the rare path; a statement more).

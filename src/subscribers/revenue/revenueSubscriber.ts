@@ -39,7 +39,7 @@ export const revenueSubscriber: Subscriber & { schedules: readonly RevenueSchedu
     const flush = async (last: boolean) => {
       if (run.length === 0) return;
       // Only the batch's last statement may go with the commit: a PeriodClosed after a run reads what it wrote.
-      const results = await applyInvoiceBatch(ctx.db, run, ctx.now, { locked: ctx.batchLocked, ...(last && ctx.deferWrite ? { deferWrite: ctx.deferWrite } : {}) });
+      const results = await applyInvoiceBatch(ctx.db, run, ctx.now, { locked: ctx.batchLocked, ...(last && ctx.deferWrite ? { deferWrite: ctx.deferWrite } : {}), ...(ctx.readPlannedOnce ? { readPlannedOnce: ctx.readPlannedOnce } : {}) });
       // A line per event at debug level: its fields are built only when debug is on (500 objects a batch otherwise).
       if (ctx.log.isLevelEnabled('debug')) run.forEach((event, i) => ctx.log.debug({ invoiceId: event.aggregateId, type: event.type, entries: results[i]!.entries }, 'revenue posted'));
       run = [];

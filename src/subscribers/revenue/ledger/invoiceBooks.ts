@@ -1,4 +1,4 @@
-import { sql, type RawBuilder } from 'kysely';
+import { sql, type CompiledQuery, type RawBuilder } from 'kysely';
 import type { Executor } from '../../../db/connect.ts';
 import { executeNamed } from '../../../db/preparedStatements.ts';
 import { arrayLiteral, unnestArrays, unnestRows, type UnnestArrays, type UnnestColumn } from '../../../db/unnestRows.ts';
@@ -45,6 +45,8 @@ export async function loadInvoiceBooks(
   db: Executor,
   invoiceIds: readonly string[],
   posting: readonly { invoiceId: string; eventId: string; paymentId: string | null }[] = [],
+  /** SubscriberContext.readPlannedOnce: the relay runs the read with a plan made once per session (its text and plan do not depend on the values). */
+  readPlannedOnce?: <R>(query: CompiledQuery<R>) => Promise<R[]>,
 ): Promise<{ books: Map<string, InvoiceBook | null>; posted: Map<string, Map<string, PostedTotal>>; lockedThrough: string | null; unreadable: string[] }> {
   // Looked up by their keys, one index probe each: the book events of the events being
   // posted, and those holding one of their payment ids on the same invoice.
@@ -53,10 +55,7 @@ export async function loadInvoiceBooks(
   const held = [...payments.values()];
   // Array literals written once (arrayLiteral), not by pg's serialiser: a string per element.
   const ids = arrayLiteral(invoiceIds);
-  const rows = await executeNamed(
-    db,
-    'load_invoice_books',
-    sql<BookRow>`
+  const read = sql<BookRow>`
     WITH ids AS (SELECT DISTINCT unnest(${ids}::text[]) AS invoice_id),
     known_rows AS (
       SELECT b.invoice_id, b.event_id, b.payment_id, coalesce(b.body->>'effectiveOn', b.body->>'occurredAt') AS effective_on, b.body->'data'->'amount' AS amount
@@ -84,8 +83,8 @@ export async function loadInvoiceBooks(
                              ELSE '-infinity'::date END
     ) p ON true
     LEFT JOIN known k ON k.invoice_id = ids.invoice_id
-  `,
-  );
+  `;
+  const rows = readPlannedOnce ? await readPlannedOnce(read.compile(db)) : await executeNamed(db, 'load_invoice_books', read);
   const books = new Map<string, InvoiceBook | null>();
   const posted = new Map<string, Map<string, PostedTotal>>();
   const unreadable: string[] = [];

@@ -1,0 +1,21 @@
+import type pg from 'pg';
+import type { CompiledQuery } from 'kysely';
+import { executeLiteral, prepareOnSession } from '../../db/sessionStatements.ts';
+
+/**
+ * SubscriberContext.readPlannedOnce on the relay's session: the read is PREPAREd the
+ * first time the session sees its text (one round trip, once per session), then sent
+ * as `EXECUTE name(literals)` with the cached generic plan asked for around it only,
+ * in one round trip, as the claim is. The relay's sessions plan their other statements
+ * per call (connect's customPlans); the revenue books read, planned per call, was ~1 ms
+ * of server CPU a batch against ~0.3 to run it (docs/performance.md, "Eleventh step (c)").
+ */
+export function plannedOnceRead(client: pg.ClientBase): <R>(query: CompiledQuery<R>) => Promise<R[]> {
+  return async <R>(query: CompiledQuery<R>) => {
+    const name = await prepareOnSession(client, 'read', query.sql);
+    const args = query.parameters.map(executeLiteral);
+    const execute = `EXECUTE ${name}${args.length > 0 ? `(${args.join(', ')})` : ''}`;
+    const results = (await client.query(`SET LOCAL plan_cache_mode = force_generic_plan; ${execute}; SET LOCAL plan_cache_mode TO DEFAULT`)) as unknown as pg.QueryResult[];
+    return results[1]!.rows as R[];
+  };
+}
