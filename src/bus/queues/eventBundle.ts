@@ -70,11 +70,16 @@ function spanOf(events: readonly { recordedAt: string }[]): RecordedSpan {
   return { from, before: new Date(Date.parse(last) + 1).toISOString() };
 }
 
-/** One span covering the bundles' spans (validated: isBundle); undefined if any bundle has none (an older relay's). */
+/**
+ * One span covering the spans of the bundles that have one (validated: isBundle), for
+ * reading them together; undefined if none has. The positions of a bundle without one
+ * (an older relay's, read in the same group during a rolling deploy) fall outside it
+ * and are read through event_keys after it (readEventsAt).
+ */
 export function recordedSpanOf(bundles: readonly EventBundle[]): RecordedSpan | undefined {
   let span: RecordedSpan | undefined;
   for (const { recorded } of bundles) {
-    if (!recorded) return undefined;
+    if (!recorded) continue;
     span = !span ? recorded : { from: recorded.from < span.from ? recorded.from : span.from, before: recorded.before > span.before ? recorded.before : span.before };
   }
   return span;

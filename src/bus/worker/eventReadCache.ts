@@ -4,7 +4,7 @@ import { readEventsAt } from '../../events/appendEvents.ts';
 import { recentEventsFrom } from '../../events/recentEvents.ts';
 import type { RecordedSpan } from '../queues/eventBundle.ts';
 
-/** Reads stored events by position (readEventsAt's shape), recorded within `recorded` if given (their bundles' span). */
+/** Reads stored events by position (readEventsAt's shape), looking first within `recorded` if given (their bundles' span). */
 export type ReadEventsAt = (db: Executor, positions: readonly number[], recorded?: RecordedSpan) => Promise<StoredEvent[]>;
 
 /**
@@ -63,7 +63,7 @@ export function eventReadCache(read: ReadEventsAt, capacity: number, readers: (e
       } else missing.push(p);
     }
     if (missing.length > 0) {
-      // The span covers every position asked, so the ones not in memory too.
+      // The span (of the bundles that carry one) is a first place to look; readEventsAt finds the rest through event_keys.
       const reading = read(db, missing, recorded).then((events) => new Map(events.map((e) => [e.position, shareStoredEvent(e)])));
       for (const p of missing) {
         const entry = { read: reading, served: 1 };

@@ -32,11 +32,12 @@ describe('event bundles', () => {
     ]);
   });
 
-  it('reads one span for bundles read together, and none if a bundle has none (a bundle written by an older relay)', () => {
+  it("reads one span for bundles read together: the spans' union, leaving out a bundle without one (an older relay's, whose events are then read through event_keys)", () => {
     const a = { positions: [1], recorded: { from: '2026-12-02T12:00:00.005Z', before: '2026-12-02T12:00:00.009Z' } };
     const b = { positions: [2], recorded: { from: '2026-12-01T23:59:59.999Z', before: '2026-12-02T12:00:00.006Z' } };
     expect(recordedSpanOf([a, b])).toEqual({ from: '2026-12-01T23:59:59.999Z', before: '2026-12-02T12:00:00.009Z' });
-    expect(recordedSpanOf([a, { positions: [3] }])).toBeUndefined();
+    expect(recordedSpanOf([a, { positions: [3] }])).toEqual(a.recorded);
+    expect(recordedSpanOf([{ positions: [3] }])).toBeUndefined();
   });
 
   it('tells a bundle from an event, and from a malformed payload (which then goes the poison way)', () => {
