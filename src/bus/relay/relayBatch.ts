@@ -35,8 +35,8 @@ export type RelayBatchResult = {
   nextClaimFailed?: unknown;
 };
 
-/** A claimed event routed without its data: bundles need only its position. */
-type Unread = { position: number; type: string; unread: true };
+/** A claimed event routed without its data: bundles need only its position and when it was recorded. */
+type Unread = { position: number; type: string; recordedAt: string; unread: true };
 
 const columnsOf = (alias: string) =>
   (
@@ -48,7 +48,9 @@ const columnsOf = (alias: string) =>
 const EVENT_COLUMNS = columnsOf('e');
 
 function toClaimedEvent(row: ClaimedRow): StoredEvent | Unread {
-  return row.data === null ? { position: Number(row.position), type: row.type, unread: true } : toStoredEvent(row as EventRow);
+  if (row.data !== null) return toStoredEvent(row as EventRow);
+  const recordedAt = (row.recorded_at instanceof Date ? row.recorded_at : new Date(row.recorded_at)).toISOString();
+  return { position: Number(row.position), type: row.type, recordedAt, unread: true };
 }
 
 /**

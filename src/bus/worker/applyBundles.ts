@@ -1,7 +1,7 @@
 import type { AfterCommitEffect } from '../contract/subscriber.ts';
 import type { Db } from '../../db/connect.ts';
 import type { BatchJob, BatchResult, CompleteInTransaction, Requeue } from './batchJob.ts';
-import type { EventBundle } from '../queues/eventBundle.ts';
+import { recordedSpanOf, type EventBundle } from '../queues/eventBundle.ts';
 import { triageJobs } from './triageJobs.ts';
 import { applyTogether, type ApplyContext } from './applyJobs.ts';
 import { insertFailedAttempts } from './inboxAndFailures.ts';
@@ -48,7 +48,8 @@ type BundleContext = Omit<ApplyContext, 'telemetry' | 'complete'> & {
 export async function applyBundles(db: Db, ctx: BundleContext, bundles: readonly BundleJob[]): Promise<{ results: Map<string, BatchResult>; effects: AfterCommitEffect[] }> {
   let stored: Map<number, StoredEvent>;
   try {
-    stored = new Map((await (ctx.readEvents ?? recentEventReader(ctx.now))(db, [...new Set(bundles.flatMap((b) => b.data.positions))])).map((e) => [e.position, e]));
+    const read = ctx.readEvents ?? recentEventReader(ctx.now);
+    stored = new Map((await read(db, [...new Set(bundles.flatMap((b) => b.data.positions))], recordedSpanOf(bundles.map((b) => b.data)))).map((e) => [e.position, e]));
   } catch (error) {
     return failBundles(db, ctx, bundles, describeFailure(error));
   }
@@ -93,7 +94,8 @@ async function splitBundles(db: Db, ctx: BundleContext, bundles: readonly Bundle
     const { requeue, complete } = ctx;
     // Each event's job carries it as stored: read again, since a shared read (eventReadCache)
     // hands out the validated form (upcast, defaults filled in). Stored events never change.
-    const stored = new Map((await recentEventReader(ctx.now)(db, [...new Set(bundles.flatMap((b) => b.data.positions))])).map((e) => [e.position, e]));
+    const positions = [...new Set(bundles.flatMap((b) => b.data.positions))];
+    const stored = new Map((await recentEventReader(ctx.now)(db, positions, recordedSpanOf(bundles.map((b) => b.data)))).map((e) => [e.position, e]));
     const events = bundles.flatMap((b) => b.data.positions.map((p) => stored.get(p) ?? missingEvent(p)));
     await db.transaction().execute(async (tx) => {
       await requeue(tx, events, 0);

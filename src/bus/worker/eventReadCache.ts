@@ -2,13 +2,18 @@ import type { Executor } from '../../db/connect.ts';
 import { shareStoredEvent, type StoredEvent } from '../../events/envelope.ts';
 import { readEventsAt } from '../../events/appendEvents.ts';
 import { recentEventsFrom } from '../../events/recentEvents.ts';
+import type { RecordedSpan } from '../queues/eventBundle.ts';
 
-/** Reads stored events by position (readEventsAt's shape). */
-export type ReadEventsAt = (db: Executor, positions: readonly number[]) => Promise<StoredEvent[]>;
+/** Reads stored events by position (readEventsAt's shape), looking first within `recorded` if given (their bundles' span). */
+export type ReadEventsAt = (db: Executor, positions: readonly number[], recorded?: RecordedSpan) => Promise<StoredEvent[]>;
 
-/** readEventsAt looking first where events recorded since recentEventsFrom(now()) are: how a worker reads its bundles. */
+/**
+ * readEventsAt as a worker reads its bundles: by their span of recorded_at when the
+ * bundles carry one, and the rest looking first where events recorded since
+ * recentEventsFrom(now()) are.
+ */
 export function recentEventReader(now: () => Date): ReadEventsAt {
-  return (db, positions) => readEventsAt(db, positions, { recentFrom: recentEventsFrom(now()) });
+  return (db, positions, recorded) => readEventsAt(db, positions, { recentFrom: recentEventsFrom(now()), ...(recorded ? { recorded } : {}) });
 }
 
 type Found = ReadonlyMap<number, StoredEvent>;
@@ -45,7 +50,7 @@ export function eventReadCache(read: ReadEventsAt, capacity: number, readers: (e
   const forget = (position: number, entry: Entry) => {
     if (known.get(position) === entry) known.delete(position);
   };
-  return async (db, positions) => {
+  return async (db, positions, recorded) => {
     // Each position asked, with the entry serving it (one per read, shared by its positions).
     const asked = new Map<number, Entry>();
     const missing: number[] = [];
@@ -58,7 +63,8 @@ export function eventReadCache(read: ReadEventsAt, capacity: number, readers: (e
       } else missing.push(p);
     }
     if (missing.length > 0) {
-      const reading = read(db, missing).then((events) => new Map(events.map((e) => [e.position, shareStoredEvent(e)])));
+      // The span (of the bundles that carry one) is a first place to look; readEventsAt finds the rest through event_keys.
+      const reading = read(db, missing, recorded).then((events) => new Map(events.map((e) => [e.position, shareStoredEvent(e)])));
       for (const p of missing) {
         const entry = { read: reading, served: 1 };
         asked.set(p, entry);

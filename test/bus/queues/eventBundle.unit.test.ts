@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { isBundle, jobsFor, MAX_BUNDLE_EVENTS } from '../../../src/bus/queues/eventBundle.ts';
+import { isBundle, jobsFor, MAX_BUNDLE_EVENTS, recordedSpanOf } from '../../../src/bus/queues/eventBundle.ts';
 import { bundledQueues } from '../../../src/bus/relay/routes.ts';
 import { byEventBudget } from '../../../src/bus/worker/applyBatch.ts';
 import { bundleFetchSize } from '../../../src/bus/worker/startWorker.ts';
 
-const event = (i: number) => ({ eventId: `e${i}`, type: 'InvoiceCreated', position: i + 1 });
+const event = (i: number) => ({ eventId: `e${i}`, type: 'InvoiceCreated', position: i + 1, recordedAt: new Date(Date.UTC(2026, 11, 2, 12, 0, 0, i)).toISOString() });
 
 describe('event bundles', () => {
   it('makes one job per event where bundles are not taken, or for a single event', () => {
@@ -20,8 +20,34 @@ describe('event bundles', () => {
     expect(jobs.flatMap((j) => (isBundle(j) ? j.positions : []))).toEqual(events.map((e) => e.position));
   });
 
+  it('gives each bundle the span its events were recorded in, a millisecond past the last (pg hands recorded_at over cut to milliseconds)', () => {
+    const events = [event(5), event(2), event(9), event(7)];
+    expect(jobsFor(events, true)).toEqual([
+      { positions: [6, 3, 10, 8], recorded: { from: '2026-12-02T12:00:00.002Z', before: '2026-12-02T12:00:00.010Z' } },
+    ]);
+    const two = jobsFor(Array.from({ length: MAX_BUNDLE_EVENTS + 2 }, (_, i) => event(i)), true);
+    expect(two.map((b) => (isBundle(b) ? b.recorded : undefined))).toEqual([
+      { from: '2026-12-02T12:00:00.000Z', before: '2026-12-02T12:00:01.000Z' },
+      { from: '2026-12-02T12:00:01.000Z', before: '2026-12-02T12:00:01.002Z' },
+    ]);
+  });
+
+  it("reads one span for bundles read together: the spans' union, leaving out a bundle without one (an older relay's, whose events are then read through event_keys)", () => {
+    const a = { positions: [1], recorded: { from: '2026-12-02T12:00:00.005Z', before: '2026-12-02T12:00:00.009Z' } };
+    const b = { positions: [2], recorded: { from: '2026-12-01T23:59:59.999Z', before: '2026-12-02T12:00:00.006Z' } };
+    expect(recordedSpanOf([a, b])).toEqual({ from: '2026-12-01T23:59:59.999Z', before: '2026-12-02T12:00:00.009Z' });
+    expect(recordedSpanOf([a, { positions: [3] }])).toEqual(a.recorded);
+    expect(recordedSpanOf([{ positions: [3] }])).toBeUndefined();
+  });
+
   it('tells a bundle from an event, and from a malformed payload (which then goes the poison way)', () => {
     expect(isBundle({ positions: [3, 4] })).toBe(true);
+    expect(isBundle({ positions: [3, 4], recorded: { from: '2026-12-02T12:00:00.000Z', before: '2026-12-02T12:00:00.004Z' } })).toBe(true);
+    expect(isBundle({ positions: [3, 4], recorded: { from: '2026-12-02T12:00:00Z', before: '2026-12-02T12:00:00.004Z' } })).toBe(false);
+    expect(isBundle({ positions: [3, 4], recorded: { from: '2026-12-02T12:00:00.000+01:00', before: '2026-12-02T12:00:00.004Z' } })).toBe(false);
+    expect(isBundle({ positions: [3, 4], recorded: { from: '2026-12-02T12:00:00.000Z' } })).toBe(false);
+    expect(isBundle({ positions: [3, 4], recorded: null })).toBe(false);
+    expect(isBundle({ positions: [1.5] })).toBe(false);
     expect(isBundle({ eventId: 'x', positions: [1] })).toBe(false);
     expect(isBundle({ positions: ['1'] })).toBe(false);
     expect(isBundle({ positions: [0] })).toBe(false);

@@ -8,7 +8,7 @@ import { invoiceCreated, testSettings } from '../../helpers/busTestKit.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/testDatabase.ts';
 import { waitFor } from '../../helpers/accrueProcess.ts';
 
-type JobData = { positions?: number[]; eventId?: string; data?: unknown; type?: string };
+type JobData = { positions?: number[]; recorded?: { from: string; before: string }; eventId?: string; data?: unknown; type?: string };
 
 async function jobsOf(t: TestDatabase, queue: string): Promise<JobData[]> {
   const { rows } = await sql<{ data: JobData }>`SELECT data FROM pgboss.job WHERE name = ${queue} ORDER BY created_on, id`.execute(t.db);
@@ -50,7 +50,10 @@ describe('relay claim without the events data (batches that go to bundles)', () 
     const relay = await startRelay({ url: t.url, subscribers: [...bundled, perEvent], settings: testSettings(), log: silentLogger });
     try {
       await waitFor('the jobs of the batch', async () => (await jobsOf(t, 'beta')).length === 3 && (await jobsOf(t, 'gamma')).length === 1 && (await jobsOf(t, 'alpha')).length === 1);
-      expect(await jobsOf(t, 'alpha')).toEqual([{ positions: stored.map((e) => e.position) }]);
+      // With the span of their recorded_at (the worker reads them by their full key: eventBundle.ts).
+      const recorded = stored.map((e) => e.recordedAt).sort();
+      const before = new Date(Date.parse(recorded[3]!) + 1).toISOString();
+      expect(await jobsOf(t, 'alpha')).toEqual([{ positions: stored.map((e) => e.position), recorded: { from: recorded[0], before } }]);
       const customer = stored[2]!;
       const [gamma] = await jobsOf(t, 'gamma');
       expect(gamma).toMatchObject({ eventId: customer.eventId, type: 'CustomerCreated', position: customer.position, data: { name: 'Ada', email: 'ada@example.com' } });

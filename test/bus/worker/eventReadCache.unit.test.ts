@@ -10,14 +10,16 @@ const event = (position: number) => ({ position, eventId: `e${position}`, data: 
 
 function store(positions: number[]) {
   const reads: number[][] = [];
+  const spans: unknown[] = [];
   let fail = false;
-  const read: ReadEventsAt = async (_db, asked) => {
+  const read: ReadEventsAt = async (_db, asked, recorded) => {
     reads.push([...asked]);
+    spans.push(recorded);
     await new Promise((r) => setTimeout(r, 5));
     if (fail) throw new Error('connection lost');
     return asked.filter((p) => positions.includes(p)).map(event);
   };
-  return { read, reads, failNext: (v: boolean) => (fail = v) };
+  return { read, reads, spans, failNext: (v: boolean) => (fail = v) };
 }
 
 describe('eventReadCache', () => {
@@ -30,6 +32,16 @@ describe('eventReadCache', () => {
     const notifications = await cached(db, [3, 4]);
     expect(notifications.map((e) => e.position)).toEqual([3, 4]);
     expect(s.reads).toEqual([[1, 2, 3], [4]]);
+  });
+
+  it("hands the bundles' span of recorded_at to the read of the positions it does not hold", async () => {
+    const s = store([1, 2, 3]);
+    const cached = eventReadCache(s.read, 100);
+    const span = { from: '2026-12-02T12:00:00.000Z', before: '2026-12-02T12:00:00.004Z' };
+    await cached(db, [1, 2], span);
+    await cached(db, [2, 3]);
+    expect(s.reads).toEqual([[1, 2], [3]]);
+    expect(s.spans).toEqual([span, undefined]);
   });
 
   it('keeps at most `capacity` events, oldest out first', async () => {
