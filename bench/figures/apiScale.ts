@@ -5,7 +5,7 @@ import { startApiProcess, type ApiProcess } from '../lib/apiProcess.ts';
 import { scratchDatabase } from '../lib/benchDatabase.ts';
 import { INVOICE } from '../lib/invoiceBody.ts';
 import { loadHttp } from '../lib/httpLoad.ts';
-import { postgresCpuReader } from '../lib/processCpu.ts';
+import { cpuPerRequest, postgresCpuReader, type CpuSample } from '../lib/processCpu.ts';
 import { spread } from '../lib/rounds.ts';
 import { round, summarizeLatencies } from '../lib/stats.ts';
 import type { BenchContext, Figure } from '../lib/types.ts';
@@ -48,26 +48,20 @@ async function measure(ctx: BenchContext, url: string, processes: number, second
     await load(2 * processes);
     const task = ctx.progress.task(`HTTP with ${processes} API process${processes > 1 ? 'es' : ''} (${label})`, seconds);
     try {
-      const cpu = async () => ({ api: await sumCpu(apis), postgres: postgresCpu ? await postgresCpu() : null, self: process.cpuUsage() });
+      const cpu = async (): Promise<CpuSample> => ({ api: await sumCpu(apis), postgres: postgresCpu ? await postgresCpu() : null, self: process.cpuUsage() });
       const before = await cpu();
       const latencies: number[] = [];
       const results = await load(seconds, latencies, (s) => task.update(Math.min(s, seconds)));
       const after = await cpu();
       const answered = results.reduce((a, r) => a + r.total + r.non2xx, 0);
       if (results.every((r) => r.total === 0)) throw new Error(`no 2xx answers with ${processes} API processes`);
-      const perRequest = (ms: number | null) => (ms === null ? null : round(ms / answered, 3));
-      const selfMs = (after.self.user + after.self.system - before.self.user - before.self.system) / 1000;
       return {
         processes,
         requestsPerSec: round(results.reduce((a, r) => a + r.requestsPerSec, 0)),
         ...pick(summarizeLatencies(latencies)),
         non2xx: results.reduce((a, r) => a + r.non2xx, 0),
         errors: results.reduce((a, r) => a + r.errors, 0),
-        cpuMsPerRequest: {
-          api: perRequest(after.api === null || before.api === null ? null : (after.api - before.api) * 1000),
-          postgres: perRequest(after.postgres === null || before.postgres === null ? null : after.postgres - before.postgres),
-          loadGenerator: round(selfMs / answered, 3),
-        },
+        cpuMsPerRequest: cpuPerRequest(before, after, answered),
       };
     } finally {
       task.done();

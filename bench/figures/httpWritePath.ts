@@ -4,14 +4,12 @@ import { startApiProcess } from '../lib/apiProcess.ts';
 import { scratchDatabase } from '../lib/benchDatabase.ts';
 import { loadHttp, type HttpLoadResult } from '../lib/httpLoad.ts';
 import { INVOICE } from '../lib/invoiceBody.ts';
-import { postgresCpuReader } from '../lib/processCpu.ts';
-import { round } from '../lib/stats.ts';
+import { cpuPerRequest, postgresCpuReader, type CpuPerRequest, type CpuSample } from '../lib/processCpu.ts';
 import type { BenchContext, Figure } from '../lib/types.ts';
 
 type Variant = { label: string; idempotencyKeys: boolean; env?: Record<string, string> };
 
 /** CPU ms per answered request: the API process, Postgres (the whole server), the load generator (the bench process). */
-type CpuPerRequest = { api: number | null; postgres: number | null; loadGenerator: number };
 
 type Measured = HttpLoadResult & { label: string; customerId: string; apiCpuMsPerRequest: number | null; cpuMsPerRequest: CpuPerRequest };
 
@@ -40,23 +38,14 @@ async function measure(ctx: BenchContext, url: string, variant: Variant, seconds
     await load(2);
     const task = ctx.progress.task(`HTTP ${variant.label}, ${ctx.concurrency} connections`, seconds);
     try {
-      const cpu = async () => ({ api: await api.cpuSeconds(), postgres: postgresCpu ? await postgresCpu() : null, self: process.cpuUsage() });
+      const cpu = async (): Promise<CpuSample> => ({ api: await api.cpuSeconds(), postgres: postgresCpu ? await postgresCpu() : null, self: process.cpuUsage() });
       const before = await cpu();
       const result = await load(seconds, (s) => task.update(Math.min(s, seconds)));
       const after = await cpu();
       if (result.total === 0) throw new Error(`no 2xx answers (${result.non2xx} non-2xx, ${result.errors} errors)`);
-      // CPU per request is what the API's own code decides; throughput also depends on
-      // what else the 2 cores run, so this is the number to compare across runs. The
-      // three together times the rate is at most the machine's cores (apiScale's reading).
-      const answered = result.total + result.non2xx;
-      const perRequest = (ms: number | null) => (ms === null ? null : round(ms / answered, 3));
-      const apiCpuMsPerRequest = perRequest(before.api === null || after.api === null ? null : (after.api - before.api) * 1000);
-      const cpuMsPerRequest: CpuPerRequest = {
-        api: apiCpuMsPerRequest,
-        postgres: perRequest(before.postgres === null || after.postgres === null ? null : after.postgres - before.postgres),
-        loadGenerator: round((after.self.user + after.self.system - before.self.user - before.self.system) / 1000 / answered, 3),
-      };
-      return { label: variant.label, customerId, apiCpuMsPerRequest, cpuMsPerRequest, ...result };
+      // The number to compare across runs (cpuPerRequest); apiCpuMsPerRequest is kept for the JSON.
+      const cpuMsPerRequest = cpuPerRequest(before, after, result.total + result.non2xx);
+      return { label: variant.label, customerId, apiCpuMsPerRequest: cpuMsPerRequest.api, cpuMsPerRequest, ...result };
     } finally {
       task.done();
     }

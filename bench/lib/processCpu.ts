@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../src/db/schema.ts';
+import { round } from './stats.ts';
 
 // /proc/<pid>/stat after the command name: fields 14-17 of the whole line are utime,
 // stime, cutime, cstime, in clock ticks (100 a second on Linux).
@@ -36,5 +37,24 @@ export async function postgresCpuReader(db: Kysely<Database>): Promise<(() => Pr
       if (f && Number(f[1]) === postmaster) ms += ((Number(f[11]) + Number(f[12])) / 100) * 1000;
     }
     return ms;
+  };
+}
+
+/** CPU at one instant: the API processes' seconds, the Postgres server's ms, this process's usage. */
+export type CpuSample = { api: number | null; postgres: number | null; self: NodeJS.CpuUsage };
+export type CpuPerRequest = { api: number | null; postgres: number | null; loadGenerator: number };
+
+/**
+ * CPU ms per answered request between two samples: the API processes, the whole Postgres
+ * server and the load generator (this process). CPU per request is what the code
+ * decides; throughput also depends on what else the cores run. The three together
+ * times the rate is at most the machine's cores.
+ */
+export function cpuPerRequest(before: CpuSample, after: CpuSample, answered: number): CpuPerRequest {
+  const per = (ms: number | null) => (ms === null ? null : round(ms / answered, 3));
+  return {
+    api: per(before.api === null || after.api === null ? null : (after.api - before.api) * 1000),
+    postgres: per(before.postgres === null || after.postgres === null ? null : after.postgres - before.postgres),
+    loadGenerator: round((after.self.user + after.self.system - before.self.user - before.self.system) / 1000 / answered, 3),
   };
 }

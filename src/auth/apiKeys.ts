@@ -10,8 +10,11 @@ import { SCOPES, scopeSchema, type Principal, type Scope } from './scopes.ts';
 // no slow KDF needed (they are not guessable passwords).
 const TOKEN_PREFIX = 'acc_';
 
+/** A token's sha256: its bytes (the bootstrap token's constant-time comparison) or, stored, hex (hashToken). */
+const digest = (token: string): Buffer => createHash('sha256').update(token, 'utf8').digest();
+
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
+  return digest(token).toString('hex');
 }
 
 export function newToken(): string {
@@ -81,10 +84,8 @@ export async function isActiveToken(db: Executor, token: string): Promise<boolea
   return (await findPrincipalByToken(db, token)) !== null;
 }
 
-// The bootstrap token's hash, computed once per token rather than on every request.
-// The digest's bytes, for timingSafeEqual: hashToken's hex and back was two more copies a request.
-const digest = (token: string): Buffer => createHash('sha256').update(token, 'utf8').digest();
-
+// The bootstrap token's hash, computed once per token rather than on every request; its
+// bytes, for timingSafeEqual (hashToken's hex and back was two more copies a request).
 let expectedHashOf: { token: string; hash: Buffer } | undefined;
 function expectedHash(token: string): Buffer {
   if (expectedHashOf?.token !== token) expectedHashOf = { token, hash: digest(token) };

@@ -286,11 +286,11 @@ export async function readEventsAt(
 /**
  * readEventsAt's statement for events whose span of recorded_at is known (a bundle's):
  * by their full key (position, recorded_at), from the partitions of the span only
- * (pruned when it is planned; a drain's bundle spans seconds, one partition), in one
- * scan of events_pkey for all the positions. No event_keys probe per position: that
- * join was ~20 µs of server time an event in the revenue drain (docs/performance.md,
- * eleventh step (b)). The span keeps the planner on the index whatever the statistics:
- * it estimates the rows of a span of seconds as a handful.
+ * (pruned when it is planned; a drain's bundle spans seconds, one partition; a span
+ * wider than a day is not used, recordedSpanOf), in one scan of events_pkey for all the
+ * positions. No event_keys probe per position: that join was ~20 µs of server time an
+ * event in the revenue drain (docs/performance.md, eleventh step (b)). A narrow span keeps
+ * the planner on the index whatever the statistics: it estimates its rows as a handful.
  */
 export function eventsInSpanQuery(positions: readonly number[], recorded: { from: string; before: string }): RawBuilder<EventRow> {
   return sql<EventRow>`

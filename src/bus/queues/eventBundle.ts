@@ -70,11 +70,17 @@ function spanOf(events: readonly { recordedAt: string }[]): RecordedSpan {
   return { from, before: new Date(Date.parse(last) + 1).toISOString() };
 }
 
+/** The widest span worth reading by: a day reaches at most two monthly partitions. */
+export const MAX_READ_SPAN_MS = 24 * 3600_000;
+
 /**
  * One span covering the spans of the bundles that have one (validated: isBundle), for
  * reading them together; undefined if none has. The positions of a bundle without one
  * (an older relay's, read in the same group during a rolling deploy) fall outside it
- * and are read through event_keys after it (readEventsAt).
+ * and are read through event_keys after it (readEventsAt). Undefined too when the union
+ * is wider than MAX_READ_SPAN_MS (a retried old bundle read with a new one, a rebuild's
+ * bundles over months of history): every partition in the span is probed for each
+ * position, so a wide span would cost more than the event_keys probe it spares.
  */
 export function recordedSpanOf(bundles: readonly EventBundle[]): RecordedSpan | undefined {
   let span: RecordedSpan | undefined;
@@ -82,5 +88,5 @@ export function recordedSpanOf(bundles: readonly EventBundle[]): RecordedSpan | 
     if (!recorded) continue;
     span = !span ? recorded : { from: recorded.from < span.from ? recorded.from : span.from, before: recorded.before > span.before ? recorded.before : span.before };
   }
-  return span;
+  return span && Date.parse(span.before) - Date.parse(span.from) <= MAX_READ_SPAN_MS ? span : undefined;
 }

@@ -1,5 +1,5 @@
-import pg from 'pg';
 import { InvariantError } from '../../errors.ts';
+import { quoteLiteral } from '../../db/sessionStatements.ts';
 
 /**
  * The queues whose inbox rows a relay's claim statement may claim itself, with each
@@ -8,8 +8,8 @@ import { InvariantError } from '../../errors.ts';
  */
 export type InboxInClaim = ReadonlyMap<string, ((relation: string) => string) | null>;
 
-/** A string as an SQL literal (the claim travels in the simple protocol): pg's own escaping, as the relay's other literals. */
-const literal = (s: string): string => pg.escapeLiteral(s);
+/** A string as an SQL literal (the claim travels in the simple protocol), as the relay's other literals. */
+const literal = quoteLiteral;
 
 /**
  * The CTEs that, in the relay's claim statement, claim the inbox rows of a batch the

@@ -7,8 +7,8 @@ import { executeLiteral, prepareOnSession } from '../../db/sessionStatements.ts'
  * first time the session sees its text (one round trip, once per session), then sent
  * as `EXECUTE name(literals)` with the cached generic plan asked for around it only,
  * in one round trip, as the claim is. The relay's sessions plan their other statements
- * per call (connect's customPlans); the revenue books read, planned per call, was ~1 ms
- * of server CPU a batch against ~0.3 to run it (docs/performance.md, "Eleventh step (c)").
+ * per call (connect's customPlans); the revenue books read, planned per call, spent
+ * longer in planning than in running (docs/performance.md, "Twelfth step (a)").
  */
 export function plannedOnceRead(client: pg.ClientBase): <R>(query: CompiledQuery<R>) => Promise<R[]> {
   return async <R>(query: CompiledQuery<R>) => {

@@ -40,6 +40,15 @@ describe('event bundles', () => {
     expect(recordedSpanOf([{ positions: [3] }])).toBeUndefined();
   });
 
+  it('reads by no span when the union is wider than a day (every partition in it would be probed per position): those events go through event_keys', () => {
+    const today = { positions: [1], recorded: { from: '2026-12-02T12:00:00.005Z', before: '2026-12-02T12:00:00.009Z' } };
+    const dayBefore = { positions: [2], recorded: { from: '2026-12-01T12:00:00.009Z', before: '2026-12-01T12:00:00.010Z' } };
+    const monthsBefore = { positions: [3], recorded: { from: '2026-09-01T00:00:00.000Z', before: '2026-09-01T00:00:00.001Z' } };
+    expect(recordedSpanOf([today, dayBefore])).toEqual({ from: '2026-12-01T12:00:00.009Z', before: '2026-12-02T12:00:00.009Z' });
+    expect(recordedSpanOf([today, monthsBefore])).toBeUndefined();
+    expect(recordedSpanOf([{ positions: [4], recorded: { from: monthsBefore.recorded.from, before: today.recorded.before } }])).toBeUndefined();
+  });
+
   it('tells a bundle from an event, and from a malformed payload (which then goes the poison way)', () => {
     expect(isBundle({ positions: [3, 4] })).toBe(true);
     expect(isBundle({ positions: [3, 4], recorded: { from: '2026-12-02T12:00:00.000Z', before: '2026-12-02T12:00:00.004Z' } })).toBe(true);

@@ -76,8 +76,12 @@ describe('bundles read by the span of their recorded_at, and bundles without one
       const [withSpan] = jobsFor(stored.slice(0, 2), true);
       await boss.send('bundled', withSpan as object);
       await boss.send('bundled', { positions: stored.slice(2, 4).map((e) => e.position) });
-      // A span that misses (a clock gone wrong): read through event_keys after it.
-      await boss.send('bundled', { positions: stored.slice(4).map((e) => e.position), recorded: { from: '2020-01-01T00:00:00.000Z', before: '2020-01-01T00:00:01.000Z' } });
+      // A span that misses (a clock gone wrong by an hour): read through event_keys after it.
+      // Within a day of the first bundle's, so the group is still read by the spans' union
+      // (a union wider than a day is not used: recordedSpanOf).
+      const { from } = (withSpan as { recorded: { from: string } }).recorded;
+      const hoursBefore = (h: number) => new Date(Date.parse(from) - h * 3600_000).toISOString();
+      await boss.send('bundled', { positions: stored.slice(4).map((e) => e.position), recorded: { from: hoursBefore(2), before: hoursBefore(1) } });
     } finally {
       await boss.stop();
     }
