@@ -56,6 +56,20 @@ export function quoteLiteral(s: string): string {
   return s.includes('\\') ? ` E${quoted.replaceAll('\\', '\\\\')}` : quoted;
 }
 
+/** `EXECUTE name(literals)` of a statement prepareOnSession prepared, its parameters as literals (executeLiteral). */
+export function executeStatement(name: string, parameters: readonly unknown[]): string {
+  return `EXECUTE ${name}${parameters.length > 0 ? `(${parameters.map(executeLiteral).join(', ')})` : ''}`;
+}
+
+/**
+ * `statement` run with the session's cached generic plan, asked for around it only: the
+ * session's plan_cache_mode (connect's customPlans for the bus) holds for everything else
+ * in the transaction.
+ */
+export function withGenericPlan(statement: string): string {
+  return `SET LOCAL plan_cache_mode = force_generic_plan; ${statement}; SET LOCAL plan_cache_mode TO DEFAULT`;
+}
+
 /** A value as the literal of an EXECUTE argument; the prepared statement's parameter types then apply as they do to a bound value. */
 export function executeLiteral(value: unknown): string {
   if (value === null || value === undefined) return 'NULL';

@@ -5,6 +5,9 @@ import type { Executor } from '../../db/connect.ts';
 import type { EventType } from '../../events/eventTypes.ts';
 import type { StoredEvent } from '../../events/envelope.ts';
 
+/** A read run with a plan made once per session: SubscriberContext.readPlannedOnce. */
+export type PlannedRead = <R>(query: CompiledQuery<R>) => Promise<R[]>;
+
 /**
  * The event-bus interface of the original plan, independent of pg-boss: a subscriber
  * is a name, the event types it takes, and a plain function. The worker calls
@@ -50,7 +53,7 @@ export type SubscriberContext = {
    * by index through LATERAL ... OFFSET 0) with a generic plan, instead of planning it
    * for each call's values. Same rows, same transaction.
    */
-  readPlannedOnce?<R>(query: CompiledQuery<R>): Promise<R[]>;
+  readPlannedOnce?: PlannedRead;
   /**
    * Adds jobs to one of the subscriber's own queues (Subscriber.queues) in this
    * context's transaction: they exist if and only if the handler's work commits.

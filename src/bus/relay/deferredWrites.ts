@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { CompiledQuery } from 'kysely';
 import { WRITES_OUTBOX } from '../../db/wakeRelay.ts';
-import { executeLiteral, prepareOnSession } from '../../db/sessionStatements.ts';
+import { executeStatement, prepareOnSession } from '../../db/sessionStatements.ts';
 
 export type DeferredWrites = {
   /**
@@ -31,9 +31,7 @@ export function deferredWrites(client: pg.ClientBase): DeferredWrites {
   let outbox = false;
   return {
     async defer(query) {
-      const name = await prepareOnSession(client, 'deferred', query.sql);
-      const args = query.parameters.map(executeLiteral);
-      kept.push(`EXECUTE ${name}${args.length > 0 ? `(${args.join(', ')})` : ''};`);
+      kept.push(`${executeStatement(await prepareOnSession(client, 'deferred', query.sql), query.parameters)};`);
       if (WRITES_OUTBOX.test(query.sql)) outbox = true;
     },
     text: () => kept.join(' '),

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { CompiledQuery } from 'kysely';
-import { executeLiteral, prepareOnSession } from '../../db/sessionStatements.ts';
+import { executeStatement, prepareOnSession, withGenericPlan } from '../../db/sessionStatements.ts';
+import type { PlannedRead } from '../contract/subscriber.ts';
 
 /**
  * SubscriberContext.readPlannedOnce on the relay's session: the read is PREPAREd the
@@ -10,12 +11,10 @@ import { executeLiteral, prepareOnSession } from '../../db/sessionStatements.ts'
  * per call (connect's customPlans); the revenue books read, planned per call, spent
  * longer in planning than in running (docs/performance.md, "Twelfth step (a)").
  */
-export function plannedOnceRead(client: pg.ClientBase): <R>(query: CompiledQuery<R>) => Promise<R[]> {
+export function plannedOnceRead(client: pg.ClientBase): PlannedRead {
   return async <R>(query: CompiledQuery<R>) => {
     const name = await prepareOnSession(client, 'read', query.sql);
-    const args = query.parameters.map(executeLiteral);
-    const execute = `EXECUTE ${name}${args.length > 0 ? `(${args.join(', ')})` : ''}`;
-    const results = (await client.query(`SET LOCAL plan_cache_mode = force_generic_plan; ${execute}; SET LOCAL plan_cache_mode TO DEFAULT`)) as unknown as pg.QueryResult[];
+    const results = (await client.query(withGenericPlan(executeStatement(name, query.parameters)))) as unknown as pg.QueryResult[];
     return results[1]!.rows as R[];
   };
 }

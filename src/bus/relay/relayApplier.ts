@@ -3,6 +3,7 @@ import type { Database } from '../../db/schema.ts';
 import type { Db } from '../../db/connect.ts';
 import type { StoredEvent } from '../../events/envelope.ts';
 import type { InboxInClaim } from './inboxInClaim.ts';
+import type { PlannedRead } from '../contract/subscriber.ts';
 
 /** One subscriber's events applied in the relay's transaction, waiting for its end. */
 export type AppliedInRelay = {
@@ -37,5 +38,5 @@ export type RelayApplier = {
    * hand the batch to jobs. `claimed`: the claim already claimed their inbox rows with
    * the subscriber's locks, and these ids were new. `deferWrite`, `readPlannedOnce`: SubscriberContext's.
    */
-  apply(tx: Transaction<Database>, queue: string, events: readonly StoredEvent[], options?: { claimed?: ReadonlySet<string>; deferWrite?: (query: CompiledQuery) => Promise<void>; readPlannedOnce?: <R>(query: CompiledQuery<R>) => Promise<R[]> }): Promise<AppliedInRelay>;
+  apply(tx: Transaction<Database>, queue: string, events: readonly StoredEvent[], options?: { claimed?: ReadonlySet<string>; deferWrite?: (query: CompiledQuery) => Promise<void>; readPlannedOnce?: PlannedRead }): Promise<AppliedInRelay>;
 };

@@ -12,7 +12,7 @@ import type { AppliedInRelay, RelayApplier } from './relayApplier.ts';
 import { deferredWrites, type DeferredWrites } from './deferredWrites.ts';
 import { plannedOnceRead } from './plannedReads.ts';
 import { arrayLiteral } from '../../db/unnestRows.ts';
-import { LOST_PREPARED_STATEMENT, prepareOnSession, quoteLiteral } from '../../db/sessionStatements.ts';
+import { executeStatement, LOST_PREPARED_STATEMENT, prepareOnSession, withGenericPlan } from '../../db/sessionStatements.ts';
 import { assertInboxClaimsApplied, claimedInboxOf, inboxClaimCtes, inboxColumns, type InboxClaimRow } from './inboxInClaim.ts';
 
 type EventRow = Parameters<typeof toStoredEvent>[0];
@@ -119,7 +119,7 @@ export async function relayBatch(
   // A literal too (the claim travels in the simple protocol): the parameter the plan prunes by as it starts.
   if (options.recentFrom !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(options.recentFrom)) throw new InvariantError(`relay: recentFrom must be a day, got ${options.recentFrom}`);
   const since = options.recentFrom === undefined ? '' : `AND e.recorded_at >= $2::timestamptz`;
-  const claimArgs = options.recentFrom === undefined ? `${limit}` : `${limit}, '${options.recentFrom}T00:00:00+00'`;
+  const claimArgs = options.recentFrom === undefined ? [limit] : [limit, `${options.recentFrom}T00:00:00+00`];
   const { applier } = options;
   // Inlined as well; a whole number of ms.
   const lockTimeout = applier ? `SET LOCAL lock_timeout = '${Math.max(1, Math.trunc(applier.lockTimeoutMs))}ms';` : '';
@@ -172,9 +172,7 @@ export async function relayBatch(
   const claimOn = async (on: pg.ClientBase) => `
       BEGIN;
       SET LOCAL synchronous_commit = off;${lockTimeout}
-      SET LOCAL plan_cache_mode = force_generic_plan;
-      EXECUTE ${await prepareOnSession(on, 'relay_claim', claimText)}(${claimArgs});
-      SET LOCAL plan_cache_mode TO DEFAULT;
+      ${withGenericPlan(executeStatement(await prepareOnSession(on, 'relay_claim', claimText), claimArgs))};
       SELECT subscriber, event_type, takes_bundles FROM subscriptions;
       SELECT pg_current_xact_id_if_assigned()::text AS xid`;
   const { carried } = options;
@@ -336,7 +334,7 @@ async function countApplied(client: pg.ClientBase, applied: readonly { queue: st
   // The claim already read each event's recorded_at: no lookup per event here.
   const rows = applied.flatMap(({ queue, events }) => events.map((e) => [queue, e.recordedAt] as const));
   const name = await prepareOnSession(client, 'relay_count', COUNT_APPLIED);
-  return `EXECUTE ${name}(${quoteLiteral(arrayLiteral(rows.map((r) => r[0])))}, ${quoteLiteral(arrayLiteral(rows.map((r) => r[1])))})`;
+  return executeStatement(name, [arrayLiteral(rows.map((r) => r[0])), arrayLiteral(rows.map((r) => r[1]))]);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { sql, type CompiledQuery, type Transaction } from 'kysely';
-import type { AfterCommitEffect, Enqueue, OutgoingJob, Subscriber } from '../contract/subscriber.ts';
+import type { AfterCommitEffect, Enqueue, OutgoingJob, PlannedRead, Subscriber } from '../contract/subscriber.ts';
 import type { Db, Executor } from '../../db/connect.ts';
 import type { Database } from '../../db/schema.ts';
 import type { Logger } from '../../telemetry/logger.ts';
@@ -21,7 +21,7 @@ export type ApplyContext = {
   /** SubscriberContext.deferWrite for handleBatch: the relay sends the write with its commit. */
   deferWrite?: (query: CompiledQuery) => Promise<void>;
   /** SubscriberContext.readPlannedOnce for handleBatch: the relay plans the read once per session. */
-  readPlannedOnce?: <R>(query: CompiledQuery<R>) => Promise<R[]>;
+  readPlannedOnce?: PlannedRead;
 };
 /** Turns the outcomes into results and writes them with `db` (settleJobs, with the batch's poison). */
 export type Settle = (db: Executor, outcomes: readonly JobOutcome[], where: SettleWhere) => Promise<Map<string, BatchResult>>;

@@ -1,5 +1,6 @@
 import type { CompiledQuery, RawBuilder } from 'kysely';
 import type { Executor } from '../../db/connect.ts';
+import type { PlannedRead } from '../../bus/contract/subscriber.ts';
 import type { NewEvent } from '../../events/appendEvents.ts';
 import type { StoredEvent } from '../../events/envelope.ts';
 import { todayUtc } from '../../values/dates.ts';
@@ -47,7 +48,7 @@ export async function applyInvoiceBatch(
     /** Hands the write (the batch's last statement) to the transaction's owner to send with its commit. */
     deferWrite?: (query: CompiledQuery) => Promise<void>;
     /** Runs the books read with a plan made once per session (SubscriberContext.readPlannedOnce). */
-    readPlannedOnce?: <R>(query: CompiledQuery<R>) => Promise<R[]>;
+    readPlannedOnce?: PlannedRead;
   } = {},
 ): Promise<PostingSummary[]> {
   if (events.length === 0) return [];
@@ -66,7 +67,7 @@ export async function applyInvoiceBatch(
 type Plan = { summaries: PostingSummary[]; params: PostingParams | undefined; ledgerWrite: Parameters<typeof traceLedgerWrite>[0] | undefined };
 
 /** The batch's reads and its pure posting, down to the write statement's parameters. */
-async function planPostings(db: Executor, events: readonly StoredEvent[], now: Date, options: { locked?: boolean; readPlannedOnce?: <R>(query: CompiledQuery<R>) => Promise<R[]> }): Promise<Plan> {
+async function planPostings(db: Executor, events: readonly StoredEvent[], now: Date, options: { locked?: boolean; readPlannedOnce?: PlannedRead }): Promise<Plan> {
   const invoiceIds = invoiceIdsInLockOrder(events);
   // locked: the worker took invoiceBatchLocks(events) in its inbox claim already.
   if (!options.locked) await holdForInvoicePostings(db, invoiceIds);

@@ -1,4 +1,5 @@
-import { sql, type CompiledQuery, type RawBuilder } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
+import type { PlannedRead } from '../../../bus/contract/subscriber.ts';
 import type { Executor } from '../../../db/connect.ts';
 import { executeNamed } from '../../../db/preparedStatements.ts';
 import { arrayLiteral, unnestArrays, unnestRows, type UnnestArrays, type UnnestColumn } from '../../../db/unnestRows.ts';
@@ -46,7 +47,7 @@ export async function loadInvoiceBooks(
   invoiceIds: readonly string[],
   posting: readonly { invoiceId: string; eventId: string; paymentId: string | null }[] = [],
   /** SubscriberContext.readPlannedOnce: the relay runs the read with a plan made once per session (its text and plan do not depend on the values). */
-  readPlannedOnce?: <R>(query: CompiledQuery<R>) => Promise<R[]>,
+  readPlannedOnce?: PlannedRead,
 ): Promise<{ books: Map<string, InvoiceBook | null>; posted: Map<string, Map<string, PostedTotal>>; lockedThrough: string | null; unreadable: string[] }> {
   // Looked up by their keys, one index probe each: the book events of the events being
   // posted, and those holding one of their payment ids on the same invoice.
