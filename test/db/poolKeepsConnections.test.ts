@@ -49,7 +49,9 @@ describe('a pool made by connect()', () => {
       expect(before.length).toBeGreaterThan(0);
       await vi.advanceTimersByTimeAsync(60_000);
       vi.useRealTimers();
-      expect(await backends()).toEqual(before);
+      // Every connection it had is still open; pg-boss's own timers, run by the minute that
+      // passed, may have opened another beside them (CI saw [a] become [a, b]).
+      expect(await backends()).toEqual(expect.arrayContaining(before));
     } finally {
       vi.useRealTimers();
       await boss.stop({ graceful: false });
