@@ -11,7 +11,7 @@ import {
   type Transaction,
 } from 'kysely';
 import type { Database } from './schema.ts';
-import { WRITES_OUTBOX } from './wakeRelay.ts';
+import { addedOutboxRows } from './wakeRelay.ts';
 
 export type ClientTransaction = {
   /** Runs `fn` with a kysely Transaction on the client; a throw leaves the client's transaction to its owner (who rolls it back). */
@@ -33,7 +33,7 @@ export function transactionOnClient(client: pg.ClientBase): ClientTransaction {
   const connection: DatabaseConnection = {
     async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
       const { command, rowCount, rows } = await client.query(query.sql, [...query.parameters]);
-      if (WRITES_OUTBOX.test(query.sql)) wrote = true;
+      if (addedOutboxRows(query.sql, rows)) wrote = true;
       const changed = command === 'INSERT' || command === 'UPDATE' || command === 'DELETE' || command === 'MERGE';
       return { rows: (rows ?? []) as R[], ...(changed ? { numAffectedRows: BigInt(rowCount ?? 0) } : {}) };
     },

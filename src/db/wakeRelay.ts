@@ -13,6 +13,26 @@ export const OUTBOX_CHANNEL = 'accrue_outbox';
  */
 export const WRITES_OUTBOX = /\binsert\s+into\s+"?outbox"?[\s(]|\binsert_invoice_with_event\(/i;
 
+/** The result column in which a statement that may add outbox rows reports how many it added (addedOutboxRows). */
+export const OUTBOX_ROWS = 'outbox_rows';
+
+/**
+ * Whether a statement that ran added outbox rows: its text matches WRITES_OUTBOX, unless
+ * its result says how many it added, as a column `outbox_rows` (OUTBOX_ROWS) of its
+ * rows, and that is 0. The revenue posting reports them: its revenue events get outbox
+ * rows only while a subscription takes their type (appendEvents.ts), so nearly every
+ * posting adds none, and each woke the relay for nothing — a worker's 500-event batch
+ * one NOTIFY transaction and one relay claim, a batch the relay applied itself one claim
+ * more (its loop looks again at once after a write that added outbox rows). A statement
+ * without the column (`rows` not given: a result nobody read) is taken at its text.
+ */
+export function addedOutboxRows(text: string, rows?: readonly unknown[]): boolean {
+  if (!WRITES_OUTBOX.test(text)) return false;
+  const first = rows?.[0];
+  if (typeof first !== 'object' || first === null || !(OUTBOX_ROWS in first)) return true;
+  return rows!.some((row) => Number((row as Record<string, unknown>)[OUTBOX_ROWS]) !== 0);
+}
+
 export type WakeLog = { debug(obj: object, msg: string): void };
 
 /**
@@ -88,7 +108,7 @@ export function wakingDialect(pool: pg.Pool, log?: WakeLog): { dialect: Postgres
             const execute = connection.executeQuery.bind(connection);
             connection.executeQuery = (async (query: CompiledQuery) => {
               const result = await execute(query);
-              if (WRITES_OUTBOX.test(query.sql)) wrote.add(connection);
+              if (addedOutboxRows(query.sql, result.rows)) wrote.add(connection);
               return result;
             }) as DatabaseConnection['executeQuery'];
           }

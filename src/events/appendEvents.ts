@@ -169,7 +169,8 @@ export function eventRowsSource(p: EventRowParams): RawBuilder<unknown> {
  * `ins` inserts the rows `source` yields (the columns of eventRowsSource, `data` as
  * text or jsonb, in `ordinality` order) without an external id or whose key `ext` claimed, and
  * returns `returning` (which must include position and type); `ob` adds their outbox
- * rows. A writer that puts other rows in the same round trip (the revenue postings)
+ * rows and returns their positions (a statement that counts them reports `outbox_rows`:
+ * db/wakeRelay.ts addedOutboxRows). A writer that puts other rows in the same round trip (the revenue postings)
  * adds its CTEs beside these. events_record_keys (a statement trigger) fills event_keys.
  *
  * Which events get an outbox row: every event, except one of a type in
@@ -211,6 +212,7 @@ export function insertEventsCtes(source: RawBuilder<unknown>, returning: RawBuil
       SELECT i.position FROM ins AS i
       WHERE i.type <> ALL(${sql.lit(`{${RELAYED_WHEN_SUBSCRIBED.join(',')}}`)}::text[])
          OR i.type IN (SELECT event_type FROM subscriptions)
+      RETURNING position
     )`;
 }
 

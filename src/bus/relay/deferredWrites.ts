@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { CompiledQuery } from 'kysely';
-import { WRITES_OUTBOX } from '../../db/wakeRelay.ts';
+import { addedOutboxRows } from '../../db/wakeRelay.ts';
 import { executeStatement, prepareOnSession } from '../../db/sessionStatements.ts';
 
 export type DeferredWrites = {
@@ -15,8 +15,12 @@ export type DeferredWrites = {
   text(): string;
   /** Whether any write was kept. */
   any(): boolean;
-  /** Whether a kept write adds outbox rows (the relay then has more to move once it commits). */
-  wroteOutbox(): boolean;
+  /**
+   * Whether a kept write added outbox rows (the relay then has more to move once it
+   * commits), read from `results`: the kept writes' results, one each in the order kept
+   * (the commit round trip's). Without them, whether a kept write's text may add some.
+   */
+  wroteOutbox(results?: readonly { rows?: unknown[] }[]): boolean;
 };
 
 /**
@@ -28,14 +32,14 @@ export type DeferredWrites = {
  */
 export function deferredWrites(client: pg.ClientBase): DeferredWrites {
   const kept: string[] = [];
-  let outbox = false;
+  const texts: string[] = [];
   return {
     async defer(query) {
       kept.push(`${executeStatement(await prepareOnSession(client, 'deferred', query.sql), query.parameters)};`);
-      if (WRITES_OUTBOX.test(query.sql)) outbox = true;
+      texts.push(query.sql);
     },
     text: () => kept.join(' '),
     any: () => kept.length > 0,
-    wroteOutbox: () => outbox,
+    wroteOutbox: (results) => texts.some((text, i) => addedOutboxRows(text, results?.[i]?.rows)),
   };
 }

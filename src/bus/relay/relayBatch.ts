@@ -254,11 +254,14 @@ export async function relayBatch(
       appliedHere.length > 0
         ? `SET LOCAL plan_cache_mode = force_generic_plan; ${deferred?.text() ?? ''} ${await countApplied(client, appliedHere)}; SET LOCAL synchronous_commit = on; COMMIT`
         : 'COMMIT';
+    // The commit round trip's results: the kept writes' follow the first SET LOCAL.
+    let committed: pg.QueryResult[] | undefined;
     try {
       if (xid !== null && options.claimNext?.(events.length)) {
         const claim = await claimOn(client);
         try {
-          next = { client, results: (await client.query(`${commit}; ${claim}`)) as unknown as pg.QueryResult[] };
+          committed = (await client.query(`${commit}; ${claim}`)) as unknown as pg.QueryResult[];
+          next = { client, results: committed };
         } catch (error) {
           if (lostStatement(error)) discard = true;
           // The statements ran in order and the rest were skipped after the error: this
@@ -267,7 +270,8 @@ export async function relayBatch(
           nextClaimFailed = error;
         }
       } else {
-        await client.query(commit);
+        const results = (await client.query(commit)) as unknown as pg.QueryResult | pg.QueryResult[];
+        committed = Array.isArray(results) ? results : [results];
       }
     } catch (error) {
       // Not committed, and a deferred write was in it (its error, most likely): the batch
@@ -281,7 +285,7 @@ export async function relayBatch(
     }
     inTransaction = false;
     for (const a of applied) await a.committed(handle.db);
-    if (onClient?.wroteOutbox() || deferred?.wroteOutbox()) options.onWroteOutbox?.();
+    if (onClient?.wroteOutbox() || deferred?.wroteOutbox(committed?.slice(1))) options.onWroteOutbox?.();
     if (unrouted && unrouted.size > 0) options.onUnrouted?.(unrouted);
     return { moved: events.length, next, nextClaimFailed };
   } catch (err) {

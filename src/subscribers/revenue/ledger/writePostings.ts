@@ -2,6 +2,7 @@ import { sql, type CompiledQuery, type RawBuilder } from 'kysely';
 import type { Executor } from '../../../db/connect.ts';
 import { arrayLiteral } from '../../../db/unnestRows.ts';
 import { preparedStatement } from '../../../db/preparedStatements.ts';
+import { OUTBOX_ROWS } from '../../../db/wakeRelay.ts';
 import { eventRowParams, eventRowsSource, insertEventsCtes, toEventRows, type EventContext, type EventRowParams, type NewEvent } from '../../../events/appendEvents.ts';
 import type { BookEvent } from '../invoiceTimeline.ts';
 import type { InvoiceBook } from '../postInvoiceEvent.ts';
@@ -84,7 +85,10 @@ function postingStatement(db: Executor, p: PostingParams) {
       ctes.push(insertEventsCtes(withEntryIds, sql`position, type`));
     }
   }
-  const statement = sql`WITH ${sql.join(ctes)} SELECT 1`;
+  // How many outbox rows the revenue events got (none unless a subscription takes their
+  // type): the relay is woken only when there is something to move (addedOutboxRows).
+  const result = p.revenueEvents !== undefined ? sql`SELECT count(*) AS ${sql.raw(OUTBOX_ROWS)} FROM ob` : sql`SELECT 1`;
+  const statement = sql`WITH ${sql.join(ctes)} ${result}`;
   return { compile: () => statement.compile(db) };
 }
 

@@ -1,0 +1,86 @@
+import pg from 'pg';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerSubscriptions } from '../../src/bus/contract/subscriptions.ts';
+import { addedOutboxRows, OUTBOX_CHANNEL } from '../../src/db/wakeRelay.ts';
+import { appendEvents, type NewEvent } from '../../src/events/appendEvents.ts';
+import { readStoredEvent } from '../../src/events/envelope.ts';
+import { revenueSubscriber } from '../../src/subscribers/revenue/revenueSubscriber.ts';
+import { silentLogger } from '../../src/telemetry/logger.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/testDatabase.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('addedOutboxRows: a statement reporting outbox_rows is taken at its word', () => {
+  const insert = 'WITH ob AS (INSERT INTO outbox (position) SELECT 1 RETURNING position) SELECT count(*) AS outbox_rows FROM ob';
+  it('reads the text when no count is reported, the count when it is', () => {
+    expect(addedOutboxRows('SELECT 1', [{ outbox_rows: '5' }])).toBe(false);
+    expect(addedOutboxRows(insert)).toBe(true);
+    expect(addedOutboxRows(insert, [])).toBe(true);
+    expect(addedOutboxRows(insert, [{ position: 1 }])).toBe(true);
+    expect(addedOutboxRows('SELECT insert_invoice_with_event($1)', [{ insert_invoice_with_event: 1 }])).toBe(true);
+    expect(addedOutboxRows(insert, [{ outbox_rows: '0' }])).toBe(false);
+    expect(addedOutboxRows(insert, [{ outbox_rows: 0 }])).toBe(false);
+    expect(addedOutboxRows(insert, [{ outbox_rows: '2' }])).toBe(true);
+    expect(addedOutboxRows(insert, [{ outbox_rows: '0' }, { outbox_rows: '1' }])).toBe(true);
+  });
+});
+
+/**
+ * The revenue posting's events get outbox rows only while a subscription takes their
+ * type, and the posting reports how many it added: a worker's posting that added none
+ * sends no wake-up (it was one NOTIFY transaction and one relay claim per batch), one that
+ * added some still does. Costs: one test database, three invoices posted.
+ */
+describe("the revenue posting wakes the relay only when its events got outbox rows", () => {
+  let t: TestDatabase;
+  let listener: pg.Client;
+  let heard = 0;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    listener = new pg.Client({ connectionString: t.url });
+    await listener.connect();
+    listener.on('notification', (n) => void (n.channel === OUTBOX_CHANNEL && heard++));
+    await listener.query(`LISTEN ${OUTBOX_CHANNEL}`);
+  });
+  afterAll(async () => {
+    await listener?.end();
+    await t?.drop();
+  });
+
+  let n = 0;
+  const invoice = (): NewEvent => ({
+    type: 'InvoiceCreated',
+    aggregateId: `inv_w${++n}`,
+    aggregateVersion: 1,
+    occurredAt: '2026-01-01',
+    data: { customerId: 'cus_1', currency: 'USD', lines: [{ lineId: 'l1', kind: 'revenue', description: 'Plan', amount: 1200, servicePeriod: { start: '2026-01-01', end: '2027-01-01' } }] },
+  });
+  /** Appends an invoice (its own wake-up heard and let pass), then posts it through connect()'s pool as a worker does; returns what was heard after the posting. */
+  const postOne = async () => {
+    const before = heard;
+    const [appended] = await appendEvents(t.db, [invoice()], { correlationId: 'wake-posting', actor: 'test' });
+    for (let i = 0; i < 500 && heard === before; i++) await sleep(10);
+    expect(heard).toBeGreaterThan(before);
+    await sleep(100);
+    const after = heard;
+    await t.db.transaction().execute((tx) => revenueSubscriber.handleBatch!([readStoredEvent(appended!.event)], { db: tx, log: silentLogger, now: new Date('2026-06-15T12:00:00Z') }));
+    await sleep(300);
+    return heard - after;
+  };
+  const revenueEvents = async () =>
+    (await sql<{ all: number; relayed: number }>`
+      SELECT count(*)::int AS all, count(o.position)::int AS relayed
+      FROM events e LEFT JOIN outbox o USING (position) WHERE e.type = 'RevenueDeferred'`.execute(t.db)).rows[0]!;
+
+  it('no subscription takes the revenue events: none relayed, no wake-up', async () => {
+    expect(await postOne()).toBe(0);
+    expect(await revenueEvents()).toEqual({ all: 1, relayed: 0 });
+  });
+
+  it('a subscription takes them: relayed, and the relay is woken', async () => {
+    await registerSubscriptions(t.db, [{ name: 'webhooks', eventTypes: ['RevenueDeferred'] }]);
+    expect(await postOne()).toBe(1);
+    expect(await revenueEvents()).toEqual({ all: 2, relayed: 1 });
+  });
+});
