@@ -28,8 +28,8 @@ const CHANNEL = 'bench_ledger_committed';
  * pools send it, so the server and the relay get what appendEvents gives them. The
  * events (invoiceEvents, validated and given their ids by toEventRows) and the
  * statement's parameters are built before the run: calling appendEvents itself took
- * ~0.55–0.6 ms of this process's CPU an append (kysely, zod, the id, the returned row
- * parsed into a StoredEvent): half a core at 1,000/s beside the pipeline it measures,
+ * ~0.55–0.8 ms of this process's CPU an append (kysely, zod, the id, the returned row
+ * parsed into a StoredEvent): over half a core at 1,000/s beside the pipeline it measures,
  * on 2 cores (805–930/s held in the last full runs; issue 10); the prepared producer
  * ~0.3 ms (`detail.producer`).
  *

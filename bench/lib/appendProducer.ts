@@ -39,7 +39,7 @@ const RAW_TEXT = { getTypeParser: () => (value: string) => value };
  * pools send it). So the server and the relay see what appendEvents through connect()
  * gives them; what is gone is the producer's own JavaScript per append (kysely, zod,
  * the id, the returned row's parsing). Producer alone at 1,000/s (5,000 appends, three
- * interleaved pairs, load 12): this process's CPU an append 0.55 / 0.53 / 0.63 ms through
+ * interleaved pairs, load 12): this process's CPU an append 0.62 / 0.53 / 0.63 ms through
  * appendEvents, 0.29 / 0.31 / 0.28 ms here (docs/performance.md, issue 10).
  *
  * `append` needs a free session: call it with at most `connections` appends in flight
