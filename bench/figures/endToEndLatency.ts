@@ -1,11 +1,11 @@
 import pg from 'pg';
 import { sql } from 'kysely';
 import { connect } from '../../src/db/connect.ts';
-import { appendEvents } from '../../src/events/appendEvents.ts';
 import { todayUtc } from '../../src/values/dates.ts';
 import { waitUntilDrained } from '../../src/bus/operator/getStatus.ts';
 import { startBusChild, type QueryCounts } from '../lib/busChildren.ts';
-import { invoiceEventStream } from '../lib/invoiceEvents.ts';
+import { invoiceEvents } from '../lib/invoiceEvents.ts';
+import { openAppendProducer, prepareAppends } from '../lib/appendProducer.ts';
 import { backlogGrowth, type BacklogSample } from '../lib/backlog.ts';
 import { lateArrivalsAllowed, openLoopVerdict } from '../lib/openLoop.ts';
 import { nowMs, percentile, round, summarizeLatencies } from '../lib/stats.ts';
@@ -22,6 +22,17 @@ const CHANNEL = 'bench_ledger_committed';
  * committed, at a steady rate of invoice events (open loop), after 1 s of warm-up;
  * relay and worker are child processes with the default bus settings.
  *
+ * The producer (bench/lib/appendProducer.ts): each event appendEvents' own statement,
+ * one autocommit transaction an event, as a named prepared statement on up to
+ * `maxInFlight` sessions, with the relay's wake-up after each commit as connect()'s
+ * pools send it, so the server and the relay get what appendEvents gives them. The
+ * events (invoiceEvents, validated and given their ids by toEventRows) and the
+ * statement's parameters are built before the run: calling appendEvents itself took
+ * ~0.55–0.8 ms of this process's CPU an append (kysely, zod, the id, the returned row
+ * parsed into a StoredEvent): over half a core at 1,000/s beside the pipeline it measures,
+ * on 2 cores (805–930/s held in the last full runs; issue 10); the prepared producer
+ * ~0.3 ms (`detail.producer`).
+ *
  * How the two instants are taken, on one clock:
  * - With the server's commit timestamps (track_commit_timestamp, which the embedded
  *   bench server turns on): after the run, the commit time of each event's transaction
@@ -31,7 +42,7 @@ const CHANNEL = 'bench_ledger_committed';
  *   transactions. Both are stamped as the commit record is written, before its flush:
  *   each misses its own flush, and the two roughly cancel (bench/lib/commitTimes.ts).
  * - Without them (a DATABASE_URL server with the setting off, or BENCH_E2E_NOTIFY=1):
- *   committed = when appendEvents() returns (each event is its own autocommit
+ *   committed = when the producer's append returns (each event is its own autocommit
  *   statement, as one API call); ledger committed = when a NOTIFY from a bench-only
  *   trigger on the revenue inbox row arrives on this process's LISTEN connection
  *   (Postgres delivers it only after that transaction commits). The trigger puts the
@@ -57,7 +68,8 @@ function endToEndFigure(key: string, rate: number, samplesFull: number, samplesQ
       // (issue 10): 8 in flight then held ~170/s of a nominal 200/s and the run was
       // invalid for the producer's sake, not the pipeline's.
       const maxInFlight = Math.max(32, Math.ceil(rate / 25));
-      const handle = connect(ctx.url, { max: maxInFlight + 2, applicationName: 'accrue-bench-producer' });
+      // The bench's own statements (drain checks, the wait sampler, the commit times afterwards).
+      const handle = connect(ctx.url, { max: 4, applicationName: 'accrue-bench' });
       const { db } = handle;
       const listener = new pg.Client({ connectionString: ctx.url, application_name: 'accrue-bench-listen' });
       let committedAt = new Map<string, number>();
@@ -75,6 +87,12 @@ function endToEndFigure(key: string, rate: number, samplesFull: number, samplesQ
         await sql`CREATE TRIGGER bench_inbox_notify AFTER INSERT ON inbox FOR EACH ROW
           WHEN (NEW.subscriber = 'revenue') EXECUTE FUNCTION bench_inbox_notify()`.execute(db);
       }
+      // Warm-up (RATE events) then the measured ones, built before the run.
+      const { text, appends } = prepareAppends(db, invoiceEvents(RATE + samples, todayUtc(), `e2e${Date.now() % 100_000}`), {
+        correlationId: 'bench-e2e',
+        actor: 'bench',
+      });
+      let producer: Awaited<ReturnType<typeof openAppendProducer>> | undefined;
       let worker: Awaited<ReturnType<typeof startBusChild>> | undefined;
       let relay: Awaited<ReturnType<typeof startBusChild>> | undefined;
       try {
@@ -85,24 +103,28 @@ function endToEndFigure(key: string, rate: number, samplesFull: number, samplesQ
           });
           await listener.query(`LISTEN ${CHANNEL}`);
         }
+        producer = await openAppendProducer(ctx.url, text, maxInFlight);
+        const appendOn = producer;
         worker = await startBusChild('worker', ctx.url);
         relay = await startBusChild('relay', ctx.url);
 
-        const stream = invoiceEventStream(todayUtc(), `e2e${Date.now() % 100_000}`);
         let measuring = false;
-        const fire = async () => {
-          const event = stream.next().value!;
-          const [r] = await appendEvents(db, [event], { correlationId: 'bench-e2e', actor: 'bench' });
-          if (measuring) committedAt.set(r!.event.eventId.toLowerCase(), nowMs());
+        let offset = 0;
+        const fire = async (i: number) => {
+          const append = appends[offset + i]!;
+          await appendOn.append(append);
+          if (measuring) committedAt.set(append.eventId, nowMs());
         };
-        // One second of warm-up (connections, plans, LISTEN, JIT of the handler) not counted.
+        // One second of warm-up (plans, LISTEN, JIT of the handler) not counted.
         await steadyRate(RATE, RATE, fire, { maxInFlight });
+        offset = RATE;
         await waitUntilDrained(db, { timeoutMs: 120_000 });
         measuring = true;
         const task = ctx.progress.task(`e2e: ${samples} events at ${RATE}/s, commit → ledger commit`, samples);
         const waits = sampleWaitEvents(db, ['accrue-worker', 'accrue-relay', 'accrue-bench-producer']);
         const locksBefore = await deadlocks(db);
         const cpu = await cpuMeter(db, relay.pid, worker.pid);
+        const producerCpu = process.cpuUsage();
         let firstCommit = nowMs();
         let depth: BacklogSample[] = [];
         const backlogTimer = setInterval(() => {
@@ -112,6 +134,7 @@ function endToEndFigure(key: string, rate: number, samplesFull: number, samplesQ
           depth.push({ atMs: round(nowMs() - firstCommit), depth: committedAt.size - done });
         }, 250);
         const run = await steadyRate(RATE, samples, fire, { maxInFlight, stopAfterLateArrivals: lateArrivalsAllowed(samples), onFired: (n) => task.update(n) }).finally(() => clearInterval(backlogTimer));
+        const producerUsage = process.cpuUsage(producerCpu);
         const verdict = openLoopVerdict({ ratePerSec: RATE, count: samples, fired: run.fired, firingSeconds: run.firingSeconds, lateArrivals: run.lateArrivals });
         await waitUntilDrained(db, { timeoutMs: 300_000 });
         const cpuMs = await cpu.read(run.fired);
@@ -157,13 +180,20 @@ function endToEndFigure(key: string, rate: number, samplesFull: number, samplesQ
           p50MsFirstTenth: round(percentile(ordered.slice(0, tenth), 50), 1),
           p50MsLastTenth: round(percentile(ordered.slice(-tenth), 50), 1),
           achievedRatePerSec: verdict.achievedRatePerSec,
+          // This process's CPU while it fired the measured events (the producer; also the
+          // wait sampler's statements), per event fired: user and system (kernel: its sends).
+          producer: {
+            what: 'appendEvents statement prepared before the run, one autocommit transaction an event (bench/lib/appendProducer.ts)',
+            sessions: maxInFlight,
+            cpuMsPerEvent: { user: round(producerUsage.user / 1000 / Math.max(1, run.fired), 3), system: round(producerUsage.system / 1000 / Math.max(1, run.fired), 3) },
+          },
           lateStarts: run.lateStarts,
           lateArrivals: run.lateArrivals,
           missing: run.fired - latencies.length,
           fired: run.fired,
           method: byCommitTimestamps
             ? "commit timestamps (track_commit_timestamp): the event's transaction → the transaction that wrote its revenue inbox row and ledger entries, server clock, read after the run"
-            : 'appendEvents() returned → LISTEN arrival of a bench trigger notify on the revenue inbox row (delivered at commit)',
+            : 'append returned → LISTEN arrival of a bench trigger notify on the revenue inbox row (delivered at commit)',
           databaseSide: dbSide,
           // The NOTIFY method on a server that keeps commit timestamps: the same events measured the other way.
           ...(byCommitTimestamps || !times ? {} : { byCommitTimestamps: summarizeLatencies([...times.values()].filter((t) => t.posted !== null).map((t) => t.posted! - t.committed)) }),
@@ -191,6 +221,7 @@ function endToEndFigure(key: string, rate: number, samplesFull: number, samplesQ
         await relay?.stop().catch(() => {});
         await worker?.stop().catch(() => {});
         if (!byCommitTimestamps) await listener.end().catch(() => {});
+        await producer?.close();
         if (!byCommitTimestamps) await sql`DROP TRIGGER IF EXISTS bench_inbox_notify ON inbox`.execute(db);
         await handle.close();
       }
