@@ -20,6 +20,13 @@ describe('event bundles', () => {
     expect(jobs.flatMap((j) => (isBundle(j) ? j.positions : []))).toEqual(events.map((e) => e.position));
   });
 
+  it('takes only a well-formed bundle for one (isBundle parses with the compiled schema)', () => {
+    const recorded = { from: '2026-12-02T12:00:00.000Z', before: '2026-12-02T12:00:00.010Z' };
+    expect([{ positions: [1, 2] }, { positions: [3], recorded }].map(isBundle)).toEqual([true, true]);
+    const malformed = [{}, { positions: [1.5] }, { positions: [0] }, { positions: ['1'] }, { positions: [1], recorded: { ...recorded, from: '2026-12-02T12:00:00Z' } }, { positions: [1], recorded: { from: recorded.from } }, { positions: [1], eventId: 'e1' }];
+    expect(malformed.map(isBundle)).toEqual(malformed.map(() => false));
+  });
+
   it('gives each bundle the span its events were recorded in, a millisecond past the last (pg hands recorded_at over cut to milliseconds)', () => {
     const events = [event(5), event(2), event(9), event(7)];
     expect(jobsFor(events, true)).toEqual([
