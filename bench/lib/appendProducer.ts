@@ -1,6 +1,6 @@
 import pg from 'pg';
-import { sql, type Kysely } from 'kysely';
-import { eventRowParams, eventRowsSource, insertEventsCtes, toEventRows, type EventContext, type NewEvent } from '../../src/events/appendEvents.ts';
+import type { Kysely } from 'kysely';
+import { appendQuery, eventRowParams, toEventRows, type EventContext, type NewEvent } from '../../src/events/appendEvents.ts';
 import { notifyConnection } from '../../src/db/notifyConnection.ts';
 import { coalescedWake, OUTBOX_CHANNEL } from '../../src/db/wakeRelay.ts';
 
@@ -8,8 +8,8 @@ import { coalescedWake, OUTBOX_CHANNEL } from '../../src/db/wakeRelay.ts';
 export type PreparedAppend = { eventId: string; values: unknown[] };
 
 /**
- * appendEvents' statement for one event (src/events/appendEvents.ts, appendStatement:
- * its CTEs over its row source, everything returned), compiled with `db`'s dialect, with
+ * appendEvents' statement for one event (src/events/appendEvents.ts, appendQuery),
+ * compiled with `db`'s dialect, with
  * the parameters appendEvents would send for `events`, each validated and given its id by
  * toEventRows as appendEvents does. Built before a run so the producer does no per-event
  * validation, id or query building while it is measured. bench/appendProducer.test.ts
@@ -19,7 +19,7 @@ export function prepareAppends(db: Kysely<any>, events: readonly NewEvent[], ctx
   let text: string | undefined;
   const appends = events.map((event) => {
     const rows = toEventRows([event], ctx);
-    const compiled = sql`WITH ${insertEventsCtes(eventRowsSource(eventRowParams(rows)), sql`*`)} SELECT * FROM ins`.compile(db);
+    const compiled = appendQuery(db, eventRowParams(rows));
     text ??= compiled.sql;
     return { eventId: rows[0]!.event_id, values: [...compiled.parameters] };
   });
@@ -49,6 +49,9 @@ export async function openAppendProducer(url: string, text: string, connections:
   const clients = await Promise.all(
     Array.from({ length: connections }, async () => {
       const c = new pg.Client({ connectionString: url, application_name: applicationName });
+      // A session the server ends (restart, pg_terminate_backend) emits 'error': without a
+      // listener that crashes the bench; its next query fails instead (as connect()'s pools).
+      c.on('error', () => {});
       await c.connect();
       return c;
     }),

@@ -1,4 +1,4 @@
-import { sql, type RawBuilder, type Selectable } from 'kysely';
+import { sql, type CompiledQuery, type RawBuilder, type Selectable } from 'kysely';
 import { uuidv7 } from '../values/uuidv7.ts';
 import type { Executor } from '../db/connect.ts';
 import { arrayLiteral, unnestArrays, unnestRows, type UnnestArrays, type UnnestColumn } from '../db/unnestRows.ts';
@@ -127,10 +127,12 @@ function insertEventRows<R>(db: Executor, rows: ReturnType<typeof toEventRows>, 
  * per call, an append of one event (as the API's commands and the e2e figure's producer
  * write) took about twice the backend CPU (docs/performance.md, tenth step (a)).
  */
-const appendStatement = preparedStatement('append_events', (db, p: EventRowParams) => {
-  const statement = sql<EventRow>`WITH ${insertEventsCtes(eventRowsSource(p), sql`*`)} SELECT * FROM ins`;
-  return { compile: () => statement.compile(db) };
-});
+const appendStatement = preparedStatement('append_events', (db, p: EventRowParams) => ({ compile: () => appendQuery(db, p) }));
+
+/** appendEvents' statement compiled, for a caller that sends it itself (the bench's producer, bench/lib/appendProducer.ts). */
+export function appendQuery(db: Executor, p: EventRowParams): CompiledQuery<EventRow> {
+  return sql<EventRow>`WITH ${insertEventsCtes(eventRowsSource(p), sql`*`)} SELECT * FROM ins`.compile(db);
+}
 const appendSetStatement = preparedStatement('append_event_set', (db, p: EventRowParams) => {
   const statement = sql<{ position: number }>`WITH ${insertEventsCtes(eventRowsSource(p), sql`position, type`)} SELECT * FROM ins`;
   return { compile: () => statement.compile(db) };

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerSubscriptions } from '../../src/bus/contract/subscriptions.ts';
+import { connect, type Executor } from '../../src/db/connect.ts';
 import { addedOutboxRows, OUTBOX_CHANNEL } from '../../src/db/wakeRelay.ts';
 import { appendEvents, type NewEvent } from '../../src/events/appendEvents.ts';
 import { readStoredEvent } from '../../src/events/envelope.ts';
@@ -30,23 +31,48 @@ describe('addedOutboxRows: a statement reporting outbox_rows is taken at its wor
  * The revenue posting's events get outbox rows only while a subscription takes their
  * type, and the posting reports how many it added: a worker's posting that added none
  * sends no wake-up (it was one NOTIFY transaction and one relay claim per batch), one that
- * added some still does. Costs: one test database, three invoices posted.
+ * added some still does. Each write goes through a pool of its own, closed after it (its
+ * wake-ups sent first), then a sentinel NOTIFY: notifications arrive in commit order, so
+ * once the sentinel is heard every wake-up of the write has been. Costs: one test
+ * database, two invoices posted.
  */
-describe("the revenue posting wakes the relay only when its events got outbox rows", () => {
+describe('the revenue posting wakes the relay only when its events got outbox rows', () => {
   let t: TestDatabase;
   let listener: pg.Client;
-  let heard = 0;
+  let wakes = 0;
+  let sentinels = 0;
+  let heardSentinels = 0;
   beforeAll(async () => {
     t = await createTestDatabase();
     listener = new pg.Client({ connectionString: t.url });
     await listener.connect();
-    listener.on('notification', (n) => void (n.channel === OUTBOX_CHANNEL && heard++));
+    listener.on('notification', (n) => {
+      if (n.channel !== OUTBOX_CHANNEL) return;
+      if (n.payload?.startsWith('sentinel')) heardSentinels++;
+      else wakes++;
+    });
     await listener.query(`LISTEN ${OUTBOX_CHANNEL}`);
   });
   afterAll(async () => {
     await listener?.end();
     await t?.drop();
   });
+
+  /** The wake-ups `write` caused, through a pool of its own, all of them heard. */
+  const wakesOf = async (write: (db: Executor) => Promise<unknown>) => {
+    const before = wakes;
+    const h = connect(t.url, { max: 1, applicationName: 'accrue-test-posting' });
+    try {
+      await write(h.db);
+    } finally {
+      await h.close();
+    }
+    const sentinel = ++sentinels;
+    await t.pool.query(`NOTIFY ${OUTBOX_CHANNEL}, 'sentinel-${sentinel}'`);
+    for (let i = 0; i < 1000 && heardSentinels < sentinel; i++) await sleep(10);
+    expect(heardSentinels).toBe(sentinel);
+    return wakes - before;
+  };
 
   let n = 0;
   const invoice = (): NewEvent => ({
@@ -56,17 +82,12 @@ describe("the revenue posting wakes the relay only when its events got outbox ro
     occurredAt: '2026-01-01',
     data: { customerId: 'cus_1', currency: 'USD', lines: [{ lineId: 'l1', kind: 'revenue', description: 'Plan', amount: 1200, servicePeriod: { start: '2026-01-01', end: '2027-01-01' } }] },
   });
-  /** Appends an invoice (its own wake-up heard and let pass), then posts it through connect()'s pool as a worker does; returns what was heard after the posting. */
+  /** Appends an invoice (its own wake-up heard), then posts it as a worker does; the posting's wake-ups. */
   const postOne = async () => {
-    const before = heard;
-    const [appended] = await appendEvents(t.db, [invoice()], { correlationId: 'wake-posting', actor: 'test' });
-    for (let i = 0; i < 500 && heard === before; i++) await sleep(10);
-    expect(heard).toBeGreaterThan(before);
-    await sleep(100);
-    const after = heard;
-    await t.db.transaction().execute((tx) => revenueSubscriber.handleBatch!([readStoredEvent(appended!.event)], { db: tx, log: silentLogger, now: new Date('2026-06-15T12:00:00Z') }));
-    await sleep(300);
-    return heard - after;
+    let appended: Awaited<ReturnType<typeof appendEvents>> = [];
+    expect(await wakesOf(async (db) => (appended = await appendEvents(db, [invoice()], { correlationId: 'wake-posting', actor: 'test' })))).toBe(1);
+    const event = readStoredEvent(appended[0]!.event);
+    return wakesOf((db) => db.transaction().execute((tx) => revenueSubscriber.handleBatch!([event], { db: tx, log: silentLogger, now: new Date('2026-06-15T12:00:00Z') })));
   };
   const revenueEvents = async () =>
     (await sql<{ all: number; relayed: number }>`

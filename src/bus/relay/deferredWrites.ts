@@ -5,7 +5,8 @@ import { executeStatement, prepareOnSession } from '../../db/sessionStatements.t
 
 export type DeferredWrites = {
   /**
-   * Keeps `query` (a write whose result nobody reads) to run in the commit's round trip,
+   * Keeps `query` (a write whose rows nobody reads, but for the outbox rows it reports:
+   * wroteOutbox) to run in the commit's round trip,
    * after everything else the transaction does. The first time a session sees a text,
    * it PREPAREs it (one round trip, once per session): EXECUTE then sends only the
    * values, parsed once per session as a named statement would be.

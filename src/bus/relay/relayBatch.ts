@@ -250,11 +250,13 @@ export async function relayBatch(
     // The deferred writes and the count are prepared per session (their texts change only
     // with which parts a posting has) and planned once there (their plans read no table
     // by their values: rows from arrays and JSON, written or looked up by their keys).
+    // The commit round trip gives one result per statement: the kept writes' results are
+    // DEFERRED_FROM on (after the SET LOCAL before them), read by deferred.wroteOutbox.
+    const DEFERRED_FROM = 1;
     const commit =
       appliedHere.length > 0
         ? `SET LOCAL plan_cache_mode = force_generic_plan; ${deferred?.text() ?? ''} ${await countApplied(client, appliedHere)}; SET LOCAL synchronous_commit = on; COMMIT`
         : 'COMMIT';
-    // The commit round trip's results: the kept writes' follow the first SET LOCAL.
     let committed: pg.QueryResult[] | undefined;
     try {
       if (xid !== null && options.claimNext?.(events.length)) {
@@ -270,8 +272,8 @@ export async function relayBatch(
           nextClaimFailed = error;
         }
       } else {
-        const results = (await client.query(commit)) as unknown as pg.QueryResult | pg.QueryResult[];
-        committed = Array.isArray(results) ? results : [results];
+        const answer = (await client.query(commit)) as unknown as pg.QueryResult | pg.QueryResult[];
+        committed = Array.isArray(answer) ? answer : [answer];
       }
     } catch (error) {
       // Not committed, and a deferred write was in it (its error, most likely): the batch
@@ -285,7 +287,7 @@ export async function relayBatch(
     }
     inTransaction = false;
     for (const a of applied) await a.committed(handle.db);
-    if (onClient?.wroteOutbox() || deferred?.wroteOutbox(committed?.slice(1))) options.onWroteOutbox?.();
+    if (onClient?.wroteOutbox() || deferred?.wroteOutbox(committed?.slice(DEFERRED_FROM))) options.onWroteOutbox?.();
     if (unrouted && unrouted.size > 0) options.onUnrouted?.(unrouted);
     return { moved: events.length, next, nextClaimFailed };
   } catch (err) {

@@ -87,7 +87,7 @@ function postingStatement(db: Executor, p: PostingParams) {
   }
   // How many outbox rows the revenue events got (none unless a subscription takes their
   // type): the relay is woken only when there is something to move (addedOutboxRows).
-  const result = p.revenueEvents !== undefined ? sql`SELECT count(*) AS ${sql.raw(OUTBOX_ROWS)} FROM ob` : sql`SELECT 1`;
+  const result = p.entries !== undefined && p.revenueEvents !== undefined ? sql`SELECT count(*) AS ${sql.raw(OUTBOX_ROWS)} FROM ob` : sql`SELECT 1`;
   const statement = sql`WITH ${sql.join(ctes)} ${result}`;
   return { compile: () => statement.compile(db) };
 }
