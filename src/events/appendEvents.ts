@@ -3,6 +3,7 @@ import { uuidv7 } from '../values/uuidv7.ts';
 import type { Executor } from '../db/connect.ts';
 import { arrayLiteral, unnestArrays, unnestRows, type UnnestArrays, type UnnestColumn } from '../db/unnestRows.ts';
 import { preparedStatement } from '../db/preparedStatements.ts';
+import { OUTBOX_ROWS } from '../db/wakeRelay.ts';
 import { InvariantError } from '../errors.ts';
 import type { EventsTable } from '../db/tables/eventStoreTables.ts';
 import { eventTypes, RELAYED_WHEN_SUBSCRIBED, type EventType } from './eventTypes.ts';
@@ -128,15 +129,17 @@ function insertEventRows<R>(db: Executor, rows: ReturnType<typeof toEventRows>, 
  * write) took about twice the backend CPU (docs/performance.md, tenth step (a)).
  */
 const appendStatement = preparedStatement('append_events', (db, p: EventRowParams) => ({ compile: () => appendQuery(db, p) }));
+const appendSetStatement = preparedStatement('append_event_set', (db, p: EventRowParams) => ({ compile: () => appendSql<{ position: number }>(p, sql`position, type`).compile(db) }));
 
 /** appendEvents' statement compiled, for a caller that sends it itself (the bench's producer, bench/lib/appendProducer.ts). */
 export function appendQuery(db: Executor, p: EventRowParams): CompiledQuery<EventRow> {
-  return sql<EventRow>`WITH ${insertEventsCtes(eventRowsSource(p), sql`*`)} SELECT * FROM ins`.compile(db);
+  return appendSql<EventRow>(p, sql`*`).compile(db);
 }
-const appendSetStatement = preparedStatement('append_event_set', (db, p: EventRowParams) => {
-  const statement = sql<{ position: number }>`WITH ${insertEventsCtes(eventRowsSource(p), sql`position, type`)} SELECT * FROM ins`;
-  return { compile: () => statement.compile(db) };
-});
+
+/** The append of the rows `p` holds, returning `returning` of each inserted event. */
+function appendSql<R>(p: EventRowParams, returning: RawBuilder<unknown>): RawBuilder<R> {
+  return sql<R>`WITH ${insertEventsCtes(eventRowsSource(p), returning)} SELECT * FROM ins`;
+}
 
 type EventRowValues = ReturnType<typeof toEventRows>[number];
 
@@ -171,8 +174,7 @@ export function eventRowsSource(p: EventRowParams): RawBuilder<unknown> {
  * `ins` inserts the rows `source` yields (the columns of eventRowsSource, `data` as
  * text or jsonb, in `ordinality` order) without an external id or whose key `ext` claimed, and
  * returns `returning` (which must include position and type); `ob` adds their outbox
- * rows and returns their positions (a statement that counts them reports `outbox_rows`:
- * db/wakeRelay.ts addedOutboxRows). A writer that puts other rows in the same round trip (the revenue postings)
+ * rows and returns their positions (countOutboxRows reports how many). A writer that puts other rows in the same round trip (the revenue postings)
  * adds its CTEs beside these. events_record_keys (a statement trigger) fills event_keys.
  *
  * Which events get an outbox row: every event, except one of a type in
@@ -217,6 +219,13 @@ export function insertEventsCtes(source: RawBuilder<unknown>, returning: RawBuil
       RETURNING position
     )`;
 }
+
+/**
+ * The final SELECT of a statement built on insertEventsCtes that reports how many outbox
+ * rows its `ob` added, as the column db/wakeRelay.ts reads (OUTBOX_ROWS, addedOutboxRows):
+ * a writer whose events may get none (the revenue postings) wakes the relay only if some.
+ */
+export const countOutboxRows: RawBuilder<unknown> = sql`SELECT count(*) AS ${sql.raw(OUTBOX_ROWS)} FROM ob`;
 
 type EventRow = Omit<Selectable<EventsTable>, 'tx_id'>;
 

@@ -1,13 +1,13 @@
 import pg from 'pg';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerSubscriptions } from '../../src/bus/contract/subscriptions.ts';
 import { connect, type Executor } from '../../src/db/connect.ts';
 import { addedOutboxRows, OUTBOX_CHANNEL } from '../../src/db/wakeRelay.ts';
-import { appendEvents, type NewEvent } from '../../src/events/appendEvents.ts';
+import { appendEvents } from '../../src/events/appendEvents.ts';
 import { readStoredEvent } from '../../src/events/envelope.ts';
 import { revenueSubscriber } from '../../src/subscribers/revenue/revenueSubscriber.ts';
 import { silentLogger } from '../../src/telemetry/logger.ts';
+import { ratableInvoiceCreated, revenueDeferredEvents } from '../helpers/busTestKit.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/testDatabase.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -75,33 +75,21 @@ describe('the revenue posting wakes the relay only when its events got outbox ro
   };
 
   let n = 0;
-  const invoice = (): NewEvent => ({
-    type: 'InvoiceCreated',
-    aggregateId: `inv_w${++n}`,
-    aggregateVersion: 1,
-    occurredAt: '2026-01-01',
-    data: { customerId: 'cus_1', currency: 'USD', lines: [{ lineId: 'l1', kind: 'revenue', description: 'Plan', amount: 1200, servicePeriod: { start: '2026-01-01', end: '2027-01-01' } }] },
-  });
   /** Appends an invoice (its own wake-up heard), then posts it as a worker does; the posting's wake-ups. */
   const postOne = async () => {
     let appended: Awaited<ReturnType<typeof appendEvents>> = [];
-    expect(await wakesOf(async (db) => (appended = await appendEvents(db, [invoice()], { correlationId: 'wake-posting', actor: 'test' })))).toBe(1);
+    expect(await wakesOf(async (db) => (appended = await appendEvents(db, [ratableInvoiceCreated(`inv_w${++n}`)], { correlationId: 'wake-posting', actor: 'test' })))).toBe(1);
     const event = readStoredEvent(appended[0]!.event);
     return wakesOf((db) => db.transaction().execute((tx) => revenueSubscriber.handleBatch!([event], { db: tx, log: silentLogger, now: new Date('2026-06-15T12:00:00Z') })));
   };
-  const revenueEvents = async () =>
-    (await sql<{ all: number; relayed: number }>`
-      SELECT count(*)::int AS all, count(o.position)::int AS relayed
-      FROM events e LEFT JOIN outbox o USING (position) WHERE e.type = 'RevenueDeferred'`.execute(t.db)).rows[0]!;
-
   it('no subscription takes the revenue events: none relayed, no wake-up', async () => {
     expect(await postOne()).toBe(0);
-    expect(await revenueEvents()).toEqual({ all: 1, relayed: 0 });
+    expect(await revenueDeferredEvents(t.db)).toEqual({ all: 1, relayed: 0 });
   });
 
   it('a subscription takes them: relayed, and the relay is woken', async () => {
     await registerSubscriptions(t.db, [{ name: 'webhooks', eventTypes: ['RevenueDeferred'] }]);
     expect(await postOne()).toBe(1);
-    expect(await revenueEvents()).toEqual({ all: 2, relayed: 1 });
+    expect(await revenueDeferredEvents(t.db)).toEqual({ all: 2, relayed: 1 });
   });
 });

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Subscriber } from '../../src/bus/contract/subscriber.ts';
 import type { Executor } from '../../src/db/connect.ts';
-import { appendEvents } from '../../src/events/appendEvents.ts';
+import { appendEvents, type NewEvent } from '../../src/events/appendEvents.ts';
 import type { BusSettings } from '../../src/bus/queues/busSettings.ts';
 
 /** Tiny delays so the suite stays quick; pg-boss retryDelay is whole seconds. */
@@ -54,6 +54,26 @@ export function invoiceCreated(i: number) {
     occurredAt: '2026-01-01',
     data: { customerId: 'cus_1', currency: 'USD', lines: [{ lineId: 'l1', kind: 'revenue', description: 'Plan', amount: 1000 }] },
   };
+}
+
+/** An InvoiceCreated whose one line is recognised over 2026: the revenue posting writes a RevenueDeferred event for it. */
+export function ratableInvoiceCreated(invoiceId: string): NewEvent {
+  return {
+    type: 'InvoiceCreated',
+    aggregateId: invoiceId,
+    aggregateVersion: 1,
+    occurredAt: '2026-01-01',
+    data: { customerId: 'cus_1', currency: 'USD', lines: [{ lineId: 'l1', kind: 'revenue', description: 'Plan', amount: 1200, servicePeriod: { start: '2026-01-01', end: '2027-01-01' } }] },
+  };
+}
+
+/** The RevenueDeferred events written, and how many of them have an outbox row (relayed to a subscription). */
+export async function revenueDeferredEvents(db: Executor): Promise<{ all: number; relayed: number }> {
+  return (
+    await sql<{ all: number; relayed: number }>`
+      SELECT count(*)::int AS all, count(o.position)::int AS relayed
+      FROM events e LEFT JOIN outbox o USING (position) WHERE e.type = 'RevenueDeferred'`.execute(db)
+  ).rows[0]!;
 }
 
 export async function appendInvoices(db: Executor, from: number, count: number): Promise<string[]> {

@@ -32,15 +32,14 @@ export type DeferredWrites = {
  * hands the batch to jobs, as a throw in the apply would.
  */
 export function deferredWrites(client: pg.ClientBase): DeferredWrites {
-  const kept: string[] = [];
-  const texts: string[] = [];
+  // Each kept write: its EXECUTE, and the statement's text (what it may write).
+  const kept: { execute: string; sql: string }[] = [];
   return {
     async defer(query) {
-      kept.push(`${executeStatement(await prepareOnSession(client, 'deferred', query.sql), query.parameters)};`);
-      texts.push(query.sql);
+      kept.push({ execute: `${executeStatement(await prepareOnSession(client, 'deferred', query.sql), query.parameters)};`, sql: query.sql });
     },
-    text: () => kept.join(' '),
+    text: () => kept.map((k) => k.execute).join(' '),
     any: () => kept.length > 0,
-    wroteOutbox: (results) => texts.some((text, i) => addedOutboxRows(text, results?.[i]?.rows)),
+    wroteOutbox: (results) => kept.some((k, i) => addedOutboxRows(k.sql, results?.[i]?.rows)),
   };
 }

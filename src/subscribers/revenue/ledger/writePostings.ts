@@ -2,8 +2,7 @@ import { sql, type CompiledQuery, type RawBuilder } from 'kysely';
 import type { Executor } from '../../../db/connect.ts';
 import { arrayLiteral } from '../../../db/unnestRows.ts';
 import { preparedStatement } from '../../../db/preparedStatements.ts';
-import { OUTBOX_ROWS } from '../../../db/wakeRelay.ts';
-import { eventRowParams, eventRowsSource, insertEventsCtes, toEventRows, type EventContext, type EventRowParams, type NewEvent } from '../../../events/appendEvents.ts';
+import { countOutboxRows, eventRowParams, eventRowsSource, insertEventsCtes, toEventRows, type EventContext, type EventRowParams, type NewEvent } from '../../../events/appendEvents.ts';
 import type { BookEvent } from '../invoiceTimeline.ts';
 import type { InvoiceBook } from '../postInvoiceEvent.ts';
 import type { InvoiceOutcome } from '../targetJournal.ts';
@@ -71,6 +70,9 @@ export async function writePostings(db: Executor, params: PostingParams): Promis
 /** The statement of writePostings for these parts (built once per combination: preparedStatement). */
 function postingStatement(db: Executor, p: PostingParams) {
   const ctes: RawBuilder<unknown>[] = [];
+  // How many outbox rows the revenue events got (none unless a subscription takes their
+  // type), where there are some: the relay is woken only when there is something to move.
+  let result = sql`SELECT 1`;
   if (p.books !== undefined) ctes.push(bookSaveCtes(p.books));
   if (p.entries !== undefined) {
     ctes.push(entryInsertCtes(p.entries));
@@ -83,11 +85,9 @@ function postingStatement(db: Executor, p: PostingParams) {
         FROM (${eventRowsSource(p.revenueEvents)}) AS r
         JOIN new_entries e ON e.ordinality = (${p.revenueEvents.entryOrdinals}::bigint[])[r.ordinality]`;
       ctes.push(insertEventsCtes(withEntryIds, sql`position, type`));
+      result = countOutboxRows;
     }
   }
-  // How many outbox rows the revenue events got (none unless a subscription takes their
-  // type): the relay is woken only when there is something to move (addedOutboxRows).
-  const result = p.entries !== undefined && p.revenueEvents !== undefined ? sql`SELECT count(*) AS ${sql.raw(OUTBOX_ROWS)} FROM ob` : sql`SELECT 1`;
   const statement = sql`WITH ${sql.join(ctes)} ${result}`;
   return { compile: () => statement.compile(db) };
 }
