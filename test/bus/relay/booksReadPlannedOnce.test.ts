@@ -6,7 +6,7 @@ import { invoiceCreated } from '../../helpers/busTestKit.ts';
 import { revenueRelaySession } from '../../helpers/revenueRelaySession.ts';
 
 describe("the revenue books read in the relay, prepared once per session and planned once", () => {
-  // The batch that falls back to jobs inserts them in session.jobs.
+  // The batch that falls back to jobs inserts them with pg-boss: session.jobs().
   const session = revenueRelaySession();
   const append = (i: number) => appendEvents(session.t.db, [invoiceCreated(i)], { correlationId: `books${i}`, actor: 'test' });
   const entries = async (i: number) => (await sql<{ n: number }>`SELECT count(*)::int AS n FROM ledger_entries WHERE invoice_id = ${`inv_${i}`}`.execute(session.t.db)).rows[0]!.n;
@@ -20,7 +20,7 @@ describe("the revenue books read in the relay, prepared once per session and pla
       expect((await relayBatch(session.relay, session.boss, 10, { applier: session.applier })).moved).toBe(1);
       expect(await entries(i)).toBeGreaterThan(0);
     }
-    expect(session.jobs).toEqual([]);
+    expect(await session.jobs()).toEqual([]);
     expect(await readPlans()).toEqual([{ generic: 3, custom: 0 }]);
     expect((await session.relay.pool.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode')).rows[0]!.plan_cache_mode).toBe('force_custom_plan');
   });
@@ -35,7 +35,7 @@ describe("the revenue books read in the relay, prepared once per session and pla
     const fellBack: unknown[] = [];
     expect((await relayBatch(session.relay, session.boss, 10, { applier: session.applier, onFellBack: (e) => fellBack.push(e) })).moved).toBe(1);
     expect(fellBack).toMatchObject([{ code: '26000' }]);
-    expect(session.jobs).toEqual(['revenue']);
+    expect(await session.jobs()).toEqual(['revenue']);
     expect(await entries(2)).toBe(0);
     await append(3);
     expect((await relayBatch(session.relay, session.boss, 10, { applier: session.applier })).moved).toBe(1);

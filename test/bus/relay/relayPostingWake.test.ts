@@ -11,10 +11,10 @@ import { revenueRelaySession } from '../../helpers/revenueRelaySession.ts';
  * (onWroteOutbox). The posting reports how many it added, so a posting whose revenue
  * events no subscription takes (nearly all) no longer costs the loop a claim more.
  * Both commit paths: alone, and with the next batch's claim in the same round trip.
- * Costs: one test database, four invoices posted in the relay.
+ * Costs: a test database and a pg-boss per test, four invoices posted in the relay.
  */
 describe('the relay looks again after its own posting only when the posting added outbox rows', () => {
-  // Jobs for the subscribers not applied here (the webhooks subscription), by queue: session.jobs.
+  // Jobs for the subscribers not applied here (the webhooks subscription), by queue: session.jobs().
   const session = revenueRelaySession();
   let n = 0;
   /** Appends one invoice and relays what the outbox holds (the invoice applied here); whether the batch asked its loop to look again, and how many events it moved. */
@@ -34,7 +34,7 @@ describe('the relay looks again after its own posting only when the posting adde
     expect(await relayOne(false)).toEqual({ lookAgain: false, moved: 1 });
     expect(await relayOne(true)).toEqual({ lookAgain: false, moved: 1 });
     expect(await revenueDeferredEvents(session.t.db)).toEqual({ all: 2, relayed: 0 });
-    expect(session.jobs).toEqual([]);
+    expect(await session.jobs()).toEqual([]);
   });
 
   it('a subscription takes them: the loop looks again at once', async () => {
@@ -42,7 +42,7 @@ describe('the relay looks again after its own posting only when the posting adde
     expect(await relayOne(false)).toEqual({ lookAgain: true, moved: 1 });
     // The first posting's revenue event goes to the webhooks queue with the next invoice.
     expect(await relayOne(true)).toEqual({ lookAgain: true, moved: 2 });
-    expect(session.jobs).toEqual(['webhooks']);
+    expect(await session.jobs()).toEqual(['webhooks']);
     expect(await revenueDeferredEvents(session.t.db)).toEqual({ all: 2, relayed: 1 });
   });
 });
